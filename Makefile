@@ -1,0 +1,63 @@
+# Carnet: `make run` to try it, `make test` to check it. Everything is installed on the way.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HTMX_VERSION := 2.0.11
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext
+FLASK = $(BIN)/flask --app wsgi
+RUN_ENV = CARNET_ENV=$${CARNET_ENV:-development}
+
+.PHONY: run test install system-deps vendor translations migrate seed serve bench clean
+
+system-deps: .system-deps.stamp
+.system-deps.stamp:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@touch $@
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+vendor: static/vendor/htmx.min.js
+static/vendor/htmx.min.js:
+	@mkdir -p static/vendor .tools/pack
+	cd .tools/pack && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null 2>&1
+	tar -xzf .tools/pack/htmx.org-$(HTMX_VERSION).tgz -C .tools/pack
+	cp .tools/pack/package/dist/htmx.min.js static/vendor/htmx.min.js
+	@rm -rf .tools/pack
+
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile -q -d translations
+
+install: system-deps $(VENV)/.installed vendor translations
+
+migrate: install
+	$(RUN_ENV) $(FLASK) db upgrade
+
+seed: migrate
+	$(RUN_ENV) $(FLASK) seed
+
+run: seed
+	@$(RUN_ENV) $(FLASK) demo-accounts
+	@$(RUN_ENV) bash scripts/serve.sh
+
+test: install
+	@bash scripts/test-tools.sh
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) static/vendor .tools .system-deps.stamp

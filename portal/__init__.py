@@ -1,0 +1,145 @@
+"""Carnet: the application factory."""
+import os
+import sys
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from htmx_flask import Htmx
+
+from . import db as database
+from . import errors, security
+from .config import DEV_SECRET, pick_config
+from .extensions import babel, csrf, huey, limiter, login_manager
+
+NAVIGATION = [
+    # (endpoint, label, action)
+    ("dossier.home", _l("Dossier"), "dossier.view"),
+    ("messaging.inbox", _l("Messagerie"), "messaging.read"),
+    ("agenda.home", _l("Agenda"), "agenda.view"),
+    ("proxies.relatives", _l("Mes proches"), "proxies.view"),
+    ("proxies.spaces", _l("Espaces"), "spaces.list"),
+    ("operator.directory", _l("Annuaire"), "directory.view"),
+    ("settings.index", _l("Paramètres"), "account.self"),
+]
+
+
+def select_locale():
+    """The person's chosen language, else the browser's, else French."""
+    from flask import current_app
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang") if request else None
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages, default="fr") if request else "fr"
+
+
+def create_app(config=None, **overrides):
+    """Build the app: config, extensions, blueprints, headers, errors, CLI."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=os.environ.get("CARNET_INSTANCE") or None)
+    app.config.from_object(config or pick_config())
+    app.config.update(overrides)
+    _check_production(app)
+
+    Htmx(app)
+    database.init_app(app)
+    from .accounts.sessions import ServerSideSessionInterface
+    app.session_interface = ServerSideSessionInterface()
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    if app.config.get("HUEY_IMMEDIATE"):
+        huey.immediate = True
+    _init_login(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _template_globals(app)
+    from . import cli
+    cli.init_app(app)
+    return app
+
+
+def _check_production(app):
+    """Refuse to start in production without a real secret, and never in debug by default."""
+    if app.config["ENV_NAME"] == "production":
+        secret = app.config.get("SECRET_KEY")
+        if not secret or secret == DEV_SECRET or len(secret) < 32:
+            sys.stderr.write(
+                "Carnet: SECRET_KEY must be set (at least 32 random characters) to run in "
+                "production.\nGenerate one with: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'\nFor local development use "
+                "CARNET_ENV=development (as `make run` does).\n")
+            raise SystemExit(2)
+
+
+def _init_login(app):
+    from flask import redirect, url_for
+    from flask_babel import gettext as _
+    from htmx_flask import make_response
+
+    from .accounts.models import Account, Person
+
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are server-side; rotation on login
+    login_manager.login_view = "accounts.login"
+
+    @login_manager.user_loader
+    def load_account(account_id):
+        return (Account.select(Account, Person).join(Person)
+                .where(Account.id == int(account_id), Account.is_active == True)  # noqa: E712
+                .first())
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        expired = getattr(session, "expired", False)
+        params = {"next": request.full_path.rstrip("?")} if request.method == "GET" else {}
+        if expired:
+            params["expiree"] = 1
+        target = url_for("accounts.login", **params)
+        if request.htmx:
+            return make_response("", 204, redirect=target)
+        return redirect(target)
+
+
+def _register_blueprints(app):
+    from .accounts.views import bp as accounts
+    from .dossier.views import bp as dossier
+    from .operator.views import bp as operator
+    from .pages.views import bp as pages
+    from .proxies.views import bp as proxies
+    from .settings.views import bp as settings
+    for bp in (accounts, dossier, proxies, settings, operator, pages):
+        app.register_blueprint(bp)
+
+
+def _template_globals(app):
+    from flask_babel import format_date, format_datetime
+
+    from . import policy
+    from .accounts.models import SEXES
+
+    app.jinja_env.filters["date_fr"] = lambda value: format_date(value, "long") if value else ""
+    app.jinja_env.filters["datetime_fr"] = (
+        lambda value: format_datetime(value, "d MMMM yyyy, HH:mm") if value else "")
+    app.jinja_env.filters["nir_format"] = lambda nir: " ".join(
+        (nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:15]))
+    app.jinja_env.globals["sexes"] = SEXES
+
+    @app.context_processor
+    def layout_context():
+        account = current_user._get_current_object() if current_user.is_authenticated else None
+        relation = None
+        nav = []
+        if account is not None:
+            relation = g.relation if "relation" in g else policy.current_relation(account)
+            for endpoint, label, action in NAVIGATION:
+                if endpoint in app.view_functions and action in policy.RULES and \
+                        policy.allowed(account, action, relation):
+                    nav.append((endpoint, label))
+        expires_at = session.expires_at(app) if account is not None and hasattr(
+            session, "expires_at") else None
+        return {"account": account, "relation": relation, "nav_items": nav,
+                "session_expires_at": expires_at, "get_locale": get_locale}

@@ -1,0 +1,90 @@
+"""Login, second-factor and account-settings forms (labels and messages in French)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from .passwords import MAX_LENGTH, password_problem
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[DataRequired(_l("Saisissez votre adresse e-mail.")),
+                    Email(_l("Saisissez une adresse e-mail valide, par exemple "
+                             "nom@exemple.fr."))],
+        render_kw={"autocomplete": "username", "spellcheck": "false"})
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(_l("Saisissez votre mot de passe.")),
+                    Length(max=MAX_LENGTH, message=_l("Le mot de passe est trop long."))],
+        render_kw={"autocomplete": "current-password"})
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code de connexion"),
+        description=_l("6 chiffres, par exemple 123456."),
+        validators=[DataRequired(_l("Saisissez le code à 6 chiffres."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "pattern": "[0-9 ]*", "maxlength": "7", "spellcheck": "false"})
+
+    def validate_code(self, field):
+        digits = "".join(ch for ch in field.data or "" if ch.isdigit())
+        if len(digits) != 6:
+            raise ValidationError(_l("Le code comporte 6 chiffres, par exemple 123456."))
+
+
+class NewPasswordMixin:
+    """New password + confirmation, checked against the policy."""
+
+    def check_new_password(self, account):
+        problem = password_problem(self.new_password.data or "", email=account.email,
+                                   names=(account.person.family_name,
+                                          account.person.given_names))
+        if problem:
+            self.new_password.errors.append(problem)
+            return False
+        return True
+
+
+class PasswordChangeForm(FlaskForm, NewPasswordMixin):
+    current_password = PasswordField(
+        _l("Mot de passe actuel"),
+        validators=[DataRequired(_l("Saisissez votre mot de passe actuel."))],
+        render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(
+        _l("Nouveau mot de passe"),
+        description=_l("Au moins 12 caractères. Une phrase de plusieurs mots est facile à "
+                       "retenir. Le collage est autorisé."),
+        validators=[DataRequired(_l("Saisissez un nouveau mot de passe."))],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("Confirmez le nouveau mot de passe"),
+        validators=[DataRequired(_l("Saisissez à nouveau le nouveau mot de passe.")),
+                    EqualTo("new_password", _l("Les deux mots de passe ne sont pas "
+                                               "identiques."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class SecondFactorForm(FlaskForm):
+    method = RadioField(
+        _l("Méthode de vérification"),
+        choices=[("email", _l("Un code envoyé par e-mail")),
+                 ("totp", _l("Une application d’authentification (TOTP)")),
+                 ("none", _l("Aucune vérification supplémentaire (déconseillé)"))],
+        validators=[DataRequired(_l("Choisissez une méthode."))])
+
+
+class TotpConfirmForm(FlaskForm):
+    secret = HiddenField()
+    code = StringField(
+        _l("Code affiché par l’application"),
+        description=_l("6 chiffres, renouvelés toutes les 30 secondes."),
+        validators=[DataRequired(_l("Saisissez le code affiché par l’application."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "maxlength": "7", "spellcheck": "false"})
+
+
+class EmptyForm(FlaskForm):
+    """A POST with nothing but its CSRF token (buttons: log out, end a session…)."""

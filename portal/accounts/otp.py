@@ -1,0 +1,105 @@
+"""Second factors: a 6-digit code by e-mail, or a TOTP authenticator app."""
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from datetime import datetime
+
+import pyotp
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from flask_babel import gettext as _
+
+from .. import mail
+from ..db import write_tx
+from .models import OneTimeCode, utcnow
+
+
+def _code_hash(code):
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def issue_login_code(account):
+    """Invalidate older codes, create a new one and e-mail it (the code never sits in clear)."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = utcnow()
+    with write_tx():
+        OneTimeCode.update(used_at=now).where(
+            OneTimeCode.account == account, OneTimeCode.used_at.is_null()).execute()
+        OneTimeCode.create(account=account, code_hash=_code_hash(code), created_at=now,
+                           expires_at=now + current_app.config["OTP_VALIDITY"])
+    minutes = int(current_app.config["OTP_VALIDITY"].total_seconds() // 60)
+    mail.send(account.email, _("Votre code de connexion Carnet"),
+              _("Bonjour,\n\nVotre code de connexion à Carnet est : %(code)s\n\n"
+                "Il est valable %(minutes)s minutes et ne sert qu’une fois.\n"
+                "Si vous n’avez pas demandé ce code, ne le communiquez à personne et changez "
+                "votre mot de passe.\n\nCarnet", code=code, minutes=minutes))
+    return code
+
+
+def check_login_code(account, code):
+    """'ok', 'wrong' (attempt counted), 'expired' or 'exhausted' (too many attempts)."""
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    now = utcnow()
+    with write_tx():
+        current = (OneTimeCode.select().where(OneTimeCode.account == account,
+                                              OneTimeCode.used_at.is_null())
+                   .order_by(OneTimeCode.id.desc()).first())
+        if current is None or current.expires_at < now:
+            return "expired"
+        if current.attempts >= current_app.config["OTP_MAX_ATTEMPTS"]:
+            return "exhausted"
+        if hmac.compare_digest(current.code_hash, _code_hash(code)):
+            OneTimeCode.update(used_at=now).where(OneTimeCode.id == current.id).execute()
+            return "ok"
+        OneTimeCode.update(attempts=OneTimeCode.attempts + 1).where(
+            OneTimeCode.id == current.id).execute()
+        if current.attempts + 1 >= current_app.config["OTP_MAX_ATTEMPTS"]:
+            return "exhausted"
+        return "wrong"
+
+
+# --- TOTP secrets are encrypted at rest with a key derived from SECRET_KEY -------------------
+
+def _aead():
+    key = HKDF(algorithm=SHA256(), length=32, salt=b"carnet-totp", info=b"totp-secret").derive(
+        current_app.config["SECRET_KEY"].encode())
+    return AESGCM(key)
+
+
+def seal_secret(secret):
+    nonce = os.urandom(12)
+    return base64.b64encode(nonce + _aead().encrypt(nonce, secret.encode(), b"totp")).decode()
+
+
+def open_secret(sealed):
+    raw = base64.b64decode(sealed)
+    return _aead().decrypt(raw[:12], raw[12:], b"totp").decode()
+
+
+def new_totp_secret():
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret, email):
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="Carnet")
+
+
+def totp_matches(secret, code, last_counter=None, at=None):
+    """The matched time-step counter when `code` is valid now (±1 step) and not replayed."""
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    at = at or datetime.now()
+    counter = totp.timecode(at)
+    for step in (counter, counter - 1, counter + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if last_counter is not None and step <= last_counter:
+                return None
+            return step
+    return None

@@ -1,0 +1,138 @@
+"""Server-side sessions: the cookie holds a random token, the data lives in `user_session`.
+
+Deleting the row ends the session everywhere at once: a copy of the cookie taken earlier
+finds nothing and is treated as a stranger. Idle and absolute lifetimes are enforced here.
+"""
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from ..db import write_tx
+from .models import UserSession, utcnow
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _key(token):
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    """Session data plus the bookkeeping the interface needs."""
+
+    def __init__(self, initial=None, token=None, row=None, expired=False):
+        def on_update(self):
+            self.modified = True
+        super().__init__(initial, on_update)
+        self.token = token
+        self.row = row
+        self.expired = expired
+        self.modified = False
+        self.rotate = False
+        self.ended = False
+
+    @property
+    def new(self):
+        return self.row is None
+
+    def regenerate(self):
+        """New token on privilege change (login): the old id is dropped (no session fixation)."""
+        self.rotate = True
+        self.modified = True
+
+    def end(self):
+        """Logout: delete the row and the cookie."""
+        self.clear()
+        self.ended = True
+        self.modified = True
+
+    def expires_at(self, app):
+        """When idleness will end this session (for the warning shown before expiry)."""
+        if self.row is None:
+            return None
+        idle_end = self.row.last_seen_at + app.config["SESSION_IDLE"]
+        absolute_end = self.row.created_at + app.config["SESSION_ABSOLUTE"]
+        return min(idle_end, absolute_end)
+
+
+def end_sessions(account, keep_key=None):
+    """End every session of an account (password change, revocation), but `keep_key`."""
+    query = UserSession.delete().where(UserSession.account == account)
+    if keep_key:
+        query = query.where(UserSession.key != keep_key)
+    return query.execute()
+
+
+def purge_expired(app):
+    """Delete rows past their idle or absolute lifetime."""
+    now = utcnow()
+    return UserSession.delete().where(
+        (UserSession.last_seen_at < now - app.config["SESSION_IDLE"])
+        | (UserSession.created_at < now - app.config["SESSION_ABSOLUTE"])).execute()
+
+
+class ServerSideSessionInterface(SessionInterface):
+    """Flask session interface backed by the UserSession table."""
+
+    def open_session(self, app, request):
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token or len(token) > 100:
+            return ServerSession()
+        row = UserSession.get_or_none(UserSession.key == _key(token))
+        if row is None:
+            return ServerSession(expired=True)
+        now = utcnow()
+        if (now - row.last_seen_at > app.config["SESSION_IDLE"]
+                or now - row.created_at > app.config["SESSION_ABSOLUTE"]):
+            row.delete_instance()
+            return ServerSession(expired=bool(row.account_id))
+        try:
+            data = json.loads(row.data)
+        except ValueError:
+            data = {}
+        return ServerSession(data, token=token, row=row)
+
+    def save_session(self, app, session, response):
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        if session.ended:
+            if session.row is not None:
+                UserSession.delete().where(UserSession.key == session.row.key).execute()
+            response.delete_cookie(name, domain=domain, path=path)
+            return
+        if session.new and not session:
+            if session.expired:
+                response.delete_cookie(name, domain=domain, path=path)
+            return
+        from flask import request
+        now = utcnow()
+        account_id = session.get("_user_id")
+        payload = json.dumps(dict(session), separators=(",", ":"))
+        if session.new or session.rotate:
+            token = secrets.token_urlsafe(32)
+            with write_tx():
+                if session.row is not None:
+                    UserSession.delete().where(UserSession.key == session.row.key).execute()
+                UserSession.create(
+                    key=_key(token), account=account_id, data=payload, created_at=now,
+                    last_seen_at=now, ip=(request.remote_addr or "")[:64],
+                    user_agent=(request.user_agent.string or "")[:300])
+            session.token = token
+        else:
+            changes = {}
+            if session.modified:
+                changes.update(data=payload, account=account_id, last_seen_at=now)
+            elif now - session.row.last_seen_at > TOUCH_EVERY:
+                changes["last_seen_at"] = now
+            if changes:
+                UserSession.update(**changes).where(UserSession.key == session.row.key).execute()
+            if not session.modified and "last_seen_at" not in changes:
+                return
+        response.set_cookie(
+            name, session.token, httponly=True, secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app), domain=domain, path=path)

@@ -1,0 +1,87 @@
+"""Settings read from the environment, with embedded defaults that need no server."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("CARNET_INSTANCE", ROOT / "instance"))
+
+DEV_SECRET = "carnet-development-only-secret"
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Production-safe defaults; `CARNET_ENV=development` relaxes what needs HTTPS."""
+
+    ENV_NAME = os.environ.get("CARNET_ENV", "production")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    DEBUG = _bool("FLASK_DEBUG", False)
+    TESTING = False
+
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'carnet.db'}")
+    HUEY_URL = os.environ.get("HUEY_URL", f"sqlite:///{INSTANCE / 'huey.db'}")
+    HUEY_IMMEDIATE = _bool("HUEY_IMMEDIATE", False)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
+        os.environ["HUEY_URL"] if os.environ.get("HUEY_URL", "").startswith("redis") else "memory://"
+    )
+    STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE / "storage"))
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Carnet <ne-pas-repondre@carnet.example>")
+
+    SESSION_COOKIE_NAME = "carnet_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_IDLE = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    SESSION_ABSOLUTE = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")))
+    SESSION_WARNING = timedelta(minutes=2)
+    HSTS = True
+
+    OTP_VALIDITY = timedelta(minutes=10)
+    OTP_MAX_ATTEMPTS = 5
+    LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_IP = os.environ.get("LOGIN_LIMIT_IP", "30 per 15 minutes")
+    LOCKOUT_MINUTES = 15
+
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(6 * 1024 * 1024)))
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the server-side session
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = ("fr", "en")
+
+
+class DevelopmentConfig(Config):
+    """Local development over plain HTTP on 127.0.0.1."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    SESSION_COOKIE_SECURE = False
+    HSTS = False
+
+
+class TestConfig(DevelopmentConfig):
+    """Tests: throw-away database chosen by the fixture, huey immediate."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "carnet-test-secret"
+    HUEY_IMMEDIATE = True
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+def pick_config():
+    """The config class named by CARNET_ENV (production unless told otherwise)."""
+    env = os.environ.get("CARNET_ENV", "production")
+    return {"development": DevelopmentConfig, "test": TestConfig}.get(env, Config)

@@ -1,0 +1,61 @@
+"""Error pages in the site's layout: no stack trace ever reaches the browser."""
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .htmx import render
+
+MESSAGES = {
+    400: (_l("Requête incorrecte"),
+          _l("La demande n’a pas pu être comprise. Revenez à la page précédente et réessayez.")),
+    403: (_l("Accès refusé"),
+          _l("Vous n’avez pas le droit d’ouvrir cette page.")),
+    404: (_l("Page introuvable"),
+          _l("Cette page n’existe pas ou vous n’y avez pas accès. Vérifiez l’adresse ou "
+             "revenez à l’accueil.")),
+    405: (_l("Action impossible"),
+          _l("Cette action n’est pas possible de cette façon. Revenez à la page précédente.")),
+    413: (_l("Fichier trop volumineux"),
+          _l("Le fichier envoyé dépasse la taille autorisée. Choisissez un fichier plus "
+             "petit ; ce que vous avez déjà enregistré n’a pas changé.")),
+    429: (_l("Trop de tentatives"),
+          _l("Par sécurité, cette action est suspendue pendant quelques minutes. Réessayez "
+             "plus tard.")),
+    500: (_l("Erreur du service"),
+          _l("Une erreur inattendue s’est produite. Elle a été enregistrée ; réessayez dans "
+             "quelques instants. Vos données déjà enregistrées ne sont pas perdues.")),
+}
+
+
+def page(code, detail=None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    return render("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def init_app(app):
+    """Register one handler for every HTTP error and for CSRF failures."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(400, _l("Pour votre sécurité, ce formulaire a expiré. Revenez à la page "
+                            "précédente, rechargez-la, puis envoyez-le à nouveau."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code == 429 and request.endpoint == "accounts.login":
+            from .accounts.forms import LoginForm
+            form = LoginForm(formdata=None, email=request.form.get("email", ""))
+            return render("accounts/login.html", form=form, locked=True), 429
+        if error.code == 403 and getattr(g, "relation", None) is not None:
+            return page(403, _l("Dans l’espace de %(name)s, votre relation (%(relation)s) ne "
+                                "permet pas cette action. Demandez au titulaire d’élargir "
+                                "votre accès si nécessaire.",
+                                name=g.relation.person.full_name, relation=g.relation.label))
+        if error.code in MESSAGES:
+            return page(error.code)
+        return error
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        return page(500)

@@ -1,0 +1,29 @@
+"""Public pages: accessibility statement, language choice."""
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_login import current_user
+
+from ..accounts.models import Account
+from ..accounts.views import safe_next
+from ..htmx import render
+from ..policy import public
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/accessibilite")
+@public
+def accessibility():
+    """The accessibility statement (déclaration d’accessibilité)."""
+    return render("pages/accessibility.html")
+
+
+@bp.route("/langue", methods=["POST"])
+@public
+def language():
+    """Switch between French and English; remembered on the account when logged in."""
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            Account.update(language=lang).where(Account.id == current_user.id).execute()
+    return redirect(safe_next(request.form.get("next")) or url_for("accounts.index"))

@@ -1,0 +1,262 @@
+"""THE place where access is decided.
+
+Every view carries `@requires(ACTION)` (or `@public`). A rule answers one question: may this
+actor do this action, in this space, through this relationship? Relationships (own space,
+guardianship, delegation, mandate, professional grant) are resolved here and nowhere else.
+A test walks `app.url_map` and fails on any endpoint without a rule.
+"""
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import abort, current_app, g, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .accounts.models import (ROLE_MEDIATOR, ROLE_OPERATOR, ROLE_PATIENT, ROLE_PROFESSIONAL,
+                              Account, Person, utcnow)
+from .access.models import Grant
+from .proxies.models import Delegation, Guardianship, Mandate
+
+# --- relationships --------------------------------------------------------------------------
+
+SELF = "self"
+GUARDIAN = "guardian"
+DELEGATION = "delegation"
+MANDATE = "mandate"
+GRANT = "grant"
+
+RELATION_LABELS = {
+    SELF: _l("Mon espace"),
+    GUARDIAN: _l("Représentant légal"),
+    DELEGATION: _l("Proche aidant (délégation)"),
+    MANDATE: _l("Aidant numérique (mandat)"),
+    GRANT: _l("Professionnel autorisé"),
+}
+
+# What each relationship may do in the space, as scopes.
+ALL_PATIENT_SCOPES = frozenset({
+    "dossier_read", "dossier_write", "messaging", "messaging_read", "agenda", "summaries",
+    "proxies", "account_settings",
+})
+MANDATE_TASK_SCOPES = {
+    "agenda": {"agenda"},
+    "messages_read": {"messaging_read"},
+    "documents": {"dossier_read", "dossier_write"},
+    "summaries": {"summaries"},
+}
+DELEGATION_SCOPE_MAP = {
+    "dossier_read": {"dossier_read", "summaries"},
+    "dossier_write": {"dossier_write"},
+    "messaging": {"messaging", "messaging_read"},
+    "agenda": {"agenda"},
+}
+PROFESSIONAL_SCOPES = frozenset({"dossier_read", "dossier_deposit"})
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How an actor reaches a space: kind, the record behind it, and what it allows."""
+
+    kind: str
+    person: Person
+    scopes: frozenset = field(default_factory=frozenset)
+    record_id: int | None = None
+    until: object = None
+
+    @property
+    def label(self):
+        return RELATION_LABELS[self.kind]
+
+
+def _today():
+    return utcnow().date()
+
+
+def _active_guardianships():
+    return Guardianship.select(Guardianship, Person).join(
+        Person, on=(Guardianship.ward == Person.id)).where(Guardianship.ended_at.is_null())
+
+
+def _active_delegations():
+    today = _today()
+    return Delegation.select(Delegation, Person).join(
+        Person, on=(Delegation.patient == Person.id)).where(
+        Delegation.ended_at.is_null(), Delegation.accepted_at.is_null(False),
+        Delegation.starts_on <= today, Delegation.ends_on >= today)
+
+
+def _active_mandates():
+    now = utcnow()
+    return Mandate.select(Mandate, Person).join(Person, on=(Mandate.patient == Person.id)).where(
+        Mandate.ended_at.is_null(), Mandate.starts_at <= now, Mandate.ends_at > now)
+
+
+def _active_grants():
+    return Grant.select(Grant, Person).join(Person, on=(Grant.patient == Person.id)).where(
+        Grant.blocked == False)  # noqa: E712
+
+
+def relations_for(account, patient_id=None):
+    """Every space this account may open (optionally only `patient_id`), own space first."""
+    relations = []
+
+    def wanted(query, column):
+        return query.where(column == patient_id) if patient_id is not None else query
+
+    if account.role == ROLE_PATIENT:
+        if patient_id is None or patient_id == account.person_id:
+            relations.append(Relation(SELF, account.person, ALL_PATIENT_SCOPES))
+        for gs in wanted(_active_guardianships().where(Guardianship.guardian == account.person_id),
+                         Guardianship.ward):
+            relations.append(Relation(GUARDIAN, gs.ward, ALL_PATIENT_SCOPES - {"account_settings"},
+                                      gs.id))
+        for d in wanted(_active_delegations().where(Delegation.caregiver == account.person_id),
+                        Delegation.patient):
+            scopes = frozenset().union(*(DELEGATION_SCOPE_MAP[s] for s in d.scope_set
+                                         if s in DELEGATION_SCOPE_MAP))
+            relations.append(Relation(DELEGATION, d.patient, scopes, d.id, d.ends_on))
+    elif account.role == ROLE_MEDIATOR:
+        for m in wanted(_active_mandates().where(Mandate.mediator == account.id), Mandate.patient):
+            scopes = frozenset().union(*(MANDATE_TASK_SCOPES[t] for t in m.task_set
+                                         if t in MANDATE_TASK_SCOPES))
+            relations.append(Relation(MANDATE, m.patient, scopes, m.id, m.ends_at))
+    elif account.role == ROLE_PROFESSIONAL:
+        for gr in wanted(_active_grants().where(Grant.professional == account.id), Grant.patient):
+            relations.append(Relation(GRANT, gr.patient, PROFESSIONAL_SCOPES, gr.id))
+    # Operators reach no space: they never see medical content.
+    relations.sort(key=lambda r: (r.kind != SELF, r.person.family_name, r.person.given_names))
+    return relations
+
+
+def relation_to(account, patient_id):
+    """The strongest relation from account to the space of `patient_id`, or None."""
+    found = relations_for(account, patient_id)
+    if not found:
+        return None
+    merged_scopes = frozenset().union(*(r.scopes for r in found))
+    best = found[0]
+    return Relation(best.kind, best.person, merged_scopes, best.record_id, best.until)
+
+
+# --- actions and rules ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: who may act (roles), whether a space is needed and which scope, and whether
+    the action reads health data (then every use is journaled automatically)."""
+
+    roles: frozenset
+    scope: str | None = None
+    health_data: bool = False
+
+    @property
+    def needs_space(self):
+        return self.scope is not None
+
+
+ANY_ROLE = frozenset({ROLE_PATIENT, ROLE_PROFESSIONAL, ROLE_MEDIATOR, ROLE_OPERATOR})
+ACTING = frozenset({ROLE_PATIENT, ROLE_PROFESSIONAL, ROLE_MEDIATOR})
+
+PUBLIC = "public"
+ACCOUNT_SELF = "account.self"
+SPACES_LIST = "spaces.list"
+DOSSIER_VIEW = "dossier.view"
+PROXIES_VIEW = "proxies.view"
+PROXIES_MANAGE = "proxies.manage"
+DIRECTORY_VIEW = "directory.view"
+
+RULES = {
+    ACCOUNT_SELF: Rule(ANY_ROLE),
+    SPACES_LIST: Rule(ACTING),
+    DOSSIER_VIEW: Rule(ACTING, scope="dossier_read", health_data=True),
+    PROXIES_VIEW: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
+    PROXIES_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
+    DIRECTORY_VIEW: Rule(frozenset({ROLE_OPERATOR, ROLE_PROFESSIONAL})),
+}
+
+
+def allowed(account, action, relation=None):
+    """The one decision: does `account` (through `relation`) hold the right for `action`?"""
+    rule = RULES.get(action)
+    if rule is None or account is None or not account.is_authenticated:
+        return False
+    if account.role not in rule.roles:
+        return False
+    if rule.needs_space:
+        return relation is not None and rule.scope in relation.scopes
+    return True
+
+
+# --- the current space ("acting for") ---------------------------------------------------------
+
+SPACE_KEY = "space_id"
+
+
+def current_relation(account):
+    """The relation to the space chosen in this session (own space by default for patients)."""
+    space_id = session.get(SPACE_KEY)
+    if space_id is None and account.role == ROLE_PATIENT:
+        space_id = account.person_id
+    if space_id is None:
+        return None
+    relation = relation_to(account, space_id)
+    if relation is None:
+        # The relationship ended (revoked, expired, blocked): forget it at once.
+        session.pop(SPACE_KEY, None)
+    return relation
+
+
+def open_space(account, person_id):
+    """Switch this session to another space; returns the relation or None if not allowed."""
+    relation = relation_to(account, person_id)
+    if relation is not None:
+        session[SPACE_KEY] = relation.person.id
+    return relation
+
+
+# --- decorators -------------------------------------------------------------------------------
+
+def public(view):
+    """Mark a view reachable without logging in (listed explicitly, checked by a test)."""
+    view._policy_action = PUBLIC
+    return view
+
+
+def requires(action):
+    """Deny by default: log in, hold the rule's role, and reach the space with the right scope."""
+    if action not in RULES:
+        raise KeyError(f"unknown action {action!r}")
+    rule = RULES[action]
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            account = current_user._get_current_object()
+            relation = current_relation(account) if rule.needs_space else None
+            g.relation = relation
+            g.space = relation.person if relation else None
+            if not allowed(account, action, relation):
+                from . import audit
+                if relation is not None:
+                    audit.record(action, outcome="denied", detail=request.path)
+                g.denied_action = action
+                abort(403)
+            if rule.health_data and request.method == "GET":
+                from . import audit
+                audit.record(action, detail=request.path)
+            return view(*args, **kwargs)
+
+        wrapper._policy_action = action
+        return wrapper
+
+    return decorate
+
+
+def scoped_or_404(query):
+    """Run a query already limited to the actor's scope; nothing found is a 404, never a 403."""
+    obj = query.first()
+    if obj is None:
+        abort(404)
+    return obj

@@ -1,0 +1,31 @@
+"""The huey consumer's entry point: `huey_consumer portal.tasks.huey` imports every area's tasks."""
+from contextlib import contextmanager
+
+from flask import current_app, has_app_context
+
+from .extensions import db, huey
+
+_worker_app = None
+
+
+@contextmanager
+def app_context():
+    """Run task code inside the current app (tests, immediate mode) or the worker's own app."""
+    global _worker_app
+    if has_app_context():
+        yield current_app._get_current_object()
+        return
+    if _worker_app is None:
+        from . import create_app
+        _worker_app = create_app()
+    with _worker_app.app_context():
+        db.connect(reuse_if_open=True)
+        try:
+            yield _worker_app
+        finally:
+            if not db.is_closed():
+                db.close()
+
+
+from . import mail  # noqa: E402,F401  (registers the mail task)
+from .accounts import tasks as _account_tasks  # noqa: E402,F401
