@@ -1,0 +1,147 @@
+"""Shared fixtures: `app` on a fresh database, `client`, `login_as(role)`, and the backend switch.
+
+Tests marked `db` run twice: on SQLite and on a throw-away PostgreSQL cluster that this test
+run starts on 127.0.0.1 (and stops at the end). Every other test runs on SQLite.
+"""
+import os
+import re
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from pgcluster import PgCluster, available  # noqa: E402
+
+DEMO_PASSWORD = "demo-carnet-2026"
+ROLES = {
+    "camille": "camille.martin@example.org",
+    "jean": "jean.dupont@example.org",
+    "amina": "amina.diallo@example.org",
+    "sophie": "sophie.bernard@example.org",
+    "benali": "dr.benali@example.org",
+    "girard": "p.girard@example.org",
+    "lefevre": "dr.lefevre@example.org",
+    "operateur": "operateur@example.org",
+}
+TOKEN_RE = re.compile(rb'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if metafunc.definition.get_closest_marker("db"):
+            backends.append("postgresql")
+        metafunc.parametrize("backend", backends, scope="function")
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    if not available():
+        pytest.fail("PostgreSQL 15 binaries not found (/usr/lib/postgresql/15/bin); "
+                    "the model tests must run on PostgreSQL too")
+    cluster = PgCluster()
+    url = cluster.start()
+    yield url
+    cluster.stop()
+
+
+def _reset_postgres(url):
+    from playhouse.db_url import connect
+    database = connect(url)
+    with database.connection_context():
+        database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    database.close()
+
+
+@pytest.fixture
+def app(request, backend, tmp_path):
+    from portal import create_app
+    from portal.config import TestConfig
+    from portal.extensions import db, limiter
+    from portal.migrations import upgrade
+    from portal.seed import seed_demo
+
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'carnet.db'}"
+    application = create_app(TestConfig, DATABASE_URL=url, STORAGE_DIR=str(tmp_path / "files"))
+    application.config["BACKEND"] = backend
+    with application.app_context():
+        db.connect(reuse_if_open=True)
+        upgrade(echo=lambda *_: None)
+        seed_demo()
+        db.close()
+    limiter.reset()
+    yield application
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def ctx(app):
+    """Direct model access in a test. No app context is pushed: requests made by the test
+    client must each get their own (a shared one would leak `g`, and the logged-in user,
+    from one request to the next). Peewee reconnects on its own when a query needs it."""
+    from portal.extensions import db
+    yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_from(response):
+    match = TOKEN_RE.search(response.data)
+    assert match, "no CSRF token in the page"
+    return match.group(1).decode()
+
+
+def csrf_token(client):
+    """The session's CSRF token, read from a page's form."""
+    return csrf_from(client.get("/accessibilite"))
+
+
+def latest_code(app, email):
+    from portal.extensions import db
+    from portal.mail import latest_for
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        message = latest_for(email)
+        db.close()
+    match = re.search(r"\b(\d{6})\b", message.body)
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(app):
+    """Log a client in through the real forms (password, then the e-mail code)."""
+    def do(role_or_email, client=None, password=DEMO_PASSWORD):
+        email = ROLES.get(role_or_email, role_or_email)
+        client = client or app.test_client()
+        page = client.get("/connexion")
+        response = client.post("/connexion", data={"csrf_token": csrf_from(page),
+                                                   "email": email, "password": password})
+        assert response.status_code == 302, response.data[:500]
+        assert response.headers["Location"].endswith("/connexion/code")
+        page = client.get("/connexion/code")
+        response = client.post("/connexion/code", data={"csrf_token": csrf_from(page),
+                                                        "code": latest_code(app, email)})
+        assert response.status_code == 302, response.data[:800]
+        return client
+    return do
+
+
+@pytest.fixture
+def person(ctx):
+    """Look a demo person up by first name."""
+    from portal.accounts.models import Person
+
+    def get(given):
+        return Person.get(Person.given_names == given)
+    return get
