@@ -127,6 +127,7 @@ def _template_globals(app):
     app.jinja_env.filters["nir_format"] = lambda nir: " ".join(
         (nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:15]))
     app.jinja_env.globals["sexes"] = SEXES
+    app.jinja_env.globals["space_field"] = policy.space_field
 
     @app.context_processor
     def layout_context():

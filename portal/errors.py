@@ -16,6 +16,10 @@ MESSAGES = {
              "revenez à l’accueil.")),
     405: (_l("Action impossible"),
           _l("Cette action n’est pas possible de cette façon. Revenez à la page précédente.")),
+    409: (_l("Action non effectuée"),
+          _l("Ce formulaire avait été ouvert dans l’espace d’une autre personne que celui qui "
+             "est ouvert maintenant (par exemple dans un autre onglet). Rien n’a été modifié. "
+             "Vérifiez l’espace indiqué en haut de la page, puis recommencez.")),
     413: (_l("Fichier trop volumineux"),
           _l("Le fichier envoyé dépasse la taille autorisée. Choisissez un fichier plus "
              "petit ; ce que vous avez déjà enregistré n’a pas changé.")),

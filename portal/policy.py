@@ -190,19 +190,31 @@ def allowed(account, action, relation=None):
 # --- the current space ("acting for") ---------------------------------------------------------
 
 SPACE_KEY = "space_id"
+SPACE_FIELD = "_space"
 
 
 def current_relation(account):
-    """The relation to the space chosen in this session (own space by default for patients)."""
+    """The relation to the space chosen in this session (own space by default for patients).
+
+    When the chosen relationship has ended (revoked, expired, blocked), the session forgets it
+    at once; a patient reading a page is brought back to their own space with a notice, but a
+    write is never redirected to another space than the one it was meant for.
+    """
     space_id = session.get(SPACE_KEY)
-    if space_id is None and account.role == ROLE_PATIENT:
-        space_id = account.person_id
+    own_id = account.person_id if account.role == ROLE_PATIENT else None
+    if space_id is None:
+        space_id = own_id
     if space_id is None:
         return None
     relation = relation_to(account, space_id)
-    if relation is None:
-        # The relationship ended (revoked, expired, blocked): forget it at once.
+    if relation is None and space_id != own_id:
         session.pop(SPACE_KEY, None)
+        if own_id is not None and request.method == "GET":
+            from flask import flash
+            from flask_babel import gettext as _
+            flash(_("Votre accès à cet espace a pris fin. Vous êtes revenu dans votre espace."),
+                  "info")
+            relation = relation_to(account, own_id)
     return relation
 
 
@@ -237,6 +249,12 @@ def requires(action):
             relation = current_relation(account) if rule.needs_space else None
             g.relation = relation
             g.space = relation.person if relation else None
+            if rule.needs_space and request.method not in ("GET", "HEAD") and relation and \
+                    request.form.get(SPACE_FIELD) != str(relation.person.id):
+                # The form was shown for another space (another tab switched spaces since):
+                # refuse rather than write into the wrong person's record.
+                g.wrong_space = True
+                abort(409)
             if not allowed(account, action, relation):
                 from . import audit
                 if relation is not None:
@@ -252,6 +270,15 @@ def requires(action):
         return wrapper
 
     return decorate
+
+
+def space_field():
+    """Hidden input naming the open space; every POST form inside a space carries it."""
+    from markupsafe import Markup
+    relation = g.get("relation")
+    if relation is None:
+        return ""
+    return Markup('<input type="hidden" name="%s" value="%d">') % (SPACE_FIELD, relation.person.id)
 
 
 def scoped_or_404(query):

@@ -102,6 +102,17 @@ def csrf_from(response):
     return match.group(1).decode()
 
 
+def hidden_fields(response):
+    """The hidden inputs of the page's forms (CSRF token, open space), as a real form sends."""
+    html = response.get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="(csrf_token|_space)" value="([^"]+)"',
+                             html))
+    fields.update(re.findall(r'<input id="csrf_token" name="(csrf_token)" type="hidden" '
+                             r'value="([^"]+)"', html))
+    assert "csrf_token" in fields, "no CSRF token in the page"
+    return fields
+
+
 def csrf_token(client):
     """The session's CSRF token, read from a page's form."""
     return csrf_from(client.get("/accessibilite"))

@@ -1,0 +1,147 @@
+"""Server-side sessions: logout really ends them, timeouts, rotation, Mes sessions."""
+from datetime import timedelta
+
+from conftest import ROLES, csrf_from
+
+
+def session_cookie(client):
+    cookie = client.get_cookie("carnet_session")
+    return cookie.value if cookie else None
+
+
+def test_cookie_holds_only_a_random_token_and_the_row_holds_a_hash(login_as, ctx):
+    from portal.accounts.models import UserSession
+    client = login_as("camille")
+    token = session_cookie(client)
+    assert token and "_user_id" not in token and "." not in token  # not a signed data blob
+    keys = [row.key for row in UserSession.select()]
+    assert token not in keys  # the database never stores the token itself
+
+
+def test_session_id_changes_at_login(app, client):
+    from test_auth import start_login, submit_code
+    from conftest import latest_code
+    start_login(client, ROLES["camille"])
+    before = session_cookie(client)
+    submit_code(client, latest_code(app, ROLES["camille"]))
+    assert before and session_cookie(client) != before
+
+
+def test_copy_of_cookie_taken_before_logout_is_refused_afterwards(app, login_as):
+    client = login_as("camille")
+    stolen = session_cookie(client)
+    assert client.get("/dossier/").status_code == 200
+    client.post("/deconnexion", data={"csrf_token": csrf_from(client.get("/parametres/"))})
+    thief = app.test_client()
+    thief.set_cookie("carnet_session", stolen)
+    response = thief.get("/dossier/")
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+
+
+def test_logout_requires_post_with_csrf(login_as):
+    client = login_as("camille")
+    assert client.get("/deconnexion").status_code == 405
+    assert client.post("/deconnexion").status_code == 400
+    assert client.get("/dossier/").status_code == 200
+
+
+def test_idle_timeout_ends_the_session(login_as, ctx):
+    from portal.accounts.models import UserSession, utcnow
+    client = login_as("jean")
+    UserSession.update(last_seen_at=utcnow() - timedelta(minutes=31)).execute()
+    response = client.get("/dossier/")
+    assert response.status_code == 302 and "expiree=1" in response.headers["Location"]
+    assert UserSession.select().where(UserSession.account.is_null(False)).count() == 0
+
+
+def test_absolute_timeout_ends_an_active_session(login_as, ctx):
+    from portal.accounts.models import UserSession, utcnow
+    client = login_as("jean")
+    UserSession.update(created_at=utcnow() - timedelta(hours=12, minutes=1)).execute()
+    assert client.get("/dossier/").status_code == 302
+
+
+def test_expiry_message_is_shown_after_timeout(login_as, ctx):
+    from portal.accounts.models import UserSession, utcnow
+    client = login_as("jean")
+    UserSession.update(last_seen_at=utcnow() - timedelta(hours=1)).execute()
+    page = client.get("/dossier/", follow_redirects=True).get_data(as_text=True)
+    assert "Votre session a expiré" in page
+
+
+def test_warning_before_expiry_is_in_every_authenticated_page(login_as):
+    page = login_as("jean").get("/dossier/").get_data(as_text=True)
+    assert 'data-session-idle="1800"' in page and 'id="session-warning"' in page
+    assert "30 minutes sans activité" in page
+
+
+def test_keep_alive_resets_idle_time(login_as, ctx):
+    from portal.accounts.models import UserSession, utcnow
+    client = login_as("jean")
+    UserSession.update(last_seen_at=utcnow() - timedelta(minutes=25)).execute()
+    page = client.get("/parametres/")
+    client.post("/session/prolonger", data={"csrf_token": csrf_from(page)})
+    row = UserSession.get(UserSession.account.is_null(False))
+    assert utcnow() - row.last_seen_at < timedelta(minutes=1)
+
+
+def test_password_change_ends_the_other_sessions(app, login_as, ctx):
+    laptop = login_as("amina")
+    phone = login_as("amina")
+    page = laptop.get("/parametres/mot-de-passe")
+    response = laptop.post("/parametres/mot-de-passe", data={
+        "csrf_token": csrf_from(page), "current_password": "demo-carnet-2026",
+        "new_password": "un jardin plein de tomates", "confirm": "un jardin plein de tomates"})
+    assert response.status_code == 302
+    assert laptop.get("/dossier/").status_code == 200
+    assert phone.get("/dossier/").status_code == 302
+
+
+def test_password_change_refuses_a_common_password_and_keeps_the_session(login_as):
+    client = login_as("amina")
+    page = client.get("/parametres/mot-de-passe")
+    response = client.post("/parametres/mot-de-passe", data={
+        "csrf_token": csrf_from(page), "current_password": "demo-carnet-2026",
+        "new_password": "azertyuiop12", "confirm": "azertyuiop12"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "trop courant" in text and "<title>Erreur :" in text
+    assert 'href="#new_password"' in text  # the error summary links to the field
+
+
+def test_my_sessions_lists_and_ends_other_sessions(app, login_as):
+    laptop = login_as("camille")
+    phone = login_as("camille")
+    page = laptop.get("/parametres/sessions")
+    text = page.get_data(as_text=True)
+    assert "cet appareil" in text and text.count("Fermer cette session") == 1
+    laptop.post("/parametres/sessions/fin-autres", data={"csrf_token": csrf_from(page)})
+    assert phone.get("/dossier/").status_code == 302
+    assert laptop.get("/dossier/").status_code == 200
+
+
+def test_ending_one_session_is_scoped_to_the_account(app, login_as, ctx):
+    from portal.accounts.models import Account, UserSession
+    camille = login_as("camille")
+    login_as("jean")
+    jean_key = UserSession.select().join(Account).where(Account.email == ROLES["jean"]).get().key
+    page = camille.get("/parametres/sessions")
+    response = camille.post(f"/parametres/sessions/{jean_key[:16]}/fin",
+                            data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 404
+    assert UserSession.get_or_none(UserSession.key == jean_key) is not None
+
+
+def test_anonymous_visits_do_not_fill_the_session_table(client, ctx):
+    from portal.accounts.models import UserSession
+    client.get("/accessibilite")
+    client.get("/nexiste-pas")
+    assert UserSession.select().count() <= 1  # only the CSRF token's session, if any
+
+
+def test_cookie_flags(app, login_as):
+    client = login_as("camille")
+    cookie = client.get_cookie("carnet_session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # development/test over http only
+    from portal.config import Config
+    assert Config.SESSION_COOKIE_SECURE is True
