@@ -31,7 +31,7 @@ def open_database(url):
         if path not in ("", ":memory:"):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         return SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
-    return connect(url, autorollback=True)
+    return connect(url)
 
 
 def init_app(app):

@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from pgcluster import PgCluster, available  # noqa: E402
 
+ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEMO_PASSWORD = "demo-carnet-2026"
 ROLES = {
     "camille": "camille.martin@example.org",

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from .passwords import MAX_LENGTH, password_problem
@@ -70,9 +71,9 @@ class PasswordChangeForm(FlaskForm, NewPasswordMixin):
 class SecondFactorForm(FlaskForm):
     method = RadioField(
         _l("Méthode de vérification"),
-        choices=[("email", _l("Un code envoyé par e-mail")),
-                 ("totp", _l("Une application d’authentification (TOTP)")),
-                 ("none", _l("Aucune vérification supplémentaire (déconseillé)"))],
+        choices=[SelectChoice("email", _l("Un code envoyé par e-mail")),
+                 SelectChoice("totp", _l("Une application d’authentification (TOTP)")),
+                 SelectChoice("none", _l("Aucune vérification supplémentaire (déconseillé)"))],
         validators=[DataRequired(_l("Choisissez une méthode."))])
 
 

@@ -51,7 +51,7 @@ def second_factor():
     account = current_user._get_current_object()
     form = SecondFactorForm(method=account.second_factor)
     if account.second_factor_mandatory:
-        form.method.choices = [c for c in form.method.choices if c[0] != FACTOR_NONE]
+        form.method.choices = [c for c in form.method.choices if c.value != FACTOR_NONE]
     if form.validate_on_submit():
         method = form.method.data
         if method == FACTOR_TOTP:

@@ -1,0 +1,151 @@
+"""Security headers, CSRF, caching, error pages and production start-up checks."""
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT_DIR, csrf_from
+
+PAGES = {
+    None: ["/connexion", "/accessibilite", "/nexiste-pas"],
+    "camille": ["/dossier/", "/proches", "/espaces", "/parametres/", "/parametres/sessions",
+                "/parametres/mot-de-passe", "/parametres/verification",
+                "/parametres/verification/application"],
+    "benali": ["/espaces", "/annuaire/"],
+    "operateur": ["/annuaire/", "/dossier/"],
+}
+
+
+def all_pages(app, login_as):
+    for role, urls in PAGES.items():
+        client = login_as(role) if role else app.test_client()
+        for url in urls:
+            yield role, url, client.get(url)
+
+
+def test_security_headers_on_every_page(app, login_as):
+    for role, url, response in all_pages(app, login_as):
+        csp = response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, url
+        assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp, url
+        assert "script-src 'self'" in csp and "style-src 'self'" in csp, url
+        assert response.headers["X-Content-Type-Options"] == "nosniff", url
+        assert response.headers["Referrer-Policy"] == "same-origin", url
+        assert response.headers["X-Frame-Options"] == "DENY", url
+        assert "HX-Request" in response.headers.get("Vary", ""), url
+        assert response.headers["Cache-Control"] == "no-store", (role, url)
+
+
+def test_hsts_only_outside_local_development(app):
+    assert "Strict-Transport-Security" not in app.test_client().get("/connexion").headers
+    app.config["HSTS"] = True
+    assert "max-age=" in app.test_client().get("/connexion").headers["Strict-Transport-Security"]
+
+
+def test_static_files_are_cacheable_and_have_no_session(client):
+    response = client.get("/static/css/carnet.css")
+    assert response.status_code == 200 and "max-age" in response.headers["Cache-Control"]
+    assert "Set-Cookie" not in response.headers
+
+
+def test_no_inline_script_or_style_in_pages(app, login_as):
+    for role, url, response in all_pages(app, login_as):
+        html = response.get_data(as_text=True)
+        assert " style=" not in html, url
+        assert "<script>" not in html and "<script >" not in html, url
+        assert " hx-" not in html, url  # htmx attributes are written data-hx-*
+
+
+@pytest.mark.parametrize("url, data", [
+    ("/connexion", {"email": "camille.martin@example.org", "password": "demo-carnet-2026"}),
+    ("/langue", {"lang": "en"}),
+])
+def test_post_without_csrf_token_is_refused(client, url, data):
+    client.get("/connexion")
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    assert "formulaire a expiré" in response.get_data(as_text=True)
+
+
+def test_post_with_a_token_from_another_session_is_refused(app, login_as):
+    victim = login_as("camille")
+    attacker = app.test_client()
+    foreign_token = csrf_from(attacker.get("/connexion"))
+    response = victim.post("/parametres/sessions/fin-autres", data={"csrf_token": foreign_token})
+    assert response.status_code == 400
+
+
+def test_error_pages_use_the_layout_and_never_show_a_traceback(app):
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+    boom._policy_action = "public"
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Erreur du service" in text and "Traceback" not in text and "secret" not in text
+    assert '<main id="contenu"' in text
+
+
+def test_not_found_page(client):
+    response = client.get("/nexiste-pas")
+    assert response.status_code == 404 and "Page introuvable" in response.get_data(as_text=True)
+
+
+def test_too_large_request_gets_a_clear_page(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    token = csrf_from(client.get("/connexion"))
+    response = client.post("/connexion", data={"csrf_token": token, "email": "x" * 5000})
+    assert response.status_code == 413
+    assert "dépasse la taille autorisée" in response.get_data(as_text=True)
+
+
+def test_open_redirect_after_login_is_refused(app, client):
+    from conftest import latest_code
+    page = client.get("/connexion?next=https://evil.example/")
+    client.post("/connexion?next=https://evil.example/", data={
+        "csrf_token": csrf_from(page), "email": "jean.dupont@example.org",
+        "password": "demo-carnet-2026"})
+    page = client.get("/connexion/code")
+    response = client.post("/connexion/code", data={
+        "csrf_token": csrf_from(page), "code": latest_code(app, "jean.dupont@example.org")})
+    assert response.headers["Location"] == "/dossier/"
+
+
+def test_next_page_is_honoured_after_login(app, client):
+    from conftest import latest_code
+    assert client.get("/parametres/sessions").headers["Location"].startswith(
+        "/connexion?next=/parametres/sessions")
+    page = client.get("/connexion?next=/parametres/sessions")
+    client.post("/connexion?next=/parametres/sessions", data={
+        "csrf_token": csrf_from(page), "email": "jean.dupont@example.org",
+        "password": "demo-carnet-2026"})
+    page = client.get("/connexion/code")
+    response = client.post("/connexion/code", data={
+        "csrf_token": csrf_from(page), "code": latest_code(app, "jean.dupont@example.org")})
+    assert response.headers["Location"] == "/parametres/sessions"
+
+
+def run_app_in_production(extra_env):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "CARNET_ENV")}
+    env.update(extra_env)
+    return subprocess.run([sys.executable, "-c", "import wsgi; print('debug', wsgi.app.debug)"],
+                          cwd=ROOT_DIR, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    result = run_app_in_production({"CARNET_INSTANCE": str(tmp_path),
+                                    "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+                                    "HUEY_URL": f"sqlite:///{tmp_path}/h.db"})
+    assert result.returncode == 2
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_starts_with_a_secret_and_without_debug(tmp_path):
+    result = run_app_in_production({
+        "CARNET_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "HUEY_URL": f"sqlite:///{tmp_path}/h.db", "SECRET_KEY": "k" * 40})
+    assert result.returncode == 0, result.stderr
+    assert "debug False" in result.stdout
