@@ -57,7 +57,7 @@ test: install
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python -m benchmarks
+	PYTHONPATH=. $(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) static/vendor .tools .system-deps.stamp

@@ -1,0 +1,68 @@
+"""French is the source language; the English catalog must be complete and up to date."""
+import subprocess
+import sys
+
+from babel.messages.pofile import read_po
+from conftest import ROOT_DIR, csrf_from
+
+PO = f"{ROOT_DIR}/translations/en/LC_MESSAGES/messages.po"
+
+
+def catalog():
+    with open(PO, "rb") as handle:
+        return read_po(handle)
+
+
+def test_every_english_message_is_translated_and_not_fuzzy():
+    missing = [m.id for m in catalog() if m.id and (
+        m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    assert not missing, f"untranslated: {missing[:10]} (run scripts/i18n.sh, then translate)"
+
+
+def test_catalog_covers_every_string_in_the_sources(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run([f"{ROOT_DIR}/.venv/bin/pybabel", "extract", "-F", "babel.cfg",
+                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
+                   cwd=ROOT_DIR, check=True, capture_output=True)
+    with open(pot, "rb") as handle:
+        source_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    known = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog() if m.id}
+    new = sorted(source_ids - known)
+    assert not new, f"strings missing from the catalog (run scripts/i18n.sh): {new[:10]}"
+
+
+def test_placeholders_survive_translation():
+    import re
+    for message in catalog():
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(re.findall(r"%\((\w+)\)s", " ".join(ids)))
+        for text in strings:
+            assert set(re.findall(r"%\((\w+)\)s", text)) <= wanted | {"num"}, message.id
+
+
+def test_switching_to_english_translates_the_page_and_is_remembered(app, login_as, ctx):
+    from portal.accounts.models import Account
+    client = app.test_client()
+    page = client.get("/connexion")
+    assert '<html lang="fr">' in page.get_data(as_text=True)
+    client.post("/langue", data={"csrf_token": csrf_from(page), "lang": "en",
+                                 "next": "/connexion"})
+    english = client.get("/connexion").get_data(as_text=True)
+    assert '<html lang="en">' in english
+    assert "Adresse e-mail" not in english and "Mot de passe" not in english
+    logged = login_as("jean")
+    settings = logged.get("/parametres/")
+    logged.post("/langue", data={"csrf_token": csrf_from(settings), "lang": "en"})
+    assert Account.get(Account.email == "jean.dupont@example.org").language == "en"
+    again = login_as("jean")
+    assert '<html lang="en">' in again.get("/dossier/").get_data(as_text=True)
+
+
+def test_browser_language_is_used_when_nothing_was_chosen(client):
+    page = client.get("/connexion", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in page.get_data(as_text=True)
+    page = client.get("/connexion", headers={"Accept-Language": "de-DE"})
+    assert '<html lang="fr">' in page.get_data(as_text=True)

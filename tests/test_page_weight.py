@@ -1,0 +1,25 @@
+"""Small pages: the whole first load (HTML + CSS + JS, compressed) stays under 40 KB."""
+import os
+
+import pytest
+from benchmarks.weight import first_load
+from conftest import ROOT_DIR
+
+BUDGET = 40 * 1024
+
+
+@pytest.mark.skipif(not os.path.exists(f"{ROOT_DIR}/static/vendor/htmx.min.js"),
+                    reason="htmx is fetched by `make install`")
+@pytest.mark.parametrize("role, url", [(None, "/connexion"), ("camille", "/dossier/"),
+                                       ("benali", "/espaces"), ("camille", "/parametres/sessions")])
+def test_first_load_under_budget(app, login_as, role, url):
+    client = login_as(role) if role else app.test_client()
+    total, parts = first_load(client, url)
+    assert "/static/vendor/htmx.min.js" in parts  # the measurement includes htmx itself
+    assert total < BUDGET, parts
+
+
+def test_no_web_fonts_and_no_third_party_origin(app, login_as):
+    html = login_as("camille").get("/dossier/").get_data(as_text=True)
+    assert "@font-face" not in open(f"{ROOT_DIR}/static/css/carnet.css").read()
+    assert "http://" not in html.replace('xmlns="http://', "") and "https://" not in html
