@@ -26,7 +26,7 @@ $(BIN)/activate:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml $(BIN)/activate
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check '.[test]'
 	@touch $@
 
 vendor: static/vendor/htmx.min.js
@@ -38,7 +38,7 @@ static/vendor/htmx.min.js:
 	@rm -rf .tools/pack
 
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile -q -d translations
+	@$(BIN)/pybabel compile -d translations 2>&1 | tail -1
 
 install: system-deps $(VENV)/.installed vendor translations
 

@@ -27,8 +27,8 @@ MESSAGES = {
           _l("Par sécurité, cette action est suspendue pendant quelques minutes. Réessayez "
              "plus tard.")),
     500: (_l("Erreur du service"),
-          _l("Une erreur inattendue s’est produite. Elle a été enregistrée ; réessayez dans "
-             "quelques instants. Vos données déjà enregistrées ne sont pas perdues.")),
+          _l("Une erreur inattendue s’est produite et a été signalée à l’équipe. Réessayez "
+             "dans quelques instants : les données déjà enregistrées ne sont pas perdues.")),
 }
 
 

@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-"$BIN/huey_consumer" portal.tasks.huey --workers 2 --logfile instance/worker.log &
+"$BIN/huey_consumer" portal.tasks.huey --workers 2 --delay 0.1 --max-delay 1 --logfile instance/worker.log &
 worker=$!
 "$BIN/gunicorn" --bind 127.0.0.1:8000 --workers 1 --threads 8 --access-logfile - wsgi:app &
 web=$!

@@ -72,7 +72,7 @@ def test_expiry_message_is_shown_after_timeout(login_as, ctx):
 def test_warning_before_expiry_is_in_every_authenticated_page(login_as):
     page = login_as("jean").get("/dossier/").get_data(as_text=True)
     assert 'data-session-idle="1800"' in page and 'id="session-warning"' in page
-    assert "30 minutes sans activité" in page
+    assert "30 minutes sans activité" in page and "Prolonger ma session" in page
 
 
 def test_keep_alive_resets_idle_time(login_as, ctx):

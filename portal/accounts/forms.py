@@ -5,7 +5,7 @@ from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from .passwords import MAX_LENGTH, password_problem
+from .passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 
 
 class LoginForm(FlaskForm):
@@ -56,8 +56,8 @@ class PasswordChangeForm(FlaskForm, NewPasswordMixin):
         render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
         _l("Nouveau mot de passe"),
-        description=_l("Au moins 12 caractères. Une phrase de plusieurs mots est facile à "
-                       "retenir. Le collage est autorisé."),
+        description=_l("Au moins %(n)s caractères. Une phrase de plusieurs mots est facile à "
+                       "retenir. Le collage est autorisé.", n=MIN_LENGTH),
         validators=[DataRequired(_l("Saisissez un nouveau mot de passe."))],
         render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(

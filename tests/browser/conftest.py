@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.tools import ROOT, launch
+from .tools import ROOT, launch
 
 VENV_BIN = ROOT / ".venv" / "bin"
 PASSWORD = "demo-carnet-2026"

@@ -13,8 +13,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ACCOUNTS, CONTEXT_OPTIONS, PASSWORD, login
-from tests.browser.tools import (axe_violations, format_violations, format_vnu_errors,
+from .conftest import ACCOUNTS, CONTEXT_OPTIONS, PASSWORD, login
+from .tools import (axe_violations, format_violations, format_vnu_errors,
                                  screenshot, vnu_errors)
 
 pytestmark = pytest.mark.browser

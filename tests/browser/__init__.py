@@ -1,0 +1,1 @@
+"""Browser tests (a package, so that its conftest is not the module named `conftest`)."""
