@@ -17,6 +17,7 @@ TOOLS="$ROOT/.tools"
 apt_missing=()
 [[ -x /usr/bin/chromium ]] || apt_missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || apt_missing+=(poppler-utils)
+command -v redis-server >/dev/null 2>&1 || apt_missing+=(redis-server)
 if ((${#apt_missing[@]})); then
     # Only bother with the (slow) index refresh when something must be installed.
     SUDO=""
@@ -24,7 +25,7 @@ if ((${#apt_missing[@]})); then
     echo "installing Debian packages: ${apt_missing[*]}"
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        chromium poppler-utils
+        "${apt_missing[@]}"
 fi
 
 # --- npm packages in .tools/ ------------------------------------------------
@@ -53,6 +54,11 @@ if [[ -x /usr/bin/chromium ]]; then
     report chromium 0 "$(/usr/bin/chromium --version 2>/dev/null | head -n1) (/usr/bin/chromium)"
 else
     report chromium 1 "/usr/bin/chromium"
+fi
+if command -v redis-server >/dev/null 2>&1; then
+    report redis-server 0 "$(redis-server --version | head -n1)"
+else
+    report redis-server 1 "redis-server"
 fi
 if command -v pdftotext >/dev/null 2>&1; then
     report poppler-utils 0 "$(pdftotext -v 2>&1 | head -n1) ($(command -v pdftotext))"
