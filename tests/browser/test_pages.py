@@ -335,7 +335,7 @@ def test_no_horizontal_scrolling(browser, server, logged_in, crawl, width):
             page.goto(server.url(path))
             sizes = page.evaluate(
                 "() => [document.documentElement.scrollWidth, window.innerWidth]")
-            screenshot(page, f"{SHOTS}/camille-{name}-{width}px.png", caret="initial")
+            screenshot(page, f"{SHOTS}/reflow-{name}-{width}px.png", caret="initial")
             if sizes[0] > sizes[1]:
                 wide = page.evaluate("""(w) => [...document.querySelectorAll('body *')]
                     .filter(e => e.getBoundingClientRect().right > w)
