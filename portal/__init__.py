@@ -19,10 +19,13 @@ NAVIGATION = [
     ("messaging.inbox", _l("Messagerie"), "messaging.read"),
     ("agenda.home", _l("Agenda"), "agenda.view"),
     ("proxies.relatives", _l("Mes proches"), "proxies.view"),
-    ("proxies.spaces", _l("Espaces"), "spaces.list"),
+    ("proxies.spaces", None, "spaces.list"),  # "Mes patients" / "Mes mandats"; patients use the header
     ("operator.directory", _l("Annuaire"), "directory.view"),
     ("settings.index", _l("Paramètres"), "account.self"),
 ]
+
+
+SPACES_LABELS = {"professional": _l("Mes patients"), "mediator": _l("Mes mandats")}
 
 
 def select_locale():
@@ -137,10 +140,16 @@ def _template_globals(app):
         if account is not None:
             relation = g.relation if "relation" in g else policy.current_relation(account)
             for endpoint, label, action in NAVIGATION:
-                if endpoint in app.view_functions and action in policy.RULES and \
+                if endpoint == "proxies.spaces":
+                    label = SPACES_LABELS.get(account.role)
+                if label and endpoint in app.view_functions and action in policy.RULES and \
                         policy.allowed(account, action, relation):
                     nav.append((endpoint, label))
         expires_at = session.expires_at(app) if account is not None and hasattr(
             session, "expires_at") else None
+        can_switch = account is not None and account.role != "operator" and (
+            (relation is not None and relation.kind != policy.SELF)
+            or len(policy.relations_for(account)) > 1)
         return {"account": account, "relation": relation, "nav_items": nav,
+                "can_switch": can_switch,
                 "session_expires_at": expires_at, "get_locale": get_locale}

@@ -35,6 +35,14 @@ PROFESSIONS = {
     "kinesitherapeute": _l("Masseur-kinésithérapeute"),
 }
 
+# How a given professional is named: the feminine form for women, the masculine one for men.
+PROFESSION_BY_SEX = {
+    "infirmier": {"F": _l("Infirmière"), "M": _l("Infirmier")},
+    "pharmacien": {"F": _l("Pharmacienne"), "M": _l("Pharmacien")},
+    "chirurgien_dentiste": {"F": _l("Chirurgienne-dentiste"), "M": _l("Chirurgien-dentiste")},
+    "kinesitherapeute": {"F": _l("Masseuse-kinésithérapeute"), "M": _l("Masseur-kinésithérapeute")},
+}
+
 SEXES = {"F": _l("Féminin"), "M": _l("Masculin")}
 
 FACTOR_EMAIL = "email"
@@ -104,7 +112,8 @@ class Account(BaseModel):
     @property
     def role_label(self):
         if self.role == ROLE_PROFESSIONAL and self.profession in PROFESSIONS:
-            return PROFESSIONS[self.profession]
+            by_sex = PROFESSION_BY_SEX.get(self.profession, {})
+            return by_sex.get(self.person.sex, PROFESSIONS[self.profession])
         return ROLES.get(self.role, self.role)
 
     @property

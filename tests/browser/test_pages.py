@@ -276,7 +276,7 @@ def test_login_dossier_and_logout_work_without_javascript(browser, server):
         page.get_by_role("button", name="Se déconnecter").click()
         page.wait_for_url("**/connexion**")
         assert urlparse(page.url).path == "/connexion"
-        expect(page.get_by_role("status")).to_contain_text("Vous êtes déconnecté")
+        expect(page.locator(".notice--success[role=status]")).to_be_visible()
         page.goto(server.url("/dossier/"))
         assert urlparse(page.url).path == "/connexion", "the session must really be closed"
     finally:
