@@ -101,29 +101,28 @@ def test_too_large_request_gets_a_clear_page(app, client):
     assert "dépasse la taille autorisée" in response.get_data(as_text=True)
 
 
-def test_open_redirect_after_login_is_refused(app, client):
+def login_with_next(app, client, target):
+    """Log Jean in from /connexion?next=TARGET; returns the response to the code step."""
     from conftest import latest_code
-    page = client.get("/connexion?next=https://evil.example/")
-    client.post("/connexion?next=https://evil.example/", data={
+    page = client.get(f"/connexion?next={target}")
+    client.post(f"/connexion?next={target}", data={
         "csrf_token": csrf_from(page), "email": "jean.dupont@example.org",
         "password": "demo-carnet-2026"})
     page = client.get("/connexion/code")
-    response = client.post("/connexion/code", data={
+    return client.post("/connexion/code", data={
         "csrf_token": csrf_from(page), "code": latest_code(app, "jean.dupont@example.org")})
-    assert response.headers["Location"] == "/dossier/"
+
+
+def test_open_redirect_after_login_is_refused(app, client):
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = login_with_next(app, app.test_client(), target)
+        assert response.headers["Location"] == "/dossier/", target
 
 
 def test_next_page_is_honoured_after_login(app, client):
-    from conftest import latest_code
     assert client.get("/parametres/sessions").headers["Location"].startswith(
         "/connexion?next=/parametres/sessions")
-    page = client.get("/connexion?next=/parametres/sessions")
-    client.post("/connexion?next=/parametres/sessions", data={
-        "csrf_token": csrf_from(page), "email": "jean.dupont@example.org",
-        "password": "demo-carnet-2026"})
-    page = client.get("/connexion/code")
-    response = client.post("/connexion/code", data={
-        "csrf_token": csrf_from(page), "code": latest_code(app, "jean.dupont@example.org")})
+    response = login_with_next(app, client, "/parametres/sessions")
     assert response.headers["Location"] == "/parametres/sessions"
 
 

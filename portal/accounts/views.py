@@ -45,8 +45,8 @@ def _ip_limit():
 
 def safe_next(target):
     """Only a local path may follow login (no open redirect)."""
-    if not target:
-        return None
+    if not target or "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None  # browsers read "/\\host" as "//host"
     parts = urlparse(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
