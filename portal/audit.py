@@ -87,7 +87,7 @@ def record(action, *, actor=None, patient=None, obj_type="", obj_id="", via=None
             patient = getattr(g, "space", None)
         if via is None:
             relation = getattr(g, "relation", None)
-            via = relation.kind if relation else ""
+            via = relation.kind if relation and patient is not None else ""
         ip = request.remote_addr or ""
     else:
         ip = ""

@@ -51,7 +51,7 @@ def init_app(app):
             from .accounts.forms import LoginForm
             form = LoginForm(formdata=None, email=request.form.get("email", ""))
             return render("accounts/login.html", form=form, locked=True), 429
-        if error.code == 403 and getattr(g, "relation", None) is not None:
+        if error.code == 403 and getattr(g, "space", None) is not None:
             return page(403, _l("Dans l’espace de %(name)s, votre relation (%(relation)s) ne "
                                 "permet pas cette action. Demandez au titulaire d’élargir "
                                 "votre accès si nécessaire.",

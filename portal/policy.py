@@ -246,18 +246,20 @@ def requires(action):
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
             account = current_user._get_current_object()
-            relation = current_relation(account) if rule.needs_space else None
+            # The open space is always known (the header and menu show it on every page), but
+            # only an action that needs a space acts on it, and so names it in the journal.
+            relation = current_relation(account)
             g.relation = relation
-            g.space = relation.person if relation else None
+            g.space = relation.person if relation and rule.needs_space else None
             if rule.needs_space and request.method not in ("GET", "HEAD") and relation and \
                     request.form.get(SPACE_FIELD) != str(relation.person.id):
                 # The form was shown for another space (another tab switched spaces since):
                 # refuse rather than write into the wrong person's record.
                 g.wrong_space = True
                 abort(409)
-            if not allowed(account, action, relation):
+            if not allowed(account, action, relation if rule.needs_space else None):
                 from . import audit
-                if relation is not None:
+                if g.space is not None:
                     audit.record(action, outcome="denied", detail=request.path)
                 g.denied_action = action
                 abort(403)

@@ -50,6 +50,10 @@ ACCOUNTS = [
 ]
 
 
+# Short names used by tests and documentation: "camille" -> her e-mail, and so on.
+DEMO_EMAILS = {key: email for key, email, _role, _extra in ACCOUNTS}
+
+
 def seed_demo():
     """Create whatever demo record is missing; never change or delete existing data."""
     created = 0

@@ -18,6 +18,8 @@ apt_missing=()
 [[ -x /usr/bin/chromium ]] || apt_missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || apt_missing+=(poppler-utils)
 command -v redis-server >/dev/null 2>&1 || apt_missing+=(redis-server)
+command -v java >/dev/null 2>&1 || apt_missing+=(default-jre-headless)
+[[ -x /usr/lib/postgresql/15/bin/initdb ]] || apt_missing+=(postgresql-15)
 if ((${#apt_missing[@]})); then
     # Only bother with the (slow) index refresh when something must be installed.
     SUDO=""

@@ -14,17 +14,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from pgcluster import PgCluster, available  # noqa: E402
 
 ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEMO_PASSWORD = "demo-carnet-2026"
-ROLES = {
-    "camille": "camille.martin@example.org",
-    "jean": "jean.dupont@example.org",
-    "amina": "amina.diallo@example.org",
-    "sophie": "sophie.bernard@example.org",
-    "benali": "dr.benali@example.org",
-    "girard": "p.girard@example.org",
-    "lefevre": "dr.lefevre@example.org",
-    "operateur": "operateur@example.org",
-}
+from portal.seed import DEMO_EMAILS as ROLES, DEMO_PASSWORD  # noqa: E402
 TOKEN_RE = re.compile(rb'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 

@@ -180,3 +180,23 @@ def test_a_form_shown_for_another_space_is_refused_and_changes_nothing(login_as,
     assert response.status_code == 409
     assert "Rien n’a été modifié" in response.get_data(as_text=True)
     assert Delegation.get_by_id(delegation.id).ended_at is None
+
+
+def test_banner_and_menu_stay_the_same_on_account_pages(login_as, person):
+    client = login_as("camille")
+    open_space(client, person("Jean").id)
+    dossier = client.get("/dossier/").get_data(as_text=True)
+    for url in ("/parametres/", "/espaces", "/parametres/sessions"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Vous agissez pour Jean Dupont" in page, url
+        assert 'href="/dossier/"' in page and 'href="/dossier/"' in dossier, url
+
+
+def test_account_actions_are_not_journaled_against_the_open_space(login_as, person, ctx):
+    from portal.audit import ActivityEvent
+    client = login_as("camille")
+    open_space(client, person("Jean").id)
+    page = client.get("/parametres/sessions")
+    client.post("/parametres/sessions/fin-autres", data={"csrf_token": csrf_from(page)})
+    event = ActivityEvent.select().where(ActivityEvent.action == "account.sessions_ended").get()
+    assert event.patient_id is None and event.via == ""

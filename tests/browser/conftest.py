@@ -23,20 +23,13 @@ from pathlib import Path
 
 import pytest
 
+from portal.seed import DEMO_EMAILS, DEMO_PASSWORD
+
 from .tools import ROOT, launch
 
 VENV_BIN = ROOT / ".venv" / "bin"
-PASSWORD = "demo-carnet-2026"
-ACCOUNTS = {
-    "camille": "camille.martin@example.org",
-    "jean": "jean.dupont@example.org",
-    "amina": "amina.diallo@example.org",
-    "sophie": "sophie.bernard@example.org",
-    "benali": "dr.benali@example.org",
-    "girard": "p.girard@example.org",
-    "lefevre": "dr.lefevre@example.org",
-    "operateur": "operateur@example.org",
-}
+PASSWORD = DEMO_PASSWORD
+ACCOUNTS = DEMO_EMAILS
 # Chromium's own locale would make the app answer in English; the demo is read in French.
 CONTEXT_OPTIONS = {"locale": "fr-FR", "viewport": {"width": 1280, "height": 900}}
 SERVER_START_TIMEOUT = 20

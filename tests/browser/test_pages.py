@@ -75,9 +75,8 @@ def inspect(page, name: str, status: int | None, console: list[str]) -> Visit:
 def watch_console(page) -> list[str]:
     """Collect console errors (CSP violations are reported there) and uncaught exceptions.
 
-    Two "failed to load" errors are not the page's fault and are left out: the document's
-    own error status (a 404 page; statuses are checked separately) and Chromium's automatic
-    /favicon.ico request (the app declares no icon).
+    One "failed to load" error is not the page's fault and is left out: the document's own
+    error status (a 404 page; statuses are checked separately).
     """
     errors: list[str] = []
 
@@ -85,8 +84,7 @@ def watch_console(page) -> list[str]:
         if message.type != "error":
             return
         url = (message.location or {}).get("url", "")
-        if message.text.startswith("Failed to load resource") and (
-                urlparse(url).path == "/favicon.ico" or url == page.url):
+        if message.text.startswith("Failed to load resource") and url == page.url:
             return
         errors.append(f"{message.text} ({url})" if url else message.text)
 
@@ -157,8 +155,10 @@ def crawl(logged_in, server):
             page.goto(server.url("/espaces"))
             own = page.get_by_role("button", name="Ouvrir mon espace")
             if own.count():
-                own.click()
-                expect(page.locator(".space-banner")).to_contain_text("Votre espace santé")
+                with page.expect_response(lambda r: r.request.method == "POST"
+                                          and "/espaces/" in r.url):
+                    own.click()
+                page.wait_for_load_state("load")
         done[role] = visits
         return visits
 
