@@ -107,15 +107,18 @@ def _init_login(app):
         return redirect(target)
 
 
+# One package per area, each with a `views.bp` blueprint (registered in this order).
+AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
+         "settings", "operator", "pages")
+
+
 def _register_blueprints(app):
-    from .accounts.views import bp as accounts
-    from .dossier.views import bp as dossier
-    from .operator.views import bp as operator
-    from .pages.views import bp as pages
-    from .proxies.views import bp as proxies
-    from .settings.views import bp as settings
-    for bp in (accounts, dossier, proxies, settings, operator, pages):
-        app.register_blueprint(bp)
+    import importlib
+    import importlib.util
+    for area in AREAS:
+        if importlib.util.find_spec(f"{__name__}.{area}") is not None and \
+                importlib.util.find_spec(f"{__name__}.{area}.views") is not None:
+            app.register_blueprint(importlib.import_module(f"{__name__}.{area}.views").bp)
 
 
 def _template_globals(app):

@@ -35,8 +35,8 @@ RELATION_LABELS = {
 
 # What each relationship may do in the space, as scopes.
 ALL_PATIENT_SCOPES = frozenset({
-    "dossier_read", "dossier_write", "messaging", "messaging_read", "agenda", "summaries",
-    "proxies", "account_settings",
+    "dossier_read", "dossier_write", "dossier_manage", "messaging", "messaging_read", "agenda",
+    "summaries", "proxies", "account_settings",
 })
 MANDATE_TASK_SCOPES = {
     "agenda": {"agenda"},
@@ -62,6 +62,7 @@ class Relation:
     scopes: frozenset = field(default_factory=frozenset)
     record_id: int | None = None
     until: object = None
+    flags: frozenset = field(default_factory=frozenset)  # e.g. treating_doctor, administrator
 
     @property
     def label(self):
@@ -122,7 +123,9 @@ def relations_for(account, patient_id=None):
             relations.append(Relation(MANDATE, m.patient, scopes, m.id, m.ends_at))
     elif account.role == ROLE_PROFESSIONAL:
         for gr in wanted(_active_grants().where(Grant.professional == account.id), Grant.patient):
-            relations.append(Relation(GRANT, gr.patient, PROFESSIONAL_SCOPES, gr.id))
+            flags = frozenset(name for name, on in (("treating_doctor", gr.treating_doctor),
+                                                    ("administrator", gr.administrator)) if on)
+            relations.append(Relation(GRANT, gr.patient, PROFESSIONAL_SCOPES, gr.id, None, flags))
     # Operators reach no space: they never see medical content.
     relations.sort(key=lambda r: (r.kind != SELF, r.person.family_name, r.person.given_names))
     return relations
@@ -135,7 +138,7 @@ def relation_to(account, patient_id):
         return None
     merged_scopes = frozenset().union(*(r.scopes for r in found))
     best = found[0]
-    return Relation(best.kind, best.person, merged_scopes, best.record_id, best.until)
+    return Relation(best.kind, best.person, merged_scopes, best.record_id, best.until, best.flags)
 
 
 # --- actions and rules ----------------------------------------------------------------------
@@ -146,12 +149,20 @@ class Rule:
     the action reads health data (then every use is journaled automatically)."""
 
     roles: frozenset
-    scope: str | None = None
+    scope: str | frozenset | None = None
     health_data: bool = False
+    professions: frozenset | None = None
 
     @property
     def needs_space(self):
         return self.scope is not None
+
+    @property
+    def scopes(self):
+        """Any one of these scopes suffices."""
+        if self.scope is None:
+            return frozenset()
+        return frozenset({self.scope}) if isinstance(self.scope, str) else self.scope
 
 
 ANY_ROLE = frozenset({ROLE_PATIENT, ROLE_PROFESSIONAL, ROLE_MEDIATOR, ROLE_OPERATOR})
@@ -164,6 +175,25 @@ DOSSIER_VIEW = "dossier.view"
 PROXIES_VIEW = "proxies.view"
 PROXIES_MANAGE = "proxies.manage"
 DIRECTORY_VIEW = "directory.view"
+# The medical record (issue 3)
+PROFILE_VIEW = "profile.view"
+PROFILE_EDIT = "profile.edit"
+MEASURES_VIEW = "measures.view"
+MEASURES_EDIT = "measures.edit"
+DOCUMENTS_VIEW = "documents.view"
+DOCUMENT_UPLOAD = "documents.upload"
+DOCUMENT_DEPOSIT = "documents.deposit"
+DOCUMENT_MANAGE = "documents.manage"
+DOCUMENT_REPORT = "documents.report"
+DOCUMENT_ANNOUNCE = "documents.announce"
+PRESCRIPTION_WRITE = "prescriptions.write"
+PRESCRIPTION_VERIFY = "prescriptions.verify"
+
+PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
+PROFESSIONAL = frozenset({ROLE_PROFESSIONAL})
+WRITERS = frozenset({"dossier_write", "dossier_deposit"})
+PRESCRIBERS = frozenset({"medecin_generaliste", "medecin_specialiste", "medecin_regulateur",
+                         "sage_femme", "chirurgien_dentiste"})
 
 RULES = {
     ACCOUNT_SELF: Rule(ANY_ROLE),
@@ -172,6 +202,18 @@ RULES = {
     PROXIES_VIEW: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
     PROXIES_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
     DIRECTORY_VIEW: Rule(frozenset({ROLE_OPERATOR, ROLE_PROFESSIONAL})),
+    PROFILE_VIEW: Rule(ACTING, scope="dossier_read", health_data=True),
+    PROFILE_EDIT: Rule(ACTING, scope=WRITERS),
+    MEASURES_VIEW: Rule(ACTING, scope="dossier_read", health_data=True),
+    MEASURES_EDIT: Rule(ACTING, scope=WRITERS),
+    DOCUMENTS_VIEW: Rule(ACTING, scope="dossier_read", health_data=True),
+    DOCUMENT_UPLOAD: Rule(PATIENT_SIDE, scope="dossier_write"),
+    DOCUMENT_DEPOSIT: Rule(PROFESSIONAL, scope="dossier_deposit"),
+    DOCUMENT_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="dossier_manage"),
+    DOCUMENT_REPORT: Rule(ACTING, scope="dossier_read"),
+    DOCUMENT_ANNOUNCE: Rule(PROFESSIONAL, scope="dossier_deposit"),
+    PRESCRIPTION_WRITE: Rule(PROFESSIONAL, scope="dossier_deposit", professions=PRESCRIBERS),
+    PRESCRIPTION_VERIFY: Rule(PROFESSIONAL, professions=frozenset({"pharmacien"})),
 }
 
 
@@ -182,9 +224,54 @@ def allowed(account, action, relation=None):
         return False
     if account.role not in rule.roles:
         return False
+    if rule.professions is not None and account.profession not in rule.professions:
+        return False
     if rule.needs_space:
-        return relation is not None and rule.scope in relation.scopes
+        return relation is not None and bool(rule.scopes & relation.scopes)
     return True
+
+
+# --- what each relation may see in the record ------------------------------------------------
+
+PATIENT_SIDE_KINDS = frozenset({SELF, DELEGATION, MANDATE})
+
+
+def visible_documents(relation, account):
+    """The documents of the open space this actor may see: load documents only through this
+    query (then filter further, never widen). Labels:
+    - hidden from the patient: the patient's side sees it only as pending (see below);
+    - hidden from legal representatives: a parent never sees it, not even as pending;
+    - masked from professionals (per document, or all by the patient's default): hidden from
+      professionals except its author, the médecin traitant and the patient's administrators.
+    """
+    from .documents.models import Document, DossierSettings
+    query = Document.select().where(Document.patient == relation.person.id)
+    if relation.kind in PATIENT_SIDE_KINDS:
+        return query.where(Document.hidden_from_patient == False)  # noqa: E712
+    if relation.kind == GUARDIAN:
+        return query.where(Document.hidden_from_patient == False,  # noqa: E712
+                           Document.hidden_from_guardians == False)  # noqa: E712
+    if relation.kind == GRANT:
+        if relation.flags & {"treating_doctor", "administrator"}:
+            return query
+        own = Document.author == account.id
+        if DossierSettings.for_patient(relation.person.id).mask_all_from_pros:
+            return query.where(own)
+        return query.where((Document.masked_from_pros == False) | own)  # noqa: E712
+    return query.where(Document.id.is_null())  # any other relation sees nothing
+
+
+def pending_documents(relation):
+    """Documents a professional has not yet announced: the patient's side (not a legal
+    representative when the document is also hidden from them) sees that they exist."""
+    from .documents.models import Document
+    if relation.kind not in PATIENT_SIDE_KINDS | {GUARDIAN}:
+        return None
+    query = Document.select().where(Document.patient == relation.person.id,
+                                    Document.hidden_from_patient == True)  # noqa: E712
+    if relation.kind == GUARDIAN:
+        query = query.where(Document.hidden_from_guardians == False)  # noqa: E712
+    return query
 
 
 # --- the current space ("acting for") ---------------------------------------------------------
