@@ -25,6 +25,14 @@ NAVIGATION = [
 ]
 
 
+# The record's sections (sub-menu of the dossier area): (endpoint, label, action).
+DOSSIER_SECTIONS = [
+    ("dossier.home", _l("Synthèse"), "dossier.view"),
+    ("profile.overview", _l("Profil médical"), "profile.view"),
+    ("measures.index", _l("Mesures"), "measures.view"),
+    ("documents.index", _l("Documents"), "documents.view"),
+]
+
 SPACES_LABELS = {"professional": _l("Mes patients"), "mediator": _l("Mes mandats")}
 
 
@@ -150,9 +158,12 @@ def _template_globals(app):
                     nav.append((endpoint, label))
         expires_at = session.expires_at(app) if account is not None and hasattr(
             session, "expires_at") else None
+        dossier_nav = [(endpoint, label) for endpoint, label, action in DOSSIER_SECTIONS
+                       if account is not None and endpoint in app.view_functions
+                       and policy.allowed(account, action, relation)]
         can_switch = account is not None and account.role != "operator" and (
             (relation is not None and relation.kind != policy.SELF)
             or len(policy.relations_for(account)) > 1)
         return {"account": account, "relation": relation, "nav_items": nav,
-                "can_switch": can_switch,
+                "can_switch": can_switch, "dossier_nav": dossier_nav,
                 "session_expires_at": expires_at, "get_locale": get_locale}

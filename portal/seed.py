@@ -105,4 +105,23 @@ def seed_demo():
                 Grant.create(patient=people[patient], professional=accounts[pro],
                              treating_doctor=treating)
                 created += 1
+    for area in AREA_DEMOS:
+        module = _area_demo(area)
+        if module is not None:
+            with write_tx():
+                created += module.seed(people, accounts)
     return created
+
+
+# Each area may ship demo content in portal/<area>/demo.py: seed(people, accounts) -> int, given
+# the demo people and accounts by short name; it must be idempotent (create what is missing).
+AREA_DEMOS = ("profile", "measures", "documents", "prescriptions")
+
+
+def _area_demo(area):
+    import importlib
+    import importlib.util
+    if importlib.util.find_spec(f"portal.{area}") is None or \
+            importlib.util.find_spec(f"portal.{area}.demo") is None:
+        return None
+    return importlib.import_module(f"portal.{area}.demo")
