@@ -82,6 +82,9 @@ def main():
         ms = median_ms(client, url)
         print(f"  {label:<20} {ms:7.3f} ms  ({ms / baseline:.1f}x baseline)")
 
+    from benchmarks import documents
+    documents.report(app, baseline, median_ms, logged_in_client, RUNS)
+
 
 if __name__ == "__main__":
     main()

@@ -21,6 +21,7 @@ NAVIGATION = [
     ("proxies.relatives", _l("Mes proches"), "proxies.view"),
     ("proxies.spaces", None, "spaces.list"),  # "Mes patients" / "Mes mandats"; patients use the header
     ("operator.directory", _l("Annuaire"), "directory.view"),
+    ("prescriptions.verify", _l("Vérifier une ordonnance"), "prescriptions.verify"),
     ("settings.index", _l("Paramètres"), "account.self"),
 ]
 
@@ -31,6 +32,7 @@ DOSSIER_SECTIONS = [
     ("profile.overview", _l("Profil médical"), "profile.view"),
     ("measures.index", _l("Mesures"), "measures.view"),
     ("documents.index", _l("Documents"), "documents.view"),
+    ("prescriptions.index", _l("Ordonnances"), "documents.view"),
 ]
 
 SPACES_LABELS = {"professional": _l("Mes patients"), "mediator": _l("Mes mandats")}
@@ -83,6 +85,27 @@ def _check_production(app):
                 "production.\nGenerate one with: python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'\nFor local development use "
                 "CARNET_ENV=development (as `make run` does).\n")
+            raise SystemExit(2)
+        from .documents.store import decode_key
+        try:
+            decode_key(app.config.get("DOCUMENT_KEY"))
+        except ValueError:
+            sys.stderr.write(
+                "Carnet: DOCUMENT_KEY must be set to run in production: it encrypts the "
+                "documents at rest (32 random bytes, urlsafe base64).\nGenerate one with: "
+                "python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32))"
+                ".decode())'\nKeep it safe: without it the stored documents cannot be read.\n")
+            raise SystemExit(2)
+        from .prescriptions.signing import parse_key
+        try:
+            parse_key(app.config.get("PRESCRIPTION_SIGNING_KEY"))
+        except ValueError:
+            sys.stderr.write(
+                "Carnet: PRESCRIPTION_SIGNING_KEY must be set to run in production: it signs "
+                "the prescriptions' QR codes (Ed25519 seed: 32 random bytes, urlsafe base64)."
+                "\nGenerate one with: python -c 'import base64, os; print(base64."
+                "urlsafe_b64encode(os.urandom(32)).decode())'\nKeep it safe and keep it: "
+                "prescriptions signed with a lost key can no longer be verified.\n")
             raise SystemExit(2)
 
 

@@ -31,6 +31,14 @@ class Config:
         os.environ["HUEY_URL"] if os.environ.get("HUEY_URL", "").startswith("redis") else "memory://"
     )
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE / "storage"))
+    # Documents are encrypted at rest with this key (32 bytes, urlsafe base64); required in
+    # production, derived from SECRET_KEY elsewhere. Uploads are capped below MAX_CONTENT_LENGTH
+    # so that the form, not the 413 page, explains the limit.
+    DOCUMENT_KEY = os.environ.get("DOCUMENT_KEY")
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+    # Prescriptions are signed with this Ed25519 key (its 32-byte seed, urlsafe base64);
+    # required in production, derived from SECRET_KEY elsewhere.
+    PRESCRIPTION_SIGNING_KEY = os.environ.get("PRESCRIPTION_SIGNING_KEY")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

@@ -1,4 +1,5 @@
 """Security headers, CSRF, caching, error pages and production start-up checks."""
+import base64
 import os
 import subprocess
 import sys
@@ -127,7 +128,7 @@ def test_next_page_is_honoured_after_login(app, client):
 
 
 def run_app_in_production(extra_env):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "CARNET_ENV")}
+    env = {k: v for k, v in os.environ.items() if k not in ("CARNET_ENV", *PRODUCTION_KEYS)}
     env.update(extra_env)
     return subprocess.run([sys.executable, "-c", "import wsgi; print('debug', wsgi.app.debug)"],
                           cwd=ROOT_DIR, env=env,
@@ -135,16 +136,32 @@ def run_app_in_production(extra_env):
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):
-    result = run_app_in_production({"CARNET_INSTANCE": str(tmp_path),
-                                    "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                                    "HUEY_URL": f"sqlite:///{tmp_path}/h.db"})
+    result = run_app_in_production(production_env(tmp_path, SECRET_KEY=None))
     assert result.returncode == 2
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_production_starts_with_a_secret_and_without_debug(tmp_path):
-    result = run_app_in_production({
-        "CARNET_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-        "HUEY_URL": f"sqlite:///{tmp_path}/h.db", "SECRET_KEY": "k" * 40})
+PRODUCTION_KEYS = {"SECRET_KEY": "k" * 40,
+                   "DOCUMENT_KEY": base64.urlsafe_b64encode(b"d" * 32).decode(),
+                   "PRESCRIPTION_SIGNING_KEY": base64.urlsafe_b64encode(b"p" * 32).decode()}
+
+
+def production_env(tmp_path, **overrides):
+    env = {"CARNET_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+           "HUEY_URL": f"sqlite:///{tmp_path}/h.db", **PRODUCTION_KEYS, **overrides}
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def test_production_starts_with_its_keys_and_without_debug(tmp_path):
+    result = run_app_in_production(production_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "debug False" in result.stdout
+
+
+@pytest.mark.parametrize("missing, message", [
+    ("DOCUMENT_KEY", "DOCUMENT_KEY must be set"),
+    ("PRESCRIPTION_SIGNING_KEY", "PRESCRIPTION_SIGNING_KEY must be set"),
+])
+def test_production_refuses_to_start_without_each_key(tmp_path, missing, message):
+    result = run_app_in_production(production_env(tmp_path, **{missing: None}))
+    assert result.returncode == 2 and message in result.stderr

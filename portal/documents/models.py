@@ -55,9 +55,14 @@ class Document(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
+        # The list reads one page in index order (pinned first, newest first) instead of
+        # sorting the whole record; counts and folder lists are answered from the indexes.
         indexes = (
             (("patient", "document_date"), False),
             (("patient", "category", "document_date"), False),
+            (("patient", "pinned", "document_date"), False),
+            (("patient", "hidden_from_patient", "pinned", "document_date"), False),
+            (("patient", "folder"), False),
         )
 
     @property

@@ -51,4 +51,37 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail && event.detail.boosted) { startSessionTimer(); }
   });
+
+  /* Documents: a file dropped on the upload zone goes into its file input (which works alone). */
+  function dropzones(root) {
+    var zones = (root && root.querySelectorAll ? root : document).querySelectorAll("[data-dropzone]");
+    Array.prototype.forEach.call(zones, function (zone) {
+      var input = zone.querySelector("input[type=file]");
+      if (!input || zone.hasAttribute("data-ready") || !window.DataTransfer) { return; }
+      zone.setAttribute("data-ready", "");
+      var hint = document.createElement("p");
+      hint.className = "hint";
+      hint.textContent = zone.getAttribute("data-drop-text");
+      zone.appendChild(hint);
+      zone.addEventListener("dragover", function (event) {
+        event.preventDefault();
+        zone.classList.add("dropzone--over");
+      });
+      zone.addEventListener("dragleave", function () { zone.classList.remove("dropzone--over"); });
+      zone.addEventListener("drop", function (event) {
+        event.preventDefault();
+        zone.classList.remove("dropzone--over");
+        var files = event.dataTransfer && event.dataTransfer.files;
+        if (!files || !files.length) { return; }
+        var chosen = new DataTransfer();
+        chosen.items.add(files[0]);
+        input.files = chosen.files;
+        announce(files[0].name);
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { dropzones(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    dropzones(event.detail && event.detail.elt);
+  });
 }());

@@ -1,0 +1,1 @@
+"""Mesures: the patient's measurements (weight, blood pressure, HbA1c…), charts and targets."""

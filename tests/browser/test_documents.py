@@ -1,0 +1,178 @@
+"""Documents in a real Chromium: upload through the real form (with and without JavaScript),
+the document page and its preview, htmx filters, drag and drop; axe-core on the list, upload
+and document pages, the Nu HTML Checker on all of them, 320 px without horizontal scrolling."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import expect
+from test_documents_store import tiny_pdf
+
+from .conftest import ACCOUNTS, CONTEXT_OPTIONS, login
+from .tools import axe_violations, format_violations, format_vnu_errors, screenshot, vnu_errors
+
+pytestmark = pytest.mark.browser
+
+SHOTS = "test-artifacts/screenshots"
+LIST = "/dossier/documents/"
+
+
+def png_bytes(size=(1200, 800)):
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", size, "#2a6f4e").save(out, "PNG")
+    return out.getvalue()
+
+
+def console_errors(page):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return errors
+
+
+def check(page, name, pages, width=1280):
+    """axe on the current page, keep its HTML for vnu, screenshot it."""
+    page.wait_for_load_state("load")
+    violations = axe_violations(page)
+    assert not violations, f"{name}: " + format_violations(violations)
+    assert page.locator("h1").count() == 1
+    pages[name] = page.content()
+    screenshot(page, f"{SHOTS}/documents-{name}-{width}.png", caret="initial")
+
+
+@pytest.fixture
+def context_for(browser, server):
+    contexts = []
+
+    def make(role, javascript=True):
+        context = browser.new_context(java_script_enabled=javascript, **CONTEXT_OPTIONS)
+        contexts.append(context)
+        page = context.new_page()
+        login(page, server, ACCOUNTS[role])
+        return page
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def upload(page, *, title, data, name, mime, category="Résultats de biologie"):
+    page.get_by_label("Fichier", exact=True).set_input_files(
+        {"name": name, "mimeType": mime, "buffer": data})
+    page.get_by_label("Titre").fill(title)
+    page.get_by_label("Date du document").fill("2026-01-05")
+    page.get_by_label("Catégorie").select_option(label=category)
+    page.get_by_role("button", name="Ajouter le document").click()
+
+
+def test_upload_view_and_filter_with_javascript(context_for, server):
+    page = context_for("jean")
+    errors = console_errors(page)
+    pages: dict[str, str] = {}
+    page.goto(server.url(LIST))
+    expect(page.locator("h1")).to_have_text("Documents")
+    expect(page.locator(".pending")).to_contain_text("1 document en attente")
+    check(page, "liste", pages)
+
+    page.get_by_role("link", name="Ajouter un document").click()
+    expect(page.locator("h1")).to_have_text("Ajouter un document")
+    expect(page.locator(".dropzone")).to_contain_text("glisser le fichier ici")
+    check(page, "ajout", pages)
+
+    # a file that is not what its name says: refused, the title kept
+    upload(page, title="Scanner du genou", data=b"MZ\x90\x00\x03\x00\x00\x00", name="genou.pdf",
+           mime="application/pdf")
+    expect(page.locator(".error-summary")).to_contain_text("n’est pas accepté")
+    expect(page.get_by_label("Titre")).to_have_value("Scanner du genou")
+    check(page, "ajout-erreur", pages)
+
+    upload(page, title="Photo de l’ordonnance", data=png_bytes(), name="ordonnance.png",
+           mime="image/png")
+    page.wait_for_url(re.compile(r".*/dossier/documents/\d+$"))
+    expect(page.locator("h1")).to_have_text("Photo de l’ordonnance")
+    preview = page.locator("img.doc-preview")
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => img.complete && img.naturalWidth") == 800
+    check(page, "document", pages)
+
+    page.get_by_role("link", name="Supprimer ce document").click()
+    expect(page.locator("h1")).to_have_text("Supprimer ce document ?")
+    check(page, "suppression", pages)
+    page.get_by_role("link", name="Annuler et revenir au document").click()
+    page.get_by_role("link", name="Signaler un problème sur ce document").click()
+    check(page, "signalement", pages)
+
+    # htmx: the filters swap the results and push the URL
+    page.goto(server.url(LIST))
+    page.get_by_label("Rechercher dans les titres").fill("ordonnance")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url("**q=ordonnance**")
+    expect(page.locator("#resultats .count")).to_contain_text("correspond")
+    expect(page.locator("#resultats")).to_contain_text("Photo de l’ordonnance")
+    assert page.evaluate("typeof window.htmx") == "object"
+    check(page, "liste-filtree", pages)
+    assert not errors, errors
+
+    results = vnu_errors(pages)
+    assert not any(results.values()), format_vnu_errors(results)
+
+
+def test_drag_and_drop_fills_the_file_input(context_for, server):
+    page = context_for("amina")
+    page.goto(server.url(LIST + "ajouter"))
+    page.evaluate("""() => {
+        const zone = document.querySelector('[data-dropzone]');
+        const files = new DataTransfer();
+        files.items.add(new File(['Poids : 60 kg'], 'poids.txt', {type: 'text/plain'}));
+        zone.dispatchEvent(new DragEvent('drop', {dataTransfer: files, bubbles: true,
+                                                  cancelable: true}));
+    }""")
+    assert page.get_by_label("Fichier", exact=True).evaluate("i => i.files[0].name") == \
+        "poids.txt"
+    page.get_by_label("Titre").fill("Mon poids")
+    page.get_by_label("Date du document").fill("2026-01-05")
+    page.get_by_role("button", name="Ajouter le document").click()
+    page.wait_for_url(re.compile(r".*/dossier/documents/\d+$"))
+    expect(page.locator("h1")).to_have_text("Mon poids")
+
+
+def test_upload_and_filters_work_without_javascript(context_for, server):
+    page = context_for("camille", javascript=False)
+    pages: dict[str, str] = {}
+    page.goto(server.url(LIST + "ajouter"))
+    upload(page, title="", data=b"", name="vide.pdf", mime="application/pdf")
+    expect(page.locator(".error-summary")).to_contain_text("Le fichier est vide")
+    expect(page.locator(".error-summary")).to_contain_text("Saisissez le titre du document.")
+    check(page, "ajout-erreur-sans-js", pages)
+    upload(page, title="Bilan sanguin", data=tiny_pdf(), name="bilan.pdf",
+           mime="application/pdf")
+    page.wait_for_url(re.compile(r".*/dossier/documents/\d+$"))
+    expect(page.locator(".notice--success")).to_contain_text("Bilan sanguin")
+    check(page, "document-sans-js", pages)
+    page.goto(server.url(LIST))
+    page.get_by_label("Catégorie").select_option(label="Résultats de biologie")
+    page.get_by_role("button", name="Filtrer").click()
+    assert "categorie=biologie" in page.url
+    expect(page.locator("#resultats")).to_contain_text("Bilan sanguin")
+    results = vnu_errors(pages)
+    assert not any(results.values()), format_vnu_errors(results)
+
+
+@pytest.mark.parametrize("role, path", [("jean", LIST), ("jean", LIST + "ajouter"),
+                                        ("benali", LIST + "deposer")])
+def test_documents_pages_fit_320_pixels(context_for, server, role, path):
+    page = context_for(role)
+    if role == "benali":
+        page.goto(server.url("/espaces"))
+        page.get_by_role("button", name="Ouvrir l’espace de Jean Dupont").click()
+        expect(page.locator(".space-banner")).to_contain_text("Jean Dupont")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(server.url(path))
+    overflow = page.evaluate("document.documentElement.scrollWidth - "
+                             "document.documentElement.clientWidth")
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at 320 px"
+    assert not axe_violations(page)
+    screenshot(page, f"{SHOTS}/documents-{role}-{path.strip('/').replace('/', '-')}-320.png",
+               caret="initial")
