@@ -5,6 +5,7 @@ run starts on 127.0.0.1 (and stops at the end). Every other test runs on SQLite.
 """
 import os
 import re
+import shutil
 import sys
 
 import pytest
@@ -37,12 +38,50 @@ def pg_url():
     cluster.stop()
 
 
-def _reset_postgres(url):
-    from playhouse.db_url import connect
-    database = connect(url)
-    with database.connection_context():
-        database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    database.close()
+def _admin_execute(url, *statements):
+    """Run statements on the cluster's maintenance database (outside any transaction)."""
+    import psycopg2
+    conn = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        conn.close()
+
+
+def _build_seeded(url, storage):
+    """Migrate and seed the demo once; tests start from copies of the result."""
+    from portal import create_app
+    from portal.config import TestConfig
+    from portal.extensions import db
+    from portal.migrations import upgrade
+    from portal.seed import seed_demo
+    application = create_app(TestConfig, DATABASE_URL=url, STORAGE_DIR=str(storage))
+    with application.app_context():
+        db.connect(reuse_if_open=True)
+        upgrade(echo=lambda *_: None)
+        seed_demo()
+        db.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory):
+    """A migrated, seeded SQLite file and its document store, built once per test run."""
+    folder = tmp_path_factory.mktemp("seeded-sqlite")
+    _build_seeded(f"sqlite:///{folder / 'carnet.db'}", folder / "files")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres(pg_url, tmp_path_factory):
+    """A migrated, seeded PostgreSQL template database, built once per test run."""
+    folder = tmp_path_factory.mktemp("seeded-postgres")
+    template_url = pg_url.rsplit("/", 1)[0] + "/carnet_seed"
+    _admin_execute(pg_url, "DROP DATABASE IF EXISTS carnet_seed", "CREATE DATABASE carnet_seed")
+    _build_seeded(template_url, folder / "files")
+    return folder
 
 
 @pytest.fixture
@@ -50,21 +89,21 @@ def app(request, backend, tmp_path):
     from portal import create_app
     from portal.config import TestConfig
     from portal.extensions import db, limiter
-    from portal.migrations import upgrade
-    from portal.seed import seed_demo
 
     if backend == "postgresql":
         url = request.getfixturevalue("pg_url")
-        _reset_postgres(url)
+        template = request.getfixturevalue("seeded_postgres")
+        name = url.rsplit("/", 1)[1]
+        _admin_execute(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+                       f"CREATE DATABASE {name} TEMPLATE carnet_seed")
     else:
+        template = request.getfixturevalue("seeded_sqlite")
+        shutil.copyfile(template / "carnet.db", tmp_path / "carnet.db")
         url = f"sqlite:///{tmp_path / 'carnet.db'}"
+    if (template / "files").exists():
+        shutil.copytree(template / "files", tmp_path / "files")
     application = create_app(TestConfig, DATABASE_URL=url, STORAGE_DIR=str(tmp_path / "files"))
     application.config["BACKEND"] = backend
-    with application.app_context():
-        db.connect(reuse_if_open=True)
-        upgrade(echo=lambda *_: None)
-        seed_demo()
-        db.close()
     limiter.reset()
     yield application
     if not db.is_closed():
