@@ -3,7 +3,7 @@ and calls `prepare` (choices drawn from the record); `apply` copies the fields o
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .fields import CheckboxesField, FrenchDateField, one_of_choices, optional_int, options
 
@@ -152,7 +152,8 @@ class HospitalizationForm(EntryForm):
         from .models import HospitalizationDocument as Link
         shown = {c.value for c in self.documents.choices}
         chosen = set(self.documents.data or ()) & shown
-        current = {link.document_id for link in Link.select().where(Link.hospitalization == entry.id)}
+        current = {link.document_id for link in
+                   Link.select().where(Link.hospitalization == entry.id)}
         gone = (current & shown) - chosen
         if gone:
             Link.delete().where(Link.hospitalization == entry.id,
@@ -213,11 +214,12 @@ class VaccinationForm(EntryForm):
                          required=_l("Indiquez si ce vaccin est obligatoire ou recommandé."))
 
 
-DISABILITY_KINDS = [("moteur", _l("Moteur")), ("visuel", _l("Visuel")),
-                    ("auditif", _l("Auditif")), ("mental", _l("Mental")),
-                    ("psychique", _l("Psychique")), ("cognitif", _l("Cognitif")),
-                    ("polyhandicap", _l("Polyhandicap")),
-                    ("invalidant", _l("Trouble de santé invalidant")), ("autre", _l("Autre"))]
+DISABILITY_KINDS = [("moteur", _l("Handicap moteur")), ("visuel", _l("Handicap visuel")),
+                    ("auditif", _l("Handicap auditif")), ("mental", _l("Handicap mental")),
+                    ("psychique", _l("Handicap psychique")),
+                    ("cognitif", _l("Handicap cognitif")), ("polyhandicap", _l("Polyhandicap")),
+                    ("invalidant", _l("Trouble de santé invalidant")),
+                    ("autre", _l("Autre handicap"))]
 RATE_BANDS = [("", _l("Non évalué ou non précisé")), ("lt50", _l("Moins de 50 %")),
               ("50_79", _l("De 50 à 79 %")), ("ge80", _l("80 % ou plus"))]
 YES_NO = [("oui", _l("Oui")), ("non", _l("Non"))]

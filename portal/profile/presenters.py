@@ -83,7 +83,7 @@ def vaccination(e):
 
 
 def disability(e):
-    return (_("Handicap %(kind)s", kind=label_of(forms.DISABILITY_KINDS, e.kind).lower()),
+    return (label_of(forms.DISABILITY_KINDS, e.kind),
             rows((_("Taux d’incapacité (CDAPH)"), label_of(forms.RATE_BANDS, e.rate_band)),
                  (_("Aide humaine"), _("Oui") if e.human_help else _("Non")),
                  (_("Précisions"), e.comment)))

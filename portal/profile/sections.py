@@ -92,9 +92,10 @@ SECTIONS = (
         _l("Les maladies des proches parents (père, mère, frères et sœurs…) qui peuvent "
            "compter pour la santé."),
         models.FamilyHistory, forms.FamilyHistoryForm, presenters.family_history,
-        Words(_l("Antécédent ajouté."), _l("Antécédent modifié."), _l("Antécédent supprimé."),
-              _l("Aucun antécédent familial renseigné."),
-              _l("Ajouter un antécédent familial"), _l("Modifier l’antécédent « %(name)s »"),
+        Words(_l("Antécédent ajouté."), _l("Antécédent modifié."),
+              _l("Antécédent supprimé."), _l("Aucun antécédent familial renseigné."),
+              _l("Ajouter un antécédent familial"),
+              _l("Modifier l’antécédent « %(name)s »"),
               _l("Supprimer l’antécédent « %(name)s » ?")),
         lambda m: (m.relative, m.condition)),
     Section(
@@ -139,8 +140,9 @@ SECTIONS = (
         _l("Les souhaits de la personne pour sa fin de vie, si un jour elle ne peut plus les "
            "exprimer. Ils peuvent être modifiés ou effacés à tout moment."),
         models.AdvanceDirectives, forms.DirectivesForm, presenters.directives,
-        Words(_l("Directives anticipées enregistrées."), _l("Directives anticipées enregistrées."),
-              _l("Directives anticipées effacées."), _l("Aucune directive anticipée rédigée ici."),
+        Words(_l("Directives anticipées enregistrées."),
+              _l("Directives anticipées enregistrées."), _l("Directives anticipées effacées."),
+              _l("Aucune directive anticipée rédigée ici."),
               _l("Rédiger les directives anticipées"), _l("Modifier les directives anticipées"),
               _l("Effacer les directives anticipées ?")),
         lambda m: (), feminine=True, single=True, adults_only=True,

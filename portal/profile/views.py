@@ -14,7 +14,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..htmx import render, wants_fragment
-from ..policy import PROFILE_EDIT, PROFILE_VIEW, allowed, requires, scoped_or_404
+from ..policy import PROFILE_EDIT, PROFILE_VIEW, SELF, allowed, requires, scoped_or_404
 from . import presenters
 from .models import NotConcerned
 from .sections import BY_SLUG, SECTIONS
@@ -64,6 +64,17 @@ def _entry(section, entry_id):
                          .where(section.model.id == entry_id))
 
 
+def _changeable(slug, entry_id):
+    """The section and one of its entries that this actor may change; otherwise a 404 (not
+    there), a 403 (may not write here) or the refusal explaining whose entry it is."""
+    section = _section(slug)
+    _writable(section)
+    entry = _entry(section, entry_id)
+    if not entry.changeable_by(_account()):
+        abort(_not_theirs(section, entry))
+    return section, entry
+
+
 def _single(section):
     return section.model.of_patient(g.space.id).first() if section.single else None
 
@@ -92,7 +103,7 @@ def _page(section, form, block="entries", message=None, error=None, **inline):
     entries = list(section.entries(g.space.id))
     if section.annotate:
         section.annotate(entries, g.relation, _account())
-    texts = presenters.not_concerned_texts(g.space, g.relation.kind == "self")
+    texts = presenters.not_concerned_texts(g.space, g.relation.kind == SELF)
     return render("profile/section.html", block=block, section=section, entries=entries,
                   form=form, message=message, error=error, inline=wants_fragment(),
                   applies=_applies(section), can_write=_may_write(section),
@@ -166,7 +177,7 @@ def overview():
     patient_id = g.space.id
     marked = {row.section for row in NotConcerned.select(NotConcerned.section)
               .where(NotConcerned.patient == patient_id)}
-    tag = presenters.not_concerned_texts(g.space, g.relation.kind == "self")[2]
+    tag = presenters.not_concerned_texts(g.space, g.relation.kind == SELF)[2]
     items = []
     for section in SECTIONS:
         model = section.model
@@ -217,11 +228,7 @@ def add(slug):
 @requires(PROFILE_EDIT)
 def edit(slug, entry_id):
     """Edit one's own entry (the patient's side: any entry not written by a professional)."""
-    section = _section(slug)
-    _writable(section)
-    entry = _entry(section, entry_id)
-    if not entry.changeable_by(_account()):
-        return _not_theirs(section, entry)
+    section, entry = _changeable(slug, entry_id)
     form = _form(section, entry, id_prefix=f"e{entry.id}-")
     if form.validate_on_submit():
         _save(section, form, entry)
@@ -232,7 +239,7 @@ def edit(slug, entry_id):
         return render("profile/edit.html", section=section, entry=entry, form=form)
     # With htmx the form opens in place of the entry (the rest of the list is redrawn, so
     # that only one thing at a time asks for focus); refused, only the entry is replaced.
-    body = _page(section, _form(section, blank=True), editing=entry, edit=form)
+    body = _page(section, _form(section, _single(section), blank=True), editing=entry, edit=form)
     return _retarget(body, f"#entree-{entry.id}", f"#entree-{entry.id}") \
         if request.method == "POST" else body
 
@@ -241,11 +248,7 @@ def edit(slug, entry_id):
 @requires(PROFILE_EDIT)
 def confirm_delete(slug, entry_id):
     """Ask before deleting (a page without JavaScript, in place of the entry with htmx)."""
-    section = _section(slug)
-    _writable(section)
-    entry = _entry(section, entry_id)
-    if not entry.changeable_by(_account()):
-        return _not_theirs(section, entry)
+    section, entry = _changeable(slug, entry_id)
     if wants_fragment():
         return _page(section, _form(section, _single(section), blank=True), confirming=entry,
                      edit=EmptyForm())
@@ -256,13 +259,9 @@ def confirm_delete(slug, entry_id):
 @requires(PROFILE_EDIT)
 def delete(slug, entry_id):
     """Delete an entry once confirmed."""
-    section = _section(slug)
-    _writable(section)
+    section, entry = _changeable(slug, entry_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    entry = _entry(section, entry_id)
-    if not entry.changeable_by(_account()):
-        return _not_theirs(section, entry)
     with write_tx():
         entry.delete_instance()
         audit.record(f"profile.{section.key}.delete", obj_type=section.key, obj_id=entry_id)
@@ -284,15 +283,15 @@ def not_concerned(slug):
     mark = request.form.get("pas_concerne") == "1"
     model = section.model
     if mark and model.select().where(model.patient == g.space.id).exists():
-        return _refuse(section, _("Cette rubrique contient déjà des éléments : elle ne peut pas "
-                                  "être indiquée comme sans objet."))
+        return _refuse(section, _("Cette rubrique contient déjà des éléments : elle ne peut "
+                                  "pas être indiquée comme sans objet."))
     with write_tx():
         if mark:
             NotConcerned.insert(patient=g.space.id, section=section.key,
                                 marked_by=_account().id).on_conflict_ignore().execute()
             audit.record(f"profile.{section.key}.not_concerned", obj_type=section.key)
-            message = _("C’est noté : la rubrique « %(title)s » est indiquée comme sans objet.",
-                        title=section.title)
+            message = _("C’est noté : la rubrique « %(title)s » est indiquée comme sans "
+                        "objet.", title=section.title)
         else:
             NotConcerned.delete().where(NotConcerned.patient == g.space.id,
                                         NotConcerned.section == section.key).execute()
