@@ -1,10 +1,12 @@
-"""Dossier: the overview of the open space (identity and care team)."""
+"""Dossier: the overview of the open space (identity, care team, the essentials at a glance)."""
 from flask import Blueprint, g
+from flask_login import current_user
 
 from ..access.models import Grant
 from ..accounts.models import Account
 from ..htmx import render
-from ..policy import DOSSIER_VIEW, requires
+from ..policy import DOSSIER_VIEW, PRESCRIPTION_WRITE, allowed, pending_documents, requires
+from ..profile.models import Allergy, BloodGroup, Condition, Treatment
 
 bp = Blueprint("dossier", __name__, url_prefix="/dossier")
 
@@ -12,9 +14,23 @@ bp = Blueprint("dossier", __name__, url_prefix="/dossier")
 @bp.route("/")
 @requires(DOSSIER_VIEW)
 def home():
-    """The record's first page: who the person is and who cares for them."""
+    """The record's first page: who the person is, who cares for them, and what matters most
+    in an emergency or a consultation (blood group, allergies, treatments, conditions)."""
     person = g.space
     care_team = (Grant.select(Grant, Account).join(Account, on=(Grant.professional == Account.id))
                  .where(Grant.patient == person.id, Grant.blocked == False)  # noqa: E712
                  .order_by(Grant.treating_doctor.desc(), Grant.created_at))
-    return render("dossier/home.html", person=person, care_team=list(care_team))
+    pending = pending_documents(g.relation)
+    essentials = {
+        "blood_group": BloodGroup.get_or_none(BloodGroup.patient == person.id),
+        "allergies": list(Allergy.select().where(Allergy.patient == person.id)
+                          .order_by(Allergy.substance)),
+        "treatments": list(Treatment.select().where(Treatment.patient == person.id)
+                           .order_by(Treatment.name)),
+        "conditions": list(Condition.select().where(Condition.patient == person.id,
+                                                    Condition.ended_on.is_null())
+                           .order_by(Condition.name)),
+    }
+    return render("dossier/home.html", person=person, care_team=list(care_team),
+                  essentials=essentials, pending_count=pending.count() if pending else 0,
+                  can_prescribe=allowed(current_user, PRESCRIPTION_WRITE, g.relation))
