@@ -257,6 +257,8 @@ def test_operators_and_unknown_kinds(login_as, person):
     assert login_as("operateur").get(f"{BASE}/").status_code == 403
     client = login_as("jean")
     assert client.get(f"{BASE}/cholesterol/").status_code == 404
+    moved = client.get(f"{BASE}/weight/")  # the code in the URL leads to the French address
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(f"{BASE}/poids/")
     fields = dict(hidden_fields(client.get(f"{BASE}/imc/")), _space=str(person("Jean").id))
     assert client.post(f"{BASE}/imc/ajouter", data=fields).status_code == 404  # computed
 
@@ -358,7 +360,7 @@ def test_the_chart_is_an_accessible_svg_with_one_point_per_measure_and_no_style(
     assert "%" in texts and "janv." in texts  # the unit on the value axis, dates on the other
     # the data table is the chart's accessible twin
     assert "<caption>HbA1c (hémoglobine glyquée) : valeurs" in html
-    assert html.count('<th scope="col">') >= 3
+    assert html.count('<th scope="col">') >= 3 and html.count('<th scope="row"') == 5
 
 
 def test_blood_pressure_draws_two_series(login_as, person, ctx):

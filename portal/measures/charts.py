@@ -17,7 +17,7 @@ from .growth import DAYS_PER_MONTH, DAYS_PER_YEAR
 from .models import EPOCH, days_since_epoch
 
 WIDTH, HEIGHT = 600, 370
-TOP, BOTTOM, RIGHT = 44, 54, 18
+TOP, BOTTOM, RIGHT = 52, 54, 18
 RIGHT_WITH_LABELS = 44  # room for "P97" at the end of reference curves
 
 
@@ -307,7 +307,8 @@ class _Drawing:
                     y = _f(self.sy(value))
                     out.append(f'<line class="chart-{level.css}" x1="{x_left}" x2="{x_right}" '
                                f'y1="{y}" y2="{y}"/>')
-            label_value = level.high if level.high is not None else level.low
+            # a line's label sits just above it; a zone's inside it, along its lower edge
+            label_value = level.low if len(ends) == 2 else ends[0] if ends else None
             if label_value is not None and self.y0 <= label_value <= self.y1:
                 out.append(f'<text class="chart-{level.css}-label" x="{x_right - 4}" '
                            f'y="{_f(self.sy(label_value) - 6)}" text-anchor="end">'
@@ -338,7 +339,7 @@ class _Drawing:
                 out.append(f'<tspan x="{tx}" dy="1.2em">{escape(extra)}</tspan>')
             out.append("</text></g>")
         out.append("</g>")
-        out.append(f'<text class="chart-unit" x="4" y="{TOP - 14}">{escape(self.c.unit)}</text>')
+        out.append(f'<text class="chart-unit" x="4" y="{TOP - 26}">{escape(self.c.unit)}</text>')
         if self.c.x_axis == "age":
             title = _("Âge (mois)") if age_unit(self.x1) == "months" else _("Âge (ans)")
             out.append(f'<text class="chart-unit" x="{WIDTH - self.right}" y="{HEIGHT - 4}" '

@@ -194,9 +194,9 @@ class MeasureForm(FlaskForm):
         valid = super().validate(extra_validators)
         if self.parsed_value is not None and self.parsed_value2 is not None and \
                 self.parsed_value <= self.parsed_value2:
-            self.value.errors.append(_("La tension systolique (le chiffre le plus haut) doit être "
-                                       "supérieure à la diastolique. Vérifiez l’ordre des deux "
-                                       "chiffres."))
+            self.value.errors.append(_("La tension systolique (le chiffre le plus haut) doit "
+                                       "être supérieure à la diastolique. Vérifiez l’ordre des "
+                                       "deux chiffres."))
             valid = False
         if valid:
             local = datetime.combine(self.day.parsed, self.at.parsed)

@@ -1,0 +1,209 @@
+"""The page of one kind of measure: summary, chart (with targets, or a child's growth curves),
+data table and forms. Used by the views for the page itself and for htmx fragments."""
+from flask import g, request
+from flask_babel import format_date, format_datetime, ngettext, to_user_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import ROLE_PROFESSIONAL
+from ..htmx import render, wants_fragment
+from ..policy import MEASURES_EDIT, allowed
+from . import presenters
+from .charts import Chart, Level, Point, Series, age_domain, day_number
+from .forms import MeasureForm, TargetForm
+from .growth import DAYS_PER_MONTH, SOURCE_NOTES, centile, curves
+from .models import (BMI_NORMAL, BY_CODE, Measure, MeasureTarget, bmi_series, latest_bmi, trend,
+                     trend_points)
+
+BLOCK = "measure_body"
+EARLY_DAYS = 36 * DAYS_PER_MONTH  # the "0 à 3 ans" growth chart, as in the carnet de santé
+
+
+def can_edit():
+    return allowed(current_user._get_current_object(), MEASURES_EDIT, g.relation)
+
+
+def render_kind(kind, form=None, target_form=None, announce=None):
+    """The page of one kind (or, for htmx, its body): the submitted form keeps what was typed."""
+    person = g.space
+    account = current_user._get_current_object()
+    editable = can_edit() and kind.entered
+    growth = bool(kind.growth and person.is_minor)
+    if kind.entered:
+        measures = list(Measure.of(person.id, kind.code))
+        rows = [_row(kind, m, account, person, growth) for m in measures]
+        target = MeasureTarget.of(person.id, kind.code)
+    else:
+        pairs = bmi_series(list(Measure.of(person.id, "weight")),
+                           list(Measure.of(person.id, "height")))
+        measures = [_BmiMeasure(w, h, value) for w, h, value in pairs]
+        rows = [_row(kind, m, account, person, False) for m in measures]
+        target = None
+    # A child's growth since birth squeezes the first years: offer the 0–3 years view too.
+    early = [m for m in measures if growth and _age_days(person, m.measured_at) <= EARLY_DAYS]
+    periods = bool(growth and early and len(early) < len(measures))
+    first_years = bool(periods and request.args.get("ages") == "0-3")
+    shown = early if first_years else measures
+    chart = _chart(kind, person, shown, target, growth, first_years) if shown else None
+    measure_form = form or (MeasureForm(kind, person, formdata=None) if editable else None)
+    if target_form is None and editable:
+        target_form = TargetForm(kind, formdata=None, **_target_data(kind, target))
+    submitted = form if form is not None else (
+        target_form if target_form is not None and target_form.errors else None)
+    return render(
+        "measures/kind.html", block=BLOCK, kind=kind, person=person, rows=list(reversed(rows)),
+        chart=chart, target=target, target_text=presenters.target_text(kind, target),
+        target_author=_author(target.set_by, account, with_role=False) if target else "",
+        measure_form=measure_form, target_form=target_form, form=submitted,
+        can_edit=editable, growth=growth, removable=any(r["removable"] for r in rows),
+        announce=announce if wants_fragment() else None,
+        growth_source=SOURCE_NOTES.get(kind.growth, ""),
+        trend=presenters.trend_text(trend(trend_points(measures), kind.stable)),
+        latest=rows[-1] if rows else None, presenters=presenters,
+        bmi_now=latest_bmi(person.id) if not kind.entered else None,
+        bmi_scale=presenters.bmi_scale() if not kind.entered else None,
+        weight_kind=BY_CODE["weight"], height_kind=BY_CODE["height"],
+        periods=periods, first_years=first_years)
+
+
+class _BmiMeasure:
+    """A computed BMI shaped like a measure (for the chart and the table)."""
+
+    def __init__(self, weight, height, value):
+        self.id, self.value, self.value2 = None, value, None
+        self.measured_at, self.author = weight.measured_at, weight.author
+        self.author_is_professional = weight.author_is_professional
+        self.weight, self.height = weight, height
+
+
+def _row(kind, measure, account, person, growth):
+    row = {"id": measure.id, "when": measure.measured_at,
+           "when_text": format_datetime(measure.measured_at, "d MMM yyyy, HH:mm"),
+           "text": presenters.measure_text(kind, measure),
+           "author": _author(measure.author, account),
+           "professional": measure.author_is_professional,
+           "removable": bool(measure.id) and measure.removable_by(account)}
+    if growth:
+        age = _age_days(person, measure.measured_at)
+        row["age"] = _age_text(age)
+        value = centile(kind.growth, person.sex, age, measure.value)
+        row["centile"] = _centile_text(value)
+    if not kind.entered:
+        row["basis"] = _("%(weight)s et %(height)s", weight=presenters.measure_text(
+            BY_CODE["weight"], measure.weight), height=presenters.measure_text(
+            BY_CODE["height"], measure.height))
+    return row
+
+
+def _chart(kind, person, measures, target, growth, first_years=False):
+    label = str(kind.label)
+    first, last = measures[0], measures[-1]
+    count = ngettext("%(num)s mesure", "%(num)s mesures", len(measures))
+    desc = [_("%(count)s, du %(first)s (%(first_value)s) au %(last)s (%(last_value)s).",
+              count=count, first=_day(first.measured_at), last=_day(last.measured_at),
+              first_value=presenters.measure_text(kind, first),
+              last_value=presenters.measure_text(kind, last))]
+    levels = []
+    if target is not None:
+        desc.append(presenters.target_text(kind, target) + ".")
+        if kind.paired:
+            levels += [Level(None, target.high, _("objectif systolique")),
+                       Level(None, target.high2, _("objectif diastolique"))]
+        else:
+            levels.append(Level(target.low, target.high, _("objectif")))
+    if not kind.entered and not person.is_minor:
+        levels.append(Level(BMI_NORMAL[0], BMI_NORMAL[1], _("corpulence normale"), "normal"))
+    reference, x_domain = [], None
+    if growth:
+        ages = [_age_days(person, m.measured_at) for m in measures]
+        x_domain = (0, EARLY_DAYS) if first_years else age_domain(max(ages))
+        reference = curves(kind.growth, person.sex, *x_domain)
+        desc.append(_("Les mesures sont placées selon l’âge, sur les courbes de référence de "
+                      "l’OMS (3e, 50e et 97e percentiles)."))
+        xs = ages
+    else:
+        xs = [day_number(_local(m.measured_at)) for m in measures]
+    desc.append(_("Toutes les valeurs figurent dans le tableau sous le graphique."))
+    first_series = [Point(x, m.value, f"{_day(m.measured_at)} : "
+                                      f"{presenters.measure_text(kind, m)}")
+                    for x, m in zip(xs, measures)]
+    series = [Series(first_series)]
+    if kind.paired:
+        series.append(Series([Point(x, m.value2, f"{_day(m.measured_at)} : "
+                                                 f"{presenters.measure_text(kind, m)}")
+                              for x, m in zip(xs, measures)], alt=True))
+    return Chart(title=_("%(label)s – %(name)s", label=label, name=person.full_name),
+                 desc=" ".join(desc), unit=str(kind.unit), series=series,
+                 x_axis="age" if growth else "date", x_domain=x_domain, levels=levels,
+                 reference=reference, y_floor=kind.axis_floor, y_ceiling=kind.axis_ceiling,
+                 decimals=kind.decimals).render()
+
+
+def _target_data(kind, target):
+    if target is None:
+        return {}
+    data = {}
+    for name in ("low", "high", "high2"):
+        value = getattr(target, name)
+        if value is not None:
+            data[name] = presenters.number(value, kind.decimals)
+    return data
+
+
+def errors_announcement(form):
+    messages = [f.errors[0] for f in form if f.errors]
+    return ngettext("Le formulaire contient une erreur : %(list)s",
+                    "Le formulaire contient %(num)s erreurs : %(list)s",
+                    len(messages), list=" ".join(str(m) for m in messages))
+
+
+def _author(author, account, with_role=True):
+    if author.id == account.id:
+        return _("vous")
+    if author.role == ROLE_PROFESSIONAL and with_role:
+        return f"{author.display_name} ({author.role_label})"
+    return author.display_name
+
+
+def _local(utc_naive):
+    return to_user_timezone(utc_naive).replace(tzinfo=None)
+
+
+def _day(utc_naive):
+    return format_date(_local(utc_naive).date(), "long")
+
+
+def when(utc_naive):
+    return format_datetime(utc_naive, "d MMMM yyyy 'à' HH:mm")
+
+
+def _age_days(person, utc_naive):
+    local = _local(utc_naive)
+    return (local.date() - person.birth_date).days + local.hour / 24
+
+
+def _age_text(days):
+    """"naissance", "12 jours", "9 mois", "3 ans", "10 ans et 2 mois"."""
+    if days < 1:
+        return _("naissance")
+    if days < 28:
+        return ngettext("%(num)s jour", "%(num)s jours", int(days))
+    months = max(1, int((days + 2) / DAYS_PER_MONTH))  # a visit a day or two early counts
+    if months < 24:
+        return ngettext("%(num)s mois", "%(num)s mois", months)
+    years, rest = months // 12, months % 12
+    text = ngettext("%(num)s an", "%(num)s ans", years)
+    if rest:
+        text = _("%(years)s et %(months)s", years=text,
+                 months=ngettext("%(num)s mois", "%(num)s mois", rest))
+    return text
+
+
+def _centile_text(value):
+    if value is None:
+        return _("pas de courbe à cet âge")
+    if value < 1:
+        return _("sous le 1er percentile")
+    if value > 99:
+        return _("au-dessus du 99e percentile")
+    return _("%(num)se percentile", num=int(round(value)))
