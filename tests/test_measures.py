@@ -376,13 +376,13 @@ def test_blood_pressure_draws_two_series(login_as, person, ctx):
 def test_growth_bands_are_drawn_only_for_minors(login_as, person):
     client = login_as("camille")
     adult = client.get(f"{BASE}/poids/").get_data(as_text=True)
-    assert 'class="chart-ref"' not in adult and "Position (OMS)" not in adult
+    assert 'class="chart-ref"' not in adult and "Percentile (OMS)" not in adult
     open_space(client, person("Lina").id)
     child = client.get(f"{BASE}/poids/").get_data(as_text=True)
     svg = svg_of(child)
     assert [e for e in svg.iter(f"{SVG}polygon") if e.get("class") == "chart-ref"]
     assert {t.text for t in svg.iter(f"{SVG}text")} >= {"P3", "P50", "P97", "Âge (ans)"}
-    assert "Position (OMS)" in child and "percentile" in child
+    assert "Percentile (OMS)" in child and "percentile" in child
     early = client.get(f"{BASE}/poids/?ages=0-3").get_data(as_text=True)
     assert "Âge (mois)" in early
     head = svg_of(client.get(f"{BASE}/perimetre-cranien/").get_data(as_text=True))

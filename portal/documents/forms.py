@@ -104,7 +104,7 @@ class DepositForm(UploadForm):
                        "visible quand vous l’annoncez, et au plus tard dans 30 jours."))
     hidden_from_guardians = BooleanField(
         _l("Invisible aux représentants légaux (soins confidentiels d’un mineur)"),
-        description=_l("Les parents ou le tuteur ne verront pas ce document, ni qu’il existe."))
+        description=_l("Les parents ou le tuteur ne verront pas ce document et ne sauront pas qu’il existe."))
 
 
 class FilterForm(FlaskForm):

@@ -49,7 +49,7 @@ def parse_number(text, kind, second=False):
         cleaned = cleaned[: -len(unit)]
     cleaned = _SPACES.sub("", cleaned)
     match = _NUMBER.match(cleaned)
-    example = kind.example2 if second else kind.example
+    example = kind.typed_example(second)
     if not match:
         raise ValidationError(_("Saisissez un nombre, par exemple %(example)s.", example=example))
     sign, whole, fraction = match.groups()
@@ -145,10 +145,10 @@ class MeasureForm(FlaskForm):
         if kind.paired:
             self._label(self.value, _("Systolique (%(unit)s)", unit=kind.unit),
                         _("Le chiffre le plus haut, par exemple %(example)s.",
-                          example=kind.example))
+                          example=kind.typed_example()))
             self._label(self.value2, _("Diastolique (%(unit)s)", unit=kind.unit),
                         _("Le chiffre le plus bas, par exemple %(example)s.",
-                          example=kind.example2))
+                          example=kind.typed_example(second=True)))
         else:
             del self.value2
             if kind.code == "pain":
@@ -157,7 +157,7 @@ class MeasureForm(FlaskForm):
             else:
                 self._label(self.value, _("%(label)s (%(unit)s)", label=kind.name,
                                           unit=kind.unit),
-                            _("Par exemple %(example)s.", example=kind.example))
+                            _("Par exemple %(example)s.", example=kind.typed_example()))
         self.parsed_value = self.parsed_value2 = self.measured_at = None
 
     @staticmethod
@@ -222,7 +222,7 @@ class TargetForm(FlaskForm):
             del self.low
             MeasureForm._label(self.high, _("Systolique : moins de (%(unit)s)", unit=kind.unit),
                                _("Par exemple 140."))
-            MeasureForm._label(self.high2, _("Diastolique : moins de (%(unit)s)",
+            MeasureForm._label(self.high2, _("Diastolique maximale (%(unit)s)",
                                              unit=kind.unit), _("Par exemple 90."))
         else:
             del self.high2

@@ -46,6 +46,12 @@ class Kind:
     def paired(self):
         return bool(self.label2)
 
+    def typed_example(self, second=False):
+        """The typical value, written the way the page's language writes numbers."""
+        from flask_babel import format_decimal
+        text = self.example2 if second else self.example
+        return format_decimal(float(text.replace(" ", "").replace(",", ".")))
+
     @property
     def name(self):
         return self.short or self.label

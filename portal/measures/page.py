@@ -1,7 +1,7 @@
 """The page of one kind of measure: summary, chart (with targets, or a child's growth curves),
 data table and forms. Used by the views for the page itself and for htmx fragments."""
 from flask import g, request
-from flask_babel import format_date, format_datetime, ngettext, to_user_timezone
+from flask_babel import format_date, format_datetime, format_time, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -174,7 +174,9 @@ def _day(utc_naive):
 
 
 def when(utc_naive):
-    return format_datetime(utc_naive, "d MMMM yyyy 'à' HH:mm")
+    local = _local(utc_naive)
+    return _("%(date)s à %(time)s", date=format_date(local.date(), "long"),
+             time=format_time(local.time(), "HH:mm"))
 
 
 def _age_days(person, utc_naive):
@@ -206,4 +208,7 @@ def _centile_text(value):
         return _("sous le 1er percentile")
     if value > 99:
         return _("au-dessus du 99e percentile")
-    return _("%(num)se percentile", num=int(round(value)))
+    rank = int(round(value))
+    if rank == 1:
+        return _("1er percentile")
+    return _("%(num)se percentile", num=rank)

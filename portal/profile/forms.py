@@ -118,7 +118,7 @@ class HospitalizationForm(EntryForm):
         render_kw={"inputmode": "numeric"})
     reason = text(_l("Motif"), required=_l("Saisissez le motif de l’hospitalisation."),
                   description=_l("Par exemple : pose d’une prothèse de hanche."))
-    place = text(_l("Établissement"), description=_l("Facultatif. Par exemple : CH de Tulle."))
+    place = text(_l("Établissement"), description=_l("Facultatif. Par exemple : centre hospitalier de Tulle."))
     documents = CheckboxesField(_l("Documents liés"), coerce=optional_int,
                                 validators=[one_of_choices(BAD_CHOICE)])
     comment = comment()
@@ -182,7 +182,7 @@ class AllergyForm(EntryForm):
 RELATIVES = [("mere", _l("Mère")), ("pere", _l("Père")), ("soeur", _l("Sœur")),
              ("frere", _l("Frère")), ("grand_mere", _l("Grand-mère")),
              ("grand_pere", _l("Grand-père")), ("fille", _l("Fille")), ("fils", _l("Fils")),
-             ("tante", _l("Tante")), ("oncle", _l("Oncle")), ("autre", _l("Autre parent"))]
+             ("tante", _l("Tante")), ("oncle", _l("Oncle")), ("autre", _l("Autre membre de la famille"))]
 
 
 class FamilyHistoryForm(EntryForm):
@@ -207,8 +207,8 @@ class VaccinationForm(EntryForm):
         future=_l("La date de vaccination ne peut pas être dans le futur."))
     dose_type = choice(_l("Type de dose"), DOSE_TYPES)
     lot_number = text(_l("Numéro de lot"), 40,
-                      description=_l("Facultatif. Il figure sur l’étiquette du carnet."))
-    vaccinator = text(_l("Vaccinateur"),
+                      description=_l("Facultatif. Il figure sur l’étiquette collée dans le carnet de santé ou de vaccination."))
+    vaccinator = text(_l("Vaccination faite par"),
                       description=_l("Facultatif. Médecin, infirmier, pharmacien ou centre."))
     requirement = choice(_l("Ce vaccin est"), REQUIREMENTS, radio=True,
                          required=_l("Indiquez si ce vaccin est obligatoire ou recommandé."))
@@ -282,8 +282,9 @@ class DirectivesForm(EntryForm):
     life_support = text(
         _l("Traitements de maintien en vie"), 2000, area=True,
         description=_l("Réanimation, assistance respiratoire, dialyse, alimentation et "
-                       "hydratation artificielles : souhaitez-vous qu’ils soient entrepris, "
-                       "limités ou arrêtés si vous ne pouvez plus vous exprimer ?"))
+                       "hydratation artificielles : souhaitez-vous que ces traitements "
+                       "soient entrepris, limités ou arrêtés si vous ne pouvez plus vous "
+                       "exprimer ?"))
     sedation = text(
         _l("Soulagement des souffrances"), 2000, area=True,
         description=_l("Par exemple : souhaitez-vous une sédation profonde et continue "

@@ -79,7 +79,7 @@ def vaccination(e):
     return (_("%(vaccine)s, le %(date)s", vaccine=e.vaccine, date=day(e.given_on)),
             rows((_("Type de dose"), label_of(forms.DOSE_TYPES, e.dose_type)),
                  (_("Statut"), label_of(forms.REQUIREMENTS, e.requirement)),
-                 (_("Numéro de lot"), e.lot_number), (_("Vaccinateur"), e.vaccinator)))
+                 (_("Numéro de lot"), e.lot_number), (_("Vaccination faite par"), e.vaccinator)))
 
 
 def disability(e):
