@@ -44,11 +44,10 @@ def report(app, baseline, median_ms, logged_in_client, runs):
     print("\nDocuments list (one dossier; rows inserted in bulk, median server time):")
     for total in SIZES:
         seconds = fill(app, total)
+        print(f"  {total:,} documents (rows inserted in {seconds:.2f} s)")
         last_page = -(-total // 20)
         for label, url in (("first page", "/dossier/documents/"),
                            ("title search", "/dossier/documents/?q=tension"),
                            ("last page", f"/dossier/documents/?page={last_page}")):
             ms = median_ms(client, url, runs)
-            print(f"  {total:>6} docs, {label:<13} {ms:7.3f} ms  ({ms / baseline:.1f}x "
-                  f"baseline)")
-        print(f"  {'':>6}       (filled in {seconds:.2f} s)")
+            print(f"    {label:<18} {ms:7.3f} ms  ({ms / baseline:.1f}x baseline)")

@@ -350,8 +350,9 @@ def test_hidden_documents_notice_at_two_weeks_once_then_visible_after_a_month(ap
     address = "jean.dupont@example.org"
     with app.app_context():
         db.connect(reuse_if_open=True)
-        hidden = store_document(person("Jean"), Account.get(Account.email == "dr.benali@example.org"),
-                                tiny_pdf(), filename="cr.pdf", title="Résultat à annoncer",
+        benali = Account.get(Account.email == "dr.benali@example.org")
+        hidden = store_document(person("Jean"), benali, tiny_pdf(), filename="cr.pdf",
+                                title="Résultat à annoncer",
                                 category="comptes_rendus", document_date=date(2026, 1, 5),
                                 hidden_from_patient=True)
         mails = len(outbox(address))
@@ -453,3 +454,22 @@ def test_report_a_problem(ctx, jean):
     report = DocumentReport.get(DocumentReport.document == target.id)
     assert report.reason == "erreur" and report.comment == "La posologie est fausse"
     assert journal("documents.report", target.id) == 1
+
+
+@pytest.mark.parametrize("email", ["jean.dupont@example.org", "p.girard@example.org",
+                                   "dr.benali@example.org"])
+def test_a_page_of_the_list_is_read_in_index_order_without_sorting(ctx, person, email):
+    from portal.accounts.models import Account
+    from portal.documents.views import LIST_ORDER
+    from portal.extensions import db
+    from portal.policy import relation_to, visible_documents
+    account = Account.get(Account.email == email)
+    query = visible_documents(relation_to(account, person("Jean").id), account)
+    sql, params = query.order_by(*LIST_ORDER).limit(20).sql()
+    plan = " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert "USING" in plan and "INDEX" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_file_problems_are_reported_with_the_other_fields(ctx, jean):
+    page = send_file(jean, b"", "vide.pdf", title="").get_data(as_text=True)
+    assert "Saisissez le titre du document." in page and "Le fichier est vide" in page

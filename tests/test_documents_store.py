@@ -169,6 +169,7 @@ def test_the_key_comes_from_document_key_when_set(app, store_as_jean):
     (b"\x00" * 128 + b"DICM" + b"\xff" * 20, "Ce fichier DICOM est illisible"),
     (sample_dicom(size=16)[:-100], "Ce fichier DICOM est illisible"),  # pixels cut short
 ])
+@pytest.mark.filterwarnings("ignore:End of file reached:UserWarning")  # pydicom on cut files
 def test_refused_files_leave_nothing_behind(app, store_as_jean, data, message):
     from portal.documents.models import Document
     from portal.documents.store import Rejected

@@ -44,35 +44,36 @@ def mask_all():
     return redirect(url_for(".index"), 303)
 
 
+def _switch(document_id, field, column, action, said_on, said_off):
+    """Turn one of the patient's own switches on a document on or off (form field `field`
+    is "1" or "0"), journal it as `action` or `action` prefixed "un", and say so."""
+    _checked_form()
+    document = load(document_id)
+    on = request.form.get(field) == "1"
+    Document.update({column: on}).where(Document.id == document.id).execute()
+    audit.record(f"documents.{'' if on else 'un'}{action}", obj_type="document",
+                 obj_id=document.id)
+    flash(said_on if on else said_off, "success")
+    return _back(document)
+
+
 @bp.route("/<int:document_id>/masquer", methods=["POST"])
 @requires(DOCUMENT_MANAGE)
 def mask(document_id):
     """Mask one document from professionals, or show it again."""
-    _checked_form()
-    document = load(document_id)
-    on = request.form.get("masquer") == "1"
-    Document.update(masked_from_pros=on).where(Document.id == document.id).execute()
-    audit.record("documents.mask" if on else "documents.unmask", obj_type="document",
-                 obj_id=document.id)
-    flash(_("Le document est masqué aux professionnels de santé (sauf à son auteur et au "
-            "médecin traitant).") if on else
-          _("Le document est de nouveau visible par les professionnels autorisés."), "success")
-    return _back(document)
+    return _switch(document_id, "masquer", Document.masked_from_pros, "mask",
+                   _("Le document est masqué aux professionnels de santé (sauf à son auteur et "
+                     "au médecin traitant)."),
+                   _("Le document est de nouveau visible par les professionnels autorisés."))
 
 
 @bp.route("/<int:document_id>/epingler", methods=["POST"])
 @requires(DOCUMENT_MANAGE)
 def pin(document_id):
     """Pin a document at the top of the list, or unpin it."""
-    _checked_form()
-    document = load(document_id)
-    on = request.form.get("epingler") == "1"
-    Document.update(pinned=on).where(Document.id == document.id).execute()
-    audit.record("documents.pin" if on else "documents.unpin", obj_type="document",
-                 obj_id=document.id)
-    flash(_("Le document est épinglé en haut de la liste.") if on else
-          _("Le document n’est plus épinglé."), "success")
-    return _back(document)
+    return _switch(document_id, "epingler", Document.pinned, "pin",
+                   _("Le document est épinglé en haut de la liste."),
+                   _("Le document n’est plus épinglé."))
 
 
 @bp.route("/<int:document_id>/classer", methods=["POST"])

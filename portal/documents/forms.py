@@ -28,10 +28,6 @@ DOC_TYPES = [
 ]
 DOC_TYPE_LABELS = dict(DOC_TYPES)
 
-
-def choices(pairs):
-    return [SelectChoice(value, label) for value, label in pairs]
-
 REPORT_REASONS = [
     ("pas_moi", _l("Ce document ne me concerne pas (autre patient)")),
     ("erreur", _l("Le contenu contient une erreur")),
@@ -45,6 +41,11 @@ REPORT_LABELS = dict(REPORT_REASONS)
 FOLDER_CHECKS = [Optional(), Length(max=100, message=_l(
     "Le nom du dossier ne doit pas dépasser 100 caractères."))]
 FOLDER_INPUT = {"list": "dossiers", "autocomplete": "off"}  # suggests the existing folders
+
+
+def choices(pairs):
+    """(value, label) pairs as the select options WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class FrenchDateField(DateField):
@@ -104,7 +105,8 @@ class DepositForm(UploadForm):
                        "visible quand vous l’annoncez, et au plus tard dans 30 jours."))
     hidden_from_guardians = BooleanField(
         _l("Invisible aux représentants légaux (soins confidentiels d’un mineur)"),
-        description=_l("Les parents ou le tuteur ne verront pas ce document et ne sauront pas qu’il existe."))
+        description=_l("Les parents ou le tuteur ne verront pas ce document et ne sauront pas "
+                       "qu’il existe."))
 
 
 class FilterForm(FlaskForm):
@@ -119,8 +121,8 @@ class FilterForm(FlaskForm):
     categorie = SelectField(_l("Catégorie"), choices=choices(
                             [("", _l("Toutes")), *CATEGORIES.items()]), default="",
                             invalid_choice_message=_l("Choisissez une catégorie de la liste."))
-    dossier = SelectField(_l("Dossier de classement"), choices=choices([("", _l("Tous"))]), default="",
-                          validate_choice=False)
+    dossier = SelectField(_l("Dossier de classement"), choices=choices([("", _l("Tous"))]),
+                          default="", validate_choice=False)
     du = FrenchDateField(_l("Du"), validators=[Optional()])
     au = FrenchDateField(_l("Au"), validators=[Optional()])
 

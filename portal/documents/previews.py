@@ -86,7 +86,8 @@ def _dicom_image(ds):
         return None
     if samples == 3 and bits == 8:
         if int(ds.get("PlanarConfiguration", 0)) == 1:
-            planes = [Image.frombytes("L", (cols, rows), pixels[i * rows * cols:(i + 1) * rows * cols])
+            plane = rows * cols
+            planes = [Image.frombytes("L", (cols, rows), pixels[i * plane:(i + 1) * plane])
                       for i in range(3)]
             return Image.merge("RGB", planes)
         return Image.frombytes("RGB", (cols, rows), pixels)

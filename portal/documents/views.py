@@ -3,7 +3,8 @@ page and its content (inline, download, preview). Actions on one document: actio
 from math import ceil
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +24,9 @@ from .tasks import notify_new_document
 
 bp = Blueprint("documents", __name__, url_prefix="/dossier/documents")
 PAGE_SIZE = 20
+# Pinned first, then newest: the order of the (patient, [hidden_from_patient,] pinned,
+# document_date) indexes read backwards, so a page never sorts the whole record.
+LIST_ORDER = (Document.pinned.desc(), Document.document_date.desc(), Document.id.desc())
 INLINE = frozenset({"application/pdf", "image/jpeg", "image/png", "image/tiff", TEXT})
 
 
@@ -93,9 +97,7 @@ def index():
     rows = list(query.select_extend(Account, Person)
                 .join(Account, on=(Document.author == Account.id))
                 .join(Person, on=(Account.person == Person.id))
-                .order_by(Document.pinned.desc(), Document.document_date.desc(),
-                          Document.id.desc())
-                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+                .order_by(*LIST_ORDER).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
     pending = pending_documents(g.relation)
     pending_rows = []
     pending_total = 0
@@ -255,8 +257,7 @@ def preview(document_id):
     document = load(document_id)
     body = store.read_preview(document)
     if body is None:
-        return render("errors/error.html", code=404, title=_("Aperçu indisponible"),
-                      message=_("Ce document n’a pas d’aperçu.")), 404
+        abort(404)
     audit.record("documents.open", obj_type="document", obj_id=document.id, detail="preview")
     mime = store.preview_mime(body)
     return _content_response(body, mime, _disposition("inline", document, KINDS[mime][0]))

@@ -10,6 +10,8 @@ import pytest
 from playwright.sync_api import expect
 from test_documents_store import tiny_pdf
 
+from portal.documents.demo import sample_dicom
+
 from .conftest import ACCOUNTS, CONTEXT_OPTIONS, login
 from .tools import axe_violations, format_violations, format_vnu_errors, screenshot, vnu_errors
 
@@ -33,11 +35,13 @@ def console_errors(page):
     return errors
 
 
-def check(page, name, pages, width=1280):
-    """axe on the current page, keep its HTML for vnu, screenshot it."""
+def check(page, name, pages, width=1280, axe=True):
+    """axe on the current page (axe needs JavaScript: not in a context without it), keep
+    its HTML for vnu, screenshot it."""
     page.wait_for_load_state("load")
-    violations = axe_violations(page)
-    assert not violations, f"{name}: " + format_violations(violations)
+    if axe:
+        violations = axe_violations(page)
+        assert not violations, f"{name}: " + format_violations(violations)
     assert page.locator("h1").count() == 1
     pages[name] = page.content()
     screenshot(page, f"{SHOTS}/documents-{name}-{width}.png", caret="initial")
@@ -145,17 +149,49 @@ def test_upload_and_filters_work_without_javascript(context_for, server):
     upload(page, title="", data=b"", name="vide.pdf", mime="application/pdf")
     expect(page.locator(".error-summary")).to_contain_text("Le fichier est vide")
     expect(page.locator(".error-summary")).to_contain_text("Saisissez le titre du document.")
-    check(page, "ajout-erreur-sans-js", pages)
+    check(page, "ajout-erreur-sans-js", pages, axe=False)
     upload(page, title="Bilan sanguin", data=tiny_pdf(), name="bilan.pdf",
            mime="application/pdf")
     page.wait_for_url(re.compile(r".*/dossier/documents/\d+$"))
     expect(page.locator(".notice--success")).to_contain_text("Bilan sanguin")
-    check(page, "document-sans-js", pages)
+    check(page, "document-sans-js", pages, axe=False)
     page.goto(server.url(LIST))
     page.get_by_label("Catégorie").select_option(label="Résultats de biologie")
     page.get_by_role("button", name="Filtrer").click()
     assert "categorie=biologie" in page.url
     expect(page.locator("#resultats")).to_contain_text("Bilan sanguin")
+    results = vnu_errors(pages)
+    assert not any(results.values()), format_vnu_errors(results)
+
+
+def test_doctor_deposits_a_hidden_dicom_and_announces_it(context_for, server):
+    page = context_for("benali")
+    errors = console_errors(page)
+    pages: dict[str, str] = {}
+    page.goto(server.url("/espaces"))
+    page.get_by_role("button", name="Ouvrir l’espace de Jean Dupont").click()
+    expect(page.locator(".space-banner")).to_contain_text("Jean Dupont")
+    page.goto(server.url(LIST))
+    page.get_by_role("link", name="Déposer un document").click()
+    expect(page.locator("h1")).to_have_text("Déposer un document")
+    check(page, "depot", pages)
+    page.get_by_label("Fichier", exact=True).set_input_files(
+        {"name": "IRM.dcm", "mimeType": "application/dicom",
+         "buffer": sample_dicom(study_date="20260110", modality="MR", size=32)})
+    page.get_by_label("Titre").fill("IRM cérébrale – images")
+    page.get_by_label("Date du document").fill("2026-01-10")
+    page.get_by_label("Catégorie").select_option(label="Radio, écho, scanner, IRM")
+    page.get_by_label("Type de document").select_option(label="Images médicales (DICOM)")
+    page.get_by_label("Invisible au patient jusqu’à son annonce en consultation").check()
+    page.get_by_role("button", name="Déposer le document").click()
+    page.wait_for_url(re.compile(r".*/dossier/documents/\d+$"))
+    expect(page.locator(".summary-list")).to_contain_text("IRM (MR)")
+    expect(page.locator(".summary-list")).to_contain_text("10 janvier 2026")
+    expect(page.locator("img.doc-preview")).to_be_visible()
+    check(page, "document-professionnel", pages)
+    page.get_by_role("button", name="Rendre visible au patient maintenant").click()
+    expect(page.locator(".notice--success")).to_contain_text("visible par le patient")
+    assert not errors, errors
     results = vnu_errors(pages)
     assert not any(results.values()), format_vnu_errors(results)
 
