@@ -169,3 +169,21 @@ def logged_in(browser, server):
     yield get
     for page in pages.values():
         page.context.close()
+
+
+@pytest.fixture
+def context_for(browser, server):
+    """Fresh logged-in pages, one browser context each (closed after the test):
+    `context_for("camille")`, `context_for("camille", java_script_enabled=False)`."""
+    contexts = []
+
+    def make(role, javascript=True, **options):
+        context = browser.new_context(**(CONTEXT_OPTIONS | {"java_script_enabled": javascript}
+                                         | options))
+        contexts.append(context)
+        page = context.new_page()
+        login(page, server, ACCOUNTS[role])
+        return page
+    yield make
+    for context in contexts:
+        context.close()

@@ -47,21 +47,6 @@ def check(page, name, pages, width=1280, axe=True):
     screenshot(page, f"{SHOTS}/documents-{name}-{width}.png", caret="initial")
 
 
-@pytest.fixture
-def context_for(browser, server):
-    contexts = []
-
-    def make(role, javascript=True):
-        context = browser.new_context(java_script_enabled=javascript, **CONTEXT_OPTIONS)
-        contexts.append(context)
-        page = context.new_page()
-        login(page, server, ACCOUNTS[role])
-        return page
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def upload(page, *, title, data, name, mime, category="Résultats de biologie"):
     page.get_by_label("Fichier", exact=True).set_input_files(
         {"name": name, "mimeType": mime, "buffer": data})

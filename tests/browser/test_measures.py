@@ -34,21 +34,6 @@ def console_errors(page):
     return errors
 
 
-@pytest.fixture
-def context_for(browser, server):
-    contexts = []
-
-    def make(role, **options):
-        context = browser.new_context(**(CONTEXT_OPTIONS | options))
-        contexts.append(context)
-        page = context.new_page()
-        login(page, server, ACCOUNTS[role])
-        return page
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def record(page, name):
     """axe, headings and HTML of the current page, and screenshots at 1280 and 320 px."""
     page.wait_for_load_state("load")
