@@ -76,36 +76,39 @@ def create_app(config=None, **overrides):
 
 
 def _check_production(app):
-    """Refuse to start in production without a real secret, and never in debug by default."""
-    if app.config["ENV_NAME"] == "production":
-        secret = app.config.get("SECRET_KEY")
-        if not secret or secret == DEV_SECRET or len(secret) < 32:
-            sys.stderr.write(
-                "Carnet: SECRET_KEY must be set (at least 32 random characters) to run in "
-                "production.\nGenerate one with: python -c 'import secrets; "
-                "print(secrets.token_urlsafe(48))'\nFor local development use "
-                "CARNET_ENV=development (as `make run` does).\n")
-            raise SystemExit(2)
-        from .documents.store import decode_key
+    """Refuse to start in production without real secrets (each with a clear message); DEBUG is
+    never on by default."""
+    if app.config["ENV_NAME"] != "production":
+        return
+    from .documents.store import decode_key
+    from .prescriptions.signing import parse_key
+
+    def secret_key(value):
+        if not value or value == DEV_SECRET or len(value) < 32:
+            raise ValueError
+
+    generate_bytes = ("python -c 'import base64, os; "
+                      "print(base64.urlsafe_b64encode(os.urandom(32)).decode())'")
+    checks = [
+        ("SECRET_KEY", secret_key,
+         "SECRET_KEY must be set (at least 32 random characters) to run in production.\n"
+         "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'\n"
+         "For local development use CARNET_ENV=development (as `make run` does)."),
+        ("DOCUMENT_KEY", decode_key,
+         "DOCUMENT_KEY must be set to run in production: it encrypts the documents at rest "
+         f"(32 random bytes, urlsafe base64).\nGenerate one with: {generate_bytes}\n"
+         "Keep it safe: without it the stored documents cannot be read."),
+        ("PRESCRIPTION_SIGNING_KEY", parse_key,
+         "PRESCRIPTION_SIGNING_KEY must be set to run in production: it signs the "
+         "prescriptions' QR codes (Ed25519 seed: 32 random bytes, urlsafe base64).\n"
+         f"Generate one with: {generate_bytes}\nKeep it safe and keep it: prescriptions "
+         "signed with a lost key can no longer be verified."),
+    ]
+    for name, check, message in checks:
         try:
-            decode_key(app.config.get("DOCUMENT_KEY"))
+            check(app.config.get(name))
         except ValueError:
-            sys.stderr.write(
-                "Carnet: DOCUMENT_KEY must be set to run in production: it encrypts the "
-                "documents at rest (32 random bytes, urlsafe base64).\nGenerate one with: "
-                "python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32))"
-                ".decode())'\nKeep it safe: without it the stored documents cannot be read.\n")
-            raise SystemExit(2)
-        from .prescriptions.signing import parse_key
-        try:
-            parse_key(app.config.get("PRESCRIPTION_SIGNING_KEY"))
-        except ValueError:
-            sys.stderr.write(
-                "Carnet: PRESCRIPTION_SIGNING_KEY must be set to run in production: it signs "
-                "the prescriptions' QR codes (Ed25519 seed: 32 random bytes, urlsafe base64)."
-                "\nGenerate one with: python -c 'import base64, os; print(base64."
-                "urlsafe_b64encode(os.urandom(32)).decode())'\nKeep it safe and keep it: "
-                "prescriptions signed with a lost key can no longer be verified.\n")
+            sys.stderr.write(f"Carnet: {message}\n")
             raise SystemExit(2)
 
 

@@ -12,7 +12,7 @@ TEMPLATE = '''"""{number}: {doc}
 
 SQL frozen on the day it was written (generated with scripts/new_migration.py).
 """
-from peewee import PostgresqlDatabase
+from . import execute_frozen
 
 SQLITE = {sqlite}
 
@@ -20,9 +20,7 @@ POSTGRESQL = {postgresql}
 
 
 def upgrade(db):
-    postgres = isinstance(getattr(db, "obj", db), PostgresqlDatabase)
-    for statement in POSTGRESQL if postgres else SQLITE:
-        db.execute_sql(statement)
+    execute_frozen(db, SQLITE, POSTGRESQL)
 '''
 
 

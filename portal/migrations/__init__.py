@@ -22,6 +22,14 @@ class SchemaVersion(Model):
         table_name = "schema_version"
 
 
+def execute_frozen(db, sqlite, postgresql):
+    """Run a migration's frozen statements for the engine in use."""
+    from peewee import PostgresqlDatabase
+    postgres = isinstance(getattr(db, "obj", db), PostgresqlDatabase)
+    for statement in postgresql if postgres else sqlite:
+        db.execute_sql(statement)
+
+
 def available():
     """(version, name, module) for every migration module, sorted."""
     found = []

@@ -2,7 +2,7 @@
 
 SQL frozen on the day it was written (generated with scripts/schema_sql.py).
 """
-from peewee import PostgresqlDatabase
+from . import execute_frozen
 
 SQLITE = [
     'CREATE TABLE "person" ("id" INTEGER NOT NULL PRIMARY KEY, "nir" VARCHAR(15), "family_name" VARCHAR(100) NOT NULL, "given_names" VARCHAR(100) NOT NULL, "birth_date" DATE NOT NULL, "sex" VARCHAR(1) NOT NULL, "email" VARCHAR(254), "phone" VARCHAR(30), "address" TEXT, "created_at" DATETIME NOT NULL)',
@@ -89,7 +89,4 @@ POSTGRESQL_APPEND_ONLY = [
 
 
 def upgrade(db):
-    postgres = isinstance(getattr(db, "obj", db), PostgresqlDatabase)
-    for statement in (POSTGRESQL + POSTGRESQL_APPEND_ONLY if postgres
-                      else SQLITE + SQLITE_APPEND_ONLY):
-        db.execute_sql(statement)
+    execute_frozen(db, SQLITE + SQLITE_APPEND_ONLY, POSTGRESQL + POSTGRESQL_APPEND_ONLY)

@@ -2,7 +2,7 @@
 
 SQL frozen on the day it was written (generated with scripts/new_migration.py).
 """
-from peewee import PostgresqlDatabase
+from . import execute_frozen
 
 SQLITE = [
     'CREATE TABLE "document" ("id" INTEGER NOT NULL PRIMARY KEY, "patient_id" INTEGER NOT NULL, "author_id" INTEGER NOT NULL, "author_is_professional" INTEGER NOT NULL, "title" VARCHAR(200) NOT NULL, "document_date" DATE NOT NULL, "category" VARCHAR(30) NOT NULL, "doc_type" VARCHAR(60) NOT NULL, "folder" VARCHAR(100) NOT NULL, "pinned" INTEGER NOT NULL, "storage_key" VARCHAR(64) NOT NULL, "mime_type" VARCHAR(60) NOT NULL, "size" INTEGER NOT NULL, "sha256" VARCHAR(64) NOT NULL, "original_name" VARCHAR(255) NOT NULL, "has_preview" INTEGER NOT NULL, "meta" TEXT NOT NULL, "masked_from_pros" INTEGER NOT NULL, "hidden_from_patient" INTEGER NOT NULL, "hidden_until" DATETIME, "hidden_notice_sent_at" DATETIME, "hidden_from_guardians" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, FOREIGN KEY ("patient_id") REFERENCES "person" ("id") ON DELETE CASCADE, FOREIGN KEY ("author_id") REFERENCES "account" ("id") ON DELETE RESTRICT)',
@@ -40,6 +40,4 @@ POSTGRESQL = [
 
 
 def upgrade(db):
-    postgres = isinstance(getattr(db, "obj", db), PostgresqlDatabase)
-    for statement in POSTGRESQL if postgres else SQLITE:
-        db.execute_sql(statement)
+    execute_frozen(db, SQLITE, POSTGRESQL)

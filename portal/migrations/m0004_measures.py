@@ -2,7 +2,7 @@
 
 SQL frozen on the day it was written (generated with scripts/new_migration.py).
 """
-from peewee import PostgresqlDatabase
+from . import execute_frozen
 
 SQLITE = [
     'CREATE TABLE "measure" ("id" INTEGER NOT NULL PRIMARY KEY, "patient_id" INTEGER NOT NULL, "kind" VARCHAR(30) NOT NULL, "value" REAL NOT NULL, "value2" REAL, "measured_at" DATETIME NOT NULL, "author_id" INTEGER NOT NULL, "author_is_professional" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, FOREIGN KEY ("patient_id") REFERENCES "person" ("id") ON DELETE CASCADE, FOREIGN KEY ("author_id") REFERENCES "account" ("id") ON DELETE RESTRICT)',
@@ -28,6 +28,4 @@ POSTGRESQL = [
 
 
 def upgrade(db):
-    postgres = isinstance(getattr(db, "obj", db), PostgresqlDatabase)
-    for statement in POSTGRESQL if postgres else SQLITE:
-        db.execute_sql(statement)
+    execute_frozen(db, SQLITE, POSTGRESQL)

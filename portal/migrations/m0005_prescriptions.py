@@ -2,7 +2,7 @@
 
 SQL frozen on the day it was written (generated with scripts/new_migration.py).
 """
-from peewee import PostgresqlDatabase
+from . import execute_frozen
 
 SQLITE = [
     'CREATE TABLE "prescription" ("id" INTEGER NOT NULL PRIMARY KEY, "public_id" VARCHAR(26) NOT NULL, "patient_id" INTEGER NOT NULL, "prescriber_id" INTEGER NOT NULL, "prescribed_on" DATE NOT NULL, "created_at" DATETIME NOT NULL, "payload" TEXT NOT NULL, "signature" VARCHAR(110) NOT NULL, "document_id" INTEGER, FOREIGN KEY ("patient_id") REFERENCES "person" ("id") ON DELETE CASCADE, FOREIGN KEY ("prescriber_id") REFERENCES "account" ("id") ON DELETE RESTRICT, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE SET NULL)',
@@ -36,6 +36,4 @@ POSTGRESQL = [
 
 
 def upgrade(db):
-    postgres = isinstance(getattr(db, "obj", db), PostgresqlDatabase)
-    for statement in POSTGRESQL if postgres else SQLITE:
-        db.execute_sql(statement)
+    execute_frozen(db, SQLITE, POSTGRESQL)
