@@ -10,8 +10,11 @@ BUDGET = 40 * 1024
 
 @pytest.mark.skipif(not os.path.exists(f"{ROOT_DIR}/static/vendor/htmx.min.js"),
                     reason="htmx is fetched by `make install`")
-@pytest.mark.parametrize("role, url", [(None, "/connexion"), ("camille", "/dossier/"),
-                                       ("benali", "/espaces"), ("camille", "/parametres/sessions")])
+@pytest.mark.parametrize("role, url", [
+    (None, "/connexion"), ("camille", "/dossier/"), ("benali", "/espaces"),
+    ("camille", "/parametres/sessions"), ("jean", "/dossier/mesures/tension/"),
+    ("jean", "/dossier/documents/"), ("jean", "/dossier/profil/traitements/"),
+    ("jean", "/dossier/ordonnances/")])
 def test_first_load_under_budget(app, login_as, role, url):
     client = login_as(role) if role else app.test_client()
     total, parts = first_load(client, url)
