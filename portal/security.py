@@ -16,13 +16,18 @@ CSP = "; ".join([
 ])
 
 
+# A PDF opened inline is shown by the browser's own viewer, which Chromium embeds as an object:
+# such a response may load itself into that viewer and nothing else.
+PDF_CSP = "default-src 'none'; object-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+
 def init_app(app):
     """Attach the headers; HSTS and Secure cookies only outside local development."""
 
     @app.after_request
     def headers(response):
         h = response.headers
-        h["Content-Security-Policy"] = CSP
+        h["Content-Security-Policy"] = PDF_CSP if response.mimetype == "application/pdf" else CSP
         h["X-Content-Type-Options"] = "nosniff"
         h["X-Frame-Options"] = "DENY"
         h["Referrer-Policy"] = "same-origin"

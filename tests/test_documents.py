@@ -155,6 +155,10 @@ def test_pdf_opens_inline_with_safe_headers_and_downloads_as_attachment(ctx, jea
     assert "filename*=UTF-8''Compte%20rendu%20d%20%C3%A9chographie.pdf" in disposition
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+    # the browser's PDF viewer may embed this response, and nothing else
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "object-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp and "script-src" not in csp
     download = jean.get(f"{LIST}{new_id}/telecharger")
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert download.data == data
