@@ -22,6 +22,8 @@ NAVIGATION = [
     ("proxies.spaces", None, "spaces.list"),  # "Mes patients" / "Mes mandats"; patients use the header
     ("operator.directory", _l("Annuaire"), "directory.view"),
     ("prescriptions.verify", _l("Vérifier une ordonnance"), "prescriptions.verify"),
+    ("access.redeem", _l("Saisir un code d’accès"), "access.redeem"),
+    ("history.audit_status", _l("Journal"), "audit.status"),
     ("settings.index", _l("Paramètres"), "account.self"),
 ]
 
@@ -33,6 +35,8 @@ DOSSIER_SECTIONS = [
     ("measures.index", _l("Mesures"), "measures.view"),
     ("documents.index", _l("Documents"), "documents.view"),
     ("prescriptions.index", _l("Ordonnances"), "documents.view"),
+    ("access.index", _l("Professionnels de santé"), "access.view"),
+    ("history.index", _l("Historique"), "history.view"),
 ]
 
 SPACES_LABELS = {"professional": _l("Mes patients"), "mediator": _l("Mes mandats")}
@@ -143,7 +147,7 @@ def _init_login(app):
 
 # One package per area, each with a `views.bp` blueprint (registered in this order).
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
-         "settings", "operator", "pages")
+         "access", "settings", "operator", "history", "pages")
 
 
 def _register_blueprints(app):

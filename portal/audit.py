@@ -117,18 +117,26 @@ def record(action, *, actor=None, patient=None, obj_type="", obj_id="", via=None
     return event
 
 
-def verify():
-    """Walk the chain in order; return (entries checked, first broken entry id or None, reason)."""
-    prev = GENESIS
-    checked = 0
-    for event in ActivityEvent.select().order_by(ActivityEvent.id).iterator():
+def verify_from(after_id=0, prev_hash=GENESIS, checked=0):
+    """Walk the chain from the entry after `after_id` (whose hash is `prev_hash`, with `checked`
+    entries already verified before it). Returns (entries checked, first broken entry id or
+    None, reason or None, last verified id, last verified hash)."""
+    prev, last_id = prev_hash, after_id
+    for event in (ActivityEvent.select().where(ActivityEvent.id > after_id)
+                  .order_by(ActivityEvent.id).iterator()):
         if event.prev_hash != prev:
-            return checked, event.id, "prev_hash"
+            return checked, event.id, "prev_hash", last_id, prev
         if _digest(prev, _fields(event)) != event.hash:
-            return checked, event.id, "hash"
-        prev = event.hash
+            return checked, event.id, "hash", last_id, prev
+        prev, last_id = event.hash, event.id
         checked += 1
     head = AuditHead.get_or_none(AuditHead.id == 1)
     if head is not None and (head.last_hash != prev or head.count != checked):
-        return checked, None, "head"
-    return checked, None, None
+        return checked, None, "head", last_id, prev
+    return checked, None, None, last_id, prev
+
+
+def verify():
+    """Walk the whole chain in order; return (entries checked, first broken entry id or None,
+    reason)."""
+    return verify_from()[:3]

@@ -94,7 +94,8 @@ def _active_mandates():
 
 def _active_grants():
     return Grant.select(Grant, Person).join(Person, on=(Grant.patient == Person.id)).where(
-        Grant.blocked == False)  # noqa: E712
+        Grant.blocked == False,  # noqa: E712
+        (Grant.expires_at.is_null()) | (Grant.expires_at > utcnow()))
 
 
 def relations_for(account, patient_id=None):
@@ -188,6 +189,12 @@ DOCUMENT_REPORT = "documents.report"
 DOCUMENT_ANNOUNCE = "documents.announce"
 PRESCRIPTION_WRITE = "prescriptions.write"
 PRESCRIPTION_VERIFY = "prescriptions.verify"
+# Professionals' access (issue 4)
+ACCESS_VIEW = "access.view"
+ACCESS_MANAGE = "access.manage"
+ACCESS_REDEEM = "access.redeem"
+HISTORY_VIEW = "history.view"
+AUDIT_STATUS = "audit.status"
 
 PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
 PROFESSIONAL = frozenset({ROLE_PROFESSIONAL})
@@ -214,6 +221,11 @@ RULES = {
     DOCUMENT_ANNOUNCE: Rule(PROFESSIONAL, scope="dossier_deposit"),
     PRESCRIPTION_WRITE: Rule(PROFESSIONAL, scope="dossier_deposit", professions=PRESCRIBERS),
     PRESCRIPTION_VERIFY: Rule(PROFESSIONAL, professions=frozenset({"pharmacien"})),
+    ACCESS_VIEW: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
+    ACCESS_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
+    ACCESS_REDEEM: Rule(PROFESSIONAL),
+    HISTORY_VIEW: Rule(frozenset({ROLE_PATIENT}), scope="dossier_manage", health_data=True),
+    AUDIT_STATUS: Rule(frozenset({ROLE_OPERATOR})),
 }
 
 
@@ -243,6 +255,8 @@ def visible_documents(relation, account):
     - hidden from legal representatives: a parent never sees it, not even as pending;
     - masked from professionals (per document, or all by the patient's default): hidden from
       professionals except its author, the médecin traitant and the patient's administrators.
+    A professional sees only the categories their profession may see (access/matrix.py), and
+    always the documents they wrote.
     """
     from .documents.models import Document, DossierSettings
     query = Document.select().where(Document.patient == relation.person.id)
@@ -252,12 +266,14 @@ def visible_documents(relation, account):
         return query.where(Document.hidden_from_patient == False,  # noqa: E712
                            Document.hidden_from_guardians == False)  # noqa: E712
     if relation.kind == GRANT:
-        if relation.flags & {"treating_doctor", "administrator"}:
-            return query
+        from .access.matrix import categories_for
         own = Document.author == account.id
+        seen = Document.category.in_(sorted(categories_for(account.profession)))
+        if relation.flags & {"treating_doctor", "administrator"}:
+            return query.where(seen | own)
         if DossierSettings.for_patient(relation.person.id).mask_all_from_pros:
             return query.where(own)
-        return query.where((Document.masked_from_pros == False) | own)  # noqa: E712
+        return query.where((seen & (Document.masked_from_pros == False)) | own)  # noqa: E712
     return query.where(Document.id.is_null())  # any other relation sees nothing
 
 

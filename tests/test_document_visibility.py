@@ -34,13 +34,13 @@ JEAN = {
 }
 
 
-def make_documents(patient, author, **extra):
+def make_documents(patient, author, category="ordonnances", **extra):
     from portal.documents.models import Document
     docs = {}
     for name, labels in LABELS.items():
         docs[name] = Document.create(
             patient=patient, author=author, author_is_professional=author.role == "professional",
-            title=f"{name} {MARK}", document_date=date(2026, 1, 5), category="comptes_rendus",
+            title=f"{name} {MARK}", document_date=date(2026, 1, 5), category=category,
             storage_key=uuid.uuid4().hex, mime_type="application/pdf", size=10,
             sha256="0" * 64, **{**labels, **extra})
     return docs
@@ -154,3 +154,12 @@ def test_hidden_document_becomes_visible_after_a_month(ctx, person):
     doc.hide_from_patient_until_announced(now)
     assert doc.hidden_from_patient and doc.hidden_until == now + HIDDEN_FROM_PATIENT_FOR
     assert HIDDEN_FROM_PATIENT_FOR == timedelta(days=30)
+
+
+def test_profession_matrix_hides_hospital_reports_from_the_pharmacist(ctx, person):
+    from portal.accounts.models import Account
+    jean = person("Jean")
+    make_documents(jean, Account.get(Account.email == "jean.dupont@example.org"),
+                   category="comptes_rendus")
+    assert visible("p.girard@example.org", jean) == set()  # pharmacist
+    assert visible("dr.benali@example.org", jean) == set(LABELS)  # GP, médecin traitant

@@ -34,6 +34,9 @@ def switch(person_id):
     if relation is None:
         abort(404)
     g.space, g.relation = relation.person, relation
+    if relation.kind == "grant":  # the patient's page shows each professional's last access
+        from ..access.models import Grant
+        Grant.update(last_access_at=utcnow()).where(Grant.id == relation.record_id).execute()
     audit.record("space.open", obj_type="person", obj_id=person_id)
     flash(_("Vous êtes dans l’espace de %(name)s.", name=relation.person.full_name), "info")
     target = "dossier.home" if "dossier_read" in relation.scopes else "proxies.spaces"

@@ -1,0 +1,173 @@
+"""How journal entries read in plain French: who, what, which object, how, with what outcome.
+
+The action codes are those written by `audit.record` and by `@requires` (the rule's action name
+for automatically journaled reads). Unknown codes fall back on a phrase for their prefix, so a
+new action shows up (less precisely) before it gets its own label.
+"""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import ROLE_MEDIATOR, ROLE_PATIENT, ROLE_PROFESSIONAL
+from ..measures.models import BY_CODE as MEASURE_KINDS
+from ..policy import DELEGATION, GRANT, GUARDIAN, MANDATE, SELF
+
+# action code -> what happened, as a noun phrase (reads the same whoever acted, "vous" included).
+ACTION_LABELS = {
+    "dossier.view": _l("Consultation de la synthèse du dossier"),
+    "profile.view": _l("Consultation du profil médical"),
+    "measures.view": _l("Consultation des mesures"),
+    "documents.view": _l("Consultation des documents"),
+    "history.view": _l("Consultation de l’historique d’activité"),
+    "history.export": _l("Export de l’historique d’activité"),
+    "documents.open": _l("Ouverture d’un document"),
+    "documents.download": _l("Téléchargement d’un document"),
+    "documents.upload": _l("Ajout d’un document"),
+    "documents.deposit": _l("Dépôt d’un document par un professionnel"),
+    "documents.delete": _l("Suppression d’un document"),
+    "documents.mask": _l("Document masqué aux professionnels"),
+    "documents.unmask": _l("Document de nouveau visible par les professionnels"),
+    "documents.mask_all": _l("Réglage du masquage de tous les documents"),
+    "documents.pin": _l("Document épinglé"),
+    "documents.unpin": _l("Document désépinglé"),
+    "documents.folder": _l("Document classé dans un dossier"),
+    "documents.announce": _l("Annonce d’un document"),
+    "documents.report": _l("Signalement d’un document"),
+    "documents.hidden_notice": _l("Document en attente d’annonce"),
+    "documents.released": _l("Document rendu visible"),
+    "measures.add": _l("Ajout d’une mesure"),
+    "measures.delete": _l("Suppression d’une mesure"),
+    "measures.target": _l("Réglage d’un objectif de mesure"),
+    "measures.target_removed": _l("Suppression d’un objectif de mesure"),
+    "prescriptions.write": _l("Rédaction d’une ordonnance"),
+    "prescriptions.verify": _l("Vérification d’une ordonnance"),
+    "prescriptions.dispense": _l("Délivrance d’une ordonnance"),
+    "space.open": _l("Ouverture de l’espace"),
+    "proxies.view": _l("Consultation des proches"),
+    "proxies.manage": _l("Gestion des proches"),
+    "delegation.ended": _l("Fin d’une délégation"),
+    "auth.login": _l("Connexion"),
+    "auth.logout": _l("Déconnexion"),
+    "auth.login_failed": _l("Échec de connexion (mot de passe)"),
+    "auth.code_failed": _l("Échec de connexion (code de vérification)"),
+    "account.password_changed": _l("Changement du mot de passe"),
+    "account.second_factor_changed": _l("Changement de la double authentification"),
+    "account.session_ended": _l("Fin d’une session"),
+    "account.sessions_ended": _l("Fin des autres sessions"),
+}
+
+# profile.<section>.<operation>
+PROFILE_OPERATIONS = {
+    "add": _l("Ajout"),
+    "edit": _l("Modification"),
+    "delete": _l("Suppression"),
+    "change": _l("Modification"),
+    "not_concerned": _l("Indication « pas concerné »"),
+    "concerned": _l("Retrait de l’indication « pas concerné »"),
+}
+
+# Fallback by prefix for codes without their own label.
+PREFIX_LABELS = {
+    "dossier": _l("Action sur le dossier"),
+    "profile": _l("Action sur le profil médical"),
+    "measures": _l("Action sur les mesures"),
+    "documents": _l("Action sur les documents"),
+    "prescriptions": _l("Action sur les ordonnances"),
+    "proxies": _l("Action sur les proches"),
+    "delegation": _l("Action sur une délégation"),
+    "auth": _l("Connexion au compte"),
+    "account": _l("Action sur le compte"),
+    "history": _l("Action sur l’historique"),
+    "space": _l("Accès à l’espace"),
+}
+
+# How the actor reached the space.
+VIA_LABELS = {
+    SELF: _l("titulaire"),
+    GUARDIAN: _l("représentant légal"),
+    DELEGATION: _l("délégation"),
+    MANDATE: _l("mandat"),
+    GRANT: _l("autorisation"),
+    "code": _l("code d’ordonnance"),
+}
+ON_BEHALF = frozenset({GUARDIAN, DELEGATION, MANDATE})
+
+# Families for the filter, as SQL-friendly definitions (see views.family_condition).
+READ_SUFFIX = ".view"
+READ_ACTIONS = ("documents.open", "documents.download", "history.export", "prescriptions.verify")
+LOGIN_PREFIX = "auth."
+LOGIN_ACTIONS = ("space.open",)
+
+FAMILIES = (
+    ("", _l("Toutes les actions")),
+    ("consultations", _l("Consultations")),
+    ("modifications", _l("Modifications")),
+    ("connexions", _l("Connexions et accès à l’espace")),
+    ("refus", _l("Tentatives refusées")),
+)
+ACTOR_TYPES = (
+    ("", _l("Tout le monde")),
+    ("moi", _l("Moi-même")),
+    ("pros", _l("Professionnels de santé")),
+    ("proches", _l("Proches et aidants")),
+)
+ACTOR_ROLES = {"pros": (ROLE_PROFESSIONAL,), "proches": (ROLE_PATIENT, ROLE_MEDIATOR)}
+
+
+def action_label(code):
+    """The French phrase for an action code (never the bare code)."""
+    if code in ACTION_LABELS:
+        return str(ACTION_LABELS[code])
+    prefix, _sep, rest = code.partition(".")
+    if prefix == "profile" and "." in rest:
+        from ..profile.sections import SECTIONS
+        key, _sep, operation = rest.rpartition(".")
+        titles = {section.key: section.title for section in SECTIONS}
+        if key in titles and operation in PROFILE_OPERATIONS:
+            return _("%(operation)s dans « %(section)s »",
+                     operation=PROFILE_OPERATIONS[operation], section=titles[key])
+    if prefix in PREFIX_LABELS:
+        return str(PREFIX_LABELS[prefix])
+    return _("Autre action")
+
+
+def object_label(event, document_titles):
+    """Which document, section or measure the entry is about, when the patient may know."""
+    if event.object_type == "document" and event.object_id:
+        title = document_titles.get(event.object_id)
+        return _("Document « %(title)s »", title=title) if title else _("Un document")
+    if event.action.startswith("measures.") and event.detail in MEASURE_KINDS:
+        return str(MEASURE_KINDS[event.detail].label)
+    if event.object_type == "prescription":
+        return _("Une ordonnance")
+    return ""
+
+
+def how_label(event, space):
+    """The relationship used, with "au nom de" when the actor acted for the person."""
+    if not event.via:
+        return ""
+    label = str(VIA_LABELS.get(event.via, _("autre accès")))
+    if event.via in ON_BEHALF:
+        return _("%(how)s, au nom de %(name)s", how=label, name=space.full_name)
+    return label
+
+
+def row(event, account, space, document_titles):
+    """One entry as displayed (and exported): plain strings, no IP address."""
+    actor = event.actor
+    if actor is None:
+        who = event.actor_name or _("Carnet (traitement automatique)")
+        role = ""
+    else:
+        who = _("Vous") if actor.id == account.id else actor.display_name
+        role = str(actor.role_label)
+    return {
+        "at": event.at,
+        "who": who,
+        "role": role,
+        "what": action_label(event.action),
+        "object": object_label(event, document_titles),
+        "how": how_label(event, space),
+        "denied": event.outcome != "ok",
+        "outcome": _("Tentative refusée") if event.outcome != "ok" else _("Effectuée"),
+    }

@@ -1,0 +1,152 @@
+"""Historique d'activité: who accessed or changed the open space, what, when and how; its CSV
+export; and the operator's view of the journal's integrity."""
+import csv
+import io
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, g, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from peewee import JOIN
+
+from .. import audit
+from ..accounts.models import Account, Person
+from ..audit import ActivityEvent
+from ..documents.models import Document
+from ..htmx import render
+from ..policy import AUDIT_STATUS, HISTORY_VIEW, requires, visible_documents
+from . import chain, presenters
+from .forms import HistoryFilterForm
+
+bp = Blueprint("history", __name__)
+PAGE_SIZE = 50
+REASONS = {
+    "prev_hash": _l("Une entrée ne suit pas la précédente (entrée supprimée ou insérée)."),
+    "hash": _l("Le contenu d’une entrée a été modifié après son écriture."),
+    "head": _l("La tête de chaîne ne correspond pas à la dernière entrée (fin du journal tronquée)."),
+}
+
+
+def _utc(day, tz):
+    """Midnight of a local day, as the naive UTC time the journal stores."""
+    return datetime.combine(day, time.min, tz).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def family_condition(family):
+    """The SQL condition of an action family of the filter."""
+    action = ActivityEvent.action
+    read = action.endswith(presenters.READ_SUFFIX) | action.in_(presenters.READ_ACTIONS)
+    login = action.startswith(presenters.LOGIN_PREFIX) | action.in_(presenters.LOGIN_ACTIONS)
+    ok = ActivityEvent.outcome == "ok"
+    return {
+        "consultations": ok & read,
+        "modifications": ok & ~read & ~login,
+        "connexions": login,
+        "refus": ~ok,
+    }[family]
+
+
+def _events(space, account, filters):
+    """The space's journal entries (and its holder's account-level ones), newest first."""
+    holder_accounts = [a.id for a in Account.select(Account.id).where(Account.person == space.id)]
+    own_account = (ActivityEvent.actor.in_(holder_accounts) & ActivityEvent.patient.is_null()
+                   & (ActivityEvent.action.startswith("auth.")
+                      | ActivityEvent.action.startswith("account.")))
+    query = (ActivityEvent.select(ActivityEvent, Account, Person)
+             .join(Account, JOIN.LEFT_OUTER, on=(ActivityEvent.actor == Account.id))
+             .join(Person, JOIN.LEFT_OUTER, on=(Account.person == Person.id))
+             .where(((ActivityEvent.patient == space.id) | own_account)
+                    & ~ActivityEvent.action.startswith("audit."))
+             .order_by(ActivityEvent.at.desc(), ActivityEvent.id.desc()))
+    who = filters["qui"]
+    if who == "moi":
+        query = query.where(ActivityEvent.actor == account.id)
+    elif who in presenters.ACTOR_ROLES:
+        query = query.where(Account.role.in_(presenters.ACTOR_ROLES[who]),
+                            ActivityEvent.actor != account.id, Account.person != space.id)
+    if filters["action"]:
+        query = query.where(family_condition(filters["action"]))
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    if filters["du"]:
+        query = query.where(ActivityEvent.at >= _utc(filters["du"], tz))
+    if filters["au"]:
+        query = query.where(ActivityEvent.at < _utc(filters["au"] + timedelta(days=1), tz))
+    return query
+
+
+def _document_titles():
+    """Titles of the documents this actor may see in the space (others stay "un document")."""
+    query = visible_documents(g.relation, current_user._get_current_object())
+    return {str(d.id): d.title for d in query.select(Document.id, Document.title)}
+
+
+def _filter_form():
+    form = HistoryFilterForm(request.args)
+    if request.args:
+        form.validate()
+    return form
+
+
+@bp.route("/dossier/historique/")
+@requires(HISTORY_VIEW)
+def index():
+    """The space's activity, 50 entries a page, filtered; the chain is checked on display."""
+    account = current_user._get_current_object()
+    form = _filter_form()
+    query = _events(g.space, account, form.filters())
+    total = query.count()
+    pages = max(1, -(-total // PAGE_SIZE))
+    try:
+        page = min(pages, max(1, int(request.args.get("page", 1))))
+    except ValueError:
+        page = 1
+    titles = _document_titles()
+    rows = [presenters.row(e, account, g.space, titles) for e in query.paginate(page, PAGE_SIZE)]
+    state = chain.status()
+    if not state.intact:
+        chain.alert_operator(state, request.path)
+    return render("history/index.html", block="history", form=form, rows=rows, total=total,
+                  page=page, pages=pages, params=form.params(), chain_ok=state.intact,
+                  person=g.space)
+
+
+@bp.route("/dossier/historique/export.csv")
+@requires(HISTORY_VIEW)
+def export():
+    """The filtered history as CSV for French Excel (UTF-8 with BOM, ";"), journaled."""
+    account = current_user._get_current_object()
+    form = _filter_form()
+    titles = _document_titles()
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Date"), _("Qui"), _("Rôle"), _("Action"), _("Objet"), _("Comment"),
+                     _("Résultat")])
+    for event in _events(g.space, account, form.filters()).iterator():
+        r = presenters.row(event, account, g.space, titles)
+        writer.writerow([format_datetime(r["at"], "dd/MM/yyyy HH:mm"), r["who"], r["role"],
+                         r["what"], r["object"], r["how"], r["outcome"]])
+    audit.record("history.export", detail=request.full_path.rstrip("?"))
+    name = f"historique-{g.space.family_name}-{g.space.given_names}".lower().replace(" ", "-")
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{_ascii(name)}.csv"'})
+
+
+def _ascii(text):
+    import unicodedata
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in folded if c.isalnum() or c == "-") or "historique"
+
+
+@bp.route("/operateur/journal")
+@requires(AUDIT_STATUS)
+def audit_status():
+    """The journal's integrity for the operator: walked in full on every visit, never hidden."""
+    state = chain.status(fresh=True)
+    incidents = list(ActivityEvent.select().where(ActivityEvent.action == chain.ALERT_ACTION)
+                     .order_by(ActivityEvent.id.desc()).limit(20))
+    return render("history/audit_status.html", state=state, incidents=incidents,
+                  reason=REASONS[state.reason] if state.reason else "")
