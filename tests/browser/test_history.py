@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import CONTEXT_OPTIONS
-from .tools import axe_violations, format_violations, format_vnu_errors, screenshot, vnu_errors
+from .tools import assert_recorded_pages_ok, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -57,18 +57,7 @@ def test_history_and_operator_pages_are_accessible_valid_and_fit_320px(context_f
     expect(operator.locator("h1")).to_have_text("Intégrité du journal d’activité")
     pages["operateur"] = record(operator, "operateur")
 
-    problems = []
-    for name, found in pages.items():
-        if found["violations"]:
-            problems.append(f"{name}: {format_violations(found['violations'])}")
-        if len(found["h1"]) != 1:
-            problems.append(f"{name}: h1 {found['h1']!r}")
-        if found["overflow"] > 0:
-            problems.append(f"{name}: {found['overflow']} px of horizontal scrolling at 320 px")
-    assert not problems, "\n".join(problems)
-    assert not errors, f"console errors (CSP?): {errors}"
-    html_errors = vnu_errors({name: found["html"] for name, found in pages.items()})
-    assert not any(html_errors.values()), format_vnu_errors(html_errors)
+    assert_recorded_pages_ok(pages, errors)
 
 
 def test_filters_and_export_link_work_without_javascript(context_for, server):

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ACCOUNTS, CONTEXT_OPTIONS, login
-from .tools import axe_violations, format_violations, format_vnu_errors, screenshot, vnu_errors
+from .tools import assert_recorded_pages_ok, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -82,18 +82,7 @@ def test_index_and_chart_pages_are_accessible_valid_and_fit_320px(context_for, s
     camille.goto(server.url("/dossier/mesures/perimetre-cranien/"))
     pages["perimetre-cranien-lina"] = record(camille, "perimetre-cranien-lina")
 
-    problems = []
-    for name, found in pages.items():
-        if found["violations"]:
-            problems.append(f"{name}: {format_violations(found['violations'])}")
-        if len(found["h1"]) != 1:
-            problems.append(f"{name}: h1 {found['h1']!r}")
-        if found["overflow"] > 0:
-            problems.append(f"{name}: {found['overflow']} px of horizontal scrolling at 320 px")
-    assert not problems, "\n".join(problems)
-    assert not errors, f"console errors (CSP?): {errors}"
-    html_errors = vnu_errors({name: found["html"] for name, found in pages.items()})
-    assert not any(html_errors.values()), format_vnu_errors(html_errors)
+    assert_recorded_pages_ok(pages, errors)
     # the child's chart carries the WHO reference band, the adult's does not
     assert 'class="chart-ref"' in pages["poids-lina"]["html"]
     assert 'class="chart-ref"' not in pages["tension-jean"]["html"]

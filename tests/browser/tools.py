@@ -253,3 +253,20 @@ def screenshot(page, path: str | Path, *, full_page: bool = True, **kwargs) -> P
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target), full_page=full_page, **kwargs)
     return target
+
+
+def assert_recorded_pages_ok(pages, console_errors):
+    """One report for pages recorded as {name: {"violations", "h1", "overflow", "html"}}:
+    axe violations, exactly one h1, no horizontal scrolling, no console error, valid HTML."""
+    problems = []
+    for name, found in pages.items():
+        if found["violations"]:
+            problems.append(f"{name}: {format_violations(found['violations'])}")
+        if len(found["h1"]) != 1:
+            problems.append(f"{name}: h1 {found['h1']!r}")
+        if found["overflow"] > 0:
+            problems.append(f"{name}: {found['overflow']} px of horizontal scrolling at 320 px")
+    assert not problems, "\n".join(problems)
+    assert not console_errors, f"console errors (CSP?): {console_errors}"
+    html_errors = vnu_errors({name: found["html"] for name, found in pages.items()})
+    assert not any(html_errors.values()), format_vnu_errors(html_errors)
