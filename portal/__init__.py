@@ -23,6 +23,7 @@ NAVIGATION = [
     ("operator.directory", _l("Annuaire"), "directory.view"),
     ("prescriptions.verify", _l("Vérifier une ordonnance"), "prescriptions.verify"),
     ("access.redeem", _l("Saisir un code d’accès"), "access.redeem"),
+    ("emergency.declare", _l("Accès en urgence"), "emergency.declare"),
     ("history.audit_status", _l("Journal"), "audit.status"),
     ("settings.index", _l("Paramètres"), "account.self"),
 ]
@@ -147,7 +148,8 @@ def _init_login(app):
 
 # One package per area, each with a `views.bp` blueprint (registered in this order).
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
-         "access", "settings", "operator", "history", "pages")
+         "access", "settings", "operator", "history", "pages",
+         "emergency")
 
 
 def _register_blueprints(app):

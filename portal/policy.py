@@ -24,6 +24,7 @@ GUARDIAN = "guardian"
 DELEGATION = "delegation"
 MANDATE = "mandate"
 GRANT = "grant"
+EMERGENCY = "emergency"
 
 RELATION_LABELS = {
     SELF: _l("Mon espace"),
@@ -31,6 +32,7 @@ RELATION_LABELS = {
     DELEGATION: _l("Proche aidant (délégation)"),
     MANDATE: _l("Aidant numérique (mandat)"),
     GRANT: _l("Professionnel autorisé"),
+    EMERGENCY: _l("Accès en urgence (bris de glace)"),
 }
 
 # What each relationship may do in the space, as scopes.
@@ -51,6 +53,7 @@ DELEGATION_SCOPE_MAP = {
     "agenda": {"agenda"},
 }
 PROFESSIONAL_SCOPES = frozenset({"dossier_read", "dossier_deposit"})
+EMERGENCY_SCOPES = frozenset({"dossier_read", "emergency"})
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,27 @@ def _active_grants():
         (Grant.expires_at.is_null()) | (Grant.expires_at > utcnow()))
 
 
+def _emergency_relations(account, patient_id):
+    """Active emergency accesses whose patient still allows them (re-checked every request)."""
+    from .emergency.models import EmergencyAccess, EmergencySettings
+    query = EmergencyAccess.select(EmergencyAccess, Person).join(
+        Person, on=(EmergencyAccess.patient == Person.id)).where(
+        EmergencyAccess.professional == account.id, EmergencyAccess.ended_at.is_null(),
+        EmergencyAccess.ends_at > utcnow())
+    if patient_id is not None:
+        query = query.where(EmergencyAccess.patient == patient_id)
+    blocked = {gr.patient_id for gr in Grant.select(Grant.patient).where(
+        Grant.professional == account.id, Grant.blocked == True)}  # noqa: E712
+    found = []
+    for access in query:
+        settings = EmergencySettings.for_patient(access.patient_id)
+        if access.patient_id not in blocked and settings.allows(account.profession):
+            flags = frozenset({"masked_visible"}) if settings.masked_visible else frozenset()
+            found.append(Relation(EMERGENCY, access.patient, EMERGENCY_SCOPES, access.id,
+                                  access.ends_at, flags))
+    return found
+
+
 def relations_for(account, patient_id=None):
     """Every space this account may open (optionally only `patient_id`), own space first."""
     relations = []
@@ -127,6 +151,7 @@ def relations_for(account, patient_id=None):
             flags = frozenset(name for name, on in (("treating_doctor", gr.treating_doctor),
                                                     ("administrator", gr.administrator)) if on)
             relations.append(Relation(GRANT, gr.patient, PROFESSIONAL_SCOPES, gr.id, None, flags))
+        relations.extend(_emergency_relations(account, patient_id))
     # Operators reach no space: they never see medical content.
     relations.sort(key=lambda r: (r.kind != SELF, r.person.family_name, r.person.given_names))
     return relations
@@ -194,6 +219,9 @@ ACCESS_VIEW = "access.view"
 ACCESS_MANAGE = "access.manage"
 ACCESS_REDEEM = "access.redeem"
 HISTORY_VIEW = "history.view"
+EMERGENCY_SETTINGS = "emergency.settings"
+EMERGENCY_DECLARE = "emergency.declare"
+EMERGENCY_SUMMARY = "emergency.summary"
 AUDIT_STATUS = "audit.status"
 
 PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
@@ -226,6 +254,9 @@ RULES = {
     ACCESS_REDEEM: Rule(PROFESSIONAL),
     HISTORY_VIEW: Rule(frozenset({ROLE_PATIENT}), scope="dossier_manage", health_data=True),
     AUDIT_STATUS: Rule(frozenset({ROLE_OPERATOR})),
+    EMERGENCY_SETTINGS: Rule(frozenset({ROLE_PATIENT}), scope="account_settings"),
+    EMERGENCY_DECLARE: Rule(PROFESSIONAL),
+    EMERGENCY_SUMMARY: Rule(PROFESSIONAL, scope="emergency", health_data=True),
 }
 
 
@@ -265,11 +296,11 @@ def visible_documents(relation, account):
     if relation.kind == GUARDIAN:
         return query.where(Document.hidden_from_patient == False,  # noqa: E712
                            Document.hidden_from_guardians == False)  # noqa: E712
-    if relation.kind == GRANT:
+    if relation.kind in (GRANT, EMERGENCY):
         from .access.matrix import categories_for
         own = Document.author == account.id
         seen = Document.category.in_(sorted(categories_for(account.profession)))
-        if relation.flags & {"treating_doctor", "administrator"}:
+        if relation.flags & {"treating_doctor", "administrator", "masked_visible"}:
             return query.where(seen | own)
         if DossierSettings.for_patient(relation.person.id).mask_all_from_pros:
             return query.where(own)
