@@ -119,7 +119,6 @@ def _check_production(app):
 
 def _init_login(app):
     from flask import redirect, url_for
-    from flask_babel import gettext as _
     from htmx_flask import make_response
 
     from .accounts.models import Account, Person

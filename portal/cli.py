@@ -2,7 +2,6 @@
 import sys
 
 import click
-from flask import current_app
 
 
 def init_app(app):

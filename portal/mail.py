@@ -6,7 +6,6 @@ With MAIL_SERVER set, the task sends it by SMTP; otherwise it stays in the outbo
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
 from peewee import CharField, DateTimeField, IntegerField, TextField
 
 from .accounts.models import utcnow

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .accounts.models import (ROLE_MEDIATOR, ROLE_OPERATOR, ROLE_PATIENT, ROLE_PROFESSIONAL,
-                              Account, Person, utcnow)
+                              Person, utcnow)
 from .access.models import Grant
 from .proxies.models import Delegation, Guardianship, Mandate
 

@@ -2,7 +2,6 @@
 exported; caregivers and professionals cannot see it; a broken journal chain is reported."""
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from conftest import csrf_from

@@ -1,6 +1,5 @@
 """French is the source language; the English catalog must be complete and up to date."""
 import subprocess
-import sys
 
 from babel.messages.pofile import read_po
 from conftest import ROOT_DIR, csrf_from

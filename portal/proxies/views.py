@@ -1,11 +1,11 @@
 """Spaces one may open ("acting for"), and Mes proches: who acts for whom."""
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
 from ..accounts.forms import EmptyForm
-from ..accounts.models import Account, Person, UserSession, utcnow
+from ..accounts.models import Account, UserSession, utcnow
 from ..htmx import render
 from ..policy import (PROXIES_MANAGE, PROXIES_VIEW, SPACE_KEY, SPACES_LIST, open_space,
                       relations_for, requires, scoped_or_404)

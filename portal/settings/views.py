@@ -1,12 +1,11 @@
 """Paramètres: the account's own settings (password, second factor, sessions, language)."""
-from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
 from ..accounts.forms import EmptyForm, PasswordChangeForm, SecondFactorForm, TotpConfirmForm
-from ..accounts.models import (FACTOR_EMAIL, FACTOR_NONE, FACTOR_TOTP, Account, UserSession,
-                               utcnow)
+from ..accounts.models import FACTOR_NONE, FACTOR_TOTP, Account, UserSession, utcnow
 from ..accounts.otp import (new_totp_secret, provisioning_uri, seal_secret, totp_matches)
 from ..accounts.passwords import hash_password, verify_password
 from ..accounts.sessions import end_sessions

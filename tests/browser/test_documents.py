@@ -12,7 +12,6 @@ from test_documents_store import tiny_pdf
 
 from portal.documents.demo import sample_dicom
 
-from .conftest import ACCOUNTS, CONTEXT_OPTIONS, login
 from .tools import axe_violations, format_violations, format_vnu_errors, screenshot, vnu_errors
 
 pytestmark = pytest.mark.browser

@@ -8,8 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import CONTEXT_OPTIONS
-from .tools import assert_recorded_pages_ok, axe_violations, screenshot
+from .tools import assert_recorded_pages_ok, record_page
 
 pytestmark = pytest.mark.browser
 
@@ -17,17 +16,7 @@ SHOTS = "test-artifacts/screenshots/historique"
 
 
 def record(page, name):
-    """axe, headings and HTML of the current page, and screenshots at 1280 and 320 px."""
-    page.wait_for_load_state("load")
-    found = {"violations": axe_violations(page), "h1": page.locator("h1").all_inner_texts(),
-             "html": page.content()}
-    screenshot(page, f"{SHOTS}/{name}-1280.png", caret="initial")
-    page.set_viewport_size({"width": 320, "height": 800})
-    found["overflow"] = page.evaluate(
-        "() => document.documentElement.scrollWidth - window.innerWidth")
-    screenshot(page, f"{SHOTS}/{name}-320.png", caret="initial")
-    page.set_viewport_size(CONTEXT_OPTIONS["viewport"])
-    return found
+    return record_page(page, f"{SHOTS}/{name}")
 
 
 def test_history_and_operator_pages_are_accessible_valid_and_fit_320px(context_for, server):

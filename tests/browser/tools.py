@@ -270,3 +270,20 @@ def assert_recorded_pages_ok(pages, console_errors):
     assert not console_errors, f"console errors (CSP?): {console_errors}"
     html_errors = vnu_errors({name: found["html"] for name, found in pages.items()})
     assert not any(html_errors.values()), format_vnu_errors(html_errors)
+
+
+def record_page(page, path_stem):
+    """axe, headings and HTML of the current page, its horizontal overflow at 320 px, and
+    screenshots at its width and at 320 px (`path_stem`-1280.png / -320.png); the result is
+    what `assert_recorded_pages_ok` reads."""
+    page.wait_for_load_state("load")
+    found = {"violations": axe_violations(page), "h1": page.locator("h1").all_inner_texts(),
+             "html": page.content(), "url": page.url}
+    original = page.viewport_size
+    screenshot(page, f"{path_stem}-1280.png", caret="initial")
+    page.set_viewport_size({"width": 320, "height": 800})
+    found["overflow"] = page.evaluate(
+        "() => document.documentElement.scrollWidth - window.innerWidth")
+    screenshot(page, f"{path_stem}-320.png", caret="initial")
+    page.set_viewport_size(original)
+    return found
