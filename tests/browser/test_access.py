@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ACCOUNTS, CONTEXT_OPTIONS, login
-from .test_profile import tab_to, watch
-from .tools import axe_violations, format_violations, format_vnu_errors, screenshot, vnu_errors
+from .tools import format_vnu_errors, record_at_widths, tab_to, vnu_errors, watch
 
 pytestmark = pytest.mark.browser
 
@@ -22,16 +21,7 @@ PAGE = "/dossier/professionnels/"
 
 
 def record(page, name, pages, widths=(1280, 320)):
-    """axe on the current state, the HTML kept for vnu, screenshots at each width."""
-    violations = axe_violations(page)
-    assert not violations, f"{name}: {format_violations(violations)}"
-    pages[name] = page.content()
-    for width in widths:
-        page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
-        screenshot(page, f"{SHOTS}/acces-{name}-{width}px.png", caret="initial")
-        assert not overflow, f"{name} scrolls sideways at {width} px"
-    page.set_viewport_size(CONTEXT_OPTIONS["viewport"])
+    record_at_widths(page, name, pages, f"{SHOTS}/acces-", widths)
 
 
 def test_pages_are_accessible_and_valid(context_for, server):

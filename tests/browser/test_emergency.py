@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .test_access import record
-from .test_profile import tab_to, watch
-from .tools import format_vnu_errors, vnu_errors
+from .tools import format_vnu_errors, tab_to, vnu_errors, watch
 
 pytestmark = pytest.mark.browser
 

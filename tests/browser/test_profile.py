@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ACCOUNTS, CONTEXT_OPTIONS, login
-from .tools import axe_violations, format_violations, format_vnu_errors, screenshot, vnu_errors
+from .tools import format_vnu_errors, record_at_widths, tab_to, vnu_errors, watch
 
 pytestmark = pytest.mark.browser
 
@@ -18,14 +18,6 @@ SHOTS = "test-artifacts/screenshots"
 OVERVIEW = "/dossier/profil/"
 ALLERGIES = "/dossier/profil/allergies/"
 VACCINATIONS = "/dossier/profil/vaccinations/"
-
-
-def watch(page) -> list[str]:
-    """Console errors (CSP violations show there) and uncaught exceptions."""
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    return errors
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +30,7 @@ def amina(browser, server):
 
 
 def record(page, name, pages, widths=(1280, 320)):
-    """axe on the current state of the page, its HTML kept for vnu, screenshots at each width."""
-    violations = axe_violations(page)
-    assert not violations, f"{name}: {format_violations(violations)}"
-    pages[name] = page.content()
-    for width in widths:
-        page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
-        screenshot(page, f"{SHOTS}/profil-{name}-{width}px.png", caret="initial")
-        assert not overflow, f"{name} scrolls sideways at {width} px"
-    page.set_viewport_size(CONTEXT_OPTIONS["viewport"])
+    record_at_widths(page, name, pages, f"{SHOTS}/profil-", widths)
 
 
 def test_overview_and_sections_with_errors_are_accessible_and_valid(amina, server):
@@ -111,15 +94,6 @@ def test_overview_and_sections_with_errors_are_accessible_and_valid(amina, serve
     errors = vnu_errors(pages)
     assert not any(errors.values()), format_vnu_errors(errors)
     assert not console, f"console errors: {console}"
-
-
-def tab_to(page, selector: str, limit: int = 80) -> None:
-    for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)",
-                         selector):
-            return
-        page.keyboard.press("Tab")
-    pytest.fail(f"{selector} not reached with Tab")
 
 
 def test_keyboard_only_add_of_an_allergy(amina, server):

@@ -287,3 +287,37 @@ def record_page(page, path_stem):
     screenshot(page, f"{path_stem}-320.png", caret="initial")
     page.set_viewport_size(original)
     return found
+
+
+def watch(page):
+    """Collect a page's console errors (CSP violations show there) and uncaught exceptions."""
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return errors
+
+
+def tab_to(page, selector, limit=80):
+    """Press Tab until the focused element matches `selector` (keyboard-only flows)."""
+    import pytest
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)",
+                         selector):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail(f"{selector} not reached with Tab")
+
+
+def record_at_widths(page, name, pages, path_prefix, widths=(1280, 320)):
+    """axe on the current state (asserted), its HTML kept in `pages` for one vnu run,
+    screenshots at each width with no sideways scrolling; the viewport is put back."""
+    violations = axe_violations(page)
+    assert not violations, f"{name}: {format_violations(violations)}"
+    pages[name] = page.content()
+    original = page.viewport_size
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
+        screenshot(page, f"{path_prefix}{name}-{width}px.png", caret="initial")
+        assert not overflow, f"{name} scrolls sideways at {width} px"
+    page.set_viewport_size(original)
