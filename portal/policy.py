@@ -38,7 +38,7 @@ RELATION_LABELS = {
 # What each relationship may do in the space, as scopes.
 ALL_PATIENT_SCOPES = frozenset({
     "dossier_read", "dossier_write", "dossier_manage", "messaging", "messaging_read", "agenda",
-    "summaries", "proxies", "account_settings",
+    "summaries", "proxies", "account_settings", "entourage",
 })
 MANDATE_TASK_SCOPES = {
     "agenda": {"agenda"},
@@ -78,7 +78,8 @@ def _today():
 
 def _active_guardianships():
     return Guardianship.select(Guardianship, Person).join(
-        Person, on=(Guardianship.ward == Person.id)).where(Guardianship.ended_at.is_null())
+        Person, on=(Guardianship.ward == Person.id)).where(
+        Guardianship.ended_at.is_null(), Guardianship.accepted_at.is_null(False))
 
 
 def _active_delegations():
@@ -92,7 +93,8 @@ def _active_delegations():
 def _active_mandates():
     now = utcnow()
     return Mandate.select(Mandate, Person).join(Person, on=(Mandate.patient == Person.id)).where(
-        Mandate.ended_at.is_null(), Mandate.starts_at <= now, Mandate.ends_at > now)
+        Mandate.ended_at.is_null(), Mandate.confirmed_at.is_null(False), Mandate.starts_at <= now,
+        Mandate.ends_at > now)
 
 
 def _active_grants():
@@ -223,6 +225,12 @@ EMERGENCY_SETTINGS = "emergency.settings"
 EMERGENCY_DECLARE = "emergency.declare"
 EMERGENCY_SUMMARY = "emergency.summary"
 AUDIT_STATUS = "audit.status"
+# Acting for someone (issue 5)
+MANDATE_CREATE = "mandates.create"
+MANDATE_END = "mandates.end"
+GUARDIANSHIP_ATTACH = "guardianships.attach"
+ENTOURAGE_VIEW = "entourage.view"
+ENTOURAGE_EDIT = "entourage.edit"
 
 PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
 PROFESSIONAL = frozenset({ROLE_PROFESSIONAL})
@@ -257,6 +265,13 @@ RULES = {
     EMERGENCY_SETTINGS: Rule(frozenset({ROLE_PATIENT}), scope="account_settings"),
     EMERGENCY_DECLARE: Rule(PROFESSIONAL),
     EMERGENCY_SUMMARY: Rule(PROFESSIONAL, scope="emergency", health_data=True),
+    MANDATE_CREATE: Rule(frozenset({ROLE_MEDIATOR})),
+    MANDATE_END: Rule(frozenset({ROLE_MEDIATOR})),
+    GUARDIANSHIP_ATTACH: Rule(frozenset({ROLE_OPERATOR})),
+    # Contacts and wishes: read with the record; changed only by the patient or their legal
+    # representative (a caregiver never changes emergency settings).
+    ENTOURAGE_VIEW: Rule(ACTING, scope=frozenset({"dossier_read", "emergency"}), health_data=True),
+    ENTOURAGE_EDIT: Rule(frozenset({ROLE_PATIENT}), scope="entourage"),
 }
 
 

@@ -81,7 +81,8 @@ def seed_demo():
 
         if not Guardianship.select().where(Guardianship.guardian == people["camille"],
                                            Guardianship.ward == people["lina"]).exists():
-            Guardianship.create(guardian=people["camille"], ward=people["lina"], kind="parent")
+            Guardianship.create(guardian=people["camille"], ward=people["lina"], kind="parent",
+                                accepted_at=utcnow())
             created += 1
         today = date.today()
         if not Delegation.select().where(Delegation.patient == people["jean"],
@@ -96,7 +97,8 @@ def seed_demo():
             Mandate.create(patient=people["jean"], mediator=accounts["sophie"],
                            tasks="agenda,documents,summaries",
                            starts_at=utcnow() - timedelta(days=20),
-                           ends_at=utcnow() + timedelta(days=160))
+                           ends_at=utcnow() + timedelta(days=160),
+                           confirmed_at=utcnow() - timedelta(days=20))
             created += 1
         for patient, pro, treating in (("camille", "benali", True), ("jean", "benali", True),
                                        ("lina", "benali", True), ("jean", "girard", False)):

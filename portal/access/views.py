@@ -226,7 +226,8 @@ def _notify(patient, professional):
     if not accounts:
         accounts = list(Account.select().join(Guardianship, on=(
             Guardianship.guardian == Account.person)).where(
-            Guardianship.ward == patient.id, Guardianship.ended_at.is_null()))
+            Guardianship.ward == patient.id, Guardianship.ended_at.is_null(),
+            Guardianship.accepted_at.is_null(False)))
     for account in accounts:
         mail.send(account.email, _("Carnet : un code d’accès a été utilisé"),
                   _("Bonjour,\n\n%(pro)s a utilisé un code d’accès à l’espace santé de "

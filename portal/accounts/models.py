@@ -143,3 +143,16 @@ class OneTimeCode(BaseModel):
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
+
+
+class ActivationInvite(BaseModel):
+    """An invitation to open one's own account (e.g. a young adult at 18): a random token,
+    whose hash only is kept, valid for a while and usable once."""
+
+    person = ForeignKeyField(Person, backref="activation_invites", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    reason = CharField(max_length=20, default="majority")
+    sent_to = CharField(max_length=254, null=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)

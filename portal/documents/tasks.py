@@ -21,6 +21,7 @@ def _recipients(document):
         guardians = (Account.select().join(Guardianship, on=(
             Guardianship.guardian == Account.person)).where(
             Guardianship.ward == patient.id, Guardianship.ended_at.is_null(),
+            Guardianship.accepted_at.is_null(False),
             Account.is_active == True))  # noqa: E712
         found += [(a.email, False) for a in guardians]
     return found

@@ -62,7 +62,8 @@ def _recipients(patient):
     if not addresses or patient.is_minor:
         addresses += [a.email for a in Account.select().join(Guardianship, on=(
             Guardianship.guardian == Account.person)).where(
-            Guardianship.ward == patient.id, Guardianship.ended_at.is_null())]
+            Guardianship.ward == patient.id, Guardianship.ended_at.is_null(),
+            Guardianship.accepted_at.is_null(False))]
     doctors = [gr.professional.email for gr in Grant.select(Grant, Account).join(
         Account, on=(Grant.professional == Account.id)).where(
         Grant.patient == patient.id, Grant.treating_doctor == True)]  # noqa: E712

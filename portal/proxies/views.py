@@ -7,9 +7,7 @@ from .. import audit
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, UserSession, utcnow
 from ..htmx import render
-from ..policy import (PROXIES_MANAGE, PROXIES_VIEW, SPACE_KEY, SPACES_LIST, open_space,
-                      relations_for, requires, scoped_or_404)
-from .models import Delegation, Guardianship, Mandate
+from ..policy import PROXIES_VIEW, SPACE_KEY, SPACES_LIST, open_space, relations_for, requires
 from .presenters import scope_labels
 
 bp = Blueprint("proxies", __name__)
@@ -46,44 +44,13 @@ def switch(person_id):
 @bp.route("/proches")
 @requires(PROXIES_VIEW)
 def relatives():
-    """Who may act in this space, and (in one's own space) whose spaces one may open."""
+    """Who may act in this space, and (in one's own space) whose spaces one may open. Each kind
+    of relationship supplies its part of the page (`relatives_context` of its module)."""
     person = g.space
-    guardians = (Guardianship.select().where(Guardianship.ward == person.id,
-                                             Guardianship.ended_at.is_null()))
-    wards = (Guardianship.select().where(Guardianship.guardian == person.id,
-                                         Guardianship.ended_at.is_null()))
-    given = (Delegation.select().where(Delegation.patient == person.id,
-                                       Delegation.ended_at.is_null())
-             .order_by(Delegation.created_at))
-    received = (Delegation.select().where(Delegation.caregiver == person.id,
-                                          Delegation.ended_at.is_null())
-                .order_by(Delegation.created_at))
-    mandates = (Mandate.select(Mandate, Account).join(Account)
-                .where(Mandate.patient == person.id, Mandate.ended_at.is_null(),
-                       Mandate.ends_at > utcnow()).order_by(Mandate.starts_at))
-    return render("proxies/relatives.html", person=person, guardians=list(guardians),
-                  wards=list(wards), given=list(given), received=list(received),
-                  mandates=list(mandates), form=EmptyForm(), scope_labels=scope_labels)
-
-
-@bp.route("/proches/delegations/<int:delegation_id>/fin", methods=["POST"])
-@requires(PROXIES_MANAGE)
-def end_delegation(delegation_id):
-    """Either side ends a delegation; the caregiver's sessions acting under it end at once."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    person = g.space
-    delegation = scoped_or_404(Delegation.select().where(
-        Delegation.id == delegation_id, Delegation.ended_at.is_null(),
-        (Delegation.patient == person.id) | (Delegation.caregiver == person.id)))
-    Delegation.update(ended_at=utcnow()).where(Delegation.id == delegation.id).execute()
-    ended = end_acting_sessions(delegation.caregiver, delegation.patient_id)
-    audit.record("delegation.ended", patient=delegation.patient, obj_type="delegation",
-                 obj_id=delegation.id, detail=f"sessions_ended={ended}")
-    flash(_("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",
-            name=delegation.caregiver.full_name if delegation.patient_id == person.id
-            else delegation.patient.full_name), "success")
-    return redirect(url_for(".relatives"))
+    context = {"person": person, "form": EmptyForm(), "scope_labels": scope_labels}
+    for module in (guardians, delegations, mandates):
+        context.update(module.relatives_context(person))
+    return render("proxies/relatives.html", **context)
 
 
 def end_acting_sessions(actor_person, patient_id):
@@ -99,3 +66,7 @@ def end_acting_sessions(actor_person, patient_id):
         if data.get(SPACE_KEY) == patient_id:
             ended += UserSession.delete().where(UserSession.key == row.key).execute()
     return ended
+
+
+# Each kind of relationship has its own module; their routes register on `bp`.
+from . import delegations, guardians, mandates  # noqa: E402
