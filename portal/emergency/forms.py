@@ -1,28 +1,17 @@
 """Forms of emergency access: the professional's declaration and the patient's settings."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from ..accounts.nir import is_valid_nir, normalise
-from ..profile.fields import FrenchDateField
+from ..accounts.identity import IdentityMixin, birth_date_field, nir_field
 
 
-class DeclareForm(FlaskForm):
+class DeclareForm(IdentityMixin, FlaskForm):
     """Identify the patient (NIR + birth date, no open search), state the reason, confirm."""
 
-    nir = StringField(_l("Numéro de sécurité sociale du patient ou de la patiente"),
-                      description=_l("15 chiffres, espaces acceptés, par exemple : "
-                                     "1 44 02 19 031 012 34."),
-                      validators=[DataRequired(_l("Saisissez le numéro de sécurité sociale."))],
-                      render_kw={"autocomplete": "off", "inputmode": "numeric",
-                                 "spellcheck": "false"})
-    birth_date = FrenchDateField(_l("Date de naissance"),
-                                 description=_l("Par exemple : 11/02/1944."),
-                                 required=_l("Saisissez la date de naissance, par exemple "
-                                             "11/02/1944."),
-                                 future=_l("La date de naissance ne peut pas être dans le "
-                                           "futur."))
+    nir = nir_field(_l("Numéro de sécurité sociale du patient ou de la patiente"))
+    birth_date = birth_date_field()
     reason = TextAreaField(_l("Motif de l’urgence"),
                            description=_l("Obligatoire, au moins 10 caractères. Il est inscrit "
                                           "dans l’historique d’activité du patient ou de la "
@@ -35,14 +24,6 @@ class DeclareForm(FlaskForm):
                               "consentement du patient ou de la patiente."),
                            validators=[DataRequired(_l("Cochez la case pour certifier "
                                                        "l’urgence."))])
-
-    def validate_nir(self, field):
-        if not is_valid_nir(field.data):
-            raise ValidationError(_l("Ce numéro de sécurité sociale n’est pas valide : "
-                                     "vérifiez les 15 chiffres."))
-
-    def nir_value(self):
-        return normalise(self.nir.data)
 
 
 class SettingsForm(FlaskForm):

@@ -47,12 +47,6 @@ def unseen_accesses(relation):
 
 # --- the professional's side ---------------------------------------------------------------
 
-def _find_patient(form):
-    """The person with this NIR and birth date, or None (never says which one differs)."""
-    return Person.get_or_none(Person.nir == form.nir_value(),
-                              Person.birth_date == form.birth_date.data)
-
-
 def _recipients(patient):
     """The patient's e-mail (or, for a minor, their legal representatives'), then the
     médecin traitant's."""
@@ -96,7 +90,7 @@ def declare():
     form = DeclareForm()
     professional = current_user._get_current_object()
     if form.validate_on_submit():
-        patient = _find_patient(form)
+        patient = form.find_person()
         if patient is None:
             form.nir.errors.append(_("Aucun dossier ne correspond à ce numéro de sécurité "
                                      "sociale et à cette date de naissance. Vérifiez-les."))

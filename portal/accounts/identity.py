@@ -1,0 +1,45 @@
+"""Identifying a person by NIR + birth date (never an open search): form fields and lookup.
+
+Used wherever someone names another insured person: an emergency declaration, a caregiver's or
+a second legal representative's invitation, a mandate at a counter, an operator's attachment.
+A wrong NIR, a wrong birth date and an unknown person all get the same answer from the view.
+"""
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import DataRequired, ValidationError
+
+from ..profile.fields import FrenchDateField
+from .models import Person
+from .nir import is_valid_nir, normalise
+
+
+def nir_field(label=_l("Numéro de sécurité sociale"),
+              example=_l("15 chiffres, espaces acceptés, par exemple : 1 44 02 19 031 012 34.")):
+    return StringField(label, description=example,
+                       validators=[DataRequired(_l("Saisissez le numéro de sécurité sociale."))],
+                       render_kw={"autocomplete": "off", "inputmode": "numeric",
+                                  "spellcheck": "false"})
+
+
+def birth_date_field(label=_l("Date de naissance"), example=_l("Par exemple : 11/02/1944.")):
+    return FrenchDateField(label, description=example,
+                           required=_l("Saisissez la date de naissance, par exemple "
+                                       "11/02/1944."),
+                           future=_l("La date de naissance ne peut pas être dans le futur."))
+
+
+class IdentityMixin:
+    """For a FlaskForm with `nir` and `birth_date` fields (built with the functions above)."""
+
+    def validate_nir(self, field):
+        if not is_valid_nir(field.data):
+            raise ValidationError(_l("Ce numéro de sécurité sociale n’est pas valide : "
+                                     "vérifiez les 15 chiffres."))
+
+    def nir_value(self):
+        return normalise(self.nir.data)
+
+    def find_person(self):
+        """The person with this NIR and birth date, or None (never says which one differs)."""
+        return Person.get_or_none(Person.nir == self.nir_value(),
+                                  Person.birth_date == self.birth_date.data)
