@@ -37,6 +37,28 @@ def page(code, detail=None):
     return render("errors/error.html", code=code, title=title, message=detail or message), code
 
 
+def _explain_refusal(action):
+    """Why a page of a space was refused: whose space, through which relation, and what the
+    page needs that the relation does not give (or that no space is open at all)."""
+    from .policy import RULES
+    from .proxies.presenters import scope_labels
+    rule = RULES[action]
+    if not rule.needs_space:
+        return None
+    relation = getattr(g, "relation", None)
+    if relation is None:
+        return _l("Cette page concerne l’espace d’une personne, et aucun espace n’est ouvert "
+                  "pour vous : votre accès a peut-être pris fin. Choisissez un espace dans la "
+                  "liste des espaces que vous pouvez ouvrir.")
+    if g.get("space") is None:
+        return None
+    return _l("Dans l’espace de %(name)s, votre relation (%(relation)s) ne permet pas cette "
+              "action : il faut l’autorisation « %(needed)s ». Demandez au titulaire "
+              "d’élargir votre accès si nécessaire.",
+              name=relation.person.full_name, relation=relation.label,
+              needed=" » ou « ".join(scope_labels(rule.scopes)))
+
+
 def init_app(app):
     """Register one handler for every HTTP error and for CSRF failures."""
 
@@ -51,11 +73,10 @@ def init_app(app):
             from .accounts.forms import LoginForm
             form = LoginForm(formdata=None, email=request.form.get("email", ""))
             return render("accounts/login.html", form=form, locked=True), 429
-        if error.code == 403 and getattr(g, "space", None) is not None:
-            return page(403, _l("Dans l’espace de %(name)s, votre relation (%(relation)s) ne "
-                                "permet pas cette action. Demandez au titulaire d’élargir "
-                                "votre accès si nécessaire.",
-                                name=g.relation.person.full_name, relation=g.relation.label))
+        if error.code == 403 and getattr(g, "denied_action", None):
+            explained = _explain_refusal(g.denied_action)
+            if explained:
+                return page(403, explained)
         if error.code in MESSAGES:
             return page(error.code)
         return error
