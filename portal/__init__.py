@@ -40,6 +40,9 @@ DOSSIER_SECTIONS = [
     ("history.index", _l("Historique"), "history.view"),
 ]
 
+# The header's switcher lists this many spaces; "Tous les espaces" lists them all.
+SWITCHER_SIZE = 6
+
 SPACES_LABELS = {"professional": _l("Mes patients"), "mediator": _l("Mes mandats")}
 
 
@@ -173,6 +176,9 @@ def _template_globals(app):
         (nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:15]))
     app.jinja_env.globals["sexes"] = SEXES
     app.jinja_env.globals["space_field"] = policy.space_field
+    from .proxies.presenters import scope_labels, scope_summary
+    app.jinja_env.globals["scope_labels"] = scope_labels
+    app.jinja_env.globals["scope_summary"] = scope_summary
 
     @app.context_processor
     def layout_context():
@@ -192,9 +198,11 @@ def _template_globals(app):
         dossier_nav = [(endpoint, label) for endpoint, label, action in DOSSIER_SECTIONS
                        if account is not None and endpoint in app.view_functions
                        and policy.allowed(account, action, relation)]
-        can_switch = account is not None and account.role != "operator" and (
-            (relation is not None and relation.kind != policy.SELF)
-            or len(policy.relations_for(account)) > 1)
+        spaces = policy.relations_for(account) if account is not None and \
+            account.role != "operator" else []
+        can_switch = bool(spaces) and (
+            (relation is not None and relation.kind != policy.SELF) or len(spaces) > 1)
         return {"account": account, "relation": relation, "nav_items": nav,
-                "can_switch": can_switch, "dossier_nav": dossier_nav,
+                "can_switch": can_switch, "switch_spaces": spaces[:SWITCHER_SIZE],
+                "more_spaces": len(spaces) > SWITCHER_SIZE, "dossier_nav": dossier_nav,
                 "session_expires_at": expires_at, "get_locale": get_locale}

@@ -185,3 +185,27 @@ def test_an_ended_emergency_access_closes_the_space(ctx, login_as, person, how):
     assert client.get("/dossier/").status_code == 403
     assert client.post(f"/espaces/{owner.id}", data={
         "csrf_token": csrf_from(client.get("/espaces"))}).status_code == 404
+
+
+def test_the_header_switcher_lists_every_space_with_relation_and_scope(ctx, login_as, person):
+    import re
+    client = login_as("camille")
+    page = client.get("/dossier/").get_data(as_text=True)
+    switcher = page[page.index('<details class="switcher">'):page.index("</details>")]
+    for name in ("Lina", "Jean"):
+        assert f'action="/espaces/{person(name).id}"' in switcher
+    assert "Représentant légal" in switcher and "Proche aidant (délégation)" in switcher
+    jean = switcher[switcher.index(f"/espaces/{person('Jean').id}"):]
+    jean = jean[:jean.index("</li>")]  # Jean's delegation, in plain words
+    assert "consulter le dossier" in jean and "messagerie" in jean and "agenda" in jean
+    assert "lire les messages" not in jean  # implied by "messagerie"
+    # one click: the button posts straight to the space, with the CSRF token of the page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', switcher).group(1)
+    response = client.post(f"/espaces/{person('Jean').id}", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert "Vous agissez pour Jean Dupont" in client.get("/dossier/").get_data(as_text=True)
+
+
+def test_no_switcher_for_someone_with_only_their_own_space(ctx, login_as):
+    page = login_as("amina").get("/dossier/").get_data(as_text=True)
+    assert 'class="switcher"' not in page

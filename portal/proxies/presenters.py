@@ -19,6 +19,18 @@ SCOPE_LABELS = {
 }
 
 
+# A scope that includes another: the smaller one is not named again.
+IMPLIED = {"messaging": "messaging_read"}
+
+
 def scope_labels(scopes):
-    """Sorted, readable list of scope names."""
-    return sorted(str(SCOPE_LABELS.get(s, s)) for s in scopes)
+    """Sorted, readable list of scope names (without those another one already includes)."""
+    hidden = {IMPLIED[s] for s in scopes if s in IMPLIED}
+    return sorted(str(SCOPE_LABELS.get(s, s)) for s in set(scopes) - hidden)
+
+
+def scope_summary(relation):
+    """What a relation allows, in one short line (a legal representative may do everything)."""
+    if relation.kind == "guardian":
+        return str(_l("tout, sauf les documents masqués aux représentants légaux"))
+    return ", ".join(scope_labels(relation.scopes))
