@@ -21,6 +21,7 @@ NAVIGATION = [
     ("proxies.relatives", _l("Mes proches"), "proxies.view"),
     ("proxies.spaces", None, "spaces.list"),  # "Mes patients" / "Mes mandats"; patients use the header
     ("operator.directory", _l("Annuaire"), "directory.view"),
+    ("operator.guardianships", _l("Tutelles"), "guardianships.attach"),
     ("prescriptions.verify", _l("Vérifier une ordonnance"), "prescriptions.verify"),
     ("access.redeem", _l("Saisir un code d’accès"), "access.redeem"),
     ("emergency.declare", _l("Accès en urgence"), "emergency.declare"),
@@ -36,6 +37,7 @@ DOSSIER_SECTIONS = [
     ("measures.index", _l("Mesures"), "measures.view"),
     ("documents.index", _l("Documents"), "documents.view"),
     ("prescriptions.index", _l("Ordonnances"), "documents.view"),
+    ("entourage.index", _l("Entourage et volontés"), "entourage.view"),
     ("access.index", _l("Professionnels de santé"), "access.view"),
     ("history.index", _l("Historique"), "history.view"),
 ]
@@ -151,7 +153,7 @@ def _init_login(app):
 # One package per area, each with a `views.bp` blueprint (registered in this order).
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
          "access", "settings", "operator", "history", "pages",
-         "emergency")
+         "emergency", "entourage")
 
 
 def _register_blueprints(app):

@@ -73,6 +73,8 @@ def init_app(app):
             from .accounts.forms import LoginForm
             form = LoginForm(formdata=None, email=request.form.get("email", ""))
             return render("accounts/login.html", form=form, locked=True), 429
+        if error.code == 403 and g.get("refusal"):
+            return page(403, g.refusal)
         if error.code == 403 and getattr(g, "denied_action", None):
             explained = _explain_refusal(g.denied_action)
             if explained:

@@ -432,6 +432,12 @@ def space_field():
     return Markup('<input type="hidden" name="%s" value="%d">') % (SPACE_FIELD, relation.person.id)
 
 
+def refuse(explanation):
+    """A 403 decided by the view itself (not by a rule), with the reason shown to the person."""
+    g.refusal = explanation
+    abort(403)
+
+
 def scoped_or_404(query):
     """Run a query already limited to the actor's scope; nothing found is a 404, never a 403."""
     obj = query.first()

@@ -57,7 +57,7 @@ def test_declaration_opens_the_summary_with_a_banner(login_as, person, ctx):
     assert response.status_code == 303 and response.location.endswith("/urgence/synthese")
     page = lefevre.get("/urgence/synthese").get_data(as_text=True)
     for text in ("Pénicilline", "Metformine 1000 mg", "A+", "Diabète de type 2",
-                 "Aucune personne à prévenir n’est renseignée", "Accès en urgence (bris de glace)",
+                 "Camille Martin (voisine, aidante)", "Accès en urgence (bris de glace)",
                  "se termine à", "space-banner--emergency"):
         assert text in page, text
     assert lefevre.get("/dossier/").status_code == 200

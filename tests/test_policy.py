@@ -6,6 +6,7 @@ from conftest import csrf_from, hidden_fields
 PUBLIC_ENDPOINTS = {
     "accounts.index", "accounts.login", "accounts.login_code", "accounts.resend_code",
     "pages.accessibility", "pages.language", "static",
+    "accounts.activation_link", "accounts.activate",  # a young adult's activation (token)
 }
 
 

@@ -210,3 +210,6 @@ def keep_alive():
         return render("accounts/keep_alive.html")
     flash(_("Votre session a été prolongée."), "success")
     return redirect(back)
+
+
+from . import activation  # noqa: E402,F401  (its routes register on bp)

@@ -9,6 +9,7 @@ from ..access.models import Grant
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, Person, utcnow
 from ..db import write_tx
+from ..entourage.presenters import donation_text, entourage_for
 from ..htmx import render
 from ..policy import (EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS, EMERGENCY_SUMMARY,
                       SPACE_KEY, open_space, requires)
@@ -148,7 +149,7 @@ def summary():
                                                  Condition.ended_on.is_null())
                         .order_by(Condition.name)),
         directives=AdvanceDirectives.get_or_none(AdvanceDirectives.patient == pid),
-        form=EmptyForm())
+        entourage=entourage_for(pid), donation_text=donation_text, form=EmptyForm())
 
 
 # --- the patient's side --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, utcnow
 from ..db import write_tx
 from ..htmx import render, wants_fragment
-from ..policy import MEASURES_EDIT, MEASURES_VIEW, requires, scoped_or_404
+from ..policy import MEASURES_EDIT, MEASURES_VIEW, refuse, requires, scoped_or_404
 from . import presenters
 from .forms import MeasureForm, TargetForm
 from .models import (BY_CODE, BY_SLUG, KINDS, Measure, MeasureTarget, latest_bmi, trend,
@@ -95,7 +95,8 @@ def delete(kind, measure_id):
     kind = _kind_or_404(kind, entered=True)
     measure = scoped_or_404(Measure.of(g.space.id, kind.code).where(Measure.id == measure_id))
     if not measure.removable_by(current_user._get_current_object()):
-        abort(403)
+        refuse(_("Cette mesure a été saisie par un professionnel de santé : elle reste dans le "
+                 "dossier et seul son auteur peut la supprimer."))
     form = EmptyForm()
     if request.method == "POST":
         if not form.validate_on_submit():

@@ -14,7 +14,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..htmx import render, wants_fragment
-from ..policy import PROFILE_EDIT, PROFILE_VIEW, SELF, allowed, requires, scoped_or_404
+from ..policy import PROFILE_EDIT, PROFILE_VIEW, SELF, allowed, refuse, requires, scoped_or_404
 from . import presenters
 from .models import NotConcerned
 from .sections import BY_SLUG, SECTIONS
@@ -55,7 +55,9 @@ def _writable(section):
     if not _applies(section):
         abort(404)
     if not _may_write(section):
-        abort(403)
+        refuse(_("Votre relation avec %(name)s (%(relation)s) ne permet pas de modifier la "
+                 "rubrique « %(section)s ».", name=g.space.full_name, relation=g.relation.label,
+                 section=section.title))
 
 
 def _entry(section, entry_id):
@@ -277,7 +279,8 @@ def not_concerned(slug):
         abort(404)
     _writable(section)
     if not _may_opt_out(section):
-        abort(403)
+        refuse(_("Seul le titulaire, ou quelqu’un qui agit pour lui, peut indiquer ne pas être "
+                 "concerné par une rubrique."))
     if not EmptyForm().validate_on_submit():
         abort(400)
     mark = request.form.get("pas_concerne") == "1"

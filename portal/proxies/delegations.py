@@ -1,41 +1,441 @@
-"""Caregivers (proches aidants): the patient's delegations, from invitation to end."""
-from flask import abort, flash, g, redirect, url_for
-from flask_babel import gettext as _
+"""Caregivers (proches aidants): the patient's delegations, from invitation to end.
 
-from .. import audit
+The patient (or their legal representative) invites an adult who has their own account; the
+invitation lapses after INVITATION_VALID_FOR. Limits (MAX_CAREGIVERS_PER_PATIENT,
+MAX_PATIENTS_PER_CAREGIVER) count pending invitations as well as delegations in force, and are
+checked and written in one write transaction that also locks both people's rows, so that two
+requests at once never go past them. Starting and ending leave a PDF attestation in both spaces.
+"""
+from datetime import timedelta
+
+from flask import abort, flash, g, redirect, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from huey import crontab
+
+from .. import audit, mail
 from ..accounts.forms import EmptyForm
-from ..accounts.models import utcnow
+from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
+from ..db import is_postgres, write_tx
+from ..extensions import huey
+from ..htmx import render
 from ..policy import PROXIES_MANAGE, requires, scoped_or_404
-from .models import Delegation
+from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, scope_names,
+                               scope_texts)
+from .models import (DELEGATION_SCOPES, ENDED_BY_ACTOR, ENDED_BY_PATIENT, ENDED_DECLINED,
+                     ENDED_EXPIRED, INVITATION_VALID_FOR, MAX_CAREGIVERS_PER_PATIENT,
+                     MAX_PATIENTS_PER_CAREGIVER, Delegation, Guardianship)
 from .views import bp, end_acting_sessions
 
 
+class Refused(Exception):
+    """Why an invitation or an acceptance cannot go ahead, in French, shown as it is."""
+
+
+# --- queries and rules ------------------------------------------------------------------------
+
+def live(now=None):
+    """Delegations that count: invitations still open, and accepted ones not over yet."""
+    now = now or utcnow()
+    pending = Delegation.accepted_at.is_null() & (
+        Delegation.invitation_expires_at.is_null() | (Delegation.invitation_expires_at > now))
+    in_force = Delegation.accepted_at.is_null(False) & (Delegation.ends_on >= now.date())
+    return Delegation.select().where(Delegation.ended_at.is_null(), pending | in_force)
+
+
+def lapsed(delegation, now=None):
+    """An invitation whose acceptance period is over (the periodic task will close it)."""
+    expires = delegation.invitation_expires_at
+    return delegation.accepted_at is None and expires is not None and expires <= (now or utcnow())
+
+
+def _lock_people(*person_ids):
+    """Serialise invitations and acceptances that concern the same people. SQLite's
+    BEGIN IMMEDIATE (write_tx) already allows one writer; PostgreSQL locks the two rows."""
+    if is_postgres():
+        list(Person.select(Person.id).where(Person.id.in_(sorted(set(person_ids))))
+             .order_by(Person.id).for_update())
+
+
+def check_limits(patient_id, caregiver_id, accepting=None):
+    """Raise Refused when the patient or the caregiver has reached their limit; `accepting`:
+    the invitation being accepted (not counted, and the message speaks to the caregiver)."""
+    query = live()
+    if accepting is not None:
+        query = query.where(Delegation.id != accepting.id)
+    if query.where(Delegation.patient == patient_id).count() >= MAX_CAREGIVERS_PER_PATIENT:
+        raise Refused(patient_limit_message() if accepting is None else _(
+            "%(name)s a déjà %(num)s proches aidants, le maximum : cette invitation ne peut pas "
+            "être acceptée pour l’instant.", name=accepting.patient.full_name,
+            num=MAX_CAREGIVERS_PER_PATIENT))
+    if query.where(Delegation.caregiver == caregiver_id).count() >= MAX_PATIENTS_PER_CAREGIVER:
+        # Never say for whom this person already acts.
+        raise Refused(_("Cette personne ne peut pas accepter de nouvelle délégation : elle "
+                        "aide déjà le nombre maximal de personnes.") if accepting is None else
+                      _("Vous aidez déjà %(num)s personnes, le maximum : mettez fin à une autre "
+                        "délégation avant d’accepter celle-ci.",
+                        num=MAX_PATIENTS_PER_CAREGIVER))
+
+
+def patient_limit_message():
+    return _("Cet espace a déjà %(num)s proches aidants, invitations en attente comprises : "
+             "c’est le maximum. Mettez fin à une délégation ou annulez une invitation avant "
+             "d’en envoyer une autre.", num=MAX_CAREGIVERS_PER_PATIENT)
+
+
+def _eligible(caregiver):
+    """An adult with an active patient account of their own."""
+    return not caregiver.is_minor and Account.select().where(
+        Account.person == caregiver.id, Account.role == ROLE_PATIENT,
+        Account.is_active == True).exists()  # noqa: E712
+
+
+def create_invitation(patient, caregiver, scopes, starts_on, ends_on):
+    """Check and create an invitation in one write transaction; Refused says why not."""
+    now = utcnow()
+    with write_tx():
+        _lock_people(patient.id, caregiver.id)
+        if not _eligible(caregiver):
+            raise Refused(_("Cette personne ne peut pas être désignée comme proche aidant : il "
+                            "faut être majeur et avoir ouvert son propre compte Carnet."))
+        if live().where(Delegation.patient == patient.id,
+                        Delegation.caregiver == caregiver.id).exists():
+            raise Refused(_("%(name)s est déjà proche aidant de cet espace, ou son invitation "
+                            "est en attente. Pour changer ses autorisations, mettez fin à la "
+                            "délégation (ou annulez l’invitation), puis invitez cette personne "
+                            "à nouveau.", name=caregiver.full_name))
+        check_limits(patient.id, caregiver.id)
+        return Delegation.create(
+            patient=patient, caregiver=caregiver,
+            scopes=",".join(s for s in DELEGATION_SCOPES if s in set(scopes)), starts_on=starts_on,
+            ends_on=ends_on, sworn_at=now, invitation_expires_at=now + INVITATION_VALID_FOR)
+
+
+def accept_invitation(delegation_id, caregiver_id):
+    """Accept in one write transaction, with expiry and limits checked again; Refused says why
+    not. Returns the accepted delegation."""
+    now = utcnow()
+    with write_tx():
+        found = Delegation.get_or_none(Delegation.id == delegation_id,
+                                       Delegation.caregiver == caregiver_id)
+        if found is None:
+            raise Refused(_("Cette invitation n’existe plus."))
+        _lock_people(found.patient_id, caregiver_id)
+        delegation = Delegation.get_by_id(delegation_id)
+        if delegation.ended_at is not None or delegation.accepted_at is not None:
+            raise Refused(_("Cette invitation n’est plus en attente (déjà acceptée, refusée ou "
+                            "annulée) : rien n’a été modifié."))
+        if lapsed(delegation, now) or delegation.ends_on < now.date():
+            raise Refused(_("Cette invitation a expiré : elle ne peut plus être acceptée. "
+                            "Demandez à %(name)s de vous inviter à nouveau si besoin.",
+                            name=delegation.patient.full_name))
+        check_limits(delegation.patient_id, caregiver_id, accepting=delegation)
+        Delegation.update(accepted_at=now).where(Delegation.id == delegation.id).execute()
+    return Delegation.get_by_id(delegation_id)
+
+
+def close(delegation, reason, by_person):
+    """End an unended delegation (claimed by a conditional UPDATE); False if it already was."""
+    return bool(Delegation.update(ended_at=utcnow(), ended_reason=reason, ended_by=by_person)
+                .where(Delegation.id == delegation.id, Delegation.ended_at.is_null()).execute())
+
+
+# --- e-mails (never any medical content) ------------------------------------------------------
+
+def _caregiver_addresses(delegation):
+    return [a.email for a in Account.select().where(
+        Account.person == delegation.caregiver_id, Account.is_active == True)]  # noqa: E712
+
+
+def _patient_side_addresses(delegation):
+    """The patient's own accounts and, for someone represented, their legal representatives."""
+    guardians = Guardianship.active().where(Guardianship.ward == delegation.patient_id)
+    people = [delegation.patient_id] + [gs.guardian_id for gs in guardians]
+    return [a.email for a in Account.select().where(
+        Account.person.in_(people), Account.is_active == True)]  # noqa: E712
+
+
+def _tell(addresses, subject, sentence):
+    body = _("Bonjour,\n\n%(sentence)s\n\nConnectez-vous à Carnet, rubrique « Mes proches », "
+             "pour en savoir plus. Par sécurité, ce message ne contient aucune information "
+             "médicale.\n\nCarnet", sentence=sentence)
+    for address in addresses:
+        mail.send(address, subject, body)
+
+
+# --- attestations -----------------------------------------------------------------------------
+
+START, END = "debut", "fin"
+
+
+def _ended_by_text(delegation):
+    who = delegation.ended_by
+    name = who.full_name if who else ""
+    if delegation.ended_reason == ENDED_BY_ACTOR:
+        return _("le proche aidant, %(name)s", name=name)
+    if who is not None and who.id != delegation.patient_id:
+        return _("%(name)s, représentant légal de la personne aidée", name=name)
+    return _("la personne aidée, %(name)s", name=name)
+
+
+def make_attestations(delegation_id, event, actor_account_id):
+    """Store the attestation of a delegation's start or end in the patient's and the
+    caregiver's documents; idempotent (a space that already has it is skipped)."""
+    from ..documents.models import Document
+    from ..documents.store import store_document
+    from ..pdf import render_pdf
+    delegation = Delegation.get_or_none(Delegation.id == delegation_id)
+    actor = Account.get_or_none(Account.id == actor_account_id)
+    moment = None if delegation is None or delegation.accepted_at is None else (
+        delegation.accepted_at if event == START else delegation.ended_at)
+    if actor is None or moment is None:
+        return 0
+    filename = f"attestation-delegation-{delegation.id}-{event}.pdf"
+    names = {"patient": delegation.patient.full_name, "caregiver": delegation.caregiver.full_name}
+    title = (_("Attestation de début de délégation : %(caregiver)s, proche aidant de "
+               "%(patient)s", **names) if event == START else
+             _("Attestation de fin de délégation : %(caregiver)s, proche aidant de %(patient)s",
+               **names))
+    invited = (audit.ActivityEvent.select().where(
+        audit.ActivityEvent.action == "delegation.invited",
+        audit.ActivityEvent.object_id == str(delegation.id)).first())
+    data, stored = None, 0
+    for person in (delegation.patient, delegation.caregiver):
+        if Document.select().where(Document.patient == person.id, Document.category ==
+                                   "administratif", Document.original_name == filename).exists():
+            continue
+        if data is None:
+            data = render_pdf(
+                "delegation_attestation.html", delegation=delegation, event=event,
+                paper_title=title, scopes=scope_texts(delegation.scope_set), never=NEVER,
+                sworn_points=SWORN_POINTS, sworn_by=invited.actor_name if invited else "",
+                ended_by=_ended_by_text(delegation) if event == END else "",
+                issued_at=utcnow())
+        document = store_document(person, actor, data, filename=filename, title=title,
+                                  category="administratif", document_date=moment.date())
+        audit.record("delegation.attestation", actor=actor, patient=person, obj_type="document",
+                     obj_id=document.id, detail=f"delegation={delegation.id} {event}")
+        stored += 1
+    return stored
+
+
+@huey.task()
+def store_attestations(delegation_id, event, actor_account_id):
+    """Render and store a delegation's attestation in both spaces (outside the web request)."""
+    from ..tasks import app_context
+    with app_context():
+        return make_attestations(delegation_id, event, actor_account_id)
+
+
+# --- lapsed invitations -----------------------------------------------------------------------
+
+def expire_invitations(now=None):
+    """Close the invitations not accepted in time (ENDED_EXPIRED) and tell the patient's side.
+    Each one is claimed by a conditional UPDATE, so two runs never act twice."""
+    now = now or utcnow()
+    due = Delegation.select(Delegation.id).where(
+        Delegation.accepted_at.is_null(), Delegation.ended_at.is_null(),
+        Delegation.invitation_expires_at <= now)
+    closed = 0
+    for row in list(due):
+        claimed = Delegation.update(ended_at=now, ended_reason=ENDED_EXPIRED).where(
+            Delegation.id == row.id, Delegation.ended_at.is_null(),
+            Delegation.accepted_at.is_null()).execute()
+        if claimed:
+            delegation = Delegation.get_by_id(row.id)
+            audit.record("delegation.expired", patient=delegation.patient,
+                         obj_type="delegation", obj_id=delegation.id)
+            _tell(_patient_side_addresses(delegation), _("Invitation de proche aidant expirée"),
+                  _("L’invitation envoyée à %(caregiver)s pour devenir proche aidant de "
+                    "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
+                    caregiver=delegation.caregiver.full_name,
+                    patient=delegation.patient.full_name))
+            closed += 1
+    return closed
+
+
+@huey.periodic_task(crontab(minute="15"))
+def expire_delegation_invitations():
+    """Every hour: invitations not accepted in time are closed (idempotent)."""
+    from ..tasks import app_context
+    with app_context():
+        return expire_invitations()
+
+
+# --- Mes proches ------------------------------------------------------------------------------
+
 def relatives_context(person):
-    """This space's caregivers ('given') and the patients this person helps ('received')."""
-    given = (Delegation.select().where(Delegation.patient == person.id,
-                                       Delegation.ended_at.is_null())
-             .order_by(Delegation.created_at))
-    received = (Delegation.select().where(Delegation.caregiver == person.id,
-                                          Delegation.ended_at.is_null())
-                .order_by(Delegation.created_at))
-    return {"given": list(given), "received": list(received)}
+    """This space's caregivers and invitations ('given'), and those of the patients this
+    person helps or is invited to help ('received'), newest last."""
+    now = utcnow()
+    shown = (Delegation.select().where(Delegation.ended_at.is_null(), (
+        Delegation.accepted_at.is_null() | (Delegation.ends_on >= now.date())))
+        .order_by(Delegation.created_at))
+    return {"given": list(shown.where(Delegation.patient == person.id)),
+            "received": list(shown.where(Delegation.caregiver == person.id)),
+            "delegation_lapsed": lambda d: lapsed(d, now), "delegation_scopes": scope_names,
+            "delegation_today": now.date()}
 
 
-@bp.route("/proches/delegations/<int:delegation_id>/fin", methods=["POST"])
+def _back():
+    return redirect(url_for(".relatives"))
+
+
+@bp.route("/proches/delegations/inviter", methods=["GET", "POST"])
 @requires(PROXIES_MANAGE)
-def end_delegation(delegation_id):
-    """Either side ends a delegation; the caregiver's sessions acting under it end at once."""
+def invite_delegation():
+    """Invite a caregiver: identified by NIR + birth date, scopes, dates, sworn statement."""
+    patient = g.space
+    form = InviteForm()
+    if form.validate_on_submit():
+        caregiver = form.find_person()
+        try:
+            if caregiver is None:
+                raise Refused(_("Aucune personne ne correspond à ce numéro de sécurité sociale "
+                                "et à cette date de naissance. Vérifiez-les."))
+            if caregiver.id == patient.id:
+                raise Refused(_("Vous ne pouvez pas vous désigner vous-même comme proche "
+                                "aidant."))
+            if caregiver.id == current_user.person_id:
+                raise Refused(_("Vous agissez déjà dans cet espace comme représentant légal : "
+                                "vous ne pouvez pas vous y inviter comme proche aidant."))
+            delegation = create_invitation(patient, caregiver, form.scopes.data,
+                                           form.starts_on.data, form.ends_on.data)
+        except Refused as refused:
+            form.nir.errors.append(str(refused))
+        else:
+            audit.record("delegation.invited", obj_type="delegation", obj_id=delegation.id,
+                         detail=f"scopes={delegation.scopes}")
+            _tell(_caregiver_addresses(delegation), _("Invitation à devenir proche aidant"),
+                  _("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
+                    "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
+                    patient=patient.full_name,
+                    date=format_date(delegation.invitation_expires_at, "long")))
+            flash(_("L’invitation a été envoyée à %(name)s, qui a jusqu’au %(date)s pour "
+                    "l’accepter.", name=caregiver.full_name,
+                    date=format_date(delegation.invitation_expires_at, "long")), "success")
+            return _back()
+    at_limit = live().where(Delegation.patient == patient.id).count() >= \
+        MAX_CAREGIVERS_PER_PATIENT
+    return render("proxies/delegation_invite.html", form=form,
+                  limit_message=patient_limit_message() if at_limit else None,
+                  scope_help={s: text for s, (_name, text) in SCOPE_TEXTS.items()},
+                  sworn_points=SWORN_POINTS, never=NEVER,
+                  valid_days=INVITATION_VALID_FOR // timedelta(days=1))
+
+
+@bp.route("/proches/delegations/<int:delegation_id>/accepter", methods=["POST"])
+@requires(PROXIES_MANAGE)
+def accept_delegation(delegation_id):
+    """The invited caregiver accepts (own space, own invitation only; else 404)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    person = g.space
+    delegation = scoped_or_404(Delegation.select().where(
+        Delegation.id == delegation_id, Delegation.caregiver == g.space.id,
+        # only the person themselves answers an invitation made to them
+        Delegation.caregiver == current_user.person_id))
+    try:
+        delegation = accept_invitation(delegation.id, g.space.id)
+    except Refused as refused:
+        flash(str(refused), "error")
+        return _back()
+    audit.record("delegation.accepted", patient=delegation.patient, obj_type="delegation",
+                 obj_id=delegation.id)
+    _tell(_patient_side_addresses(delegation), _("Invitation de proche aidant acceptée"),
+          _("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
+            "attestation est enregistrée dans les documents.",
+            caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name))
+    store_attestations(delegation.id, START, current_user.id)
+    flash(_("Vous êtes maintenant proche aidant de %(name)s. Une attestation est enregistrée "
+            "dans vos documents.", name=delegation.patient.full_name), "success")
+    return _back()
+
+
+def _finish(delegation):
+    """End a delegation or an invitation from either side, tell the other side, store the
+    attestation of the end if it had started; returns the flash message."""
+    patient_side = delegation.patient_id == g.space.id
+    started = delegation.accepted_at is not None
+    reason = ENDED_BY_PATIENT if patient_side else (ENDED_BY_ACTOR if started else ENDED_DECLINED)
+    if not close(delegation, reason, current_user.person_id):
+        return _("Cette délégation avait déjà pris fin : rien n’a été modifié.")
+    ended = end_acting_sessions(delegation.caregiver, delegation.patient_id) if started else 0
+    audit.record("delegation.ended" if started else "delegation.invitation_closed",
+                 patient=delegation.patient, obj_type="delegation", obj_id=delegation.id,
+                 detail=f"reason={reason} sessions_ended={ended}")
+    names = {"caregiver": delegation.caregiver.full_name, "patient": delegation.patient.full_name}
+    if patient_side:
+        _tell(_caregiver_addresses(delegation),
+              _("Fin de délégation") if started else _("Invitation annulée"),
+              _("La délégation par laquelle vous étiez proche aidant de %(patient)s a pris fin. "
+                "Une attestation est enregistrée dans vos documents.", **names) if started else
+              _("L’invitation à devenir proche aidant de %(patient)s a été annulée.", **names))
+    else:
+        _tell(_patient_side_addresses(delegation),
+              _("Fin de délégation") if started else _("Invitation refusée"),
+              _("%(caregiver)s a mis fin à la délégation : il ou elle n’est plus proche aidant "
+                "de %(patient)s. Une attestation est enregistrée dans les documents.", **names)
+              if started else
+              _("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
+                **names))
+    if started:
+        store_attestations(delegation.id, END, current_user.id)
+        return _("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",
+                 name=names["caregiver"]) if patient_side else \
+            _("La délégation a pris fin : vous n’agissez plus pour %(name)s.",
+              name=names["patient"])
+    return _("L’invitation envoyée à %(name)s est annulée.", name=names["caregiver"]) \
+        if patient_side else _("Vous avez refusé l’invitation envoyée par %(name)s.",
+                                name=names["patient"])
+
+
+def _unended(delegation_id, caregiver_side):
+    """An unended delegation of this space, seen from one side (the caregiver: only their
+    own, in their own space); anything else is a 404."""
+    query = Delegation.select().where(Delegation.id == delegation_id,
+                                      Delegation.ended_at.is_null())
+    if caregiver_side:
+        return scoped_or_404(query.where(Delegation.caregiver == g.space.id,
+                                         Delegation.caregiver == current_user.person_id))
+    return scoped_or_404(query.where(Delegation.patient == g.space.id))
+
+
+@bp.route("/proches/delegations/<int:delegation_id>/refuser", methods=["POST"])
+@requires(PROXIES_MANAGE)
+def decline_delegation(delegation_id):
+    """The invited caregiver declines (own space, own invitation only; else 404); if it was
+    accepted meanwhile (another tab), this ends it."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    flash(_finish(_unended(delegation_id, caregiver_side=True)), "success")
+    return _back()
+
+
+@bp.route("/proches/delegations/<int:delegation_id>/annuler", methods=["POST"])
+@requires(PROXIES_MANAGE)
+def cancel_delegation(delegation_id):
+    """The patient's side withdraws an invitation (or, if accepted meanwhile, ends it)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    flash(_finish(_unended(delegation_id, caregiver_side=False)), "success")
+    return _back()
+
+
+@bp.route("/proches/delegations/<int:delegation_id>/fin", methods=["GET", "POST"])
+@requires(PROXIES_MANAGE)
+def end_delegation(delegation_id):
+    """Either side ends a delegation, after a confirmation page; the caregiver's sessions
+    acting under it end at once, the other side is told, an attestation is stored."""
+    form = EmptyForm()
     delegation = scoped_or_404(Delegation.select().where(
         Delegation.id == delegation_id, Delegation.ended_at.is_null(),
-        (Delegation.patient == person.id) | (Delegation.caregiver == person.id)))
-    Delegation.update(ended_at=utcnow()).where(Delegation.id == delegation.id).execute()
-    ended = end_acting_sessions(delegation.caregiver, delegation.patient_id)
-    audit.record("delegation.ended", patient=delegation.patient, obj_type="delegation",
-                 obj_id=delegation.id, detail=f"sessions_ended={ended}")
-    flash(_("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",
-            name=delegation.caregiver.full_name if delegation.patient_id == person.id
-            else delegation.patient.full_name), "success")
-    return redirect(url_for(".relatives"))
+        (Delegation.patient == g.space.id) | (Delegation.caregiver == g.space.id)))
+    if form.is_submitted():
+        if not form.validate():
+            abort(400)
+        flash(_finish(delegation), "success")
+        return _back()
+    return render("proxies/delegation_end.html", form=form, delegation=delegation,
+                  patient_side=delegation.patient_id == g.space.id,
+                  scopes=scope_names(delegation.scope_set))

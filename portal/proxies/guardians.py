@@ -1,9 +1,457 @@
-"""Legal representatives (parents, guardians) of minors and protected adults."""
-from .models import Guardianship
+"""Legal representatives (parents, guardians) of minors and protected adults.
+
+- A minor's parent manages the minor's space and may invite the second parent, who must
+  accept from their own account (at most two parental representatives).
+- An operator attaches a protected adult's representative as a judge decided (no invitation:
+  the court decided), with the judgment stored in the adult's documents.
+- At 18, a daily task ends the parents' access, invites the young adult to activate their own
+  account and tells the parents; a protected adult's representative is not concerned.
+"""
+from datetime import date
+
+from flask import abort, flash, g, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from huey import crontab
+
+from .. import audit, mail
+from ..accounts.activation import INVITE_VALID_FOR, invite_url, issue_invite
+from ..accounts.forms import EmptyForm
+from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
+from ..db import write_tx
+from ..extensions import huey
+from ..htmx import render
+from ..policy import GUARDIAN, PROXIES_MANAGE, SELF, refuse, requires, scoped_or_404
+from .guardian_forms import ADULT_MEASURE_LABELS, END_REASON_LABELS, InviteGuardianForm
+from .models import (ENDED_BY_PATIENT, ENDED_DECLINED, ENDED_EXPIRED, ENDED_MAJORITY,
+                     ENDED_OPERATOR, INVITATION_VALID_FOR, Guardianship)
+from .views import bp, end_acting_sessions
+
+PARENT = "parent"
+MAX_PARENTS = 2
+MAJORITY_AGE = 18
+KIND_LABELS = {
+    PARENT: _l("Représentant légal (parent)"),
+    "tutelle": _l("Tuteur ou tutrice (tutelle)"),
+    "habilitation": _l("Personne habilitée (habilitation familiale)"),
+}
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _current(query):
+    """Accepted ones, and invitations still waiting for an answer; never ended ones."""
+    return query.where(Guardianship.ended_at.is_null(),
+                       Guardianship.accepted_at.is_null(False)
+                       | (Guardianship.invitation_expires_at > utcnow()))
 
 
 def relatives_context(person):
-    """This space's legal representatives, and the people this person represents."""
-    guardians = Guardianship.active().where(Guardianship.ward == person.id)
-    wards = Guardianship.active().where(Guardianship.guardian == person.id)
-    return {"guardians": list(guardians), "wards": list(wards)}
+    """This space's legal representatives (with invitations waiting), and the people this
+    person represents (with invitations addressed to them)."""
+    order = (Guardianship.accepted_at.is_null(), Guardianship.created_at)
+    guardians = _current(Guardianship.select().where(Guardianship.ward == person.id))
+    wards = _current(Guardianship.select().where(Guardianship.guardian == person.id))
+    manager = _managing_parent(person)
+    return {"guardians": list(guardians.order_by(*order)),
+            "wards": list(wards.order_by(*order)),
+            "guardian_kinds": KIND_LABELS,
+            "can_cancel_guardian_invitation": manager is not None,
+            "can_invite_guardian": manager is not None and _parents_count(person) < MAX_PARENTS}
+
+
+def _managing_parent(ward):
+    """The actor's own parental guardianship of the open space (a minor's), or None."""
+    relation = g.get("relation")
+    if relation is None or relation.kind != GUARDIAN or not ward.is_minor:
+        return None
+    return Guardianship.active().where(Guardianship.guardian == current_user.person_id,
+                                       Guardianship.ward == ward.id,
+                                       Guardianship.kind == PARENT).first()
+
+
+def _parents_count(ward):
+    """Parental representatives of `ward`, counting invitations waiting for an answer."""
+    return _current(Guardianship.select().where(Guardianship.ward == ward.id,
+                                                Guardianship.kind == PARENT)).count()
+
+
+def _active_patient_account(person):
+    return Account.get_or_none(Account.person == person.id, Account.role == ROLE_PATIENT,
+                               Account.is_active == True)  # noqa: E712
+
+
+def _addresses(person):
+    """Where to write to a person: their login e-mail, else the e-mail on file."""
+    account = Account.get_or_none(Account.person == person.id,
+                                  Account.is_active == True)  # noqa: E712
+    address = account.email if account else person.email
+    return [address] if address else []
+
+
+def _tell(person, subject, body):
+    for address in _addresses(person):
+        mail.send(address, subject, body)
+
+
+# --- the second parent -------------------------------------------------------------------------
+
+@bp.route("/proches/representants/inviter", methods=["GET", "POST"])
+@requires(PROXIES_MANAGE)
+def invite_guardian():
+    """The managing parent invites the other parent (NIR + birth date); they must accept."""
+    ward = g.space
+    manager = _managing_parent(ward)
+    if manager is None:
+        refuse(_("On ne peut inviter un second représentant légal que depuis l’espace d’un "
+                 "enfant mineur dont on est le parent représentant légal."))
+    if _parents_count(ward) >= MAX_PARENTS:
+        flash(_("%(name)s a déjà deux représentants légaux (ou une invitation en attente) : "
+                "il n’est pas possible d’en inviter un autre.", name=ward.full_name), "error")
+        return redirect(url_for(".relatives"))
+    form = InviteGuardianForm()
+    if form.validate_on_submit():
+        invitation, problem = _invite(ward, form.find_person(), form.relationship.data)
+        if invitation is not None:
+            flash(_("L’invitation a été envoyée. %(name)s doit l’accepter depuis son compte "
+                    "avant le %(date)s.", name=invitation.guardian.full_name,
+                    date=_date(invitation.invitation_expires_at)), "success")
+            return redirect(url_for(".relatives"), 303)
+        form.nir.errors.append(problem)
+    return render("proxies/guardian_invite.html", form=form, ward=ward,
+                  days=INVITATION_VALID_FOR.days)
+
+
+def _invite(ward, invitee, relationship):
+    """Create the invitation, or say why not: (invitation, None) or (None, French message)."""
+    if invitee is None:
+        return None, _("Aucune personne ne correspond à ce numéro de sécurité sociale et à "
+                       "cette date de naissance. Vérifiez-les.")
+    if invitee.age_on() < MAJORITY_AGE:
+        return None, _("Un représentant légal doit être majeur : vérifiez le numéro de sécurité "
+                       "sociale et la date de naissance.")
+    account = _active_patient_account(invitee)
+    if account is None:
+        return None, _("Cette personne n’a pas de compte Carnet actif. Elle doit d’abord "
+                       "activer son propre espace santé ; vous pourrez ensuite l’inviter.")
+    now = utcnow()
+    with write_tx():
+        mine = Guardianship.select().where(Guardianship.ward == ward.id,
+                                           Guardianship.guardian == invitee.id)
+        if mine.where(Guardianship.ended_at.is_null(),
+                      Guardianship.accepted_at.is_null(False)).exists():
+            return None, _("Cette personne est déjà représentant légal de %(name)s.",
+                           name=ward.full_name)
+        if _current(mine).exists():
+            return None, _("Une invitation attend déjà la réponse de cette personne.")
+        if _parents_count(ward) >= MAX_PARENTS:
+            return None, _("%(name)s a déjà deux représentants légaux (ou une invitation en "
+                           "attente).", name=ward.full_name)
+        invitation = Guardianship.create(guardian=invitee, ward=ward, kind=PARENT,
+                                         invited_by=current_user.person_id,
+                                         invitation_expires_at=now + INVITATION_VALID_FOR)
+    audit.record("guardianship.invited", obj_type="guardianship", obj_id=invitation.id,
+                 detail=f"relationship={relationship}")
+    mail.send(account.email, _("Carnet : invitation à devenir représentant légal"),
+              _("Bonjour,\n\n%(inviter)s vous invite à rejoindre l’espace santé de %(ward)s "
+                "dans Carnet, comme second représentant légal.\nPour accepter ou refuser, "
+                "connectez-vous à Carnet puis ouvrez « Mes proches », avant le %(date)s.\nSi "
+                "vous n’êtes pas concerné(e), refusez l’invitation.\n",
+                inviter=current_user.person.full_name, ward=ward.full_name,
+                date=_date(invitation.invitation_expires_at)))
+    return invitation, None
+
+
+def _date(value):
+    from flask_babel import format_date
+    return format_date(value, "long")
+
+
+def _own_invitation(guardianship_id):
+    """An invitation addressed to the person acting in their own space; otherwise a 404."""
+    if g.relation.kind != SELF:
+        abort(404)
+    return scoped_or_404(Guardianship.select().where(
+        Guardianship.id == guardianship_id, Guardianship.guardian == g.space.id,
+        Guardianship.accepted_at.is_null(), Guardianship.ended_at.is_null()))
+
+
+@bp.route("/proches/representants/<int:guardianship_id>/accepter", methods=["POST"])
+@requires(PROXIES_MANAGE)
+def accept_guardianship(guardianship_id):
+    """The invited parent accepts: the child's space opens to them."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    invitation = _own_invitation(guardianship_id)
+    ward = invitation.ward
+    if not ward.is_minor:
+        if _end(invitation, ENDED_MAJORITY):
+            audit.record("guardianship.ended", patient=ward, obj_type="guardianship",
+                         obj_id=invitation.id, detail=f"reason={ENDED_MAJORITY}")
+        flash(_("%(name)s est majeur(e) : cette invitation n’a plus d’objet.",
+                name=ward.full_name), "error")
+        return redirect(url_for(".relatives"), 303)
+    now = utcnow()
+    with write_tx():
+        accepted = Guardianship.update(accepted_at=now).where(
+            Guardianship.id == invitation.id, Guardianship.accepted_at.is_null(),
+            Guardianship.ended_at.is_null(), Guardianship.invitation_expires_at > now).execute()
+    if not accepted:
+        flash(_("Cette invitation a expiré le %(date)s : elle ne peut plus être acceptée. "
+                "Demandez à %(inviter)s de vous inviter à nouveau.",
+                date=_date(invitation.invitation_expires_at),
+                inviter=invitation.invited_by.full_name if invitation.invited_by
+                else _("l’autre parent")), "error")
+        return redirect(url_for(".relatives"), 303)
+    audit.record("guardianship.accepted", patient=ward, obj_type="guardianship",
+                 obj_id=invitation.id)
+    if invitation.invited_by:
+        _tell(invitation.invited_by, _("Carnet : invitation acceptée"),
+              _("Bonjour,\n\n%(name)s a accepté votre invitation : il ou elle est maintenant "
+                "représentant légal de %(ward)s dans Carnet.\n",
+                name=g.space.full_name, ward=ward.full_name))
+    flash(_("Vous êtes maintenant représentant légal de %(name)s. Vous pouvez ouvrir son "
+            "espace ci-dessous.", name=ward.full_name), "success")
+    return redirect(url_for(".relatives"), 303)
+
+
+@bp.route("/proches/representants/<int:guardianship_id>/refuser", methods=["POST"])
+@requires(PROXIES_MANAGE)
+def decline_guardianship(guardianship_id):
+    """The invited person declines; the inviting parent is told."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    invitation = _own_invitation(guardianship_id)
+    if not _end(invitation, ENDED_DECLINED):
+        abort(404)
+    audit.record("guardianship.declined", patient=invitation.ward, obj_type="guardianship",
+                 obj_id=invitation.id)
+    if invitation.invited_by:
+        _tell(invitation.invited_by, _("Carnet : invitation refusée"),
+              _("Bonjour,\n\n%(name)s a refusé votre invitation à devenir représentant légal "
+                "de %(ward)s dans Carnet.\n", name=g.space.full_name,
+                ward=invitation.ward.full_name))
+    flash(_("Vous avez refusé l’invitation."), "success")
+    return redirect(url_for(".relatives"), 303)
+
+
+@bp.route("/proches/representants/<int:guardianship_id>/annuler", methods=["POST"])
+@requires(PROXIES_MANAGE)
+def cancel_guardian_invitation(guardianship_id):
+    """The managing parent withdraws an invitation not answered yet."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if _managing_parent(g.space) is None:
+        abort(404)
+    invitation = scoped_or_404(Guardianship.select().where(
+        Guardianship.id == guardianship_id, Guardianship.ward == g.space.id,
+        Guardianship.accepted_at.is_null(), Guardianship.ended_at.is_null()))
+    if not _end(invitation, ENDED_BY_PATIENT):
+        abort(404)
+    audit.record("guardianship.invitation_cancelled", obj_type="guardianship",
+                 obj_id=invitation.id)
+    _tell(invitation.guardian, _("Carnet : invitation annulée"),
+          _("Bonjour,\n\nL’invitation à devenir représentant légal de %(ward)s dans Carnet a "
+            "été annulée. Vous n’avez rien à faire.\n", ward=g.space.full_name))
+    flash(_("L’invitation de %(name)s est annulée.", name=invitation.guardian.full_name),
+          "success")
+    return redirect(url_for(".relatives"), 303)
+
+
+def _end(guardianship, reason):
+    """End it once (a conditional UPDATE: a second attempt changes nothing); True if done."""
+    with write_tx():
+        return bool(Guardianship.update(ended_at=utcnow(), ended_reason=reason).where(
+            Guardianship.id == guardianship.id, Guardianship.ended_at.is_null()).execute())
+
+
+# --- protected adults (operators) ----------------------------------------------------------------
+
+def attach_refusal(adult, guardian):
+    """Why this representative cannot be attached to this adult (French), or None."""
+    same = _("Aucune personne ne correspond à ce numéro de sécurité sociale et à cette date de "
+             "naissance. Vérifiez-les.")
+    if adult is None:
+        return "nir", same
+    if guardian is None:
+        return "guardian_nir", same
+    if adult.age_on() < MAJORITY_AGE:
+        return "nir", _("Cette personne est mineure : ses représentants légaux sont ses parents "
+                        "(ou le tuteur désigné pour un mineur), pas une mesure pour majeur "
+                        "protégé.")
+    if guardian.id == adult.id:
+        return "guardian_nir", _("Le représentant doit être une autre personne que la personne "
+                                 "protégée.")
+    if guardian.age_on() < MAJORITY_AGE:
+        return "guardian_nir", _("Le représentant doit être majeur.")
+    if _active_patient_account(guardian) is None:
+        return "guardian_nir", _("Le représentant n’a pas de compte Carnet actif : il doit "
+                                 "d’abord activer son propre espace santé.")
+    if Guardianship.active().where(Guardianship.ward == adult.id,
+                                   Guardianship.guardian == guardian.id).exists():
+        return "guardian_nir", _("Cette personne représente déjà la personne protégée dans "
+                                 "Carnet.")
+    return None
+
+
+def attach(adult, guardian, measure, decision_date, decision_reference, document):
+    """Create the representation the judge decided (accepted at once), journal it, tell both."""
+    with write_tx():
+        guardianship = Guardianship.create(
+            guardian=guardian, ward=adult, kind=measure, accepted_at=utcnow(),
+            invited_by=current_user.person_id, decision_document=document)
+    audit.record("guardianship.attached", patient=adult, obj_type="guardianship",
+                 obj_id=guardianship.id,
+                 detail=f"measure={measure}; decision={decision_date.isoformat()} "
+                        f"{decision_reference}; document={document.id}")
+    label = str(ADULT_MEASURE_LABELS[measure]).lower()
+    _tell(guardian, _("Carnet : vous pouvez agir pour %(name)s", name=adult.full_name),
+          _("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), vous êtes rattaché(e) "
+            "dans Carnet comme représentant légal de %(name)s.\nVous pouvez ouvrir son espace "
+            "santé depuis « Mes proches ».\n", date=_date(decision_date), measure=label,
+            name=adult.full_name))
+    _tell(adult, _("Carnet : votre représentant légal"),
+          _("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), %(guardian)s peut "
+            "désormais agir dans votre espace santé Carnet. Le jugement est rangé dans vos "
+            "documents.\nPour toute question, adressez-vous à votre caisse d’assurance "
+            "maladie.\n", date=_date(decision_date), measure=label,
+            guardian=guardian.full_name))
+    return guardianship
+
+
+def attached_by(account):
+    """The protected adults' representations this operator attached (names only)."""
+    return (Guardianship.select().where(Guardianship.invited_by == account.person_id,
+                                        Guardianship.kind != PARENT)
+            .order_by(Guardianship.ended_at.is_null(False), Guardianship.created_at.desc()))
+
+
+def end_attached(guardianship, reason):
+    """An operator ends a representation (e.g. mainlevée): sessions close, both are told."""
+    if not _end(guardianship, ENDED_OPERATOR):
+        return False
+    ended = end_acting_sessions(guardianship.guardian, guardianship.ward_id)
+    audit.record("guardianship.ended", patient=guardianship.ward, obj_type="guardianship",
+                 obj_id=guardianship.id, detail=f"reason={reason}; sessions_ended={ended}")
+    text = str(END_REASON_LABELS[reason]).lower()
+    _tell(guardianship.guardian, _("Carnet : fin de votre accès"),
+          _("Bonjour,\n\nVotre accès à l’espace santé de %(name)s comme représentant légal a "
+            "pris fin (%(reason)s).\n", name=guardianship.ward.full_name, reason=text))
+    _tell(guardianship.ward, _("Carnet : fin de la représentation"),
+          _("Bonjour,\n\n%(guardian)s n’a plus accès à votre espace santé Carnet comme "
+            "représentant légal (%(reason)s).\n", guardian=guardianship.guardian.full_name,
+            reason=text))
+    return True
+
+
+# --- majority ------------------------------------------------------------------------------------
+
+def _eighteenth_birthday(birth):
+    try:
+        return birth.replace(year=birth.year + MAJORITY_AGE)
+    except ValueError:  # born on 29 February: of age on 1 March in a common year
+        return date(birth.year + MAJORITY_AGE, 3, 1)
+
+
+def _born_on_or_before(today, years):
+    """The latest birth date of someone who is `years` old on `today` (29 February → 28)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return date(today.year - years, 2, 28)
+
+
+def process_majorities(today=None):
+    """End every parental representation of a young adult who turned 18 on or before `today`
+    (a conditional UPDATE: run twice, it acts once); close the parents' sessions open on the
+    space; invite the young adult to activate an account; tell the parents. Returns the
+    number of representations ended."""
+    today = today or utcnow().date()
+    cutoff = _born_on_or_before(today, MAJORITY_AGE)
+    rows = (Guardianship.select(Guardianship, Person)
+            .join(Person, on=(Guardianship.ward == Person.id))
+            .where(Guardianship.kind == PARENT, Guardianship.ended_at.is_null(),
+                   Person.birth_date <= cutoff)
+            .order_by(Guardianship.ward, Guardianship.id))
+    ended_by_ward = {}
+    for gs in list(rows):
+        if _end(gs, ENDED_MAJORITY):
+            ended_by_ward.setdefault(gs.ward_id, []).append(gs)
+    for guardianships in ended_by_ward.values():
+        _come_of_age(guardianships[0].ward, guardianships)
+    return sum(len(v) for v in ended_by_ward.values())
+
+
+def _come_of_age(young_adult, guardianships):
+    invited_by_mail = False
+    has_account = Account.select().where(Account.person == young_adult.id).exists()
+    if not has_account:
+        invite, token = issue_invite(young_adult, sent_to=young_adult.email)
+        audit.record("account.activation_invited", patient=young_adult,
+                     obj_type="activation_invite", obj_id=invite.id,
+                     detail="email" if young_adult.email else "counter")
+        if young_adult.email:
+            invited_by_mail = True
+            mail.send(young_adult.email, _("Carnet : votre espace santé est à vous"),
+                      _("Bonjour %(name)s,\n\nVous avez 18 ans : votre espace santé Carnet est "
+                        "désormais à vous seul(e), et vos parents n’y ont plus accès.\nPour "
+                        "l’activer, ouvrez ce lien avant le %(date)s :\n%(link)s\nVous "
+                        "saisirez votre numéro de sécurité sociale et votre date de naissance "
+                        "(sur votre carte Vitale), puis choisirez votre mot de passe.\nCe lien "
+                        "ne sert qu’une fois. Ne le transmettez à personne.\n",
+                        name=young_adult.given_names, date=_date(invite.expires_at),
+                        link=invite_url(token)))
+    else:
+        _tell(young_adult, _("Carnet : votre espace santé est à vous"),
+              _("Bonjour %(name)s,\n\nVous avez 18 ans : vos parents n’ont plus accès à votre "
+                "espace santé Carnet. Si vous le souhaitez, vous pouvez donner une délégation "
+                "à un proche depuis « Mes proches ».\n", name=young_adult.given_names))
+    for gs in guardianships:
+        pending = gs.accepted_at is None
+        ended = 0 if pending else end_acting_sessions(gs.guardian, young_adult.id)
+        audit.record("guardianship.ended", patient=young_adult, obj_type="guardianship",
+                     obj_id=gs.id, detail=f"reason={ENDED_MAJORITY}; sessions_ended={ended}")
+        if pending:
+            continue  # an invitation never accepted: nothing was open, nothing to say
+        if has_account or invited_by_mail:
+            how = _("Une invitation à activer son espace lui a été envoyée par e-mail.") \
+                if invited_by_mail else ""
+        else:
+            how = _("Nous ne connaissons pas son adresse e-mail : elle ou il peut activer son "
+                    "espace à l’accueil de sa caisse d’assurance maladie (CPAM) ou avec l’aide "
+                    "d’un aidant numérique (France Services), muni(e) de sa carte Vitale et "
+                    "d’une pièce d’identité. Le lien d’activation est valable %(days)s jours "
+                    "et peut être renouvelé au guichet.", days=INVITE_VALID_FOR.days)
+        _tell(gs.guardian, _("Carnet : %(name)s est majeur(e)", name=young_adult.full_name),
+              _("Bonjour,\n\n%(name)s a eu 18 ans le %(date)s. Son espace santé lui appartient "
+                "désormais : votre accès comme représentant légal a pris fin.\n%(how)s\nSi "
+                "elle ou il le souhaite, %(given)s pourra vous donner une délégation depuis "
+                "son compte (« Mes proches ») pour que vous continuiez à l’aider.\n",
+                name=young_adult.full_name, given=young_adult.given_names,
+                date=_date(_eighteenth_birthday(young_adult.birth_date)),
+                how=how))
+
+
+def expire_invitations():
+    """End the invitations nobody answered in time (they no longer count in the limit)."""
+    now = utcnow()
+    stale = Guardianship.select().where(Guardianship.accepted_at.is_null(),
+                                        Guardianship.ended_at.is_null(),
+                                        Guardianship.invitation_expires_at <= now)
+    count = 0
+    for gs in list(stale):
+        if _end(gs, ENDED_EXPIRED):
+            count += 1
+            audit.record("guardianship.invitation_expired", patient=gs.ward,
+                         obj_type="guardianship", obj_id=gs.id)
+    return count
+
+
+@huey.periodic_task(crontab(hour="3", minute="15"))
+def daily_guardianships():
+    """Every night: majorities reached, then invitations left unanswered."""
+    from ..tasks import app_context
+    with app_context():
+        process_majorities()
+        expire_invitations()

@@ -1,0 +1,160 @@
+"""Opening one's own account from an invitation (a young adult at 18): a random link, usable
+once, plus the person's NIR and birth date typed again; then an e-mail and a password.
+
+Only the token's SHA-256 is stored. The link alone opens nothing: whoever holds it must also
+know who it was meant for (NIR + birth date), and every failure counts against the same
+limits as a login.
+"""
+import hashlib
+import os
+import secrets
+from datetime import timedelta
+
+from flask import current_app, flash, g, has_request_context, redirect, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from .. import audit
+from ..db import write_tx
+from ..extensions import limiter
+from ..htmx import render
+from ..policy import public
+from .forms import LoginForm, NewPasswordMixin, PasswordChangeForm
+from .identity import IdentityMixin, birth_date_field, nir_field
+from .models import FACTOR_EMAIL, ROLE_PATIENT, Account, ActivationInvite, Person, utcnow
+from .passwords import hash_password
+from .views import _account_limit, _failed, _ip_limit, bp
+
+# An invitation sent by e-mail waits two months; a link handed over at a counter, after the
+# person's identity was checked there, is meant to be used within days.
+INVITE_VALID_FOR = timedelta(days=60)
+COUNTER_VALID_FOR = timedelta(days=14)
+REASON_MAJORITY = "majority"
+REASON_COUNTER = "counter"
+TOKEN_KEY = "activation_token"
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_invite(person, *, reason=REASON_MAJORITY, sent_to=None, valid_for=INVITE_VALID_FOR):
+    """A new invitation for `person`: returns (invite, token). Earlier unused invitations of
+    the person stop working, so that only the newest link opens the space."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    with write_tx():
+        ActivationInvite.update(expires_at=now).where(
+            ActivationInvite.person == person.id, ActivationInvite.used_at.is_null(),
+            ActivationInvite.expires_at > now).execute()
+        invite = ActivationInvite.create(person=person, token_hash=token_hash(token),
+                                         reason=reason, sent_to=sent_to,
+                                         expires_at=now + valid_for)
+    return invite, token
+
+
+def invite_url(token):
+    """The absolute link to the activation page: from the request when there is one, else
+    from PUBLIC_URL (the worker sends e-mails outside any request)."""
+    if has_request_context():
+        return url_for("accounts.activation_link", token=token, _external=True)
+    base = (current_app.config.get("PUBLIC_URL") or os.environ.get("PUBLIC_URL")
+            or "http://127.0.0.1:8000").rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for("accounts.activation_link", token=token, _external=True)
+
+
+def usable_invite(token):
+    """The unused, unexpired invitation behind `token` for a person without an account."""
+    invite = (ActivationInvite.select(ActivationInvite, Person).join(Person)
+              .where(ActivationInvite.token_hash == token_hash(token or ""),
+                     ActivationInvite.used_at.is_null(), ActivationInvite.expires_at > utcnow())
+              .first())
+    if invite is None or Account.select().where(Account.person == invite.person_id).exists():
+        return None
+    return invite
+
+
+class ActivationForm(IdentityMixin, NewPasswordMixin, FlaskForm):
+    """Who one is (NIR + birth date, as on the carte Vitale), then the new login."""
+
+    nir = nir_field(_l("Votre numéro de sécurité sociale"),
+                    example=_l("15 chiffres, sur votre carte Vitale ; espaces acceptés."))
+    birth_date = birth_date_field(_l("Votre date de naissance"),
+                                  example=_l("Par exemple : 14/05/2007."))
+    email = LoginForm.email
+    new_password = PasswordChangeForm.new_password  # the same rules as a password change
+    confirm = PasswordChangeForm.confirm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new_password.label.text = _l("Choisissez un mot de passe")
+        self.confirm.label.text = _l("Confirmez le mot de passe")
+
+
+def _token_key():
+    return "activation:" + token_hash(session.get(TOKEN_KEY) or "")
+
+
+@bp.route("/activation/<token>")
+@public
+def activation_link(token):
+    """The e-mailed link: keep the token in the server-side session and go on to a page
+    whose address no longer holds it (no token in the history or in a Referer)."""
+    session[TOKEN_KEY] = token[:100]
+    return redirect(url_for(".activate"))
+
+
+@bp.route("/activation", methods=["GET", "POST"])
+@public
+@limiter.limit(_account_limit, key_func=_token_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_ip_limit, methods=["POST"], deduct_when=_failed)
+def activate():
+    """Open one's own account from an invitation: identity again, then e-mail and password."""
+    invite = usable_invite(session.get(TOKEN_KEY))
+    if invite is None:
+        return render("accounts/activation_invalid.html"), 404
+    form = ActivationForm()
+    if form.validate_on_submit():
+        person = form.find_person()
+        email = form.email.data.strip().lower()
+        if person is None or person.id != invite.person_id:
+            g.login_failed = True
+            audit.record("account.activation_failed", patient=invite.person, outcome="denied",
+                         obj_type="activation_invite", obj_id=invite.id)
+            form.nir.errors.append(_("Le numéro de sécurité sociale ou la date de naissance ne "
+                                     "correspond pas à cette invitation. Vérifiez-les sur votre "
+                                     "carte Vitale."))
+        elif Account.select().where(Account.email == email).exists():
+            form.email.errors.append(_("Cette adresse e-mail est déjà celle d’un autre compte "
+                                       "Carnet. Choisissez-en une autre."))
+        elif form.check_new_password(Account(email=email, person=invite.person)):
+            account = _create_account(invite, email, form.new_password.data)
+            if account is None:
+                return render("accounts/activation_invalid.html"), 404
+            session.pop(TOKEN_KEY, None)
+            audit.record("account.activated", actor=account, patient=invite.person,
+                         obj_type="activation_invite", obj_id=invite.id,
+                         detail=f"reason={invite.reason}")
+            flash(_("Votre espace santé est activé. Connectez-vous avec votre adresse e-mail et "
+                    "votre mot de passe : un code de connexion vous sera envoyé par e-mail."),
+                  "success")
+            return redirect(url_for(".login"), 303)
+    return render("accounts/activation.html", form=form)
+
+
+def _create_account(invite, email, password):
+    """Use the invitation (once) and create the patient account, in one transaction."""
+    now = utcnow()
+    with write_tx():
+        used = ActivationInvite.update(used_at=now).where(
+            ActivationInvite.id == invite.id, ActivationInvite.used_at.is_null(),
+            ActivationInvite.expires_at > now).execute()
+        if not used or Account.select().where(Account.person == invite.person_id).exists():
+            return None
+        account = Account.create(person=invite.person_id, email=email, role=ROLE_PATIENT,
+                                 password_hash=hash_password(password),
+                                 second_factor=FACTOR_EMAIL)
+        Person.update(email=email).where(Person.id == invite.person_id).execute()
+    return account
