@@ -97,6 +97,10 @@ def _check_production(app):
         if not value or value == DEV_SECRET or len(value) < 32:
             raise ValueError
 
+    def public_url(value):
+        if not value or not value.startswith("https://"):
+            raise ValueError
+
     generate_bytes = ("python -c 'import base64, os; "
                       "print(base64.urlsafe_b64encode(os.urandom(32)).decode())'")
     checks = [
@@ -113,6 +117,9 @@ def _check_production(app):
          "prescriptions' QR codes (Ed25519 seed: 32 random bytes, urlsafe base64).\n"
          f"Generate one with: {generate_bytes}\nKeep it safe and keep it: prescriptions "
          "signed with a lost key can no longer be verified."),
+        ("PUBLIC_URL", public_url,
+         "PUBLIC_URL must be set to run in production: the https address of the service, used "
+         "for the links in e-mails (for example https://carnet.example.org)."),
     ]
     for name, check, message in checks:
         try:
@@ -165,6 +172,18 @@ def _register_blueprints(app):
             app.register_blueprint(importlib.import_module(f"{__name__}.{area}.views").bp)
 
 
+def _current_menu_item(nav):
+    """The menu entry of this page: the one whose address is the longest prefix of the page's,
+    else the first one of the page's area (blueprint)."""
+    from flask import url_for
+    here = request.endpoint or ""
+    by_path = sorted(((len(url_for(e)), e) for e, _label in nav
+                      if request.path.startswith(url_for(e))), reverse=True)
+    if by_path:
+        return by_path[0][1]
+    return next((e for e, _label in nav if e.split(".")[0] == here.split(".")[0]), None)
+
+
 def _template_globals(app):
     from flask_babel import format_date, format_datetime
 
@@ -195,6 +214,7 @@ def _template_globals(app):
                 if label and endpoint in app.view_functions and action in policy.RULES and \
                         policy.allowed(account, action, relation):
                     nav.append((endpoint, label))
+        nav_current = _current_menu_item(nav)
         expires_at = session.expires_at(app) if account is not None and hasattr(
             session, "expires_at") else None
         dossier_nav = [(endpoint, label) for endpoint, label, action in DOSSIER_SECTIONS
@@ -205,6 +225,6 @@ def _template_globals(app):
         can_switch = bool(spaces) and (
             (relation is not None and relation.kind != policy.SELF) or len(spaces) > 1)
         return {"account": account, "relation": relation, "nav_items": nav,
-                "can_switch": can_switch, "switch_spaces": spaces[:SWITCHER_SIZE],
-                "more_spaces": len(spaces) > SWITCHER_SIZE, "dossier_nav": dossier_nav,
+                "nav_current": nav_current, "can_switch": can_switch,
+                "switch_spaces": spaces[:SWITCHER_SIZE], "more_spaces": len(spaces) > SWITCHER_SIZE, "dossier_nav": dossier_nav,
                 "session_expires_at": expires_at, "get_locale": get_locale}

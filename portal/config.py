@@ -40,6 +40,10 @@ class Config:
     # required in production, derived from SECRET_KEY elsewhere.
     PRESCRIPTION_SIGNING_KEY = os.environ.get("PRESCRIPTION_SIGNING_KEY")
 
+    # The service's address, for links in e-mails (never taken from a request's Host header,
+    # which a client chooses). Required in production, https only.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
+
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -75,6 +79,7 @@ class DevelopmentConfig(Config):
 
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
     SESSION_COOKIE_SECURE = False
     HSTS = False
 

@@ -213,3 +213,18 @@ def test_the_header_switcher_lists_every_space_with_relation_and_scope(ctx, logi
 def test_no_switcher_for_someone_with_only_their_own_space(ctx, login_as):
     page = login_as("amina").get("/dossier/").get_data(as_text=True)
     assert 'class="switcher"' not in page
+
+
+@pytest.mark.parametrize("role, url, current", [
+    ("operateur", "/operateur/tutelles/rattacher", "Tutelles"),
+    ("operateur", "/annuaire/", "Annuaire"),
+    ("camille", "/proches/delegations/inviter", "Mes proches"),
+    ("camille", "/dossier/profil/", "Dossier"),
+    ("sophie", "/mandats/nouveau", "Mes mandats"),
+])
+def test_one_menu_item_marks_the_current_page(ctx, login_as, role, url, current):
+    import re
+    text = login_as(role).get(url).get_data(as_text=True)
+    menu = text[text.index('<nav id="navigation"'):]
+    marked = re.findall(r'aria-current="page">([^<]+)<', menu[:menu.index("</nav>")])
+    assert marked == [current], (url, marked)

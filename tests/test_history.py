@@ -250,3 +250,17 @@ def test_history_in_record_menu_for_holder_only(login_as, person):
     open_space(camille, person("Jean").id)
     assert "/dossier/historique/" not in camille.get("/dossier/").get_data(as_text=True)
     assert "/operateur/journal" in login_as("operateur").get("/annuaire/").get_data(as_text=True)
+
+
+def test_every_journaled_action_reads_in_plain_french():
+    """Each action code written with a literal in the sources has its own label."""
+    import re
+    from pathlib import Path
+
+    from portal.history.presenters import ACTION_LABELS
+    root = Path(__file__).resolve().parent.parent / "portal"
+    codes = set()
+    for source in root.rglob("*.py"):
+        codes |= set(re.findall(r'audit\.record\(\s*"([a-z_.]+)"', source.read_text()))
+    assert len(codes) > 40
+    assert not codes - set(ACTION_LABELS), sorted(codes - set(ACTION_LABELS))

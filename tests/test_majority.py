@@ -233,7 +233,7 @@ def test_the_operator_hands_a_fresh_link_over_at_the_counter(app, login_as, pers
         response = operator.post(url, data={"csrf_token": csrf_from(form), "checked": "y"})
         assert response.status_code == 303
         shown = operator.get(url).get_data(as_text=True)
-        link = re.search(r"http://localhost/activation/[A-Za-z0-9_-]+", shown).group(0)
+        link = re.search(r"http://127.0.0.1:8000/activation/[A-Za-z0-9_-]+", shown).group(0)
         assert "Afficher un nouveau lien" not in shown
         assert link not in operator.get(url).get_data(as_text=True)  # shown once only
         first, second = invites(lina)
@@ -318,3 +318,43 @@ def test_activation_attempts_are_limited_like_logins(app, person, ctx):
             assert client.post("/activation", data=wrong).status_code == 200
         right = wrong | {"birth_date": "02/09/2015"}
         assert client.post("/activation", data=right).status_code == 429
+
+
+def test_caregivers_chosen_by_the_parents_stop_at_majority(app, login_as, person, ctx):
+    """A delegation given for a child ends with the parents' authority; the caregiver's
+    session in the young adult's space ends and they are told; other delegations go on."""
+    from portal.proxies.models import ENDED_MAJORITY, Delegation
+    lina, jean = person("Lina"), person("Jean")
+    with at(2033, 8, 1, 9, 0):
+        for_lina = Delegation.create(patient=lina, caregiver=jean, scopes="dossier_read",
+                                     starts_on=date(2033, 7, 1), ends_on=date(2034, 7, 1),
+                                     accepted_at=datetime(2033, 7, 1))
+        Delegation.update(ends_on=date(2034, 7, 1)).where(
+            Delegation.patient == jean.id).execute()  # Camille helps Jean meanwhile
+    with at(2033, 9, 1, 23, 50):
+        caregiver = login_as("jean")
+        assert open_space(caregiver, lina.id).status_code == 302
+        assert caregiver.get("/dossier/").status_code == 200
+        helper = login_as("camille")
+        assert open_space(helper, jean.id).status_code == 302
+    with at(2033, 9, 2, 0, 5):
+        assert run_majorities(app) == 1
+        ended = Delegation.get_by_id(for_lina.id)
+        assert ended.ended_at is not None and ended.ended_reason == ENDED_MAJORITY
+        response = caregiver.get("/dossier/")
+        assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+        assert any("la délégation que ses représentants légaux vous avaient donnée a pris fin"
+                   in m.body for m in outbox("jean.dupont@example.org"))
+        assert Delegation.get(Delegation.patient == jean.id).ended_at is None
+        assert "Vous agissez pour Jean Dupont" in helper.get("/dossier/").get_data(as_text=True)
+        assert run_majorities(app) == 0
+
+
+def test_activation_links_never_come_from_the_host_header(app):
+    """The link carries a secret: a forged Host header must not redirect it elsewhere."""
+    from portal.accounts.activation import invite_url
+    with app.test_request_context("/", base_url="http://evil.example"):
+        assert invite_url("abc").startswith("http://127.0.0.1:8000/activation/")
+    app.config["PUBLIC_URL"] = "https://carnet.example.org/"
+    with app.app_context():
+        assert invite_url("abc") == "https://carnet.example.org/activation/abc"

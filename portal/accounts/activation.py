@@ -6,11 +6,10 @@ know who it was meant for (NIR + birth date), and every failure counts against t
 limits as a login.
 """
 import hashlib
-import os
 import secrets
 from datetime import timedelta
 
-from flask import current_app, flash, g, has_request_context, redirect, session, url_for
+from flask import current_app, flash, g, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -55,12 +54,9 @@ def issue_invite(person, *, reason=REASON_MAJORITY, sent_to=None, valid_for=INVI
 
 
 def invite_url(token):
-    """The absolute link to the activation page: from the request when there is one, else
-    from PUBLIC_URL (the worker sends e-mails outside any request)."""
-    if has_request_context():
-        return url_for("accounts.activation_link", token=token, _external=True)
-    base = (current_app.config.get("PUBLIC_URL") or os.environ.get("PUBLIC_URL")
-            or "http://127.0.0.1:8000").rstrip("/")
+    """The absolute link to the activation page, on PUBLIC_URL: never from the request's Host
+    header (a client chooses it, and the link carries a secret)."""
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
     with current_app.test_request_context(base_url=base):
         return url_for("accounts.activation_link", token=token, _external=True)
 

@@ -1,6 +1,5 @@
 """A patient invites a caregiver: who (NIR + birth date), what they may do, for how long, and
 the patient's sworn statement."""
-import calendar
 from datetime import date, timedelta
 
 from flask_babel import format_date
@@ -11,7 +10,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from ..accounts.identity import IdentityMixin, birth_date_field, nir_field
 from ..profile.fields import CheckboxesField, FrenchDateField, one_of_choices, options
-from .models import DELEGATION_SCOPES
+from .models import DELEGATION_SCOPES, add_months
 
 # What each scope lets the caregiver do, in plain words: (name, one-line explanation).
 SCOPE_TEXTS = {
@@ -47,12 +46,6 @@ SWORN_POINTS = (
 MAX_YEARS = 3
 # It may start later, but within a year.
 START_WITHIN = timedelta(days=365)
-
-
-def add_years(day, years):
-    """The same day `years` later (28 February for 29 February in a common year)."""
-    year = day.year + years
-    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
 
 
 def scope_texts(scopes):
@@ -109,7 +102,7 @@ class InviteForm(IdentityMixin, FlaskForm):
             return
         if field.data <= start:
             raise ValidationError(_l("La date de fin doit être après la date de début."))
-        if field.data > add_years(start, MAX_YEARS):
+        if field.data > add_months(start, 12 * MAX_YEARS):
             raise ValidationError(_l("Une délégation dure au plus 3 ans : choisissez une date "
                                      "de fin au plus tard le %(date)s.",
-                                     date=format_date(add_years(start, MAX_YEARS), "short")))
+                                     date=format_date(add_months(start, 12 * MAX_YEARS), "short")))

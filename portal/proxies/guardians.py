@@ -25,7 +25,7 @@ from ..htmx import render
 from ..policy import GUARDIAN, PROXIES_MANAGE, SELF, refuse, requires, scoped_or_404
 from .guardian_forms import ADULT_MEASURE_LABELS, END_REASON_LABELS, InviteGuardianForm
 from .models import (ENDED_BY_PATIENT, ENDED_DECLINED, ENDED_EXPIRED, ENDED_MAJORITY,
-                     ENDED_OPERATOR, INVITATION_VALID_FOR, Guardianship)
+                     ENDED_OPERATOR, INVITATION_VALID_FOR, Delegation, Guardianship)
 from .views import bp, end_acting_sessions
 
 PARENT = "parent"
@@ -379,8 +379,28 @@ def process_majorities(today=None):
         if _end(gs, ENDED_MAJORITY):
             ended_by_ward.setdefault(gs.ward_id, []).append(gs)
     for guardianships in ended_by_ward.values():
+        _end_delegations_at_majority(guardianships[0].ward)
         _come_of_age(guardianships[0].ward, guardianships)
     return sum(len(v) for v in ended_by_ward.values())
+
+
+def _end_delegations_at_majority(young_adult):
+    """Caregivers chosen by the parents for a child stop with the parents' authority: the
+    young adult decides again (and may invite them back)."""
+    delegations = Delegation.select().where(Delegation.patient == young_adult.id,
+                                            Delegation.ended_at.is_null())
+    for d in list(delegations):
+        if not Delegation.update(ended_at=utcnow(), ended_reason=ENDED_MAJORITY).where(
+                Delegation.id == d.id, Delegation.ended_at.is_null()).execute():
+            continue
+        ended = end_acting_sessions(d.caregiver, young_adult.id)
+        audit.record("delegation.ended", patient=young_adult, obj_type="delegation",
+                     obj_id=d.id, detail=f"reason={ENDED_MAJORITY}; sessions_ended={ended}")
+        _tell(d.caregiver, _("Carnet : fin d’une délégation"),
+              _("Bonjour,\n\n%(name)s a 18 ans : la délégation que ses représentants légaux "
+                "vous avaient donnée a pris fin. %(given)s peut vous en donner une nouvelle "
+                "depuis son propre compte si elle ou il le souhaite.\n",
+                name=young_adult.full_name, given=young_adult.given_names))
 
 
 def _come_of_age(young_adult, guardianships):

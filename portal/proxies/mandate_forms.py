@@ -1,5 +1,4 @@
 """A mediator's mandate: the tasks it may cover, its durations, and the counter's two forms."""
-import calendar
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -10,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 from ..accounts.forms import CodeForm
 from ..accounts.identity import IdentityMixin, birth_date_field, nir_field
 from ..profile.fields import CheckboxesField, one_of_choices, options
-from .models import MANDATE_TASKS
+from .models import MANDATE_TASKS, add_months
 
 # What each task lets the mediator do, in plain words: (name, one-line explanation).
 TASK_LABELS = {
@@ -35,14 +34,6 @@ DURATIONS = {
     "6m": (_l("6 mois"), 0, 6),
     "12m": (_l("12 mois"), 0, 12),
 }
-
-
-def add_months(moment, months):
-    """The same day `months` calendar months later (the month's last day when it is shorter)."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def ends_after(start, duration):

@@ -4,6 +4,7 @@ Each relationship has an invitation or confirmation step (`accepted_at` / `confi
 while it waits), may end (`ended_at`, with `ended_reason` and who ended it), and only an
 accepted, unended, current one opens a space (see policy.relations_for).
 """
+import calendar
 from datetime import timedelta
 
 from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
@@ -34,6 +35,14 @@ ENDED_DECLINED = "declined"
 ENDED_EXPIRED = "expired"
 ENDED_MAJORITY = "majority"
 ENDED_OPERATOR = "operator"
+
+
+def add_months(moment, months):
+    """The same day `months` calendar months later (the month's last day when it is shorter)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 class Guardianship(BaseModel):

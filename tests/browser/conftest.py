@@ -88,6 +88,7 @@ def server():
             f"flask {' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
 
     port = _free_port()
+    env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"  # links in e-mails lead to this server
     log = open(instance / "gunicorn.log", "w+", encoding="utf-8")
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",

@@ -154,7 +154,7 @@ def test_doctor_deposits_a_hidden_dicom_and_announces_it(context_for, server):
     pages: dict[str, str] = {}
     page.goto(server.url("/espaces"))
     page.get_by_role("button", name="Ouvrir l’espace de Jean Dupont").click()
-    expect(page.locator(".space-banner")).to_contain_text("Jean Dupont")
+    expect(page.locator(".space-banner p")).to_contain_text("Jean Dupont")
     page.goto(server.url(LIST))
     page.get_by_role("link", name="Déposer un document").click()
     expect(page.locator("h1")).to_have_text("Déposer un document")
@@ -187,7 +187,7 @@ def test_documents_pages_fit_320_pixels(context_for, server, role, path):
     if role == "benali":
         page.goto(server.url("/espaces"))
         page.get_by_role("button", name="Ouvrir l’espace de Jean Dupont").click()
-        expect(page.locator(".space-banner")).to_contain_text("Jean Dupont")
+        expect(page.locator(".space-banner p")).to_contain_text("Jean Dupont")
     page.set_viewport_size({"width": 320, "height": 800})
     page.goto(server.url(path))
     overflow = page.evaluate("document.documentElement.scrollWidth - "

@@ -48,7 +48,7 @@ def test_parent_opens_the_childs_space_and_invites_a_second_representative(conte
     record(camille, "mes-proches", pages)
     camille.get_by_role("button", name="Ouvrir l’espace de Lina Martin").click()
     expect(camille.locator(".notices")).to_contain_text("Vous êtes dans l’espace de Lina Martin")
-    expect(camille.locator(".space-banner")).to_contain_text("Vous agissez pour Lina Martin")
+    expect(camille.locator(".space-banner p")).to_contain_text("Vous agissez pour Lina Martin")
 
     camille.goto(server.url("/dossier/documents/"))
     main = camille.locator("main")

@@ -23,7 +23,7 @@ def open_relative(page, server, name):
     """Open a relative's space from /espaces, with its button, as a person would."""
     page.goto(server.url("/espaces"))
     page.get_by_role("button", name=f"Ouvrir l’espace de {name}", exact=True).click()
-    expect(page.locator(".space-banner")).to_contain_text(name)
+    expect(page.locator(".space-banner p")).to_contain_text(name)
 
 
 def console_errors(page):

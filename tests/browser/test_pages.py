@@ -60,7 +60,7 @@ def inspect(page, name: str, status: int | None, console: list[str]) -> Visit:
         title=squash(page.title()),
         h1s=[squash(t) for t in page.locator("h1").all_inner_texts()],
         shows_errors=page.locator(".error-summary").count() > 0,
-        banner=squash(" ".join(page.locator(".space-banner").all_inner_texts())),
+        banner=squash(" ".join(page.locator(".space-banner p").all_inner_texts())),
         violations=axe_violations(page),
         console_errors=list(console),
         html=page.content(),
@@ -145,7 +145,7 @@ def crawl(logged_in, server):
                 if index:
                     page.goto(server.url("/espaces"))
                 page.get_by_role("button", name=OPEN_OTHER_SPACE + person, exact=True).click()
-                expect(page.locator(".space-banner")).to_contain_text(person)
+                expect(page.locator(".space-banner p")).to_contain_text(person)
                 prefix = f"{role}-{slug(person)}"
                 visits.append(inspect(page, f"{prefix}-ouverture", None, console))
                 if index == 0:

@@ -28,7 +28,7 @@ def journey(logged_in, server):
     console = watch_console(doctor)
     doctor.goto(server.url("/espaces"))
     doctor.get_by_role("button", name="Ouvrir l’espace de Jean Dupont").click()
-    expect(doctor.locator(".space-banner")).to_contain_text("Jean Dupont")
+    expect(doctor.locator(".space-banner p")).to_contain_text("Jean Dupont")
     doctor.goto(server.url(NEW))
     visits.append(inspect(doctor, "rx-ecrire", 200, console))
 

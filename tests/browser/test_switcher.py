@@ -34,14 +34,14 @@ def test_camille_switches_spaces_with_the_keyboard(context_for, server, javascri
     tab_to(page, button_for(page, "Jean Dupont"))
     page.keyboard.press("Enter")
     page.wait_for_url("**/dossier/")
-    expect(page.locator(".space-banner")).to_contain_text("Vous agissez pour Jean Dupont")
+    expect(page.locator(".space-banner p")).to_contain_text("Vous agissez pour Jean Dupont")
     # back to her own space in one more pass
     tab_to(page, ".switcher summary")
     page.keyboard.press("Enter")
     tab_to(page, button_for(page, "Mon espace"))
     page.keyboard.press("Enter")
     page.wait_for_url("**/dossier/")
-    expect(page.locator(".space-banner")).to_contain_text("Votre espace santé")
+    expect(page.locator(".space-banner p")).to_contain_text("Votre espace santé")
     if javascript:
         record_at_widths(page, "retour", pages, SHOTS)
         assert not console, console
