@@ -526,7 +526,7 @@ def test_an_expired_invitation_cannot_be_accepted_and_is_closed_by_the_periodic_
         with app.app_context():
             assert delegations.expire_invitations() == 1
             assert delegations.expire_invitations() == 0  # idempotent
-            assert delegations.expire_delegation_invitations.call_local() == 0
+            assert delegations.expire_delegation_invitations.call_local() == (0, 0)
     closed = delegation(person("Camille"), person("Amina"))
     assert closed.id == found.id and closed.ended_reason == ENDED_EXPIRED
     assert "a expiré sans réponse" in mails_to("camille")[-1].body
@@ -544,11 +544,41 @@ def test_the_periodic_task_closes_only_lapsed_invitations(app, person):
     lapsed = pending_from(jean, odile, invitation_expires_at=utcnow() - timedelta(minutes=1))
     open_one = pending_from(jean, rose)
     with app.app_context():
-        assert expire_delegation_invitations.call_local() == 1
-        assert expire_delegation_invitations.call_local() == 0
+        assert expire_delegation_invitations.call_local() == (1, 0)
+        assert expire_delegation_invitations.call_local() == (0, 0)
     assert Delegation.get_by_id(lapsed.id).ended_reason == ENDED_EXPIRED
     assert Delegation.get_by_id(open_one.id).ended_at is None
     assert Delegation.get(Delegation.caregiver == person("Camille").id).ended_at is None
+
+
+def test_a_delegation_past_its_end_date_ends_with_an_attestation_in_both_spaces(
+        app, login_as, person, ctx):
+    """Nobody acts when the end date passes: the hourly task ends it, the caregiver's open
+    session in that space ends, both are told, and the end attestation is filed twice."""
+    from portal.documents.models import Document
+    from portal.mail import OutboxMessage
+    from portal.proxies.delegations import expire_delegation_invitations
+    from portal.proxies.models import ENDED_EXPIRED, Delegation
+    jean, camille = person("Jean"), person("Camille")
+    caregiver = login_as("camille")
+    page = caregiver.get("/espaces")
+    caregiver.post(f"/espaces/{jean.id}", data={"csrf_token": csrf_from(page)})
+    assert caregiver.get("/dossier/").status_code == 200
+    Delegation.update(ends_on=date.today() - timedelta(days=1)).execute()
+    before = OutboxMessage.select().count()
+    with app.app_context():
+        assert expire_delegation_invitations.call_local() == (0, 1)
+        assert expire_delegation_invitations.call_local() == (0, 0)
+    delegation = Delegation.get(Delegation.patient == jean.id)
+    assert delegation.ended_reason == ENDED_EXPIRED
+    response = caregiver.get("/dossier/")
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+    papers = list(Document.select().where(Document.original_name ==
+                                          f"attestation-delegation-{delegation.id}-fin.pdf"))
+    assert sorted(d.patient_id for d in papers) == sorted([jean.id, camille.id])
+    assert "La délégation a pris fin à la date prévue." in pdf_text(app, papers[0])
+    told = {m.to for m in OutboxMessage.select().order_by(OutboxMessage.id)[before:]}
+    assert {"jean.dupont@example.org", "camille.martin@example.org"} <= told
 
 
 # --- refuse, cancel ---------------------------------------------------------------------------

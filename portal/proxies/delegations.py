@@ -24,8 +24,9 @@ from ..policy import PROXIES_MANAGE, requires, scoped_or_404
 from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, scope_names,
                                scope_texts)
 from .models import (DELEGATION_SCOPES, ENDED_BY_ACTOR, ENDED_BY_PATIENT, ENDED_DECLINED,
-                     ENDED_EXPIRED, INVITATION_VALID_FOR, MAX_CAREGIVERS_PER_PATIENT,
-                     MAX_PATIENTS_PER_CAREGIVER, Delegation, Guardianship)
+                     ENDED_EXPIRED, ENDED_MAJORITY, INVITATION_VALID_FOR,
+                     MAX_CAREGIVERS_PER_PATIENT, MAX_PATIENTS_PER_CAREGIVER, Delegation,
+                     Guardianship)
 from .views import bp, end_acting_sessions
 
 
@@ -169,14 +170,29 @@ def _tell(addresses, subject, sentence):
 START, END = "debut", "fin"
 
 
-def _ended_by_text(delegation):
+def _ended_text(delegation):
+    """One sentence saying how the delegation ended, for its end attestation."""
     who = delegation.ended_by
     name = who.full_name if who else ""
+    if delegation.ended_reason == ENDED_EXPIRED:
+        return _("La délégation a pris fin à la date prévue.")
+    if delegation.ended_reason == ENDED_MAJORITY:
+        return _("La délégation a pris fin à la majorité de la personne aidée, avec l’autorité "
+                 "de ses représentants légaux.")
     if delegation.ended_reason == ENDED_BY_ACTOR:
-        return _("le proche aidant, %(name)s", name=name)
+        return _("Fin demandée par le proche aidant, %(name)s.", name=name)
     if who is not None and who.id != delegation.patient_id:
-        return _("%(name)s, représentant légal de la personne aidée", name=name)
-    return _("la personne aidée, %(name)s", name=name)
+        return _("Fin demandée par %(name)s, représentant légal de la personne aidée.",
+                 name=name)
+    return _("Fin demandée par la personne aidée, %(name)s.", name=name)
+
+
+def paper_author(delegation):
+    """The account a paper is filed under when nobody acted (an end date reached, a
+    majority): the patient's own account, else the caregiver's (who always has one)."""
+    own = Account.select().where(Account.person == delegation.patient_id,
+                                 Account.is_active == True).first()  # noqa: E712
+    return own or Account.get(Account.person == delegation.caregiver_id)
 
 
 def make_attestations(delegation_id, event, actor_account_id):
@@ -210,7 +226,7 @@ def make_attestations(delegation_id, event, actor_account_id):
                 "delegation_attestation.html", delegation=delegation, event=event,
                 paper_title=title, scopes=scope_texts(delegation.scope_set), never=NEVER,
                 sworn_points=SWORN_POINTS, sworn_by=invited.actor_name if invited else "",
-                ended_by=_ended_by_text(delegation) if event == END else "",
+                ended_text=_ended_text(delegation) if event == END else "",
                 issued_at=utcnow())
         document = store_document(person, actor, data, filename=filename, title=title,
                                   category="administratif", document_date=moment.date())
@@ -255,12 +271,44 @@ def expire_invitations(now=None):
     return closed
 
 
+def close_finished(today=None):
+    """End the accepted delegations whose last day has passed: the caregiver's sessions in
+    that space end, both sides are told, and the end attestation is filed in both spaces.
+    Each one is claimed by a conditional UPDATE, so two runs never act twice."""
+    today = today or utcnow().date()
+    due = Delegation.select(Delegation.id).where(
+        Delegation.accepted_at.is_null(False), Delegation.ended_at.is_null(),
+        Delegation.ends_on < today)
+    closed = 0
+    for row in list(due):
+        if not Delegation.update(ended_at=utcnow(), ended_reason=ENDED_EXPIRED).where(
+                Delegation.id == row.id, Delegation.ended_at.is_null()).execute():
+            continue
+        delegation = Delegation.get_by_id(row.id)
+        sessions = end_acting_sessions(delegation.caregiver, delegation.patient_id)
+        audit.record("delegation.ended", patient=delegation.patient, obj_type="delegation",
+                     obj_id=delegation.id, detail=f"reason={ENDED_EXPIRED}; "
+                                                  f"sessions_ended={sessions}")
+        store_attestations(delegation.id, END, paper_author(delegation).id)
+        names = {"caregiver": delegation.caregiver.full_name,
+                 "patient": delegation.patient.full_name,
+                 "date": format_date(delegation.ends_on, "long")}
+        sentence = _("La délégation de %(caregiver)s, proche aidant de %(patient)s, a pris fin "
+                     "à la date prévue, le %(date)s. Une attestation est enregistrée dans les "
+                     "documents.", **names)
+        _tell(_patient_side_addresses(delegation) + _caregiver_addresses(delegation),
+              _("Fin d’une délégation"), sentence)
+        closed += 1
+    return closed
+
+
 @huey.periodic_task(crontab(minute="15"))
 def expire_delegation_invitations():
-    """Every hour: invitations not accepted in time are closed (idempotent)."""
+    """Every hour: invitations not accepted in time are closed, and delegations past their
+    end date end (both idempotent)."""
     from ..tasks import app_context
     with app_context():
-        return expire_invitations()
+        return expire_invitations(), close_finished()
 
 
 # --- Mes proches ------------------------------------------------------------------------------

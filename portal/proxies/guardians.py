@@ -387,6 +387,7 @@ def process_majorities(today=None):
 def _end_delegations_at_majority(young_adult):
     """Caregivers chosen by the parents for a child stop with the parents' authority: the
     young adult decides again (and may invite them back)."""
+    from .delegations import END, paper_author, store_attestations
     delegations = Delegation.select().where(Delegation.patient == young_adult.id,
                                             Delegation.ended_at.is_null())
     for d in list(delegations):
@@ -396,6 +397,7 @@ def _end_delegations_at_majority(young_adult):
         ended = end_acting_sessions(d.caregiver, young_adult.id)
         audit.record("delegation.ended", patient=young_adult, obj_type="delegation",
                      obj_id=d.id, detail=f"reason={ENDED_MAJORITY}; sessions_ended={ended}")
+        store_attestations(d.id, END, paper_author(d).id)
         _tell(d.caregiver, _("Carnet : fin d’une délégation"),
               _("Bonjour,\n\n%(name)s a 18 ans : la délégation que ses représentants légaux "
                 "vous avaient donnée a pris fin. %(given)s peut vous en donner une nouvelle "
