@@ -14,7 +14,9 @@ BUDGET = 40 * 1024
     (None, "/connexion"), ("camille", "/dossier/"), ("benali", "/espaces"),
     ("camille", "/parametres/sessions"), ("jean", "/dossier/mesures/tension/"),
     ("jean", "/dossier/documents/"), ("jean", "/dossier/profil/traitements/"),
-    ("jean", "/dossier/ordonnances/")])
+    ("jean", "/dossier/ordonnances/"), ("camille", "/proches"), ("jean", "/entourage"),
+    ("sophie", "/espaces"), ("sophie", "/mandats/nouveau"),
+    ("camille", "/proches/delegations/inviter")])
 def test_first_load_under_budget(app, login_as, role, url):
     client = login_as(role) if role else app.test_client()
     total, parts = first_load(client, url)
