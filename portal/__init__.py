@@ -17,6 +17,7 @@ NAVIGATION = [
     # (endpoint, label, action)
     ("dossier.home", _l("Dossier"), "dossier.view"),
     ("messaging.inbox", _l("Messagerie"), "messaging.read"),
+    ("messaging.pro_inbox", _l("Messagerie"), "messaging.pro"),
     ("agenda.home", _l("Agenda"), "agenda.view"),
     ("proxies.relatives", _l("Mes proches"), "proxies.view"),
     ("proxies.spaces", None, "spaces.list"),  # "Mes patients" / "Mes mandats"; patients use the header
@@ -160,7 +161,7 @@ def _init_login(app):
 # One package per area, each with a `views.bp` blueprint (registered in this order).
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
          "access", "settings", "operator", "history", "pages",
-         "emergency", "entourage")
+         "emergency", "entourage", "messaging", "notifications")
 
 
 def _register_blueprints(app):

@@ -59,11 +59,43 @@ def _explain_refusal(action):
               needed=" » ou « ".join(scope_labels(rule.scopes)))
 
 
+KEPT_MESSAGE = "kept_message"
+
+
+def _keep_unsent_message():
+    """A message posted after the session expired (no JavaScript, so no autosave) is refused
+    for its stale CSRF token, but its text is not lost: it is kept in the new session and
+    offered again on the same page after login (see messaging.compose.offered). Only for a
+    form of this site's messaging pages (same-origin Referer), never for a logged-in session.
+    Returns the page to come back to, or None."""
+    from urllib.parse import urlsplit
+
+    from flask import session
+    from flask_login import current_user
+
+    from .accounts.views import safe_next
+    if request.blueprint != "messaging" or current_user.is_authenticated:
+        return None
+    body, subject = request.form.get("body", ""), request.form.get("subject", "")
+    referrer = urlsplit(request.referrer or "")
+    if not (body.strip() or subject.strip()) or referrer.netloc != request.host:
+        return None
+    back = safe_next(referrer.path)
+    if back is None:
+        return None
+    session[KEPT_MESSAGE] = {"path": back, "body": body[:20000], "subject": subject[:200]}
+    return back
+
+
 def init_app(app):
     """Register one handler for every HTTP error and for CSRF failures."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        kept = _keep_unsent_message()
+        if kept:
+            from flask import redirect, url_for
+            return redirect(url_for("accounts.login", next=kept, garde=1), 303)
         return page(400, _l("Pour votre sécurité, ce formulaire a expiré. Revenez à la page "
                             "précédente, rechargez-la, puis envoyez-le à nouveau."))
 

@@ -231,6 +231,12 @@ MANDATE_END = "mandates.end"
 GUARDIANSHIP_ATTACH = "guardianships.attach"
 ENTOURAGE_VIEW = "entourage.view"
 ENTOURAGE_EDIT = "entourage.edit"
+# Secure messaging and notifications (issue 6)
+MESSAGING_READ = "messaging.read"
+MESSAGING_WRITE = "messaging.write"
+MESSAGING_PRO = "messaging.pro"
+MESSAGING_PRO_START = "messaging.pro_start"
+NOTIFICATIONS_SETTINGS = "notifications.settings"
 
 PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
 PROFESSIONAL = frozenset({ROLE_PROFESSIONAL})
@@ -272,6 +278,15 @@ RULES = {
     # representative (a caregiver never changes emergency settings).
     ENTOURAGE_VIEW: Rule(ACTING, scope=frozenset({"dossier_read", "emergency"}), health_data=True),
     ENTOURAGE_EDIT: Rule(frozenset({ROLE_PATIENT}), scope="entourage"),
+    # The patient's side reads the space's conversations (a mediator may have "read only"),
+    # and writes with the messaging scope; a professional's messaging is their own (no
+    # space), and they start a conversation from the space of a patient they may reach.
+    MESSAGING_READ: Rule(PATIENT_SIDE, scope=frozenset({"messaging", "messaging_read"}),
+                         health_data=True),
+    MESSAGING_WRITE: Rule(PATIENT_SIDE, scope="messaging"),
+    MESSAGING_PRO: Rule(PROFESSIONAL, health_data=True),
+    MESSAGING_PRO_START: Rule(PROFESSIONAL, scope="dossier_read"),
+    NOTIFICATIONS_SETTINGS: Rule(ANY_ROLE),
 }
 
 

@@ -50,6 +50,12 @@ PAGES = {
     "/entourage/don-d-organes": HOLDER,
     "/parametres/urgence": {"self"},  # never a representative's or a caregiver's choice
     "/urgence/synthese": {"emergency"},
+    "/messagerie/": HOLDER | {"deleg:messaging", "mandate:messages_read"},
+    "/messagerie/corbeille": HOLDER | {"deleg:messaging", "mandate:messages_read"},
+    "/messagerie/ecrire": HOLDER | {"deleg:messaging"},  # reading only is not writing
+    "/messagerie/corbeille/vider": HOLDER | {"deleg:messaging"},
+    "/messagerie/pro/nouveau": {"grant:treating_doctor", "grant:pharmacist", "emergency"},
+    "/messagerie/ordonnance": HOLDER,  # messaging and the record's prescriptions
 }
 
 

@@ -6,15 +6,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import fn
 
-from .. import audit, mail
+from .. import audit
 from ..accounts.forms import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
 from ..db import write_tx
 from ..extensions import limiter
 from ..htmx import render
+from ..notifications import notify
 from ..policy import (ACCESS_MANAGE, ACCESS_REDEEM, ACCESS_VIEW, open_space, requires,
                       scoped_or_404)
-from ..proxies.models import Guardianship
 from . import matrix
 from .codes import code_hash, new_code
 from .forms import CodeForm, ProfessionalForm, RedeemForm, SearchForm
@@ -221,19 +221,16 @@ def _refusal(reason):
 
 
 def _notify(patient, professional):
-    """Tell the patient (or, for a minor without account, their legal representatives)."""
-    accounts = list(Account.select().where(Account.person == patient.id))
-    if not accounts:
-        accounts = list(Account.select().join(Guardianship, on=(
-            Guardianship.guardian == Account.person)).where(
-            Guardianship.ward == patient.id, Guardianship.ended_at.is_null(),
-            Guardianship.accepted_at.is_null(False)))
-    for account in accounts:
-        mail.send(account.email, _("Carnet : un code d’accès a été utilisé"),
-                  _("Bonjour,\n\n%(pro)s a utilisé un code d’accès à l’espace santé de "
-                    "%(name)s.\nVous pouvez voir et retirer cet accès dans Carnet, rubrique "
-                    "« Professionnels de santé ».\n", pro=professional.display_name,
-                    name=patient.full_name))
+    """Tell the patient and their legal representatives (kind "pro_access", as each one's
+    preferences say)."""
+    pro = professional.display_name
+    notify(patient.id, "pro_access", _("Carnet : un code d’accès a été utilisé"),
+           lambda is_self: (
+               _("%(pro)s a utilisé un code d’accès à votre espace santé.", pro=pro) if is_self
+               else _("%(pro)s a utilisé un code d’accès à l’espace santé de %(name)s.",
+                      pro=pro, name=patient.full_name))
+           + " " + _("Vous pouvez voir et retirer cet accès dans Carnet, rubrique "
+                     "« Professionnels de santé »."))
 
 
 def _redeem(code_text, professional):

@@ -92,6 +92,10 @@ def login():
         g.login_failed = True
         audit.record("auth.login_failed", actor=account, outcome="denied")
         form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
+    elif request.method == "GET" and request.args.get("garde"):
+        flash(_("Votre session avait expiré : votre message n’a pas été envoyé, mais il est "
+                "gardé. Reconnectez-vous : il vous sera proposé à nouveau, prêt à envoyer."),
+              "info")
     elif request.method == "GET" and request.args.get("expiree"):
         flash(_("Votre session a expiré. Reconnectez-vous pour continuer."), "info")
     return render("accounts/login.html", form=form)
@@ -187,6 +191,10 @@ def _complete_login(account):
     session.regenerate()
     session["lang"] = account.language
     audit.record("auth.login", actor=account)
+    # Security notification, always sent: the owner learns of every new session (both factors
+    # passed), with what to do if it was not them.
+    from ..notifications.events import new_session
+    new_session(account)
     return redirect(target or home_url(account))
 
 

@@ -25,7 +25,7 @@ from .previews import dicom_meta, make_preview
 from .sniff import DICOM, Rejected, identify, sniff
 
 __all__ = ["Rejected", "store_document", "read_content", "read_preview", "delete_content",
-           "decode_key"]
+           "decode_key", "store_blob", "read_blob", "delete_blob"]
 
 MAGIC = b"CRN1"  # format version of an encrypted file: MAGIC + nonce (12 bytes) + ciphertext
 NONCE_BYTES = 12
@@ -187,3 +187,26 @@ def delete_content(document):
     """Remove the document's files (content and preview); the row is the caller's business."""
     for preview in (False, True):
         _path(document.storage_key, preview).unlink(missing_ok=True)
+
+
+# --- files that are not (yet) dossier documents, e.g. a message's attachments ---------------
+
+def store_blob(data: bytes, *, filename) -> dict:
+    """Check `data` exactly as a document's content (type from its content, size, integrity)
+    and write it encrypted; returns the fields to keep with it (storage_key, mime_type, size,
+    sha256, original_name). Raises Rejected(French message) and writes nothing when refused.
+    The caller saves its row, and calls delete_blob(storage_key) if that fails."""
+    sniffed = identify(data, current_app.config["MAX_UPLOAD_BYTES"])
+    storage_key = secrets.token_hex(16)
+    _write_atomic(_path(storage_key), _encrypt(storage_key, data))
+    return {"storage_key": storage_key, "mime_type": sniffed.mime, "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(), "original_name": clean_filename(filename)}
+
+
+def read_blob(storage_key) -> bytes:
+    """A stored blob's content, decrypted and authenticated."""
+    return _decrypt(storage_key, _path(storage_key).read_bytes())
+
+
+def delete_blob(storage_key):
+    _path(storage_key).unlink(missing_ok=True)

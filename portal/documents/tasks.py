@@ -4,37 +4,19 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from huey import crontab
 
-from .. import audit, mail
-from ..accounts.models import Account, utcnow
+from .. import audit
+from ..accounts.models import utcnow
 from ..extensions import huey
-from ..proxies.models import Guardianship
+from ..notifications import notify
 from .models import HIDDEN_NOTICE_AFTER, Document
 
 
-def _recipients(document):
-    """(e-mail, is the patient) for the patient's own accounts and, for a minor, the legal
-    representatives, unless the document is hidden from them."""
-    patient = document.patient
-    found = [(a.email, True) for a in Account.select().where(
-        Account.person == patient.id, Account.is_active == True)]  # noqa: E712
-    if patient.is_minor and not document.hidden_from_guardians:
-        guardians = (Account.select().join(Guardianship, on=(
-            Guardianship.guardian == Account.person)).where(
-            Guardianship.ward == patient.id, Guardianship.ended_at.is_null(),
-            Guardianship.accepted_at.is_null(False),
-            Account.is_active == True))  # noqa: E712
-        found += [(a.email, False) for a in guardians]
-    return found
-
-
 def _send(document, subject, sentence_for):
-    """One e-mail per recipient; `sentence_for(is_patient)` says what happened, never what
-    the document holds."""
-    for email, is_patient in _recipients(document):
-        body = _("Bonjour,\n\n%(sentence)s\n\nConnectez-vous à Carnet pour en savoir plus. Par "
-                 "sécurité, ce message ne contient aucune information médicale.\n\nCarnet",
-                 sentence=sentence_for(is_patient))
-        mail.send(email, subject, body)
+    """E-mail the patient and, unless the document is hidden from them, their legal
+    representatives, each as their notification preferences say (kind "document");
+    `sentence_for(is_patient)` says what happened, never what the document holds."""
+    notify(document.patient_id, "document", subject, sentence_for,
+           representatives=not document.hidden_from_guardians)
 
 
 def notify_new_document(document):

@@ -11,10 +11,10 @@ from ..accounts.models import Account, Person, utcnow
 from ..db import write_tx
 from ..entourage.presenters import donation_text, entourage_for
 from ..htmx import render
+from ..notifications import email_body, notify, recipients
 from ..policy import (EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS, EMERGENCY_SUMMARY,
                       SPACE_KEY, open_space, requires)
 from ..profile.models import AdvanceDirectives, Allergy, BloodGroup, Condition, Treatment
-from ..proxies.models import Guardianship
 from .forms import DeclareForm, SettingsForm
 from .models import DURATION, EmergencyAccess, EmergencySettings
 
@@ -48,40 +48,38 @@ def unseen_accesses(relation):
 
 # --- the professional's side ---------------------------------------------------------------
 
-def _recipients(patient):
-    """The patient's e-mail (or, for a minor, their legal representatives'), then the
-    médecin traitant's."""
-    addresses = [a.email for a in Account.select().where(Account.person == patient.id)]
-    if not addresses and patient.email:
-        addresses = [patient.email]
-    if not addresses or patient.is_minor:
-        addresses += [a.email for a in Account.select().join(Guardianship, on=(
-            Guardianship.guardian == Account.person)).where(
-            Guardianship.ward == patient.id, Guardianship.ended_at.is_null(),
-            Guardianship.accepted_at.is_null(False))]
-    doctors = [gr.professional.email for gr in Grant.select(Grant, Account).join(
+def _treating_doctors(patient):
+    return [gr.professional.email for gr in Grant.select(Grant, Account).join(
         Account, on=(Grant.professional == Account.id)).where(
         Grant.patient == patient.id, Grant.treating_doctor == True)]  # noqa: E712
-    return list(dict.fromkeys(addresses)), doctors
 
 
 def _notify(patient, access, professional):
-    """E-mails without medical content: who, when, and where the reason can be read."""
+    """E-mails without medical content: who, when, and where the reason can be read. Sent to
+    the patient and their legal representatives (kind "emergency_access": cannot be turned
+    off), to the e-mail on file of a patient without an account, and to the médecin
+    traitant."""
     when = format_datetime(access.started_at, "d MMMM yyyy, HH:mm")
-    patients, doctors = _recipients(patient)
-    for address in patients:
-        mail.send(address, _("Carnet : accès en urgence à un espace santé"),
-                  _("Bonjour,\n\n%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace "
-                    "santé de %(name)s pour 2 heures.\nLe motif est inscrit dans l’historique "
-                    "d’activité de Carnet. Vous pouvez régler l’accès en urgence dans "
-                    "Paramètres, « Accès en urgence ».\n", pro=professional.display_name,
-                    when=when, name=patient.full_name))
-    for address in doctors:
+    facts = {"pro": professional.display_name, "when": when, "name": patient.full_name}
+    subject = _("Carnet : accès en urgence à un espace santé")
+
+    def sentence(is_self):
+        return (_("%(pro)s a déclaré une urgence le %(when)s et a ouvert votre espace santé "
+                  "pour 2 heures.", **facts) if is_self else
+                _("%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace santé de "
+                  "%(name)s pour 2 heures.", **facts)) + "\n" + _(
+            "Le motif est inscrit dans l’historique d’activité de Carnet. Vous pouvez régler "
+            "l’accès en urgence dans Paramètres, « Accès en urgence ».")
+
+    notify(patient.id, "emergency_access", subject, sentence)
+    if patient.email and not any(is_self for _account, is_self in recipients(patient.id)):
+        mail.send(patient.email, subject, email_body(sentence(True)))
+    for address in _treating_doctors(patient):
         mail.send(address, _("Carnet : accès en urgence au dossier d’un de vos patients"),
                   _("Bonjour,\n\n%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace "
                     "santé de %(name)s, dont vous êtes le médecin traitant.\nLe motif est "
                     "inscrit dans l’historique d’activité du patient ou de la patiente.\n",
-                    pro=professional.display_name, when=when, name=patient.full_name))
+                    **facts))
 
 
 @bp.route("/urgence/", methods=["GET", "POST"])

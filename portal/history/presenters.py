@@ -77,6 +77,16 @@ ACTION_LABELS = {
     "entourage.trusted.edit": _l("Modification de la personne de confiance"),
     "entourage.trusted.delete": _l("Retrait de la personne de confiance"),
     "entourage.wishes.edit": _l("Modification du choix sur le don d’organes"),
+    "messaging.read": _l("Consultation de la messagerie"),
+    "messaging.send": _l("Envoi d’un message"),
+    "messaging.open": _l("Lecture d’une conversation par un professionnel"),
+    "messaging.close": _l("Clôture d’une conversation"),
+    "messaging.download": _l("Téléchargement d’une pièce jointe"),
+    "messaging.file": _l("Pièce jointe ajoutée au dossier"),
+    "messaging.trash": _l("Conversation mise à la corbeille"),
+    "messaging.restore": _l("Conversation restaurée"),
+    "messaging.empty_trash": _l("Corbeille de la messagerie vidée"),
+    "messaging.settings": _l("Réglage de la messagerie"),
     "access.authorise": _l("Autorisation d’un professionnel"),
     "access.code_create": _l("Création d’un code d’accès"),
     "access.code_redeem": _l("Utilisation d’un code d’accès"),
@@ -100,6 +110,7 @@ ACTION_LABELS = {
     "account.second_factor_changed": _l("Changement de la double authentification"),
     "account.session_ended": _l("Fin d’une session"),
     "account.sessions_ended": _l("Fin des autres sessions"),
+    "notifications.preferences_changed": _l("Choix des notifications par e-mail modifiés"),
 }
 
 # profile.<section>.<operation>
@@ -122,6 +133,7 @@ PREFIX_LABELS = {
     "proxies": _l("Action sur les proches"),
     "delegation": _l("Action sur une délégation"),
     "mandate": _l("Action sur un mandat"),
+    "messaging": _l("Action sur la messagerie"),
     "guardianship": _l("Action sur une représentation légale"),
     "entourage": _l("Action sur l’entourage et les volontés"),
     "access": _l("Action sur l’accès des professionnels"),

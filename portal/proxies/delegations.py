@@ -25,8 +25,7 @@ from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, sco
                                scope_texts)
 from .models import (DELEGATION_SCOPES, ENDED_BY_ACTOR, ENDED_BY_PATIENT, ENDED_DECLINED,
                      ENDED_EXPIRED, ENDED_MAJORITY, INVITATION_VALID_FOR,
-                     MAX_CAREGIVERS_PER_PATIENT, MAX_PATIENTS_PER_CAREGIVER, Delegation,
-                     Guardianship)
+                     MAX_CAREGIVERS_PER_PATIENT, MAX_PATIENTS_PER_CAREGIVER, Delegation)
 from .views import bp, end_acting_sessions
 
 
@@ -151,10 +150,8 @@ def _caregiver_addresses(delegation):
 
 def _patient_side_addresses(delegation):
     """The patient's own accounts and, for someone represented, their legal representatives."""
-    guardians = Guardianship.active().where(Guardianship.ward == delegation.patient_id)
-    people = [delegation.patient_id] + [gs.guardian_id for gs in guardians]
-    return [a.email for a in Account.select().where(
-        Account.person.in_(people), Account.is_active == True)]  # noqa: E712
+    from ..notifications import recipients
+    return [account.email for account, _is_self in recipients(delegation.patient_id)]
 
 
 def _tell(addresses, subject, sentence):

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..accounts.forms import EmptyForm
-from ..accounts.models import Account, UserSession, utcnow
+from ..accounts.models import Account, UserSession
 from ..htmx import render
 from ..policy import PROXIES_VIEW, SPACE_KEY, SPACES_LIST, open_space, relations_for, requires
 from .presenters import scope_labels
@@ -32,9 +32,10 @@ def switch(person_id):
     if relation is None:
         abort(404)
     g.space, g.relation = relation.person, relation
-    if relation.kind == "grant":  # the patient's page shows each professional's last access
-        from ..access.models import Grant
-        Grant.update(last_access_at=utcnow()).where(Grant.id == relation.record_id).execute()
+    if relation.kind == "grant":  # the patient's page shows each professional's last access;
+        # the day's first opening is e-mailed to the patient side (pro_access)
+        from ..notifications.events import professional_opened
+        professional_opened(relation, current_user._get_current_object())
     audit.record("space.open", obj_type="person", obj_id=person_id)
     flash(_("Vous êtes dans l’espace de %(name)s.", name=relation.person.full_name), "info")
     target = "dossier.home" if "dossier_read" in relation.scopes else "proxies.spaces"

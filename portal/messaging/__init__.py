@@ -1,0 +1,1 @@
+"""Secure messaging (messagerie sécurisée) between patients and their care team."""

@@ -1,0 +1,125 @@
+"""Notifications by e-mail: what happened, never the medical content, to the right people.
+
+`notify(person_id, kind, subject, sentence)` reaches the person's own active accounts and, when
+the person is represented (a minor, a protected adult), their legal representatives' accounts.
+Each account's preferences (Paramètres › Notifications) decide for the optional kinds; security
+kinds are always sent.
+"""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import mail
+
+# kind -> (label for the settings page, can it be turned off?)
+KINDS = {
+    "message": (_l("Nouveau message dans la messagerie"), True),
+    "document": (_l("Nouveau document dans le dossier"), True),
+    "pro_access": (_l("Accès d’un professionnel de santé au dossier"), True),
+    "appointment": (_l("Rendez-vous à venir"), True),
+    "emergency_access": (_l("Accès en urgence au dossier (bris de glace)"), False),
+    "new_session": (_l("Nouvelle connexion à votre compte"), False),
+}
+
+# The kinds that can reach each role, in the order of KINDS (the settings page shows only
+# these). A patient (or a legal representative, for the people they represent) may get every
+# kind. A professional gets messages from patients, and, as someone's médecin traitant, the
+# e-mail about an emergency access to that patient's record; they have no record of their own
+# in their professional account. Mediators and operators act at a counter or in a back office:
+# nothing in a patient's space is e-mailed to them, so only their own logins concern them.
+KINDS_BY_ROLE = {
+    "patient": tuple(KINDS),
+    "professional": ("message", "emergency_access", "new_session"),
+    "mediator": ("new_session",),
+    "operator": ("new_session",),
+}
+
+
+def optional(kind):
+    """Can this kind be turned off? (Security kinds cannot.)"""
+    return KINDS[kind][1]
+
+
+def kinds_for(account):
+    """The kinds of e-mail this account may receive, as listed on its settings page."""
+    return KINDS_BY_ROLE.get(account.role, ("new_session",))
+
+
+def recipients(person_id, representatives=True):
+    """(account, is the person themselves) for the person's active accounts and (unless
+    `representatives` is False) their active legal representatives' accounts."""
+    from ..accounts.models import Account
+    from ..proxies.models import Guardianship
+    own = [(a, True) for a in Account.select().where(
+        Account.person == person_id, Account.is_active == True)]  # noqa: E712
+    if not representatives:
+        return own
+    guardians = Guardianship.active().where(Guardianship.ward == person_id)
+    reps = [(a, False) for a in Account.select().where(
+        Account.person.in_([gs.guardian_id for gs in guardians]),
+        Account.is_active == True)]  # noqa: E712
+    return own + reps
+
+
+def preferences(account):
+    """{kind: enabled} for every optional kind (no saved choice: on)."""
+    from .models import NotificationPreference
+    saved = {row.kind: row.enabled for row in NotificationPreference.select().where(
+        NotificationPreference.account == account.id)}
+    return {kind: saved.get(kind, True) for kind in KINDS if optional(kind)}
+
+
+def wants(account, kind):
+    """Does this account want e-mails of this kind? (Security kinds: always.)"""
+    if kind not in KINDS:
+        raise KeyError(kind)
+    if not optional(kind):
+        return True
+    from .models import NotificationPreference
+    row = NotificationPreference.get_or_none(NotificationPreference.account == account.id,
+                                             NotificationPreference.kind == kind)
+    return row is None or row.enabled
+
+
+def save_preferences(account, choices):
+    """Store {kind: enabled} for this account; security kinds are refused (ValueError), so
+    no form, forged or not, can store them. Returns the kinds whose choice changed."""
+    from ..accounts.models import utcnow
+    from .models import NotificationPreference
+    refused = [kind for kind in choices if kind not in KINDS or not optional(kind)]
+    if refused:
+        raise ValueError(f"not optional: {refused}")
+    before = preferences(account)
+    changed = sorted(kind for kind, enabled in choices.items() if before[kind] != enabled)
+    for kind in changed:
+        NotificationPreference.insert(
+            account=account.id, kind=kind, enabled=choices[kind], updated_at=utcnow()
+        ).on_conflict(conflict_target=[NotificationPreference.account,
+                                       NotificationPreference.kind],
+                      update={NotificationPreference.enabled: choices[kind],
+                              NotificationPreference.updated_at: utcnow()}).execute()
+    return changed
+
+
+def email_body(sentence):
+    """The notification e-mail around one sentence saying what happened."""
+    return _("Bonjour,\n\n%(sentence)s\n\nConnectez-vous à Carnet pour en savoir plus. Par "
+             "sécurité, ce message ne contient aucune information médicale.\n\nCarnet",
+             sentence=sentence)
+
+
+def notify(person_id, kind, subject, sentence, *, representatives=True):
+    """E-mail everyone concerned by an event in `person_id`'s space; `sentence(is_self)` (or a
+    plain string) says what happened without any medical content. `representatives=False`
+    leaves the legal representatives out (e.g. a document hidden from them). Returns the
+    count sent."""
+    from flask_babel import force_locale
+    sent = 0
+    for account, is_self in recipients(person_id, representatives):
+        if not wants(account, kind):
+            continue
+        # In the recipient's language when the caller passes lazy strings or a function.
+        with force_locale(account.language or "fr"):
+            text = str(sentence(is_self) if callable(sentence) else sentence)
+            mail.send(account.email, str(subject), email_body(text))
+        sent += 1
+    return sent
