@@ -16,7 +16,9 @@ BUDGET = 40 * 1024
     ("jean", "/dossier/documents/"), ("jean", "/dossier/profil/traitements/"),
     ("jean", "/dossier/ordonnances/"), ("camille", "/proches"), ("jean", "/entourage"),
     ("sophie", "/espaces"), ("sophie", "/mandats/nouveau"),
-    ("camille", "/proches/delegations/inviter")])
+    ("camille", "/proches/delegations/inviter"), ("jean", "/messagerie/"),
+    ("benali", "/messagerie/pro/"), ("jean", "/messagerie/ecrire"),
+    ("jean", "/parametres/notifications")])
 def test_first_load_under_budget(app, login_as, role, url):
     client = login_as(role) if role else app.test_client()
     total, parts = first_load(client, url)
