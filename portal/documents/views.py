@@ -1,16 +1,16 @@
 """Documents of the open record: list with filters, upload, professional deposit, the document
 page and its content (inline, download, preview). Actions on one document: actions.py."""
-from math import ceil
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, Person
+from ..pages_of import page_of
+from .download import content_response
 from ..htmx import render
 from ..policy import (DOCUMENT_ANNOUNCE, DOCUMENT_DEPOSIT, DOCUMENT_MANAGE, DOCUMENT_REPORT,
                       DOCUMENT_UPLOAD, DOCUMENTS_VIEW, allowed, pending_documents, requires,
@@ -23,7 +23,6 @@ from .sniff import DICOM, KINDS, TEXT, identify
 from .tasks import notify_new_document
 
 bp = Blueprint("documents", __name__, url_prefix="/dossier/documents")
-PAGE_SIZE = 20
 # Pinned first, then newest: the order of the (patient, [hidden_from_patient,] pinned,
 # document_date) indexes read backwards, so a page never sorts the whole record.
 LIST_ORDER = (Document.pinned.desc(), Document.document_date.desc(), Document.id.desc())
@@ -88,16 +87,10 @@ def index():
     form.dossier.choices = choices([("", _("Tous"))] + [(f, f) for f in _folders()])
     form.validate()
     query = _filtered(form)
-    total = query.count()
-    pages = max(1, ceil(total / PAGE_SIZE))
-    try:
-        page = min(max(1, int(request.args.get("page", 1))), pages)
-    except ValueError:
-        page = 1
-    rows = list(query.select_extend(Account, Person)
-                .join(Account, on=(Document.author == Account.id))
-                .join(Person, on=(Account.person == Person.id))
-                .order_by(*LIST_ORDER).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    rows, page, pages, total = page_of(
+        query.select_extend(Account, Person)
+        .join(Account, on=(Document.author == Account.id))
+        .join(Person, on=(Account.person == Person.id)), LIST_ORDER)
     pending = pending_documents(g.relation)
     pending_rows = []
     pending_total = 0
@@ -218,16 +211,6 @@ def _disposition(kind, document, extension=None):
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _content_response(body, mime, disposition):
-    response = Response(body, mimetype=mime)
-    if mime == TEXT:
-        response.headers["Content-Type"] = "text/plain; charset=utf-8"
-    response.headers["Content-Disposition"] = disposition
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/<int:document_id>/fichier")
 @requires(DOCUMENTS_VIEW)
 def content(document_id):
@@ -236,7 +219,7 @@ def content(document_id):
     attach = document.mime_type not in INLINE or document.mime_type == DICOM
     audit.record("documents.download" if attach else "documents.open", obj_type="document",
                  obj_id=document.id)
-    return _content_response(store.read_content(document), document.mime_type,
+    return content_response(store.read_content(document), document.mime_type,
                              _disposition("attachment" if attach else "inline", document))
 
 
@@ -246,7 +229,7 @@ def download(document_id):
     """Download the document as a file."""
     document = load(document_id)
     audit.record("documents.download", obj_type="document", obj_id=document.id)
-    return _content_response(store.read_content(document), document.mime_type,
+    return content_response(store.read_content(document), document.mime_type,
                              _disposition("attachment", document))
 
 
@@ -260,7 +243,7 @@ def preview(document_id):
         abort(404)
     audit.record("documents.open", obj_type="document", obj_id=document.id, detail="preview")
     mime = store.preview_mime(body)
-    return _content_response(body, mime, _disposition("inline", document, KINDS[mime][0]))
+    return content_response(body, mime, _disposition("inline", document, KINDS[mime][0]))
 
 
 from . import actions  # noqa: E402,F401  (routes on the same blueprint)

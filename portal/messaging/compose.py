@@ -1,7 +1,5 @@
 """What both sides' writing forms share: the draft buttons, autosave, sending with attachments,
 and one page of a list of conversations."""
-from math import ceil
-
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +15,6 @@ SAVE = "brouillon"            # "Enregistrer le brouillon" (works without JavaSc
 AUTOSAVE = "brouillon-auto"   # htmx, while typing: answered with 204, nothing swapped
 DISCARD = "abandonner"        # "Supprimer le brouillon"
 DRAFT_ACTIONS = (SAVE, AUTOSAVE, DISCARD)
-PAGE_SIZE = 20
 
 
 def account():
@@ -97,13 +94,3 @@ def thread_page(conversation, *, pro, form, form_class, can_write, reply_endpoin
                   **extra)
 
 
-def page_of(query, order):
-    """(rows, page, pages, total) for the ?page= of a list, 20 per page."""
-    total = query.count()
-    pages = max(1, ceil(total / PAGE_SIZE))
-    try:
-        page = min(max(1, int(request.args.get("page", 1))), pages)
-    except ValueError:
-        page = 1
-    rows = list(query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    return rows, page, pages, total

@@ -2,12 +2,13 @@
 dossier" for what a professional sent (patient's side, with the right to add documents)."""
 from urllib.parse import quote
 
-from flask import Response, flash, g, redirect, url_for
+from flask import flash, g, redirect, url_for
 from flask_babel import gettext as _
 
 from .. import audit, policy
 from ..documents import store
-from ..documents.sniff import KINDS, TEXT
+from ..documents.download import content_response
+from ..documents.sniff import KINDS
 from ..htmx import render
 from ..policy import DOCUMENT_UPLOAD, MESSAGING_PRO, MESSAGING_READ, requires, scoped_or_404
 from . import compose, rules
@@ -39,13 +40,8 @@ def download_name(attachment):
 def _send_file(attachment, patient):
     audit.record("messaging.download", patient=patient, obj_type="attachment",
                  obj_id=attachment.id)
-    response = Response(store.read_blob(attachment.storage_key), mimetype=attachment.mime_type)
-    if attachment.mime_type == TEXT:
-        response.headers["Content-Type"] = "text/plain; charset=utf-8"
-    response.headers["Content-Disposition"] = download_name(attachment)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return content_response(store.read_blob(attachment.storage_key), attachment.mime_type,
+                            download_name(attachment))
 
 
 @bp.route("/pieces/<int:attachment_id>")

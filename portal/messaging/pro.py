@@ -8,6 +8,7 @@ from .. import audit, policy
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Person, utcnow
 from ..htmx import render
+from ..pages_of import page_of
 from ..policy import MESSAGING_PRO, MESSAGING_PRO_START, allowed, requires, scoped_or_404
 from . import compose, rules, service
 from .forms import ProComposeForm, ProReplyForm, SettingsForm
@@ -24,7 +25,7 @@ def load(conversation_id):
 def conversation_rows(query):
     """One page of conversations, newest first, with their patient and unread counts."""
     query = query.select_extend(Person).join(Person, on=(Conversation.patient == Person.id))
-    rows, page, pages, total = compose.page_of(query, LIST_ORDER)
+    rows, page, pages, total = page_of(query, LIST_ORDER)
     unread = rules.unread_by_conversation([c.id for c in rows], pro=True)
     return {"rows": rows, "page": page, "pages": pages, "total": total, "unread": unread}
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import audit, policy
 from ..accounts.models import Account, Person, utcnow
 from ..htmx import render
+from ..pages_of import page_of
 from ..policy import (ACCOUNT_SELF, DOCUMENT_UPLOAD, DOCUMENTS_VIEW, MESSAGING_PRO,
                       MESSAGING_READ, MESSAGING_WRITE, allowed, requires, scoped_or_404)
 from . import compose, drafts, presenters, rules, service
@@ -39,7 +40,7 @@ def conversation_rows(query):
     query = query.select_extend(Account, Person).join(
         Account, on=(Conversation.professional == Account.id)).join(
         Person, on=(Account.person == Person.id))
-    rows, page, pages, total = compose.page_of(query, LIST_ORDER)
+    rows, page, pages, total = page_of(query, LIST_ORDER)
     unread = rules.unread_by_conversation([c.id for c in rows], pro=False)
     return {"rows": rows, "page": page, "pages": pages, "total": total, "unread": unread}
 
