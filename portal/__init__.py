@@ -161,7 +161,7 @@ def _init_login(app):
 # One package per area, each with a `views.bp` blueprint (registered in this order).
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
          "access", "settings", "operator", "history", "pages",
-         "emergency", "entourage", "messaging", "notifications")
+         "emergency", "entourage", "messaging", "notifications", "agenda", "prevention")
 
 
 def _register_blueprints(app):

@@ -5,7 +5,9 @@ import click
 
 
 def init_app(app):
-    """Register `db`, `seed`, `outbox`, `audit` commands on the app."""
+    """Register `db`, `seed`, `outbox`, `audit`, `prevention` commands on the app."""
+    from .prevention.cli import prevention_cli
+    app.cli.add_command(prevention_cli)
 
     @app.cli.group("db")
     def db_group():

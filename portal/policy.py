@@ -237,6 +237,13 @@ MESSAGING_WRITE = "messaging.write"
 MESSAGING_PRO = "messaging.pro"
 MESSAGING_PRO_START = "messaging.pro_start"
 NOTIFICATIONS_SETTINGS = "notifications.settings"
+# Agenda and prevention (issue 7)
+AGENDA_VIEW = "agenda.view"
+AGENDA_EDIT = "agenda.edit"
+AGENDA_PRO_ADD = "agenda.pro_add"
+AGENDA_FEED_MANAGE = "agenda.feed_manage"
+PREVENTION_VIEW = "prevention.view"
+PREVENTION_EDIT = "prevention.edit"
 
 PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
 PROFESSIONAL = frozenset({ROLE_PROFESSIONAL})
@@ -287,6 +294,14 @@ RULES = {
     MESSAGING_PRO: Rule(PROFESSIONAL, health_data=True),
     MESSAGING_PRO_START: Rule(PROFESSIONAL, scope="dossier_read"),
     NOTIFICATIONS_SETTINGS: Rule(ANY_ROLE),
+    # The agenda: the patient's side with the agenda scope; an authorised professional may
+    # add an appointment; the private calendar feed is the holder's (or representative's).
+    AGENDA_VIEW: Rule(PATIENT_SIDE, scope="agenda", health_data=True),
+    AGENDA_EDIT: Rule(PATIENT_SIDE, scope="agenda"),
+    AGENDA_PRO_ADD: Rule(PROFESSIONAL, scope="dossier_deposit"),
+    AGENDA_FEED_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
+    PREVENTION_VIEW: Rule(PATIENT_SIDE, scope="agenda", health_data=True),
+    PREVENTION_EDIT: Rule(PATIENT_SIDE, scope="agenda"),
 }
 
 

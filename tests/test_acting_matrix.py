@@ -56,6 +56,12 @@ PAGES = {
     "/messagerie/corbeille/vider": HOLDER | {"deleg:messaging"},
     "/messagerie/pro/nouveau": {"grant:treating_doctor", "grant:pharmacist", "emergency"},
     "/messagerie/ordonnance": HOLDER,  # messaging and the record's prescriptions
+    "/agenda/": HOLDER | {"deleg:agenda", "mandate:agenda"},
+    "/agenda/ajouter": HOLDER | {"deleg:agenda", "mandate:agenda"},
+    "/agenda/export.ics": HOLDER | {"deleg:agenda", "mandate:agenda"},
+    "/agenda/abonnement": HOLDER,  # the private calendar URL: the holder's or a parent's
+    "/agenda/pro/ajouter": {"grant:treating_doctor", "grant:pharmacist"},
+    "/agenda/prevention": HOLDER | {"deleg:agenda", "mandate:agenda"},
 }
 
 

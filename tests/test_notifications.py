@@ -16,7 +16,11 @@ from test_emergency import REASON, declare
 PAGE = "/parametres/notifications"
 JEAN_EMAIL = "jean.dupont@example.org"
 CAMILLE_EMAIL = "camille.martin@example.org"
-OPTIONAL = ("message", "document", "pro_access", "appointment")
+OPTIONAL = ("message", "document", "pro_access", "appointment", "prevention")
+# The prevention reminders' themes, each with its own checkbox under "prevention".
+THEMES = ("prevention_vaccination", "prevention_screening", "prevention_checkup",
+          "prevention_dental")
+CHECKBOXES = OPTIONAL + THEMES
 SESSION_SUBJECT = "Nouvelle connexion à votre compte Carnet"
 VISIT_SUBJECT = "Carnet : un professionnel de santé a ouvert un espace santé"
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:126.0) Gecko/126.0 Firefox/126.0"
@@ -97,12 +101,12 @@ def test_every_kind_is_on_by_default_and_security_kinds_cannot_be_stored(app, ct
 
 def test_the_page_lists_what_each_email_says_and_why_security_ones_stay_on(login_as):
     response = login_as("camille").get(PAGE)
-    assert checkboxes(response) == dict.fromkeys(OPTIONAL, True)  # every kind on by default
+    assert checkboxes(response) == dict.fromkeys(CHECKBOXES, True)  # every kind on by default
     page = response.get_data(as_text=True)
     assert "ils ne contiennent jamais d’information médicale" in page
     assert "ni son titre ni son contenu n’y figurent" in page
     assert "au plus un e-mail par jour et par professionnel" in page
-    assert "L’agenda n’est pas encore ouvert dans Carnet" in page
+    assert "jamais son motif" in page
     assert "E-mails de sécurité, toujours envoyés" in page
     assert "Toujours envoyé : si quelqu’un d’autre se connecte à votre compte" in page
     assert "Toujours envoyé : c’est le seul moyen de savoir sans attendre" in page
@@ -145,7 +149,8 @@ def test_saving_is_post_redirect_get_with_a_notice_and_a_journal_entry(app, logi
     page = camille.get(PAGE)
     assert "Vos choix de notifications sont enregistrés." in page.get_data(as_text=True)
     assert checkboxes(page) == {"message": True, "document": False, "pro_access": True,
-                                "appointment": False}
+                                "appointment": False, **dict.fromkeys(("prevention",) + THEMES,
+                                                                      True)}
     assert saved(CAMILLE_EMAIL) == {"document": False, "appointment": False}
     event = ActivityEvent.get(ActivityEvent.action == "notifications.preferences_changed")
     assert event.detail == "appointment=off, document=off" and event.patient_id is None
@@ -172,11 +177,11 @@ def test_the_form_needs_its_csrf_token(login_as, ctx):
 
 def test_a_forged_post_cannot_turn_the_security_emails_off(app, login_as, ctx):
     jean = login_as("jean")
-    response = choose(jean, off=OPTIONAL, extra={
+    response = choose(jean, off=CHECKBOXES, extra={
         "email_new_session": "", "email_emergency_access": "", "new_session": "0",
         "emergency_access": "false"})
     assert response.status_code == 303
-    assert saved(JEAN_EMAIL) == dict.fromkeys(OPTIONAL, False)
+    assert saved(JEAN_EMAIL) == dict.fromkeys(CHECKBOXES, False)
     logins = len(outbox(JEAN_EMAIL, SESSION_SUBJECT))
     login_as("jean")
     assert len(outbox(JEAN_EMAIL, SESSION_SUBJECT)) == logins + 1

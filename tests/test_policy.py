@@ -7,6 +7,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.index", "accounts.login", "accounts.login_code", "accounts.resend_code",
     "pages.accessibility", "pages.language", "static",
     "accounts.activation_link", "accounts.activate",  # a young adult's activation (token)
+    "agenda.feed",  # the private calendar subscription (token; revocable)
 }
 
 

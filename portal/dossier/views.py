@@ -5,7 +5,8 @@ from flask_login import current_user
 from ..access.models import Grant
 from ..accounts.models import Account
 from ..htmx import render
-from ..policy import DOSSIER_VIEW, PRESCRIPTION_WRITE, allowed, pending_documents, requires
+from ..policy import (AGENDA_PRO_ADD, DOSSIER_VIEW, PRESCRIPTION_WRITE, allowed,
+                      pending_documents, requires)
 from ..profile.models import Allergy, BloodGroup, Condition, Treatment
 
 bp = Blueprint("dossier", __name__, url_prefix="/dossier")
@@ -33,4 +34,5 @@ def home():
     }
     return render("dossier/home.html", person=person, care_team=list(care_team),
                   essentials=essentials, pending_count=pending.count() if pending else 0,
-                  can_prescribe=allowed(current_user, PRESCRIPTION_WRITE, g.relation))
+                  can_prescribe=allowed(current_user, PRESCRIPTION_WRITE, g.relation),
+                  can_add_appointment=allowed(current_user, AGENDA_PRO_ADD, g.relation))

@@ -77,6 +77,17 @@ ACTION_LABELS = {
     "entourage.trusted.edit": _l("Modification de la personne de confiance"),
     "entourage.trusted.delete": _l("Retrait de la personne de confiance"),
     "entourage.wishes.edit": _l("Modification du choix sur le don d’organes"),
+    "agenda.view": _l("Consultation de l’agenda"),
+    "agenda.add": _l("Ajout d’un rendez-vous"),
+    "agenda.edit": _l("Modification d’un rendez-vous"),
+    "agenda.cancel": _l("Annulation d’un rendez-vous"),
+    "agenda.pro_add": _l("Ajout d’un rendez-vous par un professionnel"),
+    "agenda.download": _l("Téléchargement d’un rendez-vous (.ics)"),
+    "agenda.export": _l("Export de l’agenda (.ics)"),
+    "agenda.feed_create": _l("Création de l’adresse d’abonnement à l’agenda"),
+    "agenda.feed_revoke": _l("Révocation de l’adresse d’abonnement à l’agenda"),
+    "agenda.feed_fetch": _l("Lecture de l’agenda par une application abonnée"),
+    "agenda.reminder": _l("Rappel de rendez-vous envoyé par e-mail"),
     "messaging.read": _l("Consultation de la messagerie"),
     "messaging.send": _l("Envoi d’un message"),
     "messaging.open": _l("Lecture d’une conversation par un professionnel"),
@@ -111,6 +122,10 @@ ACTION_LABELS = {
     "account.session_ended": _l("Fin d’une session"),
     "account.sessions_ended": _l("Fin des autres sessions"),
     "notifications.preferences_changed": _l("Choix des notifications par e-mail modifiés"),
+    "prevention.view": _l("Consultation du calendrier de prévention"),
+    "prevention.edit": _l("Mise à jour du calendrier de prévention"),
+    "prevention.marked": _l("Suivi de prévention indiqué (fait, à planifier ou pas fait)"),
+    "prevention.mark_removed": _l("Suivi de prévention effacé"),
 }
 
 # profile.<section>.<operation>
@@ -134,6 +149,8 @@ PREFIX_LABELS = {
     "delegation": _l("Action sur une délégation"),
     "mandate": _l("Action sur un mandat"),
     "messaging": _l("Action sur la messagerie"),
+    "agenda": _l("Action sur l’agenda"),
+    "prevention": _l("Action sur le calendrier de prévention"),
     "guardianship": _l("Action sur une représentation légale"),
     "entourage": _l("Action sur l’entourage et les volontés"),
     "access": _l("Action sur l’accès des professionnels"),
@@ -158,7 +175,8 @@ ON_BEHALF = frozenset({GUARDIAN, DELEGATION, MANDATE})
 
 # Families for the filter, as SQL-friendly definitions (see views.family_condition).
 READ_SUFFIX = ".view"
-READ_ACTIONS = ("documents.open", "documents.download", "history.export", "prescriptions.verify")
+READ_ACTIONS = ("documents.open", "documents.download", "history.export", "prescriptions.verify",
+                "agenda.download", "agenda.export", "agenda.feed_fetch")
 LOGIN_PREFIX = "auth."
 LOGIN_ACTIONS = ("space.open",)
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import mail
+from ..prevention.rules import THEMES as PREVENTION_THEMES
 
 # kind -> (label for the settings page, can it be turned off?)
 KINDS = {
@@ -16,6 +17,7 @@ KINDS = {
     "document": (_l("Nouveau document dans le dossier"), True),
     "pro_access": (_l("Accès d’un professionnel de santé au dossier"), True),
     "appointment": (_l("Rendez-vous à venir"), True),
+    "prevention": (_l("Rappels de prévention personnalisés"), True),
     "emergency_access": (_l("Accès en urgence au dossier (bris de glace)"), False),
     "new_session": (_l("Nouvelle connexion à votre compte"), False),
 }
@@ -32,6 +34,23 @@ KINDS_BY_ROLE = {
     "mediator": ("new_session",),
     "operator": ("new_session",),
 }
+
+
+# Kinds whose e-mails each concern one theme: every theme can be turned off on its own, and
+# turning the kind off stops them all. {kind: {theme: label}}; stored as "<kind>_<theme>".
+THEMES = {"prevention": PREVENTION_THEMES}
+
+
+def theme_key(kind, theme):
+    return f"{kind}_{theme}"
+
+
+def _choice_keys():
+    """Every preference a person can store: the optional kinds and their themes."""
+    keys = [kind for kind in KINDS if optional(kind)]
+    for kind, themes in THEMES.items():
+        keys += [theme_key(kind, theme) for theme in themes]
+    return keys
 
 
 def optional(kind):
@@ -61,31 +80,34 @@ def recipients(person_id, representatives=True):
 
 
 def preferences(account):
-    """{kind: enabled} for every optional kind (no saved choice: on)."""
+    """{kind: enabled} for every optional kind and theme (no saved choice: on)."""
     from .models import NotificationPreference
     saved = {row.kind: row.enabled for row in NotificationPreference.select().where(
         NotificationPreference.account == account.id)}
-    return {kind: saved.get(kind, True) for kind in KINDS if optional(kind)}
+    return {key: saved.get(key, True) for key in _choice_keys()}
 
 
-def wants(account, kind):
-    """Does this account want e-mails of this kind? (Security kinds: always.)"""
-    if kind not in KINDS:
-        raise KeyError(kind)
+def wants(account, kind, theme=None):
+    """Does this account want e-mails of this kind (and of this theme of it)? Security kinds:
+    always."""
+    if kind not in KINDS or (theme is not None and theme not in THEMES.get(kind, ())):
+        raise KeyError((kind, theme))
     if not optional(kind):
         return True
     from .models import NotificationPreference
-    row = NotificationPreference.get_or_none(NotificationPreference.account == account.id,
-                                             NotificationPreference.kind == kind)
-    return row is None or row.enabled
+    keys = [kind] + ([theme_key(kind, theme)] if theme is not None else [])
+    return not NotificationPreference.select().where(
+        NotificationPreference.account == account.id, NotificationPreference.kind.in_(keys),
+        NotificationPreference.enabled == False).exists()  # noqa: E712
 
 
 def save_preferences(account, choices):
-    """Store {kind: enabled} for this account; security kinds are refused (ValueError), so
-    no form, forged or not, can store them. Returns the kinds whose choice changed."""
+    """Store {kind or theme key: enabled} for this account; security kinds are refused
+    (ValueError), so no form, forged or not, can store them. Returns the keys whose choice
+    changed."""
     from ..accounts.models import utcnow
     from .models import NotificationPreference
-    refused = [kind for kind in choices if kind not in KINDS or not optional(kind)]
+    refused = [kind for kind in choices if kind not in _choice_keys()]
     if refused:
         raise ValueError(f"not optional: {refused}")
     before = preferences(account)
@@ -107,15 +129,15 @@ def email_body(sentence):
              sentence=sentence)
 
 
-def notify(person_id, kind, subject, sentence, *, representatives=True):
+def notify(person_id, kind, subject, sentence, *, representatives=True, theme=None):
     """E-mail everyone concerned by an event in `person_id`'s space; `sentence(is_self)` (or a
     plain string) says what happened without any medical content. `representatives=False`
-    leaves the legal representatives out (e.g. a document hidden from them). Returns the
-    count sent."""
+    leaves the legal representatives out (e.g. a document hidden from them); `theme` (of a
+    kind with THEMES) reaches only those who keep that theme on. Returns the count sent."""
     from flask_babel import force_locale
     sent = 0
     for account, is_self in recipients(person_id, representatives):
-        if not wants(account, kind):
+        if not wants(account, kind, theme):
             continue
         # In the recipient's language when the caller passes lazy strings or a function.
         with force_locale(account.language or "fr"):

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
-from . import KINDS, kinds_for, optional
+from . import KINDS, THEMES, kinds_for, optional, theme_key
 
 FIELD_PREFIX = "email_"
 
@@ -19,9 +19,14 @@ WHAT_IT_SAYS = {
                      "dossier pour la première fois de la journée (au plus un e-mail par jour "
                      "et par professionnel). Ce qu’il a consulté se lit dans l’historique "
                      "d’activité, pas dans l’e-mail."),
-    "appointment": _l("L’e-mail rappelle la date et l’heure d’un rendez-vous à venir, jamais "
-                      "son motif. L’agenda n’est pas encore ouvert dans Carnet : ce choix "
-                      "s’appliquera à ses rappels."),
+    "appointment": _l("L’e-mail rappelle la date et l’heure d’un rendez-vous à venir, ou dit "
+                      "qu’un professionnel en a ajouté un ; jamais son motif. Le nom du "
+                      "professionnel et le lieu n’y figurent que si vous l’avez choisi pour "
+                      "ce rendez-vous."),
+    "prevention": _l("Quand une vaccination, un dépistage ou un bilan devient à faire, l’e-mail "
+                     "dit seulement qu’un rappel de prévention vous attend dans Carnet, et son "
+                     "thème ; jamais le vaccin ni l’examen. Chaque rappel n’est envoyé "
+                     "qu’une fois."),
     "emergency_access": _l("L’e-mail dit quel professionnel a déclaré une urgence et quand : le "
                            "dossier lui est ouvert pour 2 heures. Le motif se lit dans "
                            "l’historique d’activité, pas dans l’e-mail."),
@@ -60,13 +65,31 @@ class PreferencesForm(FlaskForm):
     """Base of the per-account form built by `preferences_form` (CSRF only)."""
 
 
+# The legend over a kind's themes.
+THEMES_LEGEND = {"prevention": _l("Rappels de prévention, par thème")}
+
+
 def preferences_form(account, current):
-    """The form for this account: a checkbox for each optional kind of its role, checked as
-    `current` ({kind: enabled}) says."""
-    fields = {FIELD_PREFIX + kind: BooleanField(KINDS[kind][0], default=current[kind],
-                                                description=what_it_says(kind, account.role))
-              for kind in kinds_for(account) if optional(kind)}
+    """The form for this account: a checkbox for each optional kind of its role, each followed
+    by its themes' checkboxes, checked as `current` ({kind or theme key: enabled}) says."""
+    fields = {}
+    for kind in kinds_for(account):
+        if not optional(kind):
+            continue
+        fields[FIELD_PREFIX + kind] = BooleanField(KINDS[kind][0], default=current[kind],
+                                                   description=what_it_says(kind, account.role))
+        for theme, label in THEMES.get(kind, {}).items():
+            key = theme_key(kind, theme)
+            fields[FIELD_PREFIX + key] = BooleanField(label, default=current[key])
     return type("AccountPreferencesForm", (PreferencesForm,), fields)()
+
+
+def theme_fields(form):
+    """{kind's field name: (legend, [its themes' fields])}, for the template to show each
+    kind's themes under it."""
+    return {FIELD_PREFIX + kind: (THEMES_LEGEND[kind],
+                                  [form[FIELD_PREFIX + theme_key(kind, theme)] for theme in themes])
+            for kind, themes in THEMES.items() if FIELD_PREFIX + kind in form}
 
 
 def choices_from(form):

@@ -11,7 +11,7 @@ from ..htmx import render
 from ..policy import NOTIFICATIONS_SETTINGS, requires
 from ..proxies.models import Guardianship
 from . import KINDS, kinds_for, optional, preferences, save_preferences
-from .forms import WHY_ALWAYS, choices_from, preferences_form, what_it_says
+from .forms import WHY_ALWAYS, choices_from, preferences_form, theme_fields, what_it_says
 
 bp = Blueprint("notifications", __name__)
 
@@ -42,4 +42,5 @@ def settings():
     security = [(kind, KINDS[kind][0], what_it_says(kind, account.role), WHY_ALWAYS[kind])
                 for kind in kinds_for(account) if not optional(kind)]
     return render("notifications/settings.html", form=form, security=security,
+                  themes=theme_fields(form),
                   represented=_represented(account) if account.role == "patient" else [])

@@ -24,8 +24,8 @@ def test_the_page_is_accessible_valid_and_used_with_the_keyboard_only(context_fo
     camille.get_by_role("link", name="Notifications par e-mail").click()
     expect(camille.locator("h1")).to_have_text("Notifications par e-mail")
     boxes = camille.get_by_role("checkbox")
-    expect(boxes).to_have_count(4)
-    for index in range(4):
+    expect(boxes).to_have_count(9)  # 5 kinds, and the 4 themes of the prevention reminders
+    for index in range(9):
         expect(boxes.nth(index)).to_be_checked()
     expect(camille.get_by_role("heading", name="E-mails de sécurité, toujours envoyés")
            ).to_be_visible()
