@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .tools import format_vnu_errors, record_at_widths, vnu_errors, watch
+from .tools import format_vnu_errors, open_space_of, record_at_widths, vnu_errors, watch
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,6 @@ SHOTS = "test-artifacts/screenshots/messagerie-"
 
 def record(page, name, pages):
     record_at_widths(page, name, pages, SHOTS)
-
-
-def open_space_of(page, server, name):
-    page.goto(server.url("/espaces"))
-    page.get_by_role("button", name=f"Ouvrir l’espace de {name}").click()
-    expect(page.locator(".notices")).to_contain_text(f"Vous êtes dans l’espace de {name}")
 
 
 def empty_trash(page, server, inbox, subject):
@@ -199,9 +193,16 @@ def test_badge_refreshes_and_drafts_save_themselves_with_javascript(context_for,
     # Typing is saved as a draft after a pause, and offered again after a new login.
     camille.reload()
     camille.get_by_role("link", name=subject).click()
-    camille.get_by_label("Message", exact=True).press_sequentially("Je prends rendez-vous")
+    # Type only once htmx has wired the reply box (its autosave trigger), or the keystrokes
+    # could all land before it listens.
+    camille.wait_for_function("() => { const box = document.querySelector('textarea[name=body]');"
+                              " return !!(box && box['htmx-internal-data']"
+                              " && box['htmx-internal-data'].initHash); }")
+    # The clock also flows on its own: on a slow machine the pause may elapse while typing,
+    # so listen before typing, for the save that carries the whole text.
     with camille.expect_response(lambda r: r.request.method == "POST" and "/repondre" in r.url
-                                 ) as saved:
+                                 and "rendez-vous" in (r.request.post_data or "")) as saved:
+        camille.get_by_label("Message", exact=True).press_sequentially("Je prends rendez-vous")
         camille.clock.fast_forward(3_500)
     assert saved.value.status == 204
     again = context_for("camille")

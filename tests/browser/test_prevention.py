@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .tools import format_vnu_errors, record_at_widths, vnu_errors, watch
+from .tools import format_vnu_errors, open_space_of, record_at_widths, vnu_errors, watch
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,6 @@ BOOSTER = "Rappel diphtérie, tétanos, coqueluche, poliomyélite entre 11 et 13
 
 def record(page, name, pages):
     record_at_widths(page, name, pages, SHOTS)
-
-
-def open_space(page, server, name):
-    page.goto(server.url("/espaces"))
-    page.get_by_role("button", name=f"Ouvrir l’espace de {name}").click()
-    expect(page.locator(".notices")).to_contain_text(f"Vous êtes dans l’espace de {name}")
 
 
 def test_the_calendar_and_the_mark_done_form(context_for, server):
@@ -63,7 +57,7 @@ def test_the_calendar_and_the_mark_done_form(context_for, server):
     # Camille, in her daughter's space: Lina's vaccines and M'T dents.
     camille = context_for("camille")
     console += watch(camille)
-    open_space(camille, server, "Lina Martin")
+    open_space_of(camille, server, "Lina Martin")
     camille.goto(server.url(PAGE))
     expect(camille.locator(".prevention > p").first).to_contain_text("pour Lina Martin")
     expect(camille.locator("section[aria-labelledby=prevention-fait]")).to_contain_text(

@@ -321,3 +321,11 @@ def record_at_widths(page, name, pages, path_prefix, widths=(1280, 320)):
         screenshot(page, f"{path_prefix}{name}-{width}px.png", caret="initial")
         assert not overflow, f"{name} scrolls sideways at {width} px"
     page.set_viewport_size(original)
+
+
+def open_space_of(page, server, name):
+    """Open another person's space from "/espaces" (the spaces one may open)."""
+    from playwright.sync_api import expect
+    page.goto(server.url("/espaces"))
+    page.get_by_role("button", name=f"Ouvrir l’espace de {name}").click()
+    expect(page.locator(".notices")).to_contain_text(f"Vous êtes dans l’espace de {name}")
