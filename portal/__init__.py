@@ -19,6 +19,7 @@ NAVIGATION = [
     ("messaging.inbox", _l("Messagerie"), "messaging.read"),
     ("messaging.pro_inbox", _l("Messagerie"), "messaging.pro"),
     ("agenda.home", _l("Agenda"), "agenda.view"),
+    ("summary.index", _l("Imprimer"), "summary.print"),
     ("proxies.relatives", _l("Mes proches"), "proxies.view"),
     ("proxies.spaces", None, "spaces.list"),  # "Mes patients" / "Mes mandats"; patients use the header
     ("operator.directory", _l("Annuaire"), "directory.view"),
@@ -161,7 +162,7 @@ def _init_login(app):
 # One package per area, each with a `views.bp` blueprint (registered in this order).
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
          "access", "settings", "operator", "history", "pages",
-         "emergency", "entourage", "messaging", "notifications", "agenda", "prevention")
+         "emergency", "entourage", "messaging", "notifications", "agenda", "prevention", "summary")
 
 
 def _register_blueprints(app):

@@ -39,6 +39,10 @@ class Config:
     # Prescriptions are signed with this Ed25519 key (its 32-byte seed, urlsafe base64);
     # required in production, derived from SECRET_KEY elsewhere.
     PRESCRIPTION_SIGNING_KEY = os.environ.get("PRESCRIPTION_SIGNING_KEY")
+    # Printed summaries are rendered by the worker in a child process that is stopped after
+    # this many seconds and may not use more than this much memory.
+    SUMMARY_RENDER_TIMEOUT = int(os.environ.get("SUMMARY_RENDER_TIMEOUT", "120"))
+    SUMMARY_RENDER_MEMORY_MB = int(os.environ.get("SUMMARY_RENDER_MEMORY_MB", "1024"))
 
     # The service's address, for links in e-mails (never taken from a request's Host header,
     # which a client chooses). Required in production, https only.

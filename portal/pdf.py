@@ -5,8 +5,13 @@ fetches resources through `LockedURLFetcher`, which serves files of the app's st
 and nothing else: no network, no other file, no data: URL, no redirect. A template that
 names anything else (an <img>, a stylesheet, an @import) gets nothing and a logged refusal.
 """
+import json
 import logging
 import mimetypes
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -19,6 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 LOGGER = logging.getLogger("carnet.pdf")
 
 TEMPLATE_FOLDER = "pdf/"
+PDF_VARIANT = "pdf/ua-1"
 MEDIA_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
                ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".ttf": "font/ttf",
                ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
@@ -66,16 +72,100 @@ class LockedURLFetcher(URLFetcher):
                                   headers={"Content-Type": media_type})
 
 
-def render_pdf(template_name, *, locale="fr", **context):
-    """Render templates/pdf/<template_name> to PDF/UA-1 bytes (tagged, with language and title).
-
-    The template is rendered with the app's Jinja environment directly (autoescape on, no
-    request-bound context processors), so this also works outside a request (demo, tasks).
-    """
+def render_html(template_name, *, locale="fr", **context):
+    """The HTML of templates/pdf/<template_name>, in `locale` (autoescape on, no request-bound
+    context processors, so this works in the worker too)."""
     app = current_app._get_current_object()
-    fetcher = LockedURLFetcher(app.static_folder)
     with force_locale(locale):
         template = app.jinja_env.get_template(TEMPLATE_FOLDER + template_name)
-        html = template.render(lang=locale, **context)
+        return template.render(lang=locale, **context)
+
+
+def layout(html, static_root):
+    """WeasyPrint's laid-out document (pages and boxes) of HTML made by render_html."""
+    fetcher = LockedURLFetcher(static_root)
     return HTML(string=html, base_url=fetcher.base_url(), url_fetcher=fetcher,
-                media_type="print").write_pdf(pdf_variant="pdf/ua-1")
+                media_type="print").render(pdf_variant=PDF_VARIANT)
+
+
+def write_pdf(html, static_root):
+    """PDF/UA-1 bytes (tagged, with language and title) of HTML made by render_html."""
+    return layout(html, static_root).write_pdf(pdf_variant=PDF_VARIANT)
+
+
+def render_pdf(template_name, *, locale="fr", **context):
+    """Render templates/pdf/<template_name> to PDF/UA-1 bytes, in this process (short, fixed
+    papers: attestations, mandates, prescriptions). Summaries use `render_isolated`."""
+    html = render_html(template_name, locale=locale, **context)
+    return write_pdf(html, current_app.static_folder)
+
+
+# --- rendering in a separate process, with a time and a memory limit --------------------------
+
+class RenderFailed(RuntimeError):
+    """The rendering process failed; `reason` is "timeout", "memory" or "failed"."""
+
+    def __init__(self, reason, detail=""):
+        super().__init__(f"{reason}: {detail}"[:500])
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+    seconds: float      # wall time, process start included
+    peak_kb: int        # the rendering process's peak resident memory
+
+
+def render_isolated(html, *, static_root, timeout, memory_mb):
+    """Render HTML to PDF in a child process (`python -m portal.pdf`) that is killed after
+    `timeout` seconds and cannot grow beyond `memory_mb` of address space, so that a hostile
+    or huge record can neither hang nor exhaust the worker. Raises RenderFailed."""
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "portal.pdf", str(static_root), str(int(memory_mb))],
+            input=html.encode("utf-8"), capture_output=True, timeout=timeout,
+            cwd=Path(__file__).resolve().parent.parent, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise RenderFailed("timeout", f"after {timeout} s") from exc
+    seconds = time.perf_counter() - started
+    report = {}
+    for line in done.stderr.decode("utf-8", "replace").splitlines():
+        if line.startswith(CHILD_REPORT):
+            report = json.loads(line[len(CHILD_REPORT):])
+        elif line.strip():
+            LOGGER.warning("PDF renderer: %s", line[:300])
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF-"):
+        reason = "memory" if done.returncode == EXIT_MEMORY else "failed"
+        raise RenderFailed(reason, f"exit {done.returncode}")
+    return Rendered(done.stdout, int(report.get("pages", 0)), seconds,
+                    int(report.get("peak_kb", 0)))
+
+
+CHILD_REPORT = "carnet-render-report "
+EXIT_MEMORY = 3
+
+
+def _child(static_root, memory_mb):
+    """The rendering process: HTML on stdin, PDF on stdout, a one-line report on stderr."""
+    import resource
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    html = sys.stdin.buffer.read().decode("utf-8")
+    try:
+        document = layout(html, static_root)
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+    except MemoryError:
+        sys.exit(EXIT_MEMORY)
+    sys.stdout.buffer.write(pdf)
+    sys.stdout.flush()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sys.stderr.write(CHILD_REPORT + json.dumps({"peak_kb": peak, "pages": len(document.pages)})
+                     + "\n")
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], int(sys.argv[2]))

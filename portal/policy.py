@@ -244,6 +244,10 @@ AGENDA_PRO_ADD = "agenda.pro_add"
 AGENDA_FEED_MANAGE = "agenda.feed_manage"
 PREVENTION_VIEW = "prevention.view"
 PREVENTION_EDIT = "prevention.edit"
+# Printed summaries (issue 8)
+SUMMARY_PRINT = "summary.print"
+SUMMARY_DOWNLOAD = "summary.download"
+SUMMARY_SAVE = "summary.save"
 
 PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
 PROFESSIONAL = frozenset({ROLE_PROFESSIONAL})
@@ -302,6 +306,12 @@ RULES = {
     AGENDA_FEED_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
     PREVENTION_VIEW: Rule(PATIENT_SIDE, scope="agenda", health_data=True),
     PREVENTION_EDIT: Rule(PATIENT_SIDE, scope="agenda"),
+    # Printed summaries: the patient's side with the summaries scope (a caregiver who reads
+    # the record, a mediator given that task) asks for one and downloads it (journaled);
+    # keeping it in the dossier also needs the right to add documents.
+    SUMMARY_PRINT: Rule(PATIENT_SIDE, scope="summaries"),
+    SUMMARY_DOWNLOAD: Rule(PATIENT_SIDE, scope="summaries", health_data=True),
+    SUMMARY_SAVE: Rule(PATIENT_SIDE, scope="dossier_write"),
 }
 
 

@@ -1,0 +1,134 @@
+"""The worker's side of printing: render a job's PDF in a separate, limited process, keep it
+encrypted, and remove generated files once they expire."""
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from huey import crontab
+
+from .. import audit
+from ..accounts.models import Account, utcnow
+from ..documents.store import Rejected, delete_blob, store_blob
+from ..extensions import huey
+from ..pdf import RenderFailed, render_html, render_isolated
+from ..policy import SUMMARY_PRINT, allowed, relation_to
+from . import content
+from .models import (CARD, DONE, EXPIRED, FAILED, KEPT_FOR, QUEUED, ROWS_KEPT_FOR, RUNNING,
+                     PrintJob)
+
+LOGGER = logging.getLogger("carnet.summary")
+
+
+def _fail(job_id, reason):
+    PrintJob.update(status=FAILED, error=reason, finished_at=utcnow()).where(
+        PrintJob.id == job_id, PrintJob.status == RUNNING).execute()
+    job = PrintJob.get_by_id(job_id)
+    audit.record("summary.failed", actor=job.requested_by, patient=job.patient,
+                 obj_type="print_job", obj_id=job_id, outcome="error", detail=reason)
+
+
+def html_for(job, relation_kind):
+    """The job's HTML, in its language (the worker and the benchmark call this)."""
+    patient = job.patient
+    common = {"patient": patient, "author": content.author_of(job.requested_by, patient,
+                                                              relation_kind)}
+    with force_locale(job.language):
+        printed = content.printed_at()
+        if job.kind == CARD:
+            return render_html("emergency_card.html", locale=job.language, card=content.card(patient),
+                               printed_at=printed, **common)
+        return render_html("summary.html", locale=job.language,
+                           summary=content.summary(patient, job.section_list),
+                           printed_at=printed, **common)
+
+
+def run_job(job_id):
+    """Make one job's PDF. Claimed by a conditional UPDATE (queued → running), so a job runs
+    once even if the task is delivered twice. The requester's access is checked again: a
+    relationship that ended since the request prints nothing."""
+    claimed = PrintJob.update(status=RUNNING, started_at=utcnow()).where(
+        PrintJob.id == job_id, PrintJob.status == QUEUED).execute()
+    if not claimed:
+        return False
+    job = PrintJob.get_by_id(job_id)
+    account = Account.get_by_id(job.requested_by_id)
+    relation = relation_to(account, job.patient_id) if account.is_active else None
+    if not allowed(account, SUMMARY_PRINT, relation):
+        _fail(job_id, "access")
+        return False
+    config = current_app.config
+    try:
+        html = html_for(job, relation.kind)
+        rendered = render_isolated(html, static_root=current_app.static_folder,
+                                   timeout=config["SUMMARY_RENDER_TIMEOUT"],
+                                   memory_mb=config["SUMMARY_RENDER_MEMORY_MB"])
+        name = "carte-urgence.pdf" if job.kind == CARD else "ma-synthese.pdf"
+        stored = store_blob(rendered.pdf, filename=name)
+    except RenderFailed as exc:
+        LOGGER.warning("print job %s failed: %s", job_id, exc)
+        _fail(job_id, exc.reason)
+        return False
+    except Rejected:
+        _fail(job_id, "too_big")
+        return False
+    except Exception:  # a bug must not leave the job "running" for ever: say it failed
+        LOGGER.exception("print job %s failed", job_id)
+        _fail(job_id, "failed")
+        return False
+    pages = rendered.pages
+    now = utcnow()
+    updated = PrintJob.update(
+        status=DONE, finished_at=now, expires_at=now + KEPT_FOR,
+        storage_key=stored["storage_key"], size=stored["size"], sha256=stored["sha256"],
+        pages=pages, render_ms=round(rendered.seconds * 1000), peak_kb=rendered.peak_kb).where(
+        PrintJob.id == job_id, PrintJob.status == RUNNING).execute()
+    if not updated:  # removed meanwhile (the person deleted it, or it expired): keep nothing
+        delete_blob(stored["storage_key"])
+        return False
+    audit.record("summary.generated", actor=account, patient=job.patient, via=relation.kind,
+                 obj_type="print_job", obj_id=job_id,
+                 detail=f"{job.kind} {job.language} {job.sections} pages={pages}")
+    return True
+
+
+@huey.task()
+def render_job(job_id):
+    """Render a print job's PDF (outside the web request)."""
+    from ..tasks import app_context
+    with app_context():
+        return run_job(job_id)
+
+
+def purge(now=None):
+    """Delete expired files (their rows say "expired" for a while, then go), and fail jobs a
+    crashed worker left running."""
+    now = now or utcnow()
+    expired = 0
+    for job in list(PrintJob.select().where(PrintJob.status == DONE, PrintJob.expires_at <= now)):
+        claimed = PrintJob.update(status=EXPIRED, storage_key=None).where(
+            PrintJob.id == job.id, PrintJob.status == DONE).execute()
+        if claimed:
+            if job.storage_key:
+                delete_blob(job.storage_key)
+            expired += 1
+    stale = now - 4 * _timeout()
+    for job in list(PrintJob.select(PrintJob.id).where(PrintJob.status == RUNNING,
+                                                       PrintJob.started_at <= stale)):
+        _fail(job.id, "failed")
+    PrintJob.delete().where(PrintJob.status.in_((EXPIRED, FAILED)),
+                            PrintJob.created_at <= now - ROWS_KEPT_FOR).execute()
+    return expired
+
+
+def _timeout():
+    return timedelta(seconds=current_app.config["SUMMARY_RENDER_TIMEOUT"])
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def purge_print_jobs():
+    """Every ten minutes: expired generated files are deleted."""
+    from ..tasks import app_context
+    with app_context():
+        purge()
+
