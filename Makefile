@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HTMX_VERSION := 2.0.11
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-noto-color-emoji gettext
 FLASK = $(BIN)/flask --app wsgi
 RUN_ENV = CARNET_ENV=$${CARNET_ENV:-development}
 
@@ -21,6 +22,8 @@ system-deps: .system-deps.stamp
 	  echo "Installing system packages: $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@# PDFs are set in DejaVu Sans (Latin, Arabic, Hebrew…): a stale font cache would hide it.
+	@fc-list | grep -q "DejaVu Sans" || fc-cache -f
 	@touch $@
 
 $(BIN)/activate:

@@ -8,6 +8,7 @@ names anything else (an <img>, a stylesheet, an @import) gets nothing and a logg
 import json
 import logging
 import mimetypes
+import os
 import subprocess
 import sys
 import time
@@ -81,11 +82,11 @@ def render_html(template_name, *, locale="fr", **context):
         return template.render(lang=locale, **context)
 
 
-def layout(html, static_root):
+def layout(html, static_root, font_config=None):
     """WeasyPrint's laid-out document (pages and boxes) of HTML made by render_html."""
     fetcher = LockedURLFetcher(static_root)
     return HTML(string=html, base_url=fetcher.base_url(), url_fetcher=fetcher,
-                media_type="print").render(pdf_variant=PDF_VARIANT)
+                media_type="print").render(font_config=font_config, pdf_variant=PDF_VARIANT)
 
 
 def write_pdf(html, static_root):
@@ -120,13 +121,15 @@ class Rendered:
 
 def render_isolated(html, *, static_root, timeout, memory_mb):
     """Render HTML to PDF in a child process (`python -m portal.pdf`) that is killed after
-    `timeout` seconds and cannot grow beyond `memory_mb` of address space, so that a hostile
-    or huge record can neither hang nor exhaust the worker. Raises RenderFailed."""
+    `timeout` seconds and cannot allocate more than `memory_mb`, so that a hostile or huge
+    record can neither hang nor exhaust the worker. Raises RenderFailed."""
     started = time.perf_counter()
+    # Few malloc arenas: their reserved address space is not memory the render uses.
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
     try:
         done = subprocess.run(
             [sys.executable, "-m", "portal.pdf", str(static_root), str(int(memory_mb))],
-            input=html.encode("utf-8"), capture_output=True, timeout=timeout,
+            input=html.encode("utf-8"), capture_output=True, timeout=timeout, env=env,
             cwd=Path(__file__).resolve().parent.parent, check=False)
     except subprocess.TimeoutExpired as exc:
         raise RenderFailed("timeout", f"after {timeout} s") from exc
@@ -149,14 +152,21 @@ EXIT_MEMORY = 3
 
 
 def _child(static_root, memory_mb):
-    """The rendering process: HTML on stdin, PDF on stdout, a one-line report on stderr."""
+    """The rendering process: HTML on stdin, PDF on stdout, a one-line report on stderr.
+
+    Fonts are loaded before the memory limit is set: fontconfig short of memory would see
+    no font at all, and (as root) could even write that empty result to the system cache.
+    The limit is on allocated data (RLIMIT_DATA), not on mapped files such as fonts."""
     import resource
+
+    from weasyprint.text.fonts import FontConfiguration
+    fonts = FontConfiguration()
     limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     html = sys.stdin.buffer.read().decode("utf-8")
     try:
-        document = layout(html, static_root)
+        document = layout(html, static_root, fonts)
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
     except MemoryError:
         sys.exit(EXIT_MEMORY)

@@ -1,0 +1,315 @@
+"""Imprimer (Ma synthèse, carte d'urgence) in a real Chromium: axe-core, the Nu HTML Checker and
+no sideways scrolling at 1280 px and 320 px on the index page (her own space, with the "no
+section" error, in her child's space), a finished synthèse and a finished card; the index page
+at 200 % zoom; a synthèse asked for with the keyboard only; the htmx poll of a job the worker
+has not done yet (204 while waiting, the swap once done, then no more requests); and without
+JavaScript (the "Actualiser la page" link, the PDF download).
+Screenshots at 1280 px and 320 px in test-artifacts/screenshots/summary-*.
+
+The browser server runs huey immediate, so a POST finishes its job at once; a job still waiting
+is made by inserting its row in the server's database, and finished by calling the worker's
+`run_job` on that database (a Python child process with the server's environment: the same
+SECRET_KEY, hence the same document key, as the server that will decrypt the PDF).
+Every job made here is deleted (through "Supprimer ce fichier maintenant", and whatever is left
+by the module's clean-up), so the other tests see the demo as it was.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import textwrap
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import ACCOUNTS, VENV_BIN
+from .tools import (ROOT, format_vnu_errors, open_space_of, record_at_widths, screenshot,
+                    tab_to, vnu_errors, watch)
+
+pytestmark = pytest.mark.browser
+
+SHOTS = "test-artifacts/screenshots/summary-"
+WAITING = "Votre demande est en attente"
+READY = "Votre document est prêt"
+SUMMARY_FORM = "form[action$='/imprimer/synthese']"
+CARD_FORM = "form[action$='/imprimer/carte']"
+
+
+def record(page, name, pages):
+    record_at_widths(page, name, pages, SHOTS)
+
+
+# ------------------------------------------------------------- the server's database, directly
+
+_PRELUDE = """
+from portal import create_app
+from portal.extensions import db
+from portal.accounts.models import Account
+from portal.summary.models import PrintJob
+app = create_app()
+ctx = app.app_context()
+ctx.push()
+db.connect(reuse_if_open=True)
+"""
+
+
+def in_server_app(server, code: str) -> str:
+    """Run `code` in an app context on the server's database and storage (the server's own
+    environment, so the same keys); returns what it printed."""
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", _PRELUDE + textwrap.dedent(code)], cwd=ROOT,
+        env=server.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"app code failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout.strip()
+
+
+def queued_job(server, role="camille", kind="synthese", sections="allergies,treatments"):
+    """A job of `role` in their own space, waiting for a worker that never comes; its id."""
+    return int(in_server_app(server, f"""
+        account = Account.get(Account.email == {ACCOUNTS[role]!r})
+        job = PrintJob.create(patient=account.person_id, requested_by=account.id, kind={kind!r},
+                              sections={sections!r}, language="fr")
+        print(job.id)
+    """))
+
+
+def run_job(server, job_id: int) -> None:
+    """The worker's part: render the job's PDF (in a child process) and mark it done."""
+    done = in_server_app(server, f"""
+        from portal.summary.tasks import run_job
+        print(run_job({job_id}))
+    """)
+    assert done == "True", f"run_job({job_id}) did not finish the job: {done}"
+
+
+@pytest.fixture(autouse=True)
+def remove_jobs_made_here(server):
+    """Whatever a failing test left behind: the jobs made by the test, and their files."""
+    before = int(in_server_app(server, """
+        from peewee import fn
+        print(PrintJob.select(fn.MAX(PrintJob.id)).scalar() or 0)
+    """))
+    yield
+    in_server_app(server, f"""
+        from portal.documents.store import delete_blob
+        for job in PrintJob.select().where(PrintJob.id > {before}):
+            if job.storage_key:
+                delete_blob(job.storage_key)
+            job.delete_instance()
+    """)
+
+
+def delete_job(page):
+    """Delete the job shown on the page with its button (leaves the page on Imprimer)."""
+    page.get_by_role("button", name="Supprimer ce fichier maintenant").click()
+    expect(page.locator(".notices")).to_contain_text("Le fichier a été supprimé.")
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Imprimer"))
+
+
+# ------------------------------------------------------------------------------------ tests
+
+
+def test_index_pages_are_accessible_and_valid(context_for, server):
+    pages: dict[str, str] = {}
+    camille = context_for("camille")
+    console = watch(camille)
+    camille.goto(server.url("/dossier/"))
+    camille.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Imprimer").click()
+    expect(camille.locator("h1")).to_have_text("Imprimer")
+    summary_form = camille.locator(SUMMARY_FORM)
+    boxes = summary_form.get_by_role("checkbox")
+    expect(boxes).to_have_count(10)
+    for i in range(10):
+        expect(boxes.nth(i)).to_be_checked()
+    expect(summary_form.get_by_label("Français")).to_be_checked()
+    expect(camille.locator(CARD_FORM).get_by_label("Français")).to_be_checked()
+    expect(camille.locator("section[aria-labelledby=recents]")).to_contain_text(
+        "Aucun document préparé ces dernières 24 heures.")
+    record(camille, "accueil", pages)
+
+    # No section at all: the error is listed and focused; the language chosen is kept.
+    for i in range(10):
+        boxes.nth(i).uncheck()
+    summary_form.get_by_label("Anglais (English)").check()
+    camille.get_by_role("button", name="Préparer ma synthèse").click()
+    error_summary = camille.locator(".error-summary")
+    expect(error_summary).to_be_focused()
+    expect(error_summary).to_contain_text("Choisissez au moins une rubrique à imprimer.")
+    expect(camille.locator("fieldset#sections .error-message")).to_contain_text(
+        "Choisissez au moins une rubrique à imprimer.")
+    assert camille.title().startswith("Erreur :")
+    expect(summary_form.get_by_label("Anglais (English)")).to_be_checked()
+    expect(summary_form.get_by_label("Français")).not_to_be_checked()
+    for i in range(10):
+        expect(boxes.nth(i)).not_to_be_checked()
+    record(camille, "erreur", pages)
+
+    # A parent printing for her child.
+    open_space_of(camille, server, "Lina Martin")
+    camille.goto(server.url("/imprimer/"))
+    expect(camille.locator("h1")).to_have_text("Imprimer pour Lina Martin")
+    record(camille, "parent", pages)
+
+    errors = vnu_errors(pages)
+    assert not any(errors.values()), format_vnu_errors(errors)
+    assert not console, f"console errors: {console}"
+
+
+@pytest.mark.parametrize("kind", ["synthese", "carte"])
+def test_finished_job_pages_are_accessible_and_valid(context_for, server, kind):
+    pages: dict[str, str] = {}
+    camille = context_for("camille")
+    console = watch(camille)
+    camille.goto(server.url("/imprimer/"))
+    if kind == "synthese":  # two sections, in English
+        summary_form = camille.locator(SUMMARY_FORM)
+        boxes = summary_form.get_by_role("checkbox")
+        for i in range(boxes.count()):
+            boxes.nth(i).uncheck()
+        summary_form.get_by_label("Allergies").check()
+        summary_form.get_by_label("Traitements en cours").check()
+        summary_form.get_by_label("Anglais (English)").check()
+        camille.get_by_role("button", name="Préparer ma synthèse").click()
+        expect(camille.locator("h1")).to_have_text("Ma synthèse")
+    else:
+        camille.get_by_role("button", name="Préparer la carte d’urgence").click()
+        expect(camille.locator("h1")).to_have_text("Carte d’urgence")
+        expect(camille.locator("#etat-impression")).to_contain_text(
+            "Imprimez la page à taille réelle")
+    status = camille.locator("#etat-impression")
+    expect(status).to_contain_text(READY)
+    assert status.get_attribute("data-hx-get") is None, "a finished job must not poll"
+    expect(camille.get_by_role("link", name=re.compile("Télécharger le PDF"))).to_be_visible()
+    expect(camille.get_by_role("button", name="Enregistrer dans le dossier")).to_be_visible()
+    expect(camille.get_by_role("button", name="Supprimer ce fichier maintenant")).to_be_visible()
+    record(camille, f"{kind}-prete", pages)
+    errors = vnu_errors(pages)
+    assert not any(errors.values()), format_vnu_errors(errors)
+    delete_job(camille)
+    expect(camille.locator("section[aria-labelledby=recents]")).to_contain_text(
+        "Aucun document préparé ces dernières 24 heures.")
+    assert not console, f"console errors: {console}"
+
+
+def test_index_page_at_200_percent_zoom(context_for, server):
+    """1280 × 900 at 200 %: a 640 × 450 CSS-pixel viewport drawn at a device scale of 2."""
+    camille = context_for("camille", viewport={"width": 640, "height": 450},
+                          device_scale_factor=2)
+    camille.goto(server.url("/imprimer/"))
+    expect(camille.locator("h1")).to_have_text("Imprimer")
+    sizes = camille.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    screenshot(camille, f"{SHOTS}zoom-200pc.png", caret="initial")
+    if sizes[0] > sizes[1]:
+        wide = camille.evaluate("""(w) => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > w)
+            .slice(0, 5).map(e => e.outerHTML.slice(0, 120))""", sizes[1])
+        pytest.fail(f"scrolls sideways at 200 %: scrollWidth {sizes[0]} > {sizes[1]}: {wide}")
+
+
+def test_keyboard_only_synthese(context_for, server):
+    camille = context_for("camille")
+    console = watch(camille)
+    camille.goto(server.url("/imprimer/"))
+    camille.wait_for_function("() => window.htmx !== undefined")
+    first = camille.locator(f"{SUMMARY_FORM} input[type=checkbox]").first
+    tab_to(camille, f"{SUMMARY_FORM} input[type=checkbox]")
+    expect(first).to_be_focused()
+    camille.keyboard.press("Space")
+    expect(first).not_to_be_checked()
+    tab_to(camille, f"{SUMMARY_FORM} button[type=submit]")
+    camille.keyboard.press("Enter")
+    expect(camille.locator("h1")).to_have_text("Ma synthèse")
+    expect(camille.locator("#etat-impression")).to_contain_text(READY)
+    tab_to(camille, "#etat-impression a[href$='/fichier']")
+    expect(camille.get_by_role("link", name=re.compile("Télécharger le PDF"))).to_be_focused()
+
+    # And deleted with the keyboard.
+    tab_to(camille, "#etat-impression button.danger-link")
+    camille.keyboard.press("Enter")
+    expect(camille.locator(".notices")).to_contain_text("Le fichier a été supprimé.")
+    assert not console, f"console errors: {console}"
+
+
+def test_htmx_poll_until_the_worker_is_done(context_for, server):
+    camille = context_for("camille")
+    console = watch(camille)
+    job_id = queued_job(server)
+    poll = f"/imprimer/{job_id}?etat="
+    requests, responses = [], []
+    camille.on("request", lambda r: requests.append(r.url) if poll in r.url else None)
+    camille.on("response", lambda r: responses.append((r.url, r.status))
+               if poll in r.url else None)
+
+    camille.goto(server.url(f"/imprimer/{job_id}"))
+    status = camille.locator("#etat-impression")
+    expect(status).to_contain_text(WAITING)
+    expect(status.get_by_role("link", name="Actualiser la page")).to_be_visible()
+    expect(status).to_have_attribute("data-hx-get", f"/imprimer/{job_id}?etat=queued")
+    expect(status).to_have_attribute("data-hx-trigger", "every 2s")
+    camille.evaluate("() => { window.notReloaded = true; }")
+    screenshot(camille, f"{SHOTS}attente-1280px.png", caret="initial")
+
+    # While the job waits, each poll gets 204 and nothing changes.
+    with camille.expect_response(lambda r: poll in r.url, timeout=6000) as first:
+        pass
+    assert first.value.status == 204
+    expect(status).to_contain_text(WAITING)
+
+    waiting = list(responses)
+    assert waiting and all(code == 204 for _url, code in waiting), waiting
+
+    run_job(server, job_id)
+    try:
+        expect(status).to_contain_text(READY, timeout=15000)
+    except AssertionError as exc:
+        now = camille.context.request.get(server.url(f"/imprimer/{job_id}?etat=running"),
+                                          headers={"HX-Request": "true"})
+        raise AssertionError(f"{exc}\npolls answered: {responses}\nan htmx poll now gets "
+                             f"{now.status} {now.text()[:200]!r}") from None
+    assert camille.evaluate("() => window.notReloaded === true"), "the page was reloaded"
+    assert status.get_attribute("data-hx-get") is None, "the finished fragment must not poll"
+    expect(status.get_by_role("link", name=re.compile("Télécharger le PDF"))).to_be_visible()
+    expect(camille.locator("#annonces")).to_contain_text(READY)  # said to screen readers
+    # Done: the finished fragment (after the "Mise en page en cours…" one when a poll came
+    # while the worker was at it).
+    assert responses[-1][1] == 200, responses
+
+    # The finished fragment has no poll: no request in the next 5 s.
+    polled = len(requests)
+    camille.wait_for_timeout(5000)
+    assert requests[polled:] == [], f"still polling: {requests[polled:]}"
+    screenshot(camille, f"{SHOTS}attente-finie-1280px.png", caret="initial")
+    delete_job(camille)
+    assert not console, f"console errors: {console}"
+
+
+def test_without_javascript(context_for, server):
+    camille = context_for("camille", javascript=False)
+
+    # A card: prepared by the POST (the worker runs at once here), then downloaded.
+    camille.goto(server.url("/imprimer/"))
+    camille.get_by_role("button", name="Préparer la carte d’urgence").click()
+    expect(camille.locator("h1")).to_have_text("Carte d’urgence")
+    expect(camille.locator("#etat-impression")).to_contain_text(READY)
+    link = camille.get_by_role("link", name=re.compile("Télécharger le PDF"))
+    with camille.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.startswith("carte-urgence-")
+    assert download.value.suggested_filename.endswith(".pdf")
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    fetched = camille.context.request.get(server.url(link.get_attribute("href")))
+    assert fetched.status == 200
+    assert fetched.headers["content-type"].startswith("application/pdf")
+    assert fetched.body().startswith(b"%PDF-")
+    delete_job(camille)
+
+    # A job still waiting: the page says so and "Actualiser la page" shows it once done.
+    job_id = queued_job(server)
+    camille.goto(server.url(f"/imprimer/{job_id}"))
+    expect(camille.locator("#etat-impression")).to_contain_text(WAITING)
+    run_job(server, job_id)
+    camille.get_by_role("link", name="Actualiser la page").click()
+    expect(camille.locator("#etat-impression")).to_contain_text(READY)
+    delete_job(camille)
