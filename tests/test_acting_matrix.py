@@ -62,6 +62,8 @@ PAGES = {
     "/agenda/abonnement": HOLDER,  # the private calendar URL: the holder's or a parent's
     "/agenda/pro/ajouter": {"grant:treating_doctor", "grant:pharmacist"},
     "/agenda/prevention": HOLDER | {"deleg:agenda", "mandate:agenda"},
+    # printing: a caregiver who reads the record, a mediator given that task; no professional
+    "/imprimer/": HOLDER | {"deleg:dossier_read", "mandate:summaries"},
 }
 
 

@@ -10,14 +10,16 @@ The browser server runs huey immediate, so a POST finishes its job at once; a jo
 is made by inserting its row in the server's database, and finished by calling the worker's
 `run_job` on that database (a Python child process with the server's environment: the same
 SECRET_KEY, hence the same document key, as the server that will decrypt the PDF).
-Every job made here is deleted (through "Supprimer ce fichier maintenant", and whatever is left
-by the module's clean-up), so the other tests see the demo as it was.
+Every job made here is deleted (through "Supprimer ce fichier maintenant"; what a failing test
+leaves behind, by a clean-up after each test), so the other tests see the demo as it was.
 """
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import textwrap
+from contextlib import closing
 
 import pytest
 from playwright.sync_api import expect
@@ -82,21 +84,37 @@ def run_job(server, job_id: int) -> None:
     assert done == "True", f"run_job({job_id}) did not finish the job: {done}"
 
 
+def read_db(server, sql: str, *params) -> list[tuple]:
+    """Rows read from the server's database directly (cheaper than an app)."""
+    path = server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def job_ids(server) -> list[int]:
+    return [row[0] for row in read_db(server, "SELECT id FROM print_job")]
+
+
+def asked_for(page, server) -> tuple[str, str, str]:
+    """(kind, sections, language) of the job whose page is open."""
+    job_id = int(re.search(r"/imprimer/(\d+)", page.url).group(1))
+    return read_db(server, "SELECT kind, sections, language FROM print_job WHERE id = ?",
+                   job_id)[0]
+
+
 @pytest.fixture(autouse=True)
 def remove_jobs_made_here(server):
     """Whatever a failing test left behind: the jobs made by the test, and their files."""
-    before = int(in_server_app(server, """
-        from peewee import fn
-        print(PrintJob.select(fn.MAX(PrintJob.id)).scalar() or 0)
-    """))
+    before = max(job_ids(server), default=0)
     yield
-    in_server_app(server, f"""
-        from portal.documents.store import delete_blob
-        for job in PrintJob.select().where(PrintJob.id > {before}):
-            if job.storage_key:
-                delete_blob(job.storage_key)
-            job.delete_instance()
-    """)
+    if [i for i in job_ids(server) if i > before]:
+        in_server_app(server, f"""
+            from portal.documents.store import delete_blob
+            for job in PrintJob.select().where(PrintJob.id > {before}):
+                if job.storage_key:
+                    delete_blob(job.storage_key)
+                job.delete_instance()
+        """)
 
 
 def delete_job(page):
@@ -172,11 +190,13 @@ def test_finished_job_pages_are_accessible_and_valid(context_for, server, kind):
         summary_form.get_by_label("Anglais (English)").check()
         camille.get_by_role("button", name="Préparer ma synthèse").click()
         expect(camille.locator("h1")).to_have_text("Ma synthèse")
+        assert asked_for(camille, server) == ("synthese", "allergies,treatments", "en")
     else:
         camille.get_by_role("button", name="Préparer la carte d’urgence").click()
         expect(camille.locator("h1")).to_have_text("Carte d’urgence")
         expect(camille.locator("#etat-impression")).to_contain_text(
             "Imprimez la page à taille réelle")
+        assert asked_for(camille, server) == ("carte", "", "fr")
     status = camille.locator("#etat-impression")
     expect(status).to_contain_text(READY)
     assert status.get_attribute("data-hx-get") is None, "a finished job must not poll"
@@ -221,11 +241,13 @@ def test_keyboard_only_synthese(context_for, server):
     camille.keyboard.press("Enter")
     expect(camille.locator("h1")).to_have_text("Ma synthèse")
     expect(camille.locator("#etat-impression")).to_contain_text(READY)
+    kind, sections, _language = asked_for(camille, server)
+    assert kind == "synthese" and sections.split(",")[0] == "blood_group", sections  # no doctor
     tab_to(camille, "#etat-impression a[href$='/fichier']")
     expect(camille.get_by_role("link", name=re.compile("Télécharger le PDF"))).to_be_focused()
 
     # And deleted with the keyboard.
-    tab_to(camille, "#etat-impression button.danger-link")
+    tab_to(camille, "#etat-impression form[action$='/supprimer'] button")
     camille.keyboard.press("Enter")
     expect(camille.locator(".notices")).to_contain_text("Le fichier a été supprimé.")
     assert not console, f"console errors: {console}"
