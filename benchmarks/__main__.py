@@ -82,8 +82,9 @@ def main():
         ms = median_ms(client, url)
         print(f"  {label:<20} {ms:7.3f} ms  ({ms / baseline:.1f}x baseline)")
 
-    from benchmarks import documents
+    from benchmarks import documents, summary
     documents.report(app, baseline, median_ms, logged_in_client, RUNS)
+    summary.report(app)
 
 
 if __name__ == "__main__":

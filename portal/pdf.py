@@ -151,6 +151,16 @@ CHILD_REPORT = "carnet-render-report "
 EXIT_MEMORY = 3
 
 
+def _peak_kb():
+    """This process's peak resident memory (VmHWM; ru_maxrss would count the parent's memory
+    at the time it forked, before the exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
 def _child(static_root, memory_mb):
     """The rendering process: HTML on stdin, PDF on stdout, a one-line report on stderr.
 
@@ -172,7 +182,7 @@ def _child(static_root, memory_mb):
         sys.exit(EXIT_MEMORY)
     sys.stdout.buffer.write(pdf)
     sys.stdout.flush()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _peak_kb()
     sys.stderr.write(CHILD_REPORT + json.dumps({"peak_kb": peak, "pages": len(document.pages)})
                      + "\n")
 

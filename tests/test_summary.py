@@ -146,6 +146,10 @@ def test_choosing_no_section_says_so_and_keeps_the_language(app, client, login_a
     assert "<title>Erreur :" in html
     assert "Choisissez au moins une rubrique à imprimer." in html
     assert is_checked(html, "language", "en") and not is_checked(html, "language", "fr")
+    assert is_checked(html, "carte-language", "fr")  # the other form stays as offered
+    html = ask(client, kind="carte", language="de").get_data(as_text=True)
+    assert all(is_checked(html, "sections", s) for s in ALL_SECTIONS)
+    assert is_checked(html, "language", "fr")
     assert PrintJob.select().count() == 0
 
 

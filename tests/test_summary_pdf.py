@@ -181,7 +181,8 @@ def test_the_card_keeps_to_its_size_with_many_allergies_and_treatments(app, ctx,
 ARABIC = "الحساسية من البنسلين"
 HEBREW = "אלרגיה לפניצילין"
 LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiose" * 8
-MARKUP = '<img src="file:///etc/passwd" alt="x"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+MARKUP = ('<img src="file:///etc/passwd" alt="x">'
+          '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">')
 
 
 @pytest.fixture

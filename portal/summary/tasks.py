@@ -36,8 +36,8 @@ def html_for(job, relation_kind):
     with force_locale(job.language):
         printed = content.printed_at()
         if job.kind == CARD:
-            return render_html("emergency_card.html", locale=job.language, card=content.card(patient),
-                               printed_at=printed, **common)
+            return render_html("emergency_card.html", locale=job.language,
+                               card=content.card(patient), printed_at=printed, **common)
         return render_html("summary.html", locale=job.language,
                            summary=content.summary(patient, job.section_list),
                            printed_at=printed, **common)

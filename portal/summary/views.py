@@ -15,8 +15,8 @@ from ..db import write_tx
 from ..documents.download import content_response
 from ..documents.store import Rejected, delete_blob, read_blob, store_document
 from ..htmx import render
-from ..policy import (DOCUMENTS_VIEW, SUMMARY_DOWNLOAD, SUMMARY_PRINT, SUMMARY_SAVE, allowed, refuse, requires,
-                      scoped_or_404)
+from ..policy import (DOCUMENTS_VIEW, SUMMARY_DOWNLOAD, SUMMARY_PRINT, SUMMARY_SAVE, allowed,
+                      refuse, requires, scoped_or_404)
 from .forms import CardForm, SummaryForm
 from .models import (CARD, DONE, EXPIRED, FAILED, KEPT_FOR, MAX_ACTIVE, QUEUED, RUNNING,
                      SECTIONS, SUMMARY, PrintJob)
@@ -62,12 +62,18 @@ def _default_language():
     return language if language in ("fr", "en") else "fr"
 
 
-def _forms():
-    summary_form = SummaryForm()
-    card_form = CardForm(prefix="carte")
-    if request.method == "GET":
+def _forms(posted=None):
+    """Both forms of the page; the one not posted (`posted`: "summary" or "card") shows its
+    defaults, so that an error in one keeps the other as it was offered."""
+    summary_form = SummaryForm(formdata=None) if posted == "card" else SummaryForm()
+    card_form = CardForm(prefix="carte", formdata=None) if posted == "summary" else \
+        CardForm(prefix="carte")
+    language = _default_language()
+    if posted != "summary":
         summary_form.sections.data = list(SECTIONS)
-        summary_form.language.data = card_form.language.data = _default_language()
+        summary_form.language.data = language
+    if posted != "card":
+        card_form.language.data = language
     return summary_form, card_form
 
 
@@ -115,7 +121,7 @@ def _busy(summary_form, card_form):
 @requires(SUMMARY_PRINT)
 def print_summary():
     """Ask for Ma synthèse with the chosen sections."""
-    summary_form, card_form = _forms()
+    summary_form, card_form = _forms("summary")
     if not summary_form.validate_on_submit():
         return _page(summary_form, card_form, failed=summary_form)
     chosen = [s for s in SECTIONS if s in summary_form.sections.data]
@@ -129,7 +135,7 @@ def print_summary():
 @requires(SUMMARY_PRINT)
 def print_card():
     """Ask for the wallet-size emergency card."""
-    summary_form, card_form = _forms()
+    summary_form, card_form = _forms("card")
     if not card_form.validate_on_submit():
         return _page(summary_form, card_form, failed=card_form)
     job = _start(CARD, [], card_form.language.data)

@@ -161,6 +161,8 @@ def test_index_pages_are_accessible_and_valid(context_for, server):
     expect(summary_form.get_by_label("Français")).not_to_be_checked()
     for i in range(10):
         expect(boxes.nth(i)).not_to_be_checked()
+    # The card's form, not sent, should still offer its language chosen (asserted at the end).
+    card_languages = camille.locator(CARD_FORM).locator("input[type=radio]:checked").count()
     record(camille, "erreur", pages)
 
     # A parent printing for her child.
@@ -172,6 +174,9 @@ def test_index_pages_are_accessible_and_valid(context_for, server):
     errors = vnu_errors(pages)
     assert not any(errors.values()), format_vnu_errors(errors)
     assert not console, f"console errors: {console}"
+    assert card_languages == 1, (
+        "after the synthèse's error, the card's language radios are all unchecked "
+        "(its form was not sent, so it lost its default)")
 
 
 @pytest.mark.parametrize("kind", ["synthese", "carte"])
