@@ -24,6 +24,7 @@ NAVIGATION = [
     ("proxies.spaces", None, "spaces.list"),  # "Mes patients" / "Mes mandats"; patients use the header
     ("operator.directory", _l("Annuaire"), "directory.view"),
     ("operator.guardianships", _l("Tutelles"), "guardianships.attach"),
+    ("lifecycle.closed_spaces", _l("Espaces fermés"), "lifecycle.reopen"),
     ("prescriptions.verify", _l("Vérifier une ordonnance"), "prescriptions.verify"),
     ("access.redeem", _l("Saisir un code d’accès"), "access.redeem"),
     ("emergency.declare", _l("Accès en urgence"), "emergency.declare"),
@@ -162,7 +163,8 @@ def _init_login(app):
 # One package per area, each with a `views.bp` blueprint (registered in this order).
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
          "access", "settings", "operator", "history", "pages",
-         "emergency", "entourage", "messaging", "notifications", "agenda", "prevention", "summary")
+         "emergency", "entourage", "messaging", "notifications", "agenda", "prevention", "summary",
+         "lifecycle")
 
 
 def _register_blueprints(app):

@@ -155,6 +155,10 @@ def relations_for(account, patient_id=None):
             relations.append(Relation(GRANT, gr.patient, PROFESSIONAL_SCOPES, gr.id, None, flags))
         relations.extend(_emergency_relations(account, patient_id))
     # Operators reach no space: they never see medical content.
+    # A closed space opens to no one (not even its holder) until an operator reopens it.
+    from .lifecycle.models import closed_among
+    closed = closed_among({r.person.id for r in relations})
+    relations = [r for r in relations if r.person.id not in closed]
     relations.sort(key=lambda r: (r.kind != SELF, r.person.family_name, r.person.given_names))
     return relations
 
@@ -248,6 +252,9 @@ PREVENTION_EDIT = "prevention.edit"
 SUMMARY_PRINT = "summary.print"
 SUMMARY_DOWNLOAD = "summary.download"
 SUMMARY_SAVE = "summary.save"
+# The space's lifecycle
+LIFECYCLE_CLOSE = "lifecycle.close"
+LIFECYCLE_REOPEN = "lifecycle.reopen"
 
 PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
 PROFESSIONAL = frozenset({ROLE_PROFESSIONAL})
@@ -312,6 +319,10 @@ RULES = {
     SUMMARY_PRINT: Rule(PATIENT_SIDE, scope="summaries"),
     SUMMARY_DOWNLOAD: Rule(PATIENT_SIDE, scope="summaries", health_data=True),
     SUMMARY_SAVE: Rule(PATIENT_SIDE, scope="dossier_write"),
+    # Closing a space is the holder's alone (account_settings: only one's own space has it);
+    # an operator reopens one at the person's request, seeing names and dates only.
+    LIFECYCLE_CLOSE: Rule(frozenset({ROLE_PATIENT}), scope="account_settings"),
+    LIFECYCLE_REOPEN: Rule(frozenset({ROLE_OPERATOR})),
 }
 
 

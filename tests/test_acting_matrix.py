@@ -64,6 +64,7 @@ PAGES = {
     "/agenda/prevention": HOLDER | {"deleg:agenda", "mandate:agenda"},
     # printing: a caregiver who reads the record, a mediator given that task; no professional
     "/imprimer/": HOLDER | {"deleg:dossier_read", "mandate:summaries"},
+    "/parametres/fermer-mon-espace": {"self"},  # closing a space is its holder's alone
 }
 
 

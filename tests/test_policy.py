@@ -7,6 +7,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.index", "accounts.login", "accounts.login_code", "accounts.resend_code",
     "pages.accessibility", "pages.language", "static",
     "accounts.activation_link", "accounts.activate",  # a young adult's activation (token)
+    "lifecycle.opposition",  # opposing from the activation invitation (token + identity)
+    "lifecycle.proof", "lifecycle.proof_pdf",  # a closure's proof, behind its private link
     "agenda.feed",  # the private calendar subscription (token; revocable)
 }
 

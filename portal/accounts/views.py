@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from flask import (Blueprint, current_app, flash, g, redirect, request, session, url_for)
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -83,15 +84,21 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         account = Account.get_or_none(Account.email == email)
-        if verify_password(account.password_hash if account else None, form.password.data) \
-                and account.is_active:
+        right = verify_password(account.password_hash if account else None, form.password.data)
+        if right and account.is_active:
             if needs_rehash(account.password_hash):
                 Account.update(password_hash=hash_password(form.password.data)).where(
                     Account.id == account.id).execute()
             return _start_second_step(account)
         g.login_failed = True
         audit.record("auth.login_failed", actor=account, outcome="denied")
-        form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
+        closure = _closure_of(account) if right else None
+        if closure is not None:  # only whoever knows the password learns that it is closed
+            form.password.errors.append(_(
+                "Votre espace santé a été fermé le %(date)s. Pour le rouvrir, adressez-vous à "
+                "votre caisse d’Assurance Maladie.", date=format_date(closure.closed_at, "long")))
+        else:
+            form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
     elif request.method == "GET" and request.args.get("garde"):
         flash(_("Votre session avait expiré : votre message n’a pas été envoyé, mais il est "
                 "gardé. Reconnectez-vous : il vous sera proposé à nouveau, prêt à envoyer."),
@@ -206,6 +213,11 @@ def logout():
     logout_user()
     session.end()
     return redirect(url_for(".login", deconnecte=1))
+
+
+def _closure_of(account):
+    from ..lifecycle.models import current_closure
+    return current_closure(account.person_id)
 
 
 @bp.route("/session/prolonger", methods=["POST"])

@@ -1,0 +1,142 @@
+"""Fermer mon espace (the holder), the opposition from an activation invitation, the proof's
+private page (polled while the worker makes the PDF), and the operator's list of closed
+spaces with reopening."""
+from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from .. import audit
+from ..accounts.activation import TOKEN_KEY, _token_key, usable_invite
+from ..accounts.forms import EmptyForm
+from ..accounts.models import Account, Person
+from ..accounts.passwords import verify_password
+from ..accounts.views import _account_limit, _failed, _ip_limit
+from ..documents.download import content_response
+from ..documents.store import read_blob
+from ..extensions import limiter
+from ..htmx import render
+from ..mail import send
+from ..policy import LIFECYCLE_CLOSE, LIFECYCLE_REOPEN, SELF, public, refuse, relations_for, \
+    requires
+from .forms import CloseForm, OppositionForm
+from .models import CLOSURE, Proof, SpaceClosure
+from .service import close_space, oppose, proof_url, reopen
+
+bp = Blueprint("lifecycle", __name__)
+
+
+def _language():
+    return str(get_locale() or "fr")[:2]
+
+
+@bp.route("/parametres/fermer-mon-espace", methods=["GET", "POST"])
+@requires(LIFECYCLE_CLOSE)
+def close():
+    """Close one's own space, after saying plainly what it changes; password asked again."""
+    if g.relation is None or g.relation.kind != SELF:
+        refuse(_("Seule la personne elle-même peut fermer son espace santé."))
+    account = current_user._get_current_object()
+    others = [r for r in relations_for(account) if r.kind != SELF]
+    form = CloseForm()
+    if form.validate_on_submit():
+        if not verify_password(account.password_hash, form.password.data):
+            form.password.errors.append(_("Le mot de passe est incorrect."))
+        else:
+            closure, token = close_space(account, form.reason.data, _language())
+            link = proof_url(token)
+            send(account.email, _("Votre espace Carnet est fermé"), _(
+                "Bonjour,\n\nVotre espace santé Carnet a été fermé à votre demande. Plus personne "
+                "ne peut le consulter.\n\nVotre attestation de fermeture est disponible pendant "
+                "7 jours à cette adresse :\n%(link)s\n\nPour rouvrir votre espace, adressez-vous "
+                "à votre caisse d’Assurance Maladie.\n\nSi vous n’êtes pas à l’origine de cette "
+                "fermeture, contactez-la sans attendre.", link=link))
+            logout_user()
+            session.end()
+            return redirect(url_for(".proof", token=token), 303)
+    return render("lifecycle/close.html", form=form, others=others)
+
+
+@bp.route("/activation/opposition", methods=["GET", "POST"])
+@public
+@limiter.limit(_account_limit, key_func=_token_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_ip_limit, methods=["POST"], deduct_when=_failed)
+def opposition():
+    """From the activation invitation: oppose the opening of one's space (identity again)."""
+    invite = usable_invite(session.get(TOKEN_KEY))
+    if invite is None:
+        return render("accounts/activation_invalid.html"), 404
+    form = OppositionForm()
+    if form.validate_on_submit():
+        person = form.find_person()
+        if person is None or person.id != invite.person_id:
+            g.login_failed = True
+            audit.record("account.activation_failed", patient=invite.person, outcome="denied",
+                         obj_type="activation_invite", obj_id=invite.id, detail="opposition")
+            form.nir.errors.append(_("Le numéro de sécurité sociale ou la date de naissance ne "
+                                     "correspond pas à cette invitation. Vérifiez-les sur votre "
+                                     "carte Vitale."))
+        else:
+            done = oppose(invite, _language())
+            if done is None:
+                return render("accounts/activation_invalid.html"), 404
+            session.pop(TOKEN_KEY, None)
+            return redirect(url_for(".proof", token=done[1]), 303)
+    return render("lifecycle/opposition.html", form=form)
+
+
+def _proof_or_404(token):
+    found = Proof.by_token(token)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/attestation/<token>")
+@public
+def proof(token):
+    """The proof's private page: polled (htmx) until the PDF is ready, then its link."""
+    found = _proof_or_404(token)
+    if request.args.get("etat") == found.status and getattr(request, "htmx", None):
+        return "", 204
+    return render("lifecycle/proof.html", block="status", proof=found, token=token,
+                  closure=found.closure, is_closure=found.closure.kind == CLOSURE)
+
+
+@bp.route("/attestation/<token>/pdf")
+@public
+def proof_pdf(token):
+    found = _proof_or_404(token)
+    if found.status != "done" or not found.storage_key:
+        return redirect(url_for(".proof", token=token), 303)
+    name = "attestation-fermeture.pdf" if found.closure.kind == CLOSURE else \
+        "attestation-opposition.pdf"
+    return content_response(read_blob(found.storage_key), "application/pdf",
+                            f'attachment; filename="{name}"')
+
+
+@bp.route("/operateur/espaces-fermes")
+@requires(LIFECYCLE_REOPEN)
+def closed_spaces():
+    """The spaces closed now (names and dates only: never medical content)."""
+    closures = list(SpaceClosure.select(SpaceClosure, Person).join(Person).where(
+        SpaceClosure.reopened_at.is_null()).order_by(SpaceClosure.closed_at.desc()).limit(200))
+    accounts = {a.person_id for a in Account.select(Account.person).where(
+        Account.person.in_([c.person_id for c in closures]))} if closures else set()
+    return render("lifecycle/closed_spaces.html", closures=closures, accounts=accounts,
+                  form=EmptyForm())
+
+
+@bp.route("/operateur/espaces-fermes/<int:closure_id>/rouvrir", methods=["POST"])
+@requires(LIFECYCLE_REOPEN)
+def reopen_space(closure_id):
+    """Reopen a space at the person's request (identity checked at the counter)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    closure = SpaceClosure.get_or_none(SpaceClosure.id == closure_id,
+                                       SpaceClosure.reopened_at.is_null())
+    if closure is None:
+        abort(404)
+    reopen(closure, current_user._get_current_object())
+    flash(_("L’espace de %(name)s est rouvert.", name=closure.person.full_name), "success")
+    return redirect(url_for(".closed_spaces"), 303)
