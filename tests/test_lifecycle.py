@@ -6,6 +6,7 @@ an operator reopening a space; and the journal."""
 import re
 import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pikepdf
 from conftest import csrf_from, hidden_fields
@@ -14,7 +15,13 @@ CAMILLE = "camille.martin@example.org"
 PASSWORD = "demo-carnet-2026"
 
 
-def pdf_text(data, tmp_path):
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "pdf"
+
+
+def pdf_text(data, tmp_path, name="proof.pdf"):
+    """The PDF's text, once its tagging is checked; a copy is kept in test-artifacts/pdf/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / name).write_bytes(data)
     path = tmp_path / "proof.pdf"
     path.write_bytes(data)
     with pikepdf.open(path) as document:
@@ -86,7 +93,7 @@ def test_closing_ends_every_access_and_gives_a_proof(app, client, login_as, ctx,
     assert 'data-hx-trigger' not in re.search(r'<div id="etat-attestation"[^>]*>', html).group(0)
     pdf = client.get(path + "/pdf")
     assert pdf.mimetype == "application/pdf" and pdf.headers["Cache-Control"] == "no-store"
-    text = pdf_text(pdf.data, tmp_path)
+    text = pdf_text(pdf.data, tmp_path, "closure-proof.pdf")
     assert "Attestation de fermeture de l’espace santé" in text
     assert "Camille MARTIN" in text and "14 mai 1980" in text
     assert "Asthme" not in text and "Pollens" not in text  # no medical content
@@ -182,7 +189,7 @@ def test_opposing_from_the_invitation_closes_the_space_with_a_proof(app, ctx, pe
     assert current_closure(lina.id).kind == "opposition"
     assert ActivationInvite.get(ActivationInvite.person == lina.id).used_at is not None
     assert client.get("/activation").status_code == 404  # the link no longer works
-    text = pdf_text(client.get(path + "/pdf").data, tmp_path)
+    text = pdf_text(client.get(path + "/pdf").data, tmp_path, "opposition-proof.pdf")
     assert "Attestation d’opposition à l’ouverture de l’espace santé" in text
     assert "Lina MARTIN" in text
     # her parent no longer reaches the space either
