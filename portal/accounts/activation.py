@@ -89,6 +89,21 @@ class ActivationForm(IdentityMixin, NewPasswordMixin, FlaskForm):
         self.confirm.label.text = _l("Confirmez le mot de passe")
 
 
+def is_invitee(form, invite, detail=""):
+    """Whether the NIR and birth date typed are those of the invited person; if not, the form
+    says so, and the failure counts like a failed login (and is journaled)."""
+    person = form.find_person()
+    if person is not None and person.id == invite.person_id:
+        return True
+    g.login_failed = True
+    audit.record("account.activation_failed", patient=invite.person, outcome="denied",
+                 obj_type="activation_invite", obj_id=invite.id, detail=detail)
+    form.nir.errors.append(_("Le numéro de sécurité sociale ou la date de naissance ne "
+                             "correspond pas à cette invitation. Vérifiez-les sur votre "
+                             "carte Vitale."))
+    return False
+
+
 def _token_key():
     return "activation:" + token_hash(session.get(TOKEN_KEY) or "")
 
@@ -113,15 +128,9 @@ def activate():
         return render("accounts/activation_invalid.html"), 404
     form = ActivationForm()
     if form.validate_on_submit():
-        person = form.find_person()
         email = form.email.data.strip().lower()
-        if person is None or person.id != invite.person_id:
-            g.login_failed = True
-            audit.record("account.activation_failed", patient=invite.person, outcome="denied",
-                         obj_type="activation_invite", obj_id=invite.id)
-            form.nir.errors.append(_("Le numéro de sécurité sociale ou la date de naissance ne "
-                                     "correspond pas à cette invitation. Vérifiez-les sur votre "
-                                     "carte Vitale."))
+        if not is_invitee(form, invite):
+            pass  # the form says what is wrong
         elif Account.select().where(Account.email == email).exists():
             form.email.errors.append(_("Cette adresse e-mail est déjà celle d’un autre compte "
                                        "Carnet. Choisissez-en une autre."))

@@ -6,8 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from .. import audit
-from ..accounts.activation import TOKEN_KEY, _token_key, usable_invite
+from ..accounts.activation import TOKEN_KEY, _token_key, is_invitee, usable_invite
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, Person
 from ..accounts.passwords import verify_password
@@ -68,15 +67,7 @@ def opposition():
         return render("accounts/activation_invalid.html"), 404
     form = OppositionForm()
     if form.validate_on_submit():
-        person = form.find_person()
-        if person is None or person.id != invite.person_id:
-            g.login_failed = True
-            audit.record("account.activation_failed", patient=invite.person, outcome="denied",
-                         obj_type="activation_invite", obj_id=invite.id, detail="opposition")
-            form.nir.errors.append(_("Le numéro de sécurité sociale ou la date de naissance ne "
-                                     "correspond pas à cette invitation. Vérifiez-les sur votre "
-                                     "carte Vitale."))
-        else:
+        if is_invitee(form, invite, detail="opposition"):
             done = oppose(invite, _language())
             if done is None:
                 return render("accounts/activation_invalid.html"), 404
