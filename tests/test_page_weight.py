@@ -18,7 +18,8 @@ BUDGET = 40 * 1024
     ("sophie", "/espaces"), ("sophie", "/mandats/nouveau"),
     ("camille", "/proches/delegations/inviter"), ("jean", "/messagerie/"),
     ("benali", "/messagerie/pro/"), ("jean", "/messagerie/ecrire"),
-    ("jean", "/parametres/notifications")])
+    ("jean", "/parametres/notifications"), ("camille", "/imprimer/"),
+    ("camille", "/parametres/fermer-mon-espace"), ("operateur", "/operateur/espaces-fermes")])
 def test_first_load_under_budget(app, login_as, role, url):
     client = login_as(role) if role else app.test_client()
     total, parts = first_load(client, url)
