@@ -4,6 +4,8 @@ Used wherever someone names another insured person: an emergency declaration, a 
 a second legal representative's invitation, a mandate at a counter, an operator's attachment.
 A wrong NIR, a wrong birth date and an unknown person all get the same answer from the view.
 """
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
@@ -22,9 +24,9 @@ def nir_field(label=_l("Numéro de sécurité sociale"),
 
 
 def birth_date_field(label=_l("Date de naissance"), example=_l("Par exemple : 11/02/1944.")):
-    return FrenchDateField(label, description=example,
-                           required=_l("Saisissez la date de naissance, par exemple "
-                                       "11/02/1944."),
+    # The message repeats the example the hint gives (never another date).
+    required = LazyString(lambda: f"{_('Saisissez la date de naissance.')} {example}")
+    return FrenchDateField(label, description=example, required=required,
                            future=_l("La date de naissance ne peut pas être dans le futur."))
 
 

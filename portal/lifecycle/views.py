@@ -129,5 +129,5 @@ def reopen_space(closure_id):
     if closure is None:
         abort(404)
     reopen(closure, current_user._get_current_object())
-    flash(_("L’espace de %(name)s est rouvert.", name=closure.person.full_name), "success")
+    flash(_("Espace rouvert : %(name)s.", name=closure.person.full_name), "success")
     return redirect(url_for(".closed_spaces"), 303)

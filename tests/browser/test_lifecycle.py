@@ -241,15 +241,15 @@ def test_amina_closes_her_space_and_the_operator_reopens_it(context_for, server)
     expect(row).to_contain_text("Fermé par la personne")
     expect(row).not_to_contain_text("Sans compte")
     expect(row).not_to_contain_text(REASON)  # the reason is hers, not the counter's
-    expect(row.get_by_role("button", name="Rouvrir l’espace de Amina Diallo")).to_be_visible()
+    expect(row.get_by_role("button", name="Rouvrir l’espace – Amina Diallo")).to_be_visible()
     record(operator, "operateur-espaces-fermes", pages)
 
     closure_id = open_closure_of(server, "Amina")
     operator.wait_for_function("() => window.htmx !== undefined")
     tab_to(operator, f"form[action='/operateur/espaces-fermes/{closure_id}/rouvrir'] button")
     operator.keyboard.press("Enter")
-    expect(operator.locator(".notices")).to_contain_text("L’espace de Amina Diallo est rouvert.")
-    expect(operator.locator("main")).not_to_contain_text("Rouvrir l’espace de Amina Diallo")
+    expect(operator.locator(".notices")).to_contain_text("Espace rouvert : Amina Diallo.")
+    expect(operator.locator("main")).not_to_contain_text("Rouvrir l’espace – Amina Diallo")
     assert amina_state(server) == (1, 0)
 
     # She logs in again and is in her own space.
@@ -344,8 +344,8 @@ def test_lina_opposes_the_opening_of_her_space_and_the_operator_reopens_it(
     expect(row).to_contain_text("2 septembre 2015")
     expect(row).to_contain_text("Opposition à l’ouverture")
     expect(row).to_contain_text("Sans compte : remettez ensuite un lien d’activation.")
-    row.get_by_role("button", name="Rouvrir l’espace de Lina Martin").click()
-    expect(operator.locator(".notices")).to_contain_text("L’espace de Lina Martin est rouvert.")
+    row.get_by_role("button", name="Rouvrir l’espace – Lina Martin").click()
+    expect(operator.locator(".notices")).to_contain_text("Espace rouvert : Lina Martin.")
     expect(operator.locator("main")).to_contain_text("Aucun espace fermé.")
     assert not read_db(server, "SELECT id FROM space_closure WHERE reopened_at IS NULL")
     assert not read_db(server, "SELECT a.id FROM account a JOIN person p ON p.id = a.person_id "
