@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
-import textwrap
 from contextlib import closing
 from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ACCOUNTS, CONTEXT_OPTIONS, PASSWORD, VENV_BIN, login
-from .tools import (ROOT, format_vnu_errors, record_at_widths, tab_to, vnu_errors, watch)
+from .conftest import ACCOUNTS, CONTEXT_OPTIONS, PASSWORD, login
+from .tools import in_server_app as run_in_server_app
+from .tools import format_vnu_errors, record_at_widths, tab_to, vnu_errors, watch
 
 pytestmark = pytest.mark.browser
 
@@ -49,26 +48,15 @@ def record(page, name, pages):
 
 # ------------------------------------------------------------- the server's database, directly
 
-_PRELUDE = """
-from portal import create_app
-from portal.extensions import db
+_IMPORTS = """
 from portal.accounts.models import Account, ActivationInvite, Person
 from portal.lifecycle.models import Proof, SpaceClosure
-app = create_app()
-ctx = app.app_context()
-ctx.push()
-db.connect(reuse_if_open=True)
 """
 
 
 def in_server_app(server, code: str) -> str:
-    """Run `code` in an app context on the server's database and storage (the server's own
-    environment, so the same keys); returns what it printed."""
-    result = subprocess.run(
-        [str(VENV_BIN / "python"), "-c", _PRELUDE + textwrap.dedent(code)], cwd=ROOT,
-        env=server.env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"app code failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout.strip()
+    """Run `code` on the server's database (tools.in_server_app) with this file's imports."""
+    return run_in_server_app(server, code, _IMPORTS)
 
 
 def read_db(server, sql: str, *params) -> list[tuple]:

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
-import textwrap
 from contextlib import closing
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ACCOUNTS, VENV_BIN
-from .tools import (ROOT, format_vnu_errors, open_space_of, record_at_widths, screenshot,
+from .conftest import ACCOUNTS
+from .tools import in_server_app as run_in_server_app
+from .tools import (format_vnu_errors, open_space_of, record_at_widths, screenshot,
                     tab_to, vnu_errors, watch)
 
 pytestmark = pytest.mark.browser
@@ -43,26 +42,15 @@ def record(page, name, pages):
 
 # ------------------------------------------------------------- the server's database, directly
 
-_PRELUDE = """
-from portal import create_app
-from portal.extensions import db
+_IMPORTS = """
 from portal.accounts.models import Account
 from portal.summary.models import PrintJob
-app = create_app()
-ctx = app.app_context()
-ctx.push()
-db.connect(reuse_if_open=True)
 """
 
 
 def in_server_app(server, code: str) -> str:
-    """Run `code` in an app context on the server's database and storage (the server's own
-    environment, so the same keys); returns what it printed."""
-    result = subprocess.run(
-        [str(VENV_BIN / "python"), "-c", _PRELUDE + textwrap.dedent(code)], cwd=ROOT,
-        env=server.env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"app code failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout.strip()
+    """Run `code` on the server's database (tools.in_server_app) with this file's imports."""
+    return run_in_server_app(server, code, _IMPORTS)
 
 
 def queued_job(server, role="camille", kind="synthese", sections="allergies,treatments"):

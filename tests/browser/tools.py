@@ -329,3 +329,26 @@ def open_space_of(page, server, name):
     page.goto(server.url("/espaces"))
     page.get_by_role("button", name=f"Ouvrir l’espace de {name}").click()
     expect(page.locator(".notices")).to_contain_text(f"Vous êtes dans l’espace de {name}")
+
+
+_APP_PRELUDE = """
+from portal import create_app
+from portal.extensions import db
+app = create_app()
+ctx = app.app_context()
+ctx.push()
+db.connect(reuse_if_open=True)
+"""
+
+
+def in_server_app(server, code: str, imports: str = "") -> str:
+    """Run `code` (after `imports`) in an app context on the browser server's database and
+    storage, with the server's own environment (so the same keys); returns what it printed."""
+    import subprocess
+    import textwrap
+    from .conftest import VENV_BIN
+    source = _APP_PRELUDE + textwrap.dedent(imports) + textwrap.dedent(code)
+    result = subprocess.run([str(VENV_BIN / "python"), "-c", source], cwd=ROOT, env=server.env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"app code failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout.strip()
