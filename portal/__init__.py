@@ -197,8 +197,8 @@ def _template_globals(app):
     app.jinja_env.filters["date_fr"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime_fr"] = (
         lambda value: format_datetime(value, "d MMMM yyyy, HH:mm") if value else "")
-    app.jinja_env.filters["nir_format"] = lambda nir: " ".join(
-        (nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:15]))
+    from .accounts.nir import spaced
+    app.jinja_env.filters["nir_format"] = spaced
     app.jinja_env.globals["sexes"] = SEXES
     app.jinja_env.globals["space_field"] = policy.space_field
     from .proxies.presenters import scope_labels, scope_summary

@@ -8,6 +8,12 @@ def wants_fragment():
     return bool(htmx) and not htmx.boosted
 
 
+def poll_unchanged(state):
+    """Whether this is an htmx poll from a fragment that already shows `state` (it sends it as
+    ?etat=…): answer 204 then, so that nothing is swapped and nothing announced again."""
+    return bool(getattr(request, "htmx", None)) and request.args.get("etat") == state
+
+
 def render(template_name, block=None, **context):
     """The full page, or only `block` when htmx asked for a fragment (same template either way)."""
     if block and wants_fragment():

@@ -3,10 +3,12 @@
 Tests marked `db` run twice: on SQLite and on a throw-away PostgreSQL cluster that this test
 run starts on 127.0.0.1 (and stops at the end). Every other test runs on SQLite.
 """
+import http.server
 import os
 import re
 import shutil
 import sys
+import threading
 
 import pytest
 
@@ -186,3 +188,38 @@ def person(ctx):
     def get(given):
         return Person.get(Person.given_names == given)
     return get
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Records every request; answers a stylesheet, or under /redirect/ a redirection to
+    file:///etc/passwd (what a hostile server would try)."""
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.server.hits.append(self.path)
+        if self.path.startswith("/redirect/"):
+            self.send_response(302)
+            self.send_header("Location", "file:///etc/passwd")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/css")
+        self.end_headers()
+        self.wfile.write(b"body { color: red }")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_server():
+    """A local HTTP server on 127.0.0.1 that records every request (`.hits`), for proving that
+    nothing reaches it; `.url` is its address."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    server.hits = []
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)

@@ -126,7 +126,7 @@ def test_the_proof_page_polls_until_ready_and_the_link_expires(app, client, logi
     import portal.lifecycle.service as service
     from portal.lifecycle.models import Proof
     from portal.lifecycle.tasks import purge_proofs, run_proof
-    monkeypatch.setattr(service, "_render_later", lambda token: None)  # the queue, not now
+    monkeypatch.setattr(service, "_render_later", lambda proof_id: None)  # the queue, not now
     login_as(CAMILLE, client)
     path = proof_path(close_camille(client))
     token = path.rsplit("/", 1)[1]

@@ -1,7 +1,5 @@
 """PDF rendering: templates only, a URL fetcher locked to static/, tagged PDF/UA output."""
-import http.server
 import logging
-import threading
 from pathlib import Path
 
 import pikepdf
@@ -54,32 +52,6 @@ def test_the_locked_fetcher_serves_a_static_stylesheet(fetcher):
     assert not fetcher.fetch(fetcher.base_url() + "pdf/prescription.css").url.startswith("http")
 
 
-class Recorder(http.server.BaseHTTPRequestHandler):
-    hits = []
-
-    def do_GET(self):  # noqa: N802 (http.server's naming)
-        Recorder.hits.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/css")
-        self.end_headers()
-        self.wfile.write(b"body { color: red }")
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def local_server():
-    """A local HTTP server that records every request: nothing may reach it."""
-    Recorder.hits = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
 def with_template(app, name, source):
     """Add a PDF template for this test only (the app is built afresh for each test)."""
     app.jinja_env.loader = ChoiceLoader([DictLoader({"pdf/" + name: source}),
@@ -99,9 +71,9 @@ body { background: url("{{ server }}/bg.png") }</style></head>
 <body><h1>Essai</h1><p>Texte</p><img src="{{ server }}/img.png" alt="image">
 <img src="data:image/png;base64,iVBORw0KGgo=" alt="donnée"></body></html>""")
     with app.app_context(), caplog.at_level(logging.WARNING, logger="carnet.pdf"):
-        pdf = render_pdf("probe.html", server=local_server)
+        pdf = render_pdf("probe.html", server=local_server.url)
     assert pdf.startswith(b"%PDF-")
-    assert Recorder.hits == []
+    assert local_server.hits == []
     refused = " ".join(r.getMessage() for r in caplog.records if r.name == "carnet.pdf")
     for url in ("/linked.css", "/imported.css", "/bg.png", "/img.png", "file:///etc/passwd",
                 "file:///etc/hostname", "data:image/png"):

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, flash, g, redirect, session, url_for
+from flask import flash, g, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,6 +18,7 @@ from .. import audit
 from ..db import write_tx
 from ..extensions import limiter
 from ..htmx import render
+from ..links import public_url
 from ..policy import public
 from .forms import LoginForm, NewPasswordMixin, PasswordChangeForm
 from .identity import IdentityMixin, birth_date_field, nir_field
@@ -54,11 +55,8 @@ def issue_invite(person, *, reason=REASON_MAJORITY, sent_to=None, valid_for=INVI
 
 
 def invite_url(token):
-    """The absolute link to the activation page, on PUBLIC_URL: never from the request's Host
-    header (a client chooses it, and the link carries a secret)."""
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for("accounts.activation_link", token=token, _external=True)
+    """The absolute link to the activation page (it carries a secret), on PUBLIC_URL."""
+    return public_url("accounts.activation_link", token=token)
 
 
 def usable_invite(token):

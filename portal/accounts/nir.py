@@ -29,6 +29,13 @@ def is_valid_nir(value):
     return nir_key(first13) == int(nir[13:])
 
 
+def spaced(nir):
+    """A NIR as printed on the carte Vitale: 2 80 05 19 272 001 93."""
+    if not nir or len(nir) != 15:
+        return nir or ""
+    return " ".join((nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:15]))
+
+
 def with_key(first13):
     """Complete 13 characters with their key (for demo data and tests)."""
     return f"{first13}{nir_key(first13):02d}"

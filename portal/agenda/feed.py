@@ -9,7 +9,7 @@ Each fetch is journaled, without the token.
 import secrets
 from datetime import timedelta
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -19,6 +19,7 @@ from ..accounts.models import utcnow
 from ..db import write_tx
 from ..extensions import limiter
 from ..htmx import render
+from ..links import public_url
 from ..policy import AGENDA_FEED_MANAGE, public, requires
 from . import ics, presenters
 from .models import Appointment, CalendarFeed, token_hash
@@ -29,11 +30,8 @@ FEED_HISTORY = timedelta(days=365)  # past appointments older than this leave th
 REFRESH = timedelta(hours=1)
 
 def feed_url(token):
-    """The absolute feed address, on PUBLIC_URL (never the request's Host header: the
-    address carries a secret)."""
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for("agenda.feed", token=token, _external=True)
+    """The absolute feed address (it carries a secret), on PUBLIC_URL."""
+    return public_url("agenda.feed", token=token)
 
 @bp.route("/abonnement")
 @requires(AGENDA_FEED_MANAGE)

@@ -1,26 +1,25 @@
 """Closing a space, opposing its opening, reopening it; each closure gets its proof."""
 import secrets
 
-from flask import current_app, url_for
 
 from .. import audit
 from ..accounts.models import Account, ActivationInvite, UserSession, utcnow
 from ..db import write_tx
+from ..links import public_url
 from .models import CLOSURE, OPPOSITION, PROOF_KEPT_FOR, Proof, SpaceClosure, token_hash
 
 
 def _proof(closure, language):
+    """A proof to make for `closure`: (proof, token of its private link)."""
     token = secrets.token_urlsafe(32)
-    Proof.create(closure=closure, token_hash=token_hash(token), language=language,
-                 expires_at=utcnow() + PROOF_KEPT_FOR)
-    return token
+    proof = Proof.create(closure=closure, token_hash=token_hash(token), language=language,
+                         expires_at=utcnow() + PROOF_KEPT_FOR)
+    return proof, token
 
 
 def proof_url(token):
-    """The proof's private link on PUBLIC_URL (never from the request's Host header)."""
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for("lifecycle.proof", token=token, _external=True)
+    """The proof's private link (it carries a secret), on PUBLIC_URL."""
+    return public_url("lifecycle.proof", token=token)
 
 
 def close_space(account, reason, language):
@@ -31,10 +30,10 @@ def close_space(account, reason, language):
                                       closed_by=account.id, reason=(reason or "")[:1000])
         Account.update(is_active=False).where(Account.id == account.id).execute()
         UserSession.delete().where(UserSession.account == account.id).execute()
-        token = _proof(closure, language)
+        proof, token = _proof(closure, language)
     audit.record("space.closed", actor=account, patient=account.person, obj_type="closure",
                  obj_id=closure.id)
-    _render_later(token)
+    _render_later(proof.id)
     return closure, token
 
 
@@ -48,10 +47,10 @@ def oppose(invite, language):
         if not used:
             return None
         closure = SpaceClosure.create(person=invite.person_id, kind=OPPOSITION)
-        token = _proof(closure, language)
+        proof, token = _proof(closure, language)
     audit.record("space.opposed", patient=invite.person, obj_type="closure", obj_id=closure.id,
                  detail=f"invite={invite.id}")
-    _render_later(token)
+    _render_later(proof.id)
     return closure, token
 
 
@@ -70,7 +69,6 @@ def reopen(closure, operator):
     return bool(done)
 
 
-def _render_later(token):
+def _render_later(proof_id):
     from .tasks import render_proof
-    proof = Proof.get(Proof.token_hash == token_hash(token))
-    render_proof(proof.id)
+    render_proof(proof_id)

@@ -1,7 +1,7 @@
 """Fermer mon espace (the holder), the opposition from an activation invitation, the proof's
 private page (polled while the worker makes the PDF), and the operator's list of closed
 spaces with reopening."""
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -14,10 +14,9 @@ from ..accounts.views import _account_limit, _failed, _ip_limit
 from ..documents.download import content_response
 from ..documents.store import read_blob
 from ..extensions import limiter
-from ..htmx import render
+from ..htmx import poll_unchanged, render
 from ..mail import send
-from ..policy import LIFECYCLE_CLOSE, LIFECYCLE_REOPEN, SELF, public, refuse, relations_for, \
-    requires
+from ..policy import LIFECYCLE_CLOSE, LIFECYCLE_REOPEN, SELF, public, relations_for, requires
 from .forms import CloseForm, OppositionForm
 from .models import CLOSURE, Proof, SpaceClosure
 from .service import close_space, oppose, proof_url, reopen
@@ -32,9 +31,9 @@ def _language():
 @bp.route("/parametres/fermer-mon-espace", methods=["GET", "POST"])
 @requires(LIFECYCLE_CLOSE)
 def close():
-    """Close one's own space, after saying plainly what it changes; password asked again."""
-    if g.relation is None or g.relation.kind != SELF:
-        refuse(_("Seule la personne elle-même peut fermer son espace santé."))
+    """Close one's own space, after saying plainly what it changes; password asked again.
+    (Only one's own space carries account_settings: a representative or caregiver is denied
+    by the rule itself.)"""
     account = current_user._get_current_object()
     others = [r for r in relations_for(account) if r.kind != SELF]
     form = CloseForm()
@@ -88,7 +87,7 @@ def _proof_or_404(token):
 def proof(token):
     """The proof's private page: polled (htmx) until the PDF is ready, then its link."""
     found = _proof_or_404(token)
-    if request.args.get("etat") == found.status and getattr(request, "htmx", None):
+    if poll_unchanged(found.status):
         return "", 204
     return render("lifecycle/proof.html", block="status", proof=found, token=token,
                   closure=found.closure, is_closure=found.closure.kind == CLOSURE)

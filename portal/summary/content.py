@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ..access.models import Grant
 from ..accounts.models import SEXES, Account, utcnow
+from ..accounts.nir import spaced
 from ..agenda import presenters as agenda_presenters
 from ..agenda.models import Appointment
 from ..entourage.models import EMERGENCY, TRUSTED, Contact
@@ -19,7 +20,7 @@ from ..policy import RELATION_LABELS
 from ..profile import forms as profile_forms
 from ..profile.models import (AdvanceDirectives, Allergy, BloodGroup, Condition, Treatment,
                               Vaccination)
-from ..profile.presenters import label_of, period
+from ..profile.presenters import day, label_of, period
 
 # The wallet card has room for this many allergies and treatments; the rest is counted.
 CARD_ALLERGIES = 4
@@ -29,19 +30,9 @@ APPOINTMENTS_AHEAD = timedelta(days=365)
 APPOINTMENTS_MAX = 20
 
 
-def day(value):
-    return format_date(value, "long") if value else ""
-
-
 def clip(text, length=CARD_TEXT):
     text = " ".join((text or "").split())
     return text if len(text) <= length else text[:length - 1].rstrip() + "…"
-
-
-def nir_text(nir):
-    if not nir or len(nir) != 15:
-        return nir or ""
-    return " ".join((nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:15]))
 
 
 @dataclass
@@ -65,7 +56,7 @@ def identity(patient):
                                        age=patient.age_on(utcnow().date()))),
             (_("Sexe"), str(SEXES.get(patient.sex, patient.sex)))]
     if patient.nir:
-        rows.append((_("Numéro de sécurité sociale"), nir_text(patient.nir)))
+        rows.append((_("Numéro de sécurité sociale"), spaced(patient.nir)))
     if patient.phone:
         rows.append((_("Téléphone"), patient.phone))
     if patient.address:

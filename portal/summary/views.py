@@ -2,7 +2,7 @@
 preparation by the worker (an htmx poll that stops once done; a refresh link without
 JavaScript), then download it, keep it in the dossier, or delete it. Generated files expire
 after a day. Every request, download and saving is journaled."""
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ from ..accounts.models import Account, utcnow
 from ..db import write_tx
 from ..documents.download import content_response
 from ..documents.store import Rejected, delete_blob, read_blob, store_document
-from ..htmx import render
+from ..htmx import poll_unchanged, render
 from ..policy import (DOCUMENTS_VIEW, SUMMARY_DOWNLOAD, SUMMARY_PRINT, SUMMARY_SAVE, allowed,
                       refuse, requires, scoped_or_404)
 from .forms import CardForm, SummaryForm
@@ -156,7 +156,7 @@ def job(job_id):
     the job waits or runs; the poll gets 204 (nothing to swap, nothing announced) until the
     status changes, and the finished fragment has no poll."""
     found = _load(job_id)
-    if request.args.get("etat") == found.status and getattr(request, "htmx", None):
+    if poll_unchanged(found.status):
         return "", 204
     return render("summary/job.html", block="status", job=found, form=EmptyForm(),
                   can_save=allowed(_actor(), SUMMARY_SAVE, g.relation),
