@@ -2,6 +2,10 @@
 
 Tests marked `db` run twice: on SQLite and on a throw-away PostgreSQL cluster that this test
 run starts on 127.0.0.1 (and stops at the end). Every other test runs on SQLite.
+
+The whole run lives at a fixed date, SESSION_CLOCK, whatever day it is run: the demo is seeded
+under that clock and every test (and every Python process a test starts) reads it, so a seed
+made "20 days ago" is the same instant for a test that freezes the clock at a date of its own.
 """
 import http.server
 import os
@@ -9,8 +13,11 @@ import re
 import shutil
 import sys
 import threading
+import time
+from datetime import datetime, timezone
 
 import pytest
+import time_machine
 
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -19,6 +26,26 @@ from pgcluster import PgCluster, available  # noqa: E402
 ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from portal.seed import DEMO_EMAILS as ROLES, DEMO_PASSWORD  # noqa: E402
 TOKEN_RE = re.compile(rb'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+# Monday 23 November 2026, 10:00 in Paris. The clock ticks on from there during the run.
+SESSION_CLOCK = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+CLOCK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clock")
+
+
+def pytest_configure(config):
+    """Move this process, and every Python process it will start, to SESSION_CLOCK."""
+    os.environ["CARNET_TEST_CLOCK_OFFSET"] = repr(SESSION_CLOCK.timestamp() - time.time())
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        part for part in (CLOCK_DIR, os.environ.get("PYTHONPATH")) if part)
+    config._carnet_clock = time_machine.travel(SESSION_CLOCK, tick=True)
+    config._carnet_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_carnet_clock", None)
+    if clock is not None:
+        clock.stop()
 
 
 def pytest_generate_tests(metafunc):

@@ -77,7 +77,8 @@ def server():
         "DATABASE_URL": f"sqlite:///{instance}/carnet.db",
         "HUEY_URL": f"sqlite:///{instance}/huey.db",
         "HUEY_IMMEDIATE": "1",
-        "PYTHONPATH": str(ROOT),
+        # The session's clock (tests/clock) stays on the path: the server lives at its date.
+        "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))),
         "LOGIN_LIMIT_ACCOUNT": "1000 per minute",
         "LOGIN_LIMIT_IP": "1000 per minute",
     })
