@@ -64,26 +64,31 @@ KEPT_MESSAGE = "kept_message"
 
 def _keep_unsent_message():
     """A message posted after the session expired (no JavaScript, so no autosave) is refused
-    for its stale CSRF token, but its text is not lost: it is kept in the new session and
-    offered again on the same page after login (see messaging.compose.offered). Only for a
-    form of this site's messaging pages (same-origin Referer), never for a logged-in session.
-    Returns the page to come back to, or None."""
+    for its stale CSRF token, but its text is not lost: it is kept in the new session, bound
+    to the account whose session expired, and offered again on the same page once that
+    account has logged in again (see messaging.compose.offered); anyone else logging in on
+    this browser never sees it (accounts.views drops it). Only for a form of this site's
+    messaging pages (same-origin Referer), never for a logged-in session, never when no
+    expired session names its author. Returns the page to come back to, or None."""
     from urllib.parse import urlsplit
 
     from flask import session
     from flask_login import current_user
 
+    from .accounts.sessions import ENDED_ACCOUNT
     from .accounts.views import safe_next
     if request.blueprint != "messaging" or current_user.is_authenticated:
         return None
+    author = session.get(ENDED_ACCOUNT)
     body, subject = request.form.get("body", ""), request.form.get("subject", "")
     referrer = urlsplit(request.referrer or "")
-    if not (body.strip() or subject.strip()) or referrer.netloc != request.host:
+    if author is None or not (body.strip() or subject.strip()) or referrer.netloc != request.host:
         return None
     back = safe_next(referrer.path)
     if back is None:
         return None
-    session[KEPT_MESSAGE] = {"path": back, "body": body[:20000], "subject": subject[:200]}
+    session[KEPT_MESSAGE] = {"path": back, "body": body[:20000], "subject": subject[:200],
+                             "account": author}
     return back
 
 

@@ -426,3 +426,78 @@ def test_a_stale_form_from_another_site_keeps_nothing(ctx, login_as):
     assert "texte venu d’ailleurs" not in jean.get(f"/messagerie/{blood.id}").get_data(
         as_text=True)
     assert not Draft.select().where(Draft.body.contains("ailleurs")).exists()
+
+
+def _type_in_an_expired_session(client, url, body, subject="Résultats"):
+    """`client`'s session dies of idleness while `url` is open; the form is then sent."""
+    from datetime import timedelta
+
+    from portal.accounts.models import UserSession, utcnow
+    page = client.get(url)
+    UserSession.update(last_seen_at=utcnow() - timedelta(minutes=31)).execute()
+    return client.post(url, data={**hidden_fields(page), "subject": subject, "body": body,
+                                  "professional": ""},
+                       headers={"Referer": f"http://localhost{url}"})
+
+
+def test_text_kept_from_an_expired_session_is_never_handed_to_the_next_person(ctx, login_as):
+    """Camille's unsent text waits in the browser for Camille only: Jean logging in next on
+    the same browser finds an empty form, and the text never becomes his draft."""
+    from portal.messaging.models import Draft
+    browser = login_as("camille")
+    response = _type_in_an_expired_session(browser, "/messagerie/ecrire",
+                                           "Mes résultats VIH sont arrivés")
+    assert response.status_code == 303 and "garde=1" in response.headers["Location"]
+    login_as("jean", client=browser)
+    text = browser.get("/messagerie/ecrire").get_data(as_text=True)
+    assert "résultats VIH" not in text
+    assert not Draft.select().where(Draft.body.contains("VIH")).exists()
+    browser.post("/deconnexion", data=hidden_fields(browser.get("/parametres/")))
+    login_as("camille", client=browser)  # dropped when Jean logged in: gone for good
+    assert "résultats VIH" not in browser.get("/messagerie/ecrire").get_data(as_text=True)
+
+
+def test_text_kept_from_an_expired_session_is_offered_to_its_author(ctx, login_as, person):
+    from portal.accounts.models import Account
+    from portal.messaging.models import Draft
+    browser = login_as("camille")
+    _type_in_an_expired_session(browser, "/messagerie/ecrire", "Mes résultats VIH sont arrivés")
+    login_as("camille", client=browser)
+    assert "Mes résultats VIH sont arrivés" in browser.get("/messagerie/ecrire").get_data(
+        as_text=True)
+    (draft,) = Draft.select().where(Draft.body.contains("VIH"))
+    assert draft.author_id == Account.get(Account.email == "camille.martin@example.org").id
+
+
+def test_a_form_posted_without_any_session_keeps_nothing(ctx, app, login_as):
+    """No expired session names the author (a fresh browser, a logged-out one): nothing is
+    kept, so nothing can be offered to whoever logs in."""
+    stranger = app.test_client()
+    stranger.get("/connexion")
+    response = stranger.post("/messagerie/ecrire", data={
+        "csrf_token": "périmé", "subject": "x", "body": "texte sans auteur"},
+        headers={"Referer": "http://localhost/messagerie/ecrire"})
+    assert response.status_code == 400
+    login_as("jean", client=stranger)
+    assert "texte sans auteur" not in stranger.get("/messagerie/ecrire").get_data(as_text=True)
+
+
+def test_an_expired_session_is_remembered_a_day_but_never_opens(ctx, app, login_as):
+    """The purge keeps an expired row for a day (it names its account for kept text), the
+    sessions page never lists it, and its cookie opens nothing."""
+    from datetime import timedelta
+
+    from portal.accounts.models import UserSession, utcnow
+    from portal.accounts.sessions import purge_expired
+    old = login_as("jean")
+    UserSession.update(last_seen_at=utcnow() - timedelta(minutes=45)).execute()
+    current = login_as("jean")
+    with app.app_context():
+        assert purge_expired(app) == 0
+    assert UserSession.select().count() == 2
+    assert "Fermer cette session" not in current.get("/parametres/sessions").get_data(
+        as_text=True)
+    assert old.get("/dossier/").status_code == 302
+    UserSession.update(last_seen_at=utcnow() - timedelta(hours=25)).execute()
+    with app.app_context():
+        assert purge_expired(app) >= 1

@@ -15,6 +15,13 @@ from ..db import write_tx
 from .models import UserSession, utcnow
 
 TOUCH_EVERY = timedelta(seconds=60)
+# The account of a session that ended by idleness or age, carried in the browser's next
+# (anonymous) session: text typed in that session is then offered to that account only
+# (never after a logout or a revocation: those rows are gone at once).
+ENDED_ACCOUNT = "ended_account"
+# An expired row is kept (unusable) this long, so that a form posted from a page left open
+# still says whose session it was: what was typed can then be offered to that account only.
+EXPIRED_REMEMBERED_FOR = timedelta(hours=24)
 
 
 def _key(token):
@@ -67,12 +74,20 @@ def end_sessions(account, keep_key=None):
     return query.execute()
 
 
-def purge_expired(app):
-    """Delete rows past their idle or absolute lifetime."""
+def alive(app):
+    """The condition of a row still usable (expired rows wait for the purge, unusable)."""
     now = utcnow()
+    return ((UserSession.last_seen_at >= now - app.config["SESSION_IDLE"])
+            & (UserSession.created_at >= now - app.config["SESSION_ABSOLUTE"]))
+
+
+def purge_expired(app):
+    """Delete rows that have been past their idle or absolute lifetime for a day (until then
+    an expired row only names its account, see EXPIRED_REMEMBERED_FOR; it never opens)."""
+    before = utcnow() - EXPIRED_REMEMBERED_FOR
     return UserSession.delete().where(
-        (UserSession.last_seen_at < now - app.config["SESSION_IDLE"])
-        | (UserSession.created_at < now - app.config["SESSION_ABSOLUTE"])).execute()
+        (UserSession.last_seen_at < before - app.config["SESSION_IDLE"])
+        | (UserSession.created_at < before - app.config["SESSION_ABSOLUTE"])).execute()
 
 
 class ServerSideSessionInterface(SessionInterface):
@@ -89,7 +104,9 @@ class ServerSideSessionInterface(SessionInterface):
         if (now - row.last_seen_at > app.config["SESSION_IDLE"]
                 or now - row.created_at > app.config["SESSION_ABSOLUTE"]):
             row.delete_instance()
-            return ServerSession(expired=bool(row.account_id))
+            if row.account_id:
+                return ServerSession({ENDED_ACCOUNT: row.account_id}, expired=True)
+            return ServerSession()
         try:
             data = json.loads(row.data)
         except ValueError:

@@ -191,9 +191,21 @@ def resend_code():
     return redirect(url_for(".login_code"))
 
 
+def _keep_only_own_text(account):
+    """Text typed in an expired session waits in this browser for its author only: another
+    account logging in here drops it, unread (errors._keep_unsent_message)."""
+    from ..errors import KEPT_MESSAGE
+    from .sessions import ENDED_ACCOUNT
+    kept = session.pop(KEPT_MESSAGE, None)
+    if kept and kept.get("account") == account.id:
+        session[KEPT_MESSAGE] = kept
+    session.pop(ENDED_ACCOUNT, None)
+
+
 def _complete_login(account):
     target = (session.get(PENDING) or {}).get("next")
     session.pop(PENDING, None)
+    _keep_only_own_text(account)
     login_user(account)
     session.regenerate()
     session["lang"] = account.language

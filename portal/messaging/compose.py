@@ -52,9 +52,10 @@ def post(form, place, text, send, back):
 def offered(form_class, place, fields):
     """A writing form for a GET: filled from the author's draft when there is one. `fields`
     maps form fields to draft attributes. A message kept from an expired session (see
-    errors._keep_unsent_message) becomes the draft of the page it was written on."""
+    errors._keep_unsent_message) becomes the draft of the page it was written on, for the
+    account that typed it only."""
     kept = session.get(KEPT_MESSAGE)
-    if kept and kept.get("path") == request.path:
+    if kept and kept.get("path") == request.path and kept.get("account") == account().id:
         session.pop(KEPT_MESSAGE)
         drafts.save(account(), *place, body=kept.get("body", ""), subject=kept.get("subject", ""))
     draft = drafts.find(account(), *place)

@@ -1,5 +1,5 @@
 """Paramètres: the account's own settings (password, second factor, sessions, language)."""
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,7 +8,7 @@ from ..accounts.forms import EmptyForm, PasswordChangeForm, SecondFactorForm, To
 from ..accounts.models import FACTOR_NONE, FACTOR_TOTP, Account, UserSession, utcnow
 from ..accounts.otp import (new_totp_secret, provisioning_uri, seal_secret, totp_matches)
 from ..accounts.passwords import hash_password, verify_password
-from ..accounts.sessions import end_sessions
+from ..accounts.sessions import alive, end_sessions
 from ..htmx import render
 from ..policy import ACCOUNT_SELF, requires
 from .presenters import describe_device
@@ -98,7 +98,8 @@ def totp_setup():
 @requires(ACCOUNT_SELF)
 def sessions():
     """Active sessions of the account, this device first."""
-    rows = (UserSession.select().where(UserSession.account == current_user.id)
+    rows = (UserSession.select().where(UserSession.account == current_user.id,
+                                       alive(current_app))
             .order_by(UserSession.last_seen_at.desc()))
     current_key = session.row.key if session.row else None
     items = sorted(({"handle": r.key[:16], "current": r.key == current_key,

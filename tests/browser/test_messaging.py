@@ -11,7 +11,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .tools import format_vnu_errors, open_space_of, record_at_widths, vnu_errors, watch
+from .conftest import ACCOUNTS, login
+from .tools import (format_vnu_errors, in_server_app, open_space_of, record_at_widths,
+                    vnu_errors, watch)
 
 pytestmark = pytest.mark.browser
 
@@ -214,3 +216,52 @@ def test_badge_refreshes_and_drafts_save_themselves_with_javascript(context_for,
 
     empty_trash(again, server, "/messagerie/", subject)
     empty_trash(benali, server, "/messagerie/pro/", subject)
+
+
+def _expire_sessions_of(server, role):
+    """The account's sessions end by idleness (31 minutes without a request)."""
+    in_server_app(server, f"""
+        from datetime import timedelta
+        from portal.accounts.models import Account, UserSession, utcnow
+        account = Account.get(Account.email == {ACCOUNTS[role]!r})
+        UserSession.update(last_seen_at=utcnow() - timedelta(minutes=31)).where(
+            UserSession.account == account.id).execute()
+    """)
+
+
+def _type_then_send_after_expiry(page, server, text):
+    page.goto(server.url("/messagerie/ecrire"))
+    page.get_by_label("Objet").fill("Mes résultats")
+    page.get_by_label("Message", exact=True).fill(text)
+    _expire_sessions_of(server, "camille")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.locator("main")).to_contain_text("il est gardé")
+
+
+def test_text_typed_before_the_session_expired_goes_to_its_author_only(context_for, server):
+    """With JavaScript: Camille's unsent text comes back to Camille after she logs in again;
+    if Jean logs in next on the same browser, he never sees it and it is dropped."""
+    camille = context_for("camille")
+    _type_then_send_after_expiry(camille, server, "Mes résultats VIH sont arrivés")
+    login(camille, server, ACCOUNTS["camille"])
+    camille.goto(server.url("/messagerie/ecrire"))
+    expect(camille.get_by_label("Message", exact=True)).to_have_value(
+        "Mes résultats VIH sont arrivés")
+    camille.get_by_role("button", name="Supprimer le brouillon").click()
+    expect(camille.locator(".notices")).to_contain_text("Le brouillon est supprimé")
+
+    _type_then_send_after_expiry(camille, server, "Deuxième essai, toujours confidentiel")
+    login(camille, server, ACCOUNTS["jean"])  # the next person on this browser
+    camille.goto(server.url("/messagerie/ecrire"))
+    expect(camille.locator("h1")).to_be_visible()
+    expect(camille.get_by_label("Message", exact=True)).to_have_value("")
+    assert "confidentiel" not in camille.content()
+    camille.get_by_role("button", name="Se déconnecter").click()
+    login(camille, server, ACCOUNTS["camille"])
+    camille.goto(server.url("/messagerie/ecrire"))
+    expect(camille.get_by_label("Message", exact=True)).to_have_value("")
+    drafts = in_server_app(server, """
+        from portal.messaging.models import Draft
+        print(Draft.select().where(Draft.body.contains("confidentiel")).count())
+    """)
+    assert drafts == "0"
