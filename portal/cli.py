@@ -40,7 +40,8 @@ def init_app(app):
             detail = extra.get("profession") or extra.get("structure") or ""
             click.echo(f"  {email:<30} {role:<13} {detail}")
         click.echo("One-time login codes go to the outbox; read the latest with:\n"
-                   "  .venv/bin/flask --app wsgi outbox --to camille.martin@example.org\n")
+                   "  CARNET_ENV=development .venv/bin/flask --app wsgi outbox "
+                   "--to camille.martin@example.org\n")
 
     @app.cli.command("outbox")
     @click.option("--to", "address", required=True, help="Recipient e-mail address.")

@@ -1,0 +1,40 @@
+"""The commands the README shows work as a newcomer types them, in a shell without any of
+this session's variables (only the instance folder is moved to a throw-away one)."""
+import os
+import re
+import subprocess
+
+from conftest import ROOT_DIR
+
+SAFE = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "CARNET_TEST_CLOCK_OFFSET")
+
+
+def readme_commands(prefix):
+    with open(os.path.join(ROOT_DIR, "README.md"), encoding="utf-8") as handle:
+        blocks = re.findall(r"```sh\n(.*?)```", handle.read(), re.S)
+    return [line.split("  #")[0].strip() for block in blocks for line in block.splitlines()
+            if line.strip().startswith(prefix)]
+
+
+def test_the_outbox_command_works_verbatim(tmp_path):
+    (command,) = [c for c in readme_commands("CARNET_ENV=") if " outbox " in c]
+    env = {key: os.environ[key] for key in SAFE if key in os.environ}
+    env["CARNET_INSTANCE"] = str(tmp_path)  # the demo instance make run would have made
+    setup = {**env, "CARNET_ENV": "development"}
+    for step in ("db upgrade", "seed"):
+        subprocess.run(f".venv/bin/flask --app wsgi {step}", shell=True, cwd=ROOT_DIR, env=setup,
+                       check=True, capture_output=True, timeout=120)
+    printed = subprocess.run(".venv/bin/flask --app wsgi demo-accounts", shell=True,
+                             cwd=ROOT_DIR, env=setup, check=True, capture_output=True,
+                             text=True, timeout=120).stdout
+    assert command in printed  # make run shows the same command
+    subprocess.run([".venv/bin/python", "-c", (
+        "from portal import create_app\nfrom portal.extensions import db\n"
+        "from portal.mail import send\napp = create_app()\n"
+        "with app.app_context(), db.connection_context():\n"
+        "    send('camille.martin@example.org', 'Code', 'Votre code : 123456')\n")],
+        cwd=ROOT_DIR, env={**setup, "HUEY_IMMEDIATE": "1"}, check=True, timeout=120)
+    result = subprocess.run(command, shell=True, cwd=ROOT_DIR, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "123456" in result.stdout
