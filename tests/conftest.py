@@ -28,8 +28,11 @@ from portal.seed import DEMO_EMAILS as ROLES, DEMO_PASSWORD  # noqa: E402
 TOKEN_RE = re.compile(rb'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-# Monday 23 November 2026, 10:00 in Paris. The clock ticks on from there during the run.
-SESSION_CLOCK = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+# Monday 23 November 2026, 10:00 in Paris, unless CARNET_TEST_CLOCK names another instant
+# (ISO 8601, e.g. 2027-11-23T09:00:00+00:00: the suite must pass at any date). The clock ticks
+# on from there during the run.
+SESSION_CLOCK = datetime.fromisoformat(
+    os.environ.get("CARNET_TEST_CLOCK") or "2026-11-23T09:00:00+00:00")
 CLOCK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clock")
 
 

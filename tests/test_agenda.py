@@ -261,7 +261,14 @@ def test_acting_for_someone_is_journaled_with_the_relation(frozen, login_as, per
     assert add(camille, professional_name="Dr Élodie Vergne").status_code == 303
     (event,) = journal("agenda.add", person("Lina").id)
     assert event.via == "guardian" and event.actor.email == CAMILLE_EMAIL
-    sophie = open_space(login_as("sophie"), person("Jean").id)  # mandate with the agenda task
+    # Sophie's mandate with the agenda task, current on the test's day whatever day the demo
+    # was seeded.
+    from portal.proxies.models import Mandate
+    now = NOW.replace(tzinfo=None)  # stored as naive UTC
+    Mandate.update(starts_at=now - timedelta(days=20), ends_at=now + timedelta(days=160),
+                   confirmed_at=now - timedelta(days=20)).where(
+        Mandate.patient == person("Jean").id).execute()
+    sophie = open_space(login_as("sophie"), person("Jean").id)
     assert add(sophie).status_code == 303
     (event,) = journal("agenda.add", person("Jean").id)
     assert event.via == "mandate"

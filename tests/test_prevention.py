@@ -4,9 +4,10 @@ was typed, who may do what (policy), the journal, the agenda's summary, and the 
 import os
 import re
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from conftest import ROOT_DIR, csrf_from, hidden_fields
 from test_notifications import open_space
 
@@ -71,6 +72,12 @@ def test_the_page_shows_due_upcoming_and_done_with_their_sources(login_as, perso
 @pytest.mark.db
 def test_a_parent_sees_the_child_s_calendar_and_adds_a_vaccine_to_the_profile(login_as, person,
                                                                             ctx):
+    # What is due depends on Lina's age: read the calendar on a day of her eleventh year.
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc), tick=False):
+        _parent_adds_a_vaccine(login_as, person)
+
+
+def _parent_adds_a_vaccine(login_as, person):
     from portal.audit import ActivityEvent
     from portal.profile.models import Vaccination
     lina = person("Lina")
