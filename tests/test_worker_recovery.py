@@ -196,3 +196,107 @@ def test_the_migration_gives_existing_messages_a_key_and_keeps_them_queued(tmp_p
     assert all(row[2] == "2026-11-01 10:00:00" for row in rows)
 
 
+# --- print jobs ------------------------------------------------------------------------------
+
+def ask_card(client):
+    page = client.get("/imprimer/")
+    response = client.post("/imprimer/carte", data={**hidden_fields(page),
+                                                    "carte-language": "fr"})
+    assert response.status_code == 303
+    return int(re.search(r"/imprimer/(\d+)$", response.headers["Location"]).group(1))
+
+
+@pytest.fixture
+def print_queue(monkeypatch):
+    from portal.summary import views
+    handed = []
+    monkeypatch.setattr(views, "render_job", handed.append)
+    monkeypatch.setattr("portal.summary.tasks.render_job", handed.append)
+    return handed
+
+
+def test_a_job_whose_worker_died_fails_within_a_minute_and_says_so(app, client, login_as, ctx,
+                                                                   print_queue):
+    from portal.summary.models import PrintJob
+    from portal.summary.tasks import claim, sweep
+    login_as(CAMILLE, client)
+    job_id = ask_card(client)
+    with app.app_context():
+        assert claim(job_id) is True  # the worker starts it, then dies
+        assert claim(job_id) is False  # a second delivery loses
+        assert sweep(now() + timedelta(seconds=30)) == 0
+        assert sweep(now() + timedelta(seconds=61)) == 1
+    job = PrintJob.get_by_id(job_id)
+    assert (job.status, job.error) == ("failed", "interrupted")
+    html = client.get(f"/imprimer/{job_id}").get_data(as_text=True)
+    assert "L’impression a été interrompue" in html
+    status = re.search(r'<div id="etat-impression"[^>]*>', html).group(0)
+    assert "data-hx-get" not in status  # no more polling
+    # asking again: one button, the same document
+    response = client.post(f"/imprimer/{job_id}/relancer",
+                           data=hidden_fields(client.get(f"/imprimer/{job_id}")))
+    assert response.status_code == 303
+    again = int(re.search(r"/imprimer/(\d+)$", response.headers["Location"]).group(1))
+    new = PrintJob.get_by_id(again)
+    assert again != job_id and (new.status, new.kind, new.language) == ("queued", "carte", "fr")
+    assert print_queue[-1] == again
+
+
+def test_the_job_page_says_it_was_interrupted_without_waiting_for_the_sweeper(
+        app, client, login_as, ctx, print_queue):
+    from portal.summary.tasks import claim
+    login_as(CAMILLE, client)
+    job_id = ask_card(client)
+    with app.app_context():
+        claim(job_id)
+    assert "Mise en page en cours" in client.get(f"/imprimer/{job_id}").get_data(as_text=True)
+    with time_machine.travel(now() + timedelta(seconds=70), tick=False):
+        html = client.get(f"/imprimer/{job_id}?etat=running",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "L’impression a été interrompue" in html
+
+
+def test_a_worker_still_rendering_keeps_its_job_alive(app, ctx, person, monkeypatch):
+    """The worker beats while its child process renders, so a long render is not failed."""
+    from portal.accounts.models import Account
+    from portal.summary import tasks
+    from portal.summary.models import PrintJob
+    camille = person("Camille")
+    account = Account.get(Account.person == camille.id)
+    job = PrintJob.create(patient=camille.id, requested_by=account.id, kind="carte")
+    real = tasks.render_isolated
+    beats = []
+
+    def slow_render(html, heartbeat=None, **kwargs):
+        # the worker is 10 minutes into a render: the sweeper, run now, must leave it alone
+        with time_machine.travel(now() + timedelta(minutes=10), tick=False):
+            heartbeat()
+            beats.append(tasks.sweep())
+        return real(html, heartbeat=heartbeat, **kwargs)
+    monkeypatch.setattr(tasks, "render_isolated", slow_render)
+    with app.app_context():
+        assert tasks.run_job(job.id) is True
+    assert beats == [0]
+    assert PrintJob.get_by_id(job.id).status == "done"
+
+
+def test_render_isolated_calls_the_heartbeat_while_the_child_works(app):
+    from portal.pdf import render_isolated
+    beats = []
+    html = "<html lang='fr'><body>" + "<p>ligne</p>" * 400 + "</body></html>"
+    render_isolated(html, static_root=app.static_folder, timeout=60, memory_mb=1024,
+                    heartbeat=lambda: beats.append(1), heartbeat_every=0.05)
+    assert len(beats) >= 2
+
+
+def test_a_job_the_queue_lost_is_handed_over_again(app, client, login_as, ctx, print_queue):
+    from portal.summary.tasks import sweep
+    login_as(CAMILLE, client)
+    job_id = ask_card(client)
+    print_queue.clear()
+    with app.app_context():
+        assert sweep(now() + timedelta(seconds=30)) == 0
+        sweep(now() + timedelta(minutes=3))
+    assert print_queue == [job_id]
+
+
