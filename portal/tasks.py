@@ -43,9 +43,11 @@ from .summary import tasks as _summary_tasks  # noqa: E402,F401
 def recover_left_work():
     """A worker that starts (again) hands over at once what a dead one left: each area's sweep,
     which runs every minute anyway, with the same leases."""
+    from .lifecycle.tasks import sweep_proofs
+    from .summary.tasks import sweep as sweep_print_jobs
     try:
         with app_context():
-            for sweep in (mail.sweep,):
+            for sweep in (mail.sweep, sweep_print_jobs, sweep_proofs):
                 sweep()
     except Exception:  # a worker starting before its database is ready still starts
         logging.getLogger("carnet.tasks").exception("recovery at start-up failed")

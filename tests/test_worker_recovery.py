@@ -300,3 +300,20 @@ def test_a_job_the_queue_lost_is_handed_over_again(app, client, login_as, ctx, p
     assert print_queue == [job_id]
 
 
+# --- closure proofs --------------------------------------------------------------------------
+
+def test_a_proof_whose_worker_died_is_made_again(app, ctx, person, monkeypatch):
+    from portal.lifecycle import tasks
+    from portal.lifecycle.models import Proof, SpaceClosure
+    handed = []
+    monkeypatch.setattr(tasks, "render_proof", handed.append)
+    closure = SpaceClosure.create(person=person("Amina").id, kind="closure")
+    proof = Proof.create(closure=closure, token_hash="x" * 64, expires_at=now() + timedelta(days=7))
+    with app.app_context():
+        assert tasks.claim_proof(proof.id) is True  # then the worker dies
+        assert tasks.claim_proof(proof.id) is False
+        assert tasks.sweep_proofs(now() + timedelta(seconds=30)) == 0
+        assert tasks.sweep_proofs(now() + timedelta(minutes=3)) == 1
+        assert handed == [proof.id]
+        assert tasks.run_proof(proof.id) is True
+    assert Proof.get_by_id(proof.id).status == "done"
