@@ -107,10 +107,16 @@ def _finish(message_id, **changes):
                                                  OutboxMessage.status == SENDING).execute()
 
 
+class NotStoredYet(Exception):
+    """The message's row is not visible yet: queued inside a transaction not committed."""
+
+
 def deliver_now(app, message_id):
     """Claim one message and send it by SMTP, or keep it in the outbox. A failed try gives the
     message back (the sweeper queues it again after a lease) until MAX_ATTEMPTS."""
     if not claim(message_id):
+        if not OutboxMessage.select().where(OutboxMessage.id == message_id).exists():
+            raise NotStoredYet(message_id)  # huey tries the task again in a moment
         return False
     message = OutboxMessage.get_by_id(message_id)
     if not app.config.get("MAIL_SERVER"):
@@ -131,7 +137,7 @@ def deliver_now(app, message_id):
     return True
 
 
-@huey.task()
+@huey.task(retries=3, retry_delay=5)
 def deliver(message_id):
     """Send one queued message by SMTP, or keep it in the outbox; idempotent."""
     from .tasks import app_context

@@ -88,6 +88,40 @@ def test_of_workers_claiming_the_same_messages_at_once_one_wins_each(app, ctx, h
         mail.OutboxMessage.id.in_(ids))} == {1}
 
 
+@pytest.mark.db
+def test_a_message_not_yet_committed_is_tried_again_in_a_moment(app, ctx, held, backend):
+    """A message queued inside a transaction can reach a worker before the commit: the worker
+    does not see the row yet. The task then fails and huey tries it again a few seconds later
+    (instead of leaving it to the sweeper, minutes later)."""
+    if backend == "sqlite":
+        pytest.skip("SQLite serialises writers: the worker's claim waits for the commit")
+    import threading
+
+    from portal import mail
+    from portal.extensions import db
+    outcome = []
+
+    def worker(message_id):
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                outcome.append(mail.deliver_now(app, message_id))
+            except mail.NotStoredYet:
+                outcome.append("again")
+            db.close()
+
+    with app.app_context():
+        with db.atomic():
+            message = mail.send("amina.diallo@example.org", "Test", "Bonjour")
+            thread = threading.Thread(target=worker, args=(message.id,))
+            thread.start()
+            thread.join(30)
+        assert outcome == ["again"]
+        task = mail.huey._registry.string_to_task("portal.mail.deliver")  # (held: patched)
+        assert task.default_retries >= 1 and task.default_retry_delay <= 10
+        assert mail.deliver_now(app, message.id) is True  # committed: the retry sends it
+
+
 def test_a_message_whose_worker_died_while_sending_is_sent_by_the_sweeper(app, ctx, smtp, held):
     from portal import mail
     with app.app_context():
