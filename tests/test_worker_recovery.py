@@ -122,6 +122,7 @@ def test_a_message_not_yet_committed_is_tried_again_in_a_moment(app, ctx, held, 
         assert mail.deliver_now(app, message.id) is True  # committed: the retry sends it
 
 
+@pytest.mark.db
 def test_a_message_whose_worker_died_while_sending_is_sent_by_the_sweeper(app, ctx, smtp, held):
     from portal import mail
     with app.app_context():
@@ -139,6 +140,7 @@ def test_a_message_whose_worker_died_while_sending_is_sent_by_the_sweeper(app, c
     assert len(smtp.messages) == 1
 
 
+@pytest.mark.db
 def test_a_message_the_queue_lost_is_queued_again(app, ctx, smtp, held):
     from portal import mail
     with app.app_context():
@@ -323,6 +325,7 @@ def test_render_isolated_calls_the_heartbeat_while_the_child_works(app):
     assert len(beats) >= 2
 
 
+@pytest.mark.db
 def test_a_job_the_queue_lost_is_handed_over_again(app, client, login_as, ctx, print_queue):
     from portal.summary.tasks import sweep
     login_as(CAMILLE, client)
@@ -336,6 +339,7 @@ def test_a_job_the_queue_lost_is_handed_over_again(app, client, login_as, ctx, p
 
 # --- closure proofs --------------------------------------------------------------------------
 
+@pytest.mark.db
 def test_a_proof_whose_worker_died_is_made_again(app, ctx, person, monkeypatch):
     from portal.lifecycle import tasks
     from portal.lifecycle.models import Proof, SpaceClosure
