@@ -54,6 +54,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Carnet <ne-pas-repondre@carnet.example>")
+    # A message a worker took (or handed to the queue) and did not finish within this many
+    # seconds is handed to the queue again (its worker died): delivery is at least once.
+    MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "120"))
 
     SESSION_COOKIE_NAME = "carnet_session"
     SESSION_COOKIE_HTTPONLY = True

@@ -1,16 +1,43 @@
-"""Outbound e-mail: every message is stored, then delivered by a huey task.
+"""Outbound e-mail: every message is stored, then delivered by a huey task, at least once.
 
 With MAIL_SERVER set, the task sends it by SMTP; otherwise it stays in the outbox, where
 `flask --app wsgi outbox --to ADDRESS` reads it (demos and tests take login codes there).
-"""
-import smtplib
-from email.message import EmailMessage
 
+A message goes queued → sending → sent (or kept, without SMTP; or failed, after MAX_ATTEMPTS).
+A worker takes it with a conditional UPDATE (claim), so two workers never both send it; the
+claim carries its time. A worker can die at any point: sweep(), every minute and when a worker
+starts, hands back to the queue a message left "sending" past its lease, or left "queued" and
+not handed over for as long (the queue lost the task, or the row was not committed yet when the
+worker looked). A sent message is never sent again. The one gap at-least-once leaves: a worker
+that dies after the SMTP server accepted a message and before recording it makes a second copy;
+that copy carries the same Message-ID (from the row's message_key), so mail systems can tell.
+"""
+import logging
+import secrets
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from flask import current_app
+from huey import crontab
 from peewee import CharField, DateTimeField, IntegerField, TextField
 
 from .accounts.models import utcnow
 from .db import BaseModel
 from .extensions import huey
+
+LOGGER = logging.getLogger("carnet.mail")
+
+QUEUED, SENDING, SENT, KEPT, FAILED = "queued", "sending", "sent", "kept", "failed"
+# A message is tried this many times (a failed try waits a lease before the next one).
+MAX_ATTEMPTS = 5
+# Handed back to the queue at most this many at a time (the sweeper runs every minute).
+SWEEP_BATCH = 500
+
+
+def new_key():
+    return secrets.token_hex(16)
 
 
 class OutboxMessage(BaseModel):
@@ -22,7 +49,11 @@ class OutboxMessage(BaseModel):
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
-    status = CharField(max_length=10, default="queued")  # queued, sent, kept, failed
+    status = CharField(max_length=10, default=QUEUED, index=True)
+    # The message's identity for its whole life: its Message-ID, the same on every try.
+    message_key = CharField(max_length=32, unique=True, default=new_key)
+    claimed_at = DateTimeField(null=True)        # when a worker took it (status "sending")
+    enqueued_at = DateTimeField(default=utcnow)  # when it was last handed to the queue
 
 
 def send(to, subject, body):
@@ -38,11 +69,22 @@ def latest_for(address):
             .order_by(OutboxMessage.id.desc()).first())
 
 
+def lease():
+    """How long a claim, or a hand-over to the queue, is trusted before the sweeper acts."""
+    return timedelta(seconds=int(current_app.config.get("MAIL_LEASE_SECONDS", 120)))
+
+
+def message_id(app, message):
+    domain = parseaddr(app.config["MAIL_SENDER"])[1].rpartition("@")[2] or "carnet.invalid"
+    return f"<{message.message_key}@{domain}>"
+
+
 def _smtp_send(app, message):
     msg = EmailMessage()
     msg["From"] = app.config["MAIL_SENDER"]
     msg["To"] = message.to
     msg["Subject"] = message.subject
+    msg["Message-ID"] = message_id(app, message)
     msg.set_content(message.body)
     with smtplib.SMTP(app.config["MAIL_SERVER"], app.config["MAIL_PORT"], timeout=30) as smtp:
         if app.config["MAIL_USE_TLS"]:
@@ -52,19 +94,89 @@ def _smtp_send(app, message):
         smtp.send_message(msg)
 
 
-@huey.task(retries=3, retry_delay=60)
+def claim(message_id):
+    """Take a queued message for sending (queued → sending, one try more); False when another
+    worker has it, or it is no longer queued."""
+    return OutboxMessage.update(
+        status=SENDING, claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1).where(
+        OutboxMessage.id == message_id, OutboxMessage.status == QUEUED).execute() == 1
+
+
+def _finish(message_id, **changes):
+    return OutboxMessage.update(**changes).where(OutboxMessage.id == message_id,
+                                                 OutboxMessage.status == SENDING).execute()
+
+
+class NotStoredYet(Exception):
+    """The message's row is not visible yet: queued inside a transaction not committed."""
+
+
+def deliver_now(app, message_id):
+    """Claim one message and send it by SMTP, or keep it in the outbox. A failed try gives the
+    message back (the sweeper queues it again after a lease) until MAX_ATTEMPTS."""
+    if not claim(message_id):
+        if not OutboxMessage.select().where(OutboxMessage.id == message_id).exists():
+            raise NotStoredYet(message_id)  # huey tries the task again in a moment
+        return False
+    message = OutboxMessage.get_by_id(message_id)
+    if not app.config.get("MAIL_SERVER"):
+        _finish(message_id, status=KEPT, claimed_at=None)
+        return True
+    try:
+        _smtp_send(app, message)
+    except (smtplib.SMTPException, OSError) as exc:
+        refused = isinstance(exc, smtplib.SMTPRecipientsRefused)
+        given_up = refused or message.attempts >= MAX_ATTEMPTS
+        # The message number and the error's kind only: never an address or a subject.
+        LOGGER.warning("message %s not sent (try %s): %s", message_id, message.attempts,
+                       type(exc).__name__)
+        _finish(message_id, status=FAILED if given_up else QUEUED, claimed_at=None,
+                enqueued_at=utcnow())
+        return False
+    _finish(message_id, status=SENT, sent_at=utcnow(), claimed_at=None)
+    return True
+
+
+@huey.task(retries=3, retry_delay=5)
 def deliver(message_id):
     """Send one queued message by SMTP, or keep it in the outbox; idempotent."""
     from .tasks import app_context
     with app_context() as app:
-        message = OutboxMessage.get_or_none(OutboxMessage.id == message_id)
-        if message is None or message.status in ("sent", "kept"):
-            return
-        if not app.config.get("MAIL_SERVER"):
-            OutboxMessage.update(status="kept").where(OutboxMessage.id == message_id).execute()
-            return
-        OutboxMessage.update(attempts=OutboxMessage.attempts + 1).where(
-            OutboxMessage.id == message_id).execute()
-        _smtp_send(app, message)
-        OutboxMessage.update(status="sent", sent_at=utcnow()).where(
-            OutboxMessage.id == message_id).execute()
+        return deliver_now(app, message_id)
+
+
+def sweep(now=None):
+    """Hand back to the queue what a dead worker, or a lost task, left behind; returns how many
+    messages were handed over. A message "sending" past its lease is queued again (its worker
+    died: it may have been sent, and then goes twice, with the same Message-ID); one "queued"
+    and not handed over for a lease is handed over again. Sent and kept ones are never
+    touched."""
+    now = now or utcnow()
+    stale = now - lease()
+    for row in list(OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts,
+                                         OutboxMessage.claimed_at).where(
+            OutboxMessage.status == SENDING, OutboxMessage.claimed_at <= stale)
+            .limit(SWEEP_BATCH)):
+        status = QUEUED if row.attempts < MAX_ATTEMPTS else FAILED
+        OutboxMessage.update(status=status, claimed_at=None).where(
+            OutboxMessage.id == row.id, OutboxMessage.status == SENDING,
+            OutboxMessage.claimed_at == row.claimed_at).execute()
+        LOGGER.warning("message %s was left sending by a worker: %s", row.id, status)
+    handed = 0
+    for row in list(OutboxMessage.select(OutboxMessage.id, OutboxMessage.enqueued_at).where(
+            OutboxMessage.status == QUEUED, OutboxMessage.enqueued_at <= stale)
+            .order_by(OutboxMessage.id).limit(SWEEP_BATCH)):
+        if OutboxMessage.update(enqueued_at=now).where(
+                OutboxMessage.id == row.id, OutboxMessage.status == QUEUED,
+                OutboxMessage.enqueued_at == row.enqueued_at).execute():
+            deliver(row.id)
+            handed += 1
+    return handed
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_outbox():
+    """Every minute: messages a dead worker left, or the queue lost, are handed over again."""
+    from .tasks import app_context
+    with app_context():
+        sweep()

@@ -119,20 +119,39 @@ class Rendered:
     peak_kb: int        # the rendering process's peak resident memory
 
 
-def render_isolated(html, *, static_root, timeout, memory_mb):
+def render_isolated(html, *, static_root, timeout, memory_mb, heartbeat=None,
+                    heartbeat_every=10.0):
     """Render HTML to PDF in a child process (`python -m portal.pdf`) that is killed after
     `timeout` seconds and cannot allocate more than `memory_mb`, so that a hostile or huge
-    record can neither hang nor exhaust the worker. Raises RenderFailed."""
+    record can neither hang nor exhaust the worker. While the child works, `heartbeat()` is
+    called every `heartbeat_every` seconds (the worker says it is alive). Raises RenderFailed."""
     started = time.perf_counter()
     # Few malloc arenas: their reserved address space is not memory the render uses.
     env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "portal.pdf", str(static_root), str(int(memory_mb))],
-            input=html.encode("utf-8"), capture_output=True, timeout=timeout, env=env,
-            cwd=Path(__file__).resolve().parent.parent, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise RenderFailed("timeout", f"after {timeout} s") from exc
+    child = subprocess.Popen(
+        [sys.executable, "-m", "portal.pdf", str(static_root), str(int(memory_mb))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        cwd=Path(__file__).resolve().parent.parent)
+    data = html.encode("utf-8")
+    with child:
+        try:
+            while True:
+                left = timeout - (time.perf_counter() - started)
+                if left <= 0:
+                    raise RenderFailed("timeout", f"after {timeout} s")
+                try:
+                    stdout, stderr = child.communicate(
+                        data, timeout=min(left, heartbeat_every) if heartbeat else left)
+                    break
+                except subprocess.TimeoutExpired:
+                    data = None  # sent already: communicate() goes on where it stopped
+                    if heartbeat:
+                        heartbeat()
+        except BaseException:  # over time, or the heartbeat failed: the child stops too
+            child.kill()
+            child.communicate()
+            raise
+    done = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
     seconds = time.perf_counter() - started
     report = {}
     for line in done.stderr.decode("utf-8", "replace").splitlines():

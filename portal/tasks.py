@@ -1,4 +1,5 @@
 """The huey consumer's entry point: `huey_consumer portal.tasks.huey` imports every area's tasks."""
+import logging
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context
@@ -35,3 +36,18 @@ from .lifecycle import tasks as _lifecycle_tasks  # noqa: E402,F401
 from .prevention import tasks as _prevention_tasks  # noqa: E402,F401
 from .proxies import tasks as _proxy_tasks  # noqa: E402,F401
 from .summary import tasks as _summary_tasks  # noqa: E402,F401
+
+
+
+@huey.on_startup()
+def recover_left_work():
+    """A worker that starts (again) hands over at once what a dead one left: each area's sweep,
+    which runs every minute anyway, with the same leases."""
+    from .lifecycle.tasks import sweep_proofs
+    from .summary.tasks import sweep as sweep_print_jobs
+    try:
+        with app_context():
+            for sweep in (mail.sweep, sweep_print_jobs, sweep_proofs):
+                sweep()
+    except Exception:  # a worker starting before its database is ready still starts
+        logging.getLogger("carnet.tasks").exception("recovery at start-up failed")

@@ -1,6 +1,8 @@
 """E-mail goes through one module and a huey task; SMTP when configured, outbox otherwise.
 The queue and the login throttle run on Redis when HUEY_URL / RATELIMIT_STORAGE_URI say so."""
+import os
 import shutil
+import signal
 import socket
 import socketserver
 import subprocess
@@ -144,3 +146,107 @@ def test_login_throttle_shares_its_counters_through_redis(app, redis_url):
     assert start_login(second.test_client(), "amina.diallo@example.org",
                        "wrong-password-123").status_code == 429
     limiter.reset()
+
+
+class SlowSMTPSink(SMTPSink):
+    """A sink that takes a moment to accept each message, so that a worker can be killed
+    while e-mails are on their way."""
+
+    def handle(self):
+        original = self.wfile.write
+
+        def write(data):
+            if data.startswith(b"250 queued"):
+                time.sleep(self.server.accept_delay)
+            return original(data)
+        self.wfile.write = write
+        super().handle()
+
+
+def _consumer(env, log):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return subprocess.Popen(
+        [os.path.join(root, ".venv", "bin", "huey_consumer"), "portal.tasks.huey",
+         "--workers", "2", "--delay", "0.05", "--max-delay", "0.2"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait(condition, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_killing_the_worker_mid_send_loses_no_email(app, ctx, redis_url, tmp_path):
+    """A real consumer on Redis sends 20 e-mails and is killed (SIGKILL) half-way; once it is
+    started again, every e-mail is sent, at least once, and none stays "queued" or "sending".
+    A copy sent twice (killed between the SMTP server's "250" and the row's update) carries the
+    same Message-ID both times."""
+    import re
+
+    from portal import mail
+    from portal.extensions import make_huey
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SlowSMTPSink)
+    server.daemon_threads = True
+    server.messages, server.accept_delay = [], 0.25
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    total, lease = 20, 3
+    ids = [mail.OutboxMessage.create(to=f"patient{i}@example.org", subject="Votre code",
+                                     body="123456").id for i in range(total)]
+    queue = make_huey(redis_url, immediate=False)
+    queue.flush()
+    queue._registry.register(mail.deliver.task_class)
+    for message_id in ids:
+        queue.enqueue(mail.deliver.s(message_id))
+    env = {**os.environ, "CARNET_ENV": "development", "HUEY_URL": redis_url,
+           "DATABASE_URL": app.config["DATABASE_URL"], "STORAGE_DIR": app.config["STORAGE_DIR"],
+           "CARNET_INSTANCE": str(tmp_path), "MAIL_SERVER": "127.0.0.1",
+           "MAIL_PORT": str(server.server_address[1]), "MAIL_USE_TLS": "0",
+           "MAIL_LEASE_SECONDS": str(lease), "HUEY_IMMEDIATE": "0",
+           "PYTHONPATH": os.pathsep.join([os.environ.get("PYTHONPATH", ""),
+                                          os.path.dirname(os.path.dirname(__file__))])}
+
+    def statuses():
+        rows = mail.OutboxMessage.select(mail.OutboxMessage.status).where(
+            mail.OutboxMessage.id.in_(ids))
+        return [row.status for row in rows]
+
+    with open(tmp_path / "worker.log", "w") as log:
+        first = _consumer(env, log)
+        try:
+            assert _wait(lambda: len(server.messages) >= 6, 20), "the worker sent nothing"
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        received_before = len(server.messages)
+        at_kill = statuses()
+        killed_at = time.time()
+        time.sleep(max(0, killed_at + lease + 0.5 - time.time()))  # the dead worker's leases
+        second = _consumer(env, log)
+        try:
+            done = _wait(lambda: statuses().count("sent") == total, 20)
+        finally:
+            second.terminate()
+            second.wait(10)
+    server.shutdown()
+    server.server_close()
+    after = statuses()
+    received = [re.search(r"^To: (.+)$", m, re.M).group(1) for m in server.messages]
+    message_ids = {}
+    for text in server.messages:
+        to = re.search(r"^To: (.+)$", text, re.M).group(1)
+        found = re.search(r"^Message-ID: (.+)$", text, re.M | re.I)
+        message_ids.setdefault(to, set()).add(found.group(1) if found else None)
+    duplicates = len(received) - len(set(received))
+    print(f"\nkilled after {received_before} of {total} e-mails were accepted; at the kill: "
+          f"{at_kill.count('sent')} sent, {at_kill.count('sending')} sending, "
+          f"{at_kill.count('queued')} queued; after the restart: {after.count('sent')} sent, "
+          f"{len(set(received))} distinct e-mails received, {duplicates} sent twice")
+    assert done, (after, (tmp_path / "worker.log").read_text()[-3000:])
+    assert received_before < total  # the kill happened mid-way
+    assert set(received) == {f"patient{i}@example.org" for i in range(total)}
+    assert duplicates <= at_kill.count("sending")
+    assert all(len(found) == 1 for found in message_ids.values())  # one Message-ID each

@@ -347,15 +347,15 @@ def test_files_expire_after_a_day_unless_saved(app, client, login_as, ctx):
 def test_a_job_left_running_by_a_crashed_worker_ends_as_failed(app, ctx, person):
     from portal.accounts.models import Account
     from portal.summary.models import PrintJob
-    from portal.summary.tasks import purge
+    from portal.summary.tasks import sweep
     camille = person("Camille")
     account = Account.get(Account.person == camille.id)
-    started = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(hours=1)
+    started = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(minutes=2)
     job = PrintJob.create(patient=camille.id, requested_by=account.id, kind="carte",
-                          status="running", started_at=started)
+                          status="running", started_at=started, heartbeat_at=started)
     with app.app_context():
-        purge()
-    assert (the_job(job.id).status, the_job(job.id).error) == ("failed", "failed")
+        sweep()
+    assert (the_job(job.id).status, the_job(job.id).error) == ("failed", "interrupted")
 
 
 # --- who may print, in which space ---------------------------------------------------------------

@@ -11,6 +11,11 @@ CLOSURE = "closure"
 OPPOSITION = "opposition"
 # A proof's private link works this long; the PDF is then deleted.
 PROOF_KEPT_FOR = timedelta(days=7)
+# A proof taken by a worker that is not done within this lease (the worker died), or queued
+# and not taken for as long (the queue lost it), is handed to the queue again, at most
+# PROOF_MAX_ATTEMPTS times in all.
+PROOF_LEASE = timedelta(minutes=2)
+PROOF_MAX_ATTEMPTS = 3
 
 
 class SpaceClosure(BaseModel):
@@ -52,7 +57,10 @@ class Proof(BaseModel):
     closure = ForeignKeyField(SpaceClosure, backref="proofs", on_delete="CASCADE")
     token_hash = CharField(max_length=64, unique=True)
     language = CharField(max_length=5, default="fr")
-    status = CharField(max_length=10, default="queued")   # queued, done, failed, expired
+    status = CharField(max_length=10, default="queued")   # queued, running, done, failed, expired
+    attempts = IntegerField(default=0)
+    claimed_at = DateTimeField(null=True)                 # when a worker took it
+    enqueued_at = DateTimeField(default=utcnow)           # last handed to the queue
     storage_key = CharField(max_length=64, null=True)
     size = IntegerField(null=True)
     created_at = DateTimeField(default=utcnow)

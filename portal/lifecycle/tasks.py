@@ -1,4 +1,5 @@
-"""The worker makes each proof's PDF (once), and deletes expired ones."""
+"""The worker makes each proof's PDF (once), and deletes expired ones. A worker that dies
+while making one leaves it "running": sweep_proofs() hands it to the queue again."""
 import logging
 
 from flask_babel import force_locale
@@ -8,17 +9,23 @@ from huey import crontab
 from ..accounts.models import Account, utcnow
 from ..documents.store import delete_blob, store_blob
 from ..extensions import huey
-from .models import CLOSURE, Proof
+from .models import CLOSURE, PROOF_LEASE, PROOF_MAX_ATTEMPTS, Proof
 
 LOGGER = logging.getLogger("carnet.lifecycle")
 
 
+def claim_proof(proof_id):
+    """Take a queued proof (queued → running): a conditional UPDATE, so only one worker has it."""
+    return Proof.update(status="running", claimed_at=utcnow(), attempts=Proof.attempts + 1).where(
+        Proof.id == proof_id, Proof.status == "queued").execute() == 1
+
+
 def run_proof(proof_id):
-    """Render a proof's PDF; claimed by a conditional UPDATE so that it runs once."""
+    """Render a proof's PDF; claimed first, so that it runs once."""
     from ..pdf import render_pdf
-    proof = Proof.get_or_none(Proof.id == proof_id)
-    if proof is None or proof.status != "queued":
+    if not claim_proof(proof_id):
         return False
+    proof = Proof.get_by_id(proof_id)
     closure = proof.closure
     person = closure.person
     account = Account.get_or_none(Account.person == person.id)
@@ -32,14 +39,38 @@ def run_proof(proof_id):
         stored = store_blob(data, filename="attestation.pdf")
     except Exception:  # said on the proof's page; never left "queued" for ever
         LOGGER.exception("proof %s failed", proof_id)
-        Proof.update(status="failed").where(Proof.id == proof.id).execute()
+        Proof.update(status="failed").where(Proof.id == proof.id,
+                                            Proof.status == "running").execute()
         return False
-    claimed = Proof.update(status="done", storage_key=stored["storage_key"],
-                           size=stored["size"]).where(Proof.id == proof.id,
-                                                      Proof.status == "queued").execute()
-    if not claimed:
+    done = Proof.update(status="done", storage_key=stored["storage_key"],
+                        size=stored["size"]).where(Proof.id == proof.id,
+                                                   Proof.status == "running").execute()
+    if not done:  # the sweeper gave it to another worker meanwhile: that one keeps its copy
         delete_blob(stored["storage_key"])
-    return bool(claimed)
+    return bool(done)
+
+
+def sweep_proofs(now=None):
+    """Hand again to the queue the proofs a dead worker left running (up to
+    PROOF_MAX_ATTEMPTS tries, then failed: the page says so) and the ones the queue lost;
+    returns how many were handed over."""
+    now = now or utcnow()
+    stale = now - PROOF_LEASE
+    for proof in list(Proof.select(Proof.id, Proof.attempts, Proof.claimed_at).where(
+            Proof.status == "running", Proof.claimed_at <= stale)):
+        status = "queued" if proof.attempts < PROOF_MAX_ATTEMPTS else "failed"
+        Proof.update(status=status, claimed_at=None).where(
+            Proof.id == proof.id, Proof.status == "running",
+            Proof.claimed_at == proof.claimed_at).execute()
+        LOGGER.warning("proof %s was left running by a worker: %s", proof.id, status)
+    handed = 0
+    for proof in list(Proof.select(Proof.id, Proof.enqueued_at).where(
+            Proof.status == "queued", Proof.enqueued_at <= stale)):
+        if Proof.update(enqueued_at=now).where(Proof.id == proof.id, Proof.status == "queued",
+                                               Proof.enqueued_at == proof.enqueued_at).execute():
+            render_proof(proof.id)
+            handed += 1
+    return handed
 
 
 @huey.task()
@@ -67,3 +98,11 @@ def purge_expired_proofs():
     from ..tasks import app_context
     with app_context():
         purge_proofs()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_stuck_proofs():
+    """Every minute: proofs a dead worker left, or the queue lost, are handed over again."""
+    from ..tasks import app_context
+    with app_context():
+        sweep_proofs()

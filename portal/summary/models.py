@@ -33,6 +33,12 @@ KEPT_FOR = timedelta(hours=24)
 ROWS_KEPT_FOR = timedelta(days=30)
 # At most this many jobs of one person waiting or in progress at once.
 MAX_ACTIVE = 3
+# The worker rendering a job says it is alive this often; a running job not heard from for
+# HEARTBEAT_LEASE is failed ("interrupted"): its worker died. A queued job not taken by a worker
+# for QUEUE_LEASE is handed to the queue again (the queue lost it).
+HEARTBEAT_EVERY = timedelta(seconds=10)
+HEARTBEAT_LEASE = timedelta(seconds=60)
+QUEUE_LEASE = timedelta(minutes=2)
 
 
 class PrintJob(BaseModel):
@@ -44,9 +50,12 @@ class PrintJob(BaseModel):
     sections = CharField(max_length=300, default="")   # comma-separated SECTIONS keys
     language = CharField(max_length=5, default="fr")
     status = CharField(max_length=10, default=QUEUED)
-    error = CharField(max_length=20, default="")        # timeout, too_big, access, failed
+    # timeout, memory, too_big, access, failed, interrupted (its worker died)
+    error = CharField(max_length=20, default="")
     created_at = DateTimeField(default=utcnow)
     started_at = DateTimeField(null=True)
+    heartbeat_at = DateTimeField(null=True)              # the worker's last sign of life
+    enqueued_at = DateTimeField(default=utcnow)          # last handed to the queue
     finished_at = DateTimeField(null=True)
     expires_at = DateTimeField(null=True)
     storage_key = CharField(max_length=64, null=True)   # encrypted like documents (store_blob)
@@ -72,6 +81,12 @@ class PrintJob(BaseModel):
     @property
     def finished(self):
         return self.status in (DONE, FAILED, EXPIRED)
+
+    def abandoned(self, now=None):
+        """Running, but its worker has not been heard from within the lease: it died."""
+        last = self.heartbeat_at or self.started_at
+        return self.status == RUNNING and (last is None or
+                                           last <= (now or utcnow()) - HEARTBEAT_LEASE)
 
     @classmethod
     def of(cls, patient_id, account_id):

@@ -1,7 +1,11 @@
 """The worker's side of printing: render a job's PDF in a separate, limited process, keep it
-encrypted, and remove generated files once they expire."""
+encrypted, and remove generated files once they expire.
+
+A worker can die at any point (killed, out of memory, machine restarted). While it renders, it
+beats (heartbeat_at, every HEARTBEAT_EVERY); sweep(), every minute and when a worker starts,
+fails a running job not heard from within HEARTBEAT_LEASE ("interrupted": its page says so and
+offers to ask again), and hands again to the queue a job still queued after QUEUE_LEASE."""
 import logging
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -14,18 +18,33 @@ from ..extensions import huey
 from ..pdf import RenderFailed, render_html, render_isolated
 from ..policy import SUMMARY_PRINT, allowed, relation_to
 from . import content
-from .models import (CARD, DONE, EXPIRED, FAILED, KEPT_FOR, QUEUED, ROWS_KEPT_FOR, RUNNING,
-                     PrintJob)
+from .models import (CARD, DONE, EXPIRED, FAILED, HEARTBEAT_EVERY, HEARTBEAT_LEASE, KEPT_FOR,
+                     QUEUE_LEASE, QUEUED, ROWS_KEPT_FOR, RUNNING, PrintJob)
 
 LOGGER = logging.getLogger("carnet.summary")
 
 
-def _fail(job_id, reason):
-    PrintJob.update(status=FAILED, error=reason, finished_at=utcnow()).where(
-        PrintJob.id == job_id, PrintJob.status == RUNNING).execute()
-    job = PrintJob.get_by_id(job_id)
-    audit.record("summary.failed", actor=job.requested_by, patient=job.patient,
-                 obj_type="print_job", obj_id=job_id, outcome="error", detail=reason)
+def _fail(job_id, reason, *conditions):
+    """Fail a running job (once: journaled only by the call that changed it)."""
+    failed = PrintJob.update(status=FAILED, error=reason, finished_at=utcnow()).where(
+        PrintJob.id == job_id, PrintJob.status == RUNNING, *conditions).execute()
+    if failed:
+        job = PrintJob.get_by_id(job_id)
+        audit.record("summary.failed", actor=job.requested_by, patient=job.patient,
+                     obj_type="print_job", obj_id=job_id, outcome="error", detail=reason)
+    return bool(failed)
+
+
+def claim(job_id):
+    """Take a queued job (queued → running): a conditional UPDATE, so only one worker has it."""
+    now = utcnow()
+    return PrintJob.update(status=RUNNING, started_at=now, heartbeat_at=now).where(
+        PrintJob.id == job_id, PrintJob.status == QUEUED).execute() == 1
+
+
+def _beat(job_id):
+    PrintJob.update(heartbeat_at=utcnow()).where(PrintJob.id == job_id,
+                                                 PrintJob.status == RUNNING).execute()
 
 
 def html_for(job, relation_kind):
@@ -47,9 +66,7 @@ def run_job(job_id):
     """Make one job's PDF. Claimed by a conditional UPDATE (queued → running), so a job runs
     once even if the task is delivered twice. The requester's access is checked again: a
     relationship that ended since the request prints nothing."""
-    claimed = PrintJob.update(status=RUNNING, started_at=utcnow()).where(
-        PrintJob.id == job_id, PrintJob.status == QUEUED).execute()
-    if not claimed:
+    if not claim(job_id):
         return False
     job = PrintJob.get_by_id(job_id)
     account = Account.get_by_id(job.requested_by_id)
@@ -62,7 +79,9 @@ def run_job(job_id):
         html = html_for(job, relation.kind)
         rendered = render_isolated(html, static_root=current_app.static_folder,
                                    timeout=config["SUMMARY_RENDER_TIMEOUT"],
-                                   memory_mb=config["SUMMARY_RENDER_MEMORY_MB"])
+                                   memory_mb=config["SUMMARY_RENDER_MEMORY_MB"],
+                                   heartbeat=lambda: _beat(job_id),
+                                   heartbeat_every=HEARTBEAT_EVERY.total_seconds())
         name = "carte-urgence.pdf" if job.kind == CARD else "ma-synthese.pdf"
         stored = store_blob(rendered.pdf, filename=name)
     except RenderFailed as exc:
@@ -101,8 +120,7 @@ def render_job(job_id):
 
 
 def purge(now=None):
-    """Delete expired files (their rows say "expired" for a while, then go), and fail jobs a
-    crashed worker left running."""
+    """Delete expired files (their rows say "expired" for a while, then go)."""
     now = now or utcnow()
     expired = 0
     for job in list(PrintJob.select().where(PrintJob.status == DONE, PrintJob.expires_at <= now)):
@@ -112,17 +130,54 @@ def purge(now=None):
             if job.storage_key:
                 delete_blob(job.storage_key)
             expired += 1
-    stale = now - 4 * _timeout()
-    for job in list(PrintJob.select(PrintJob.id).where(PrintJob.status == RUNNING,
-                                                       PrintJob.started_at <= stale)):
-        _fail(job.id, "failed")
     PrintJob.delete().where(PrintJob.status.in_((EXPIRED, FAILED)),
                             PrintJob.created_at <= now - ROWS_KEPT_FOR).execute()
     return expired
 
 
-def _timeout():
-    return timedelta(seconds=current_app.config["SUMMARY_RENDER_TIMEOUT"])
+def _silent_since(moment):
+    """A running job whose worker has not been heard from since `moment`."""
+    return (PrintJob.status == RUNNING) & (
+        (PrintJob.heartbeat_at <= moment) |
+        (PrintJob.heartbeat_at.is_null() & (PrintJob.started_at <= moment)))
+
+
+def sweep(now=None):
+    """Fail the jobs whose worker died, and hand again to the queue the jobs it lost; returns
+    how many jobs were failed or handed over."""
+    now = now or utcnow()
+    silent = _silent_since(now - HEARTBEAT_LEASE)
+    count = 0
+    for job in list(PrintJob.select(PrintJob.id).where(silent)):
+        if _fail(job.id, "interrupted", silent):
+            LOGGER.warning("print job %s: its worker stopped, failed", job.id)
+            count += 1
+    stale = now - QUEUE_LEASE
+    for job in list(PrintJob.select(PrintJob.id, PrintJob.enqueued_at).where(
+            PrintJob.status == QUEUED, PrintJob.enqueued_at <= stale)):
+        if PrintJob.update(enqueued_at=now).where(
+                PrintJob.id == job.id, PrintJob.status == QUEUED,
+                PrintJob.enqueued_at == job.enqueued_at).execute():
+            render_job(job.id)
+            count += 1
+    return count
+
+
+def interrupted(job):
+    """The job as its page should show it: one whose worker died is failed now, without
+    waiting for the sweeper (the same rule)."""
+    if job.abandoned():
+        _fail(job.id, "interrupted", _silent_since(utcnow() - HEARTBEAT_LEASE))
+        return PrintJob.get_by_id(job.id)
+    return job
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_print_jobs():
+    """Every minute: jobs whose worker died fail, jobs the queue lost are handed over again."""
+    from ..tasks import app_context
+    with app_context():
+        sweep()
 
 
 @huey.periodic_task(crontab(minute="*/10"))

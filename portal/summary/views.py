@@ -20,7 +20,7 @@ from ..policy import (DOCUMENTS_VIEW, SUMMARY_DOWNLOAD, SUMMARY_PRINT, SUMMARY_S
 from .forms import CardForm, SummaryForm
 from .models import (CARD, DONE, EXPIRED, FAILED, KEPT_FOR, MAX_ACTIVE, QUEUED, RUNNING,
                      SECTIONS, SUMMARY, PrintJob)
-from .tasks import render_job
+from .tasks import interrupted, render_job
 
 bp = Blueprint("summary", __name__, url_prefix="/imprimer")
 
@@ -36,6 +36,9 @@ ERRORS = {
     "access": _l("Votre accès à cet espace ne permet plus d’imprimer ce document."),
     "failed": _l("La préparation du document a échoué. Réessayez ; si le problème continue, "
                  "signalez-le à l’assistance de Carnet."),
+    "interrupted": _l("L’impression a été interrompue : le service qui préparait le "
+                      "document s’est arrêté avant la fin. Rien n’a été modifié dans le "
+                      "dossier ; vous pouvez relancer la même demande."),
 }
 STATUS_LABELS = {QUEUED: _l("En attente"), RUNNING: _l("En préparation"), DONE: _l("Prêt"),
                  FAILED: _l("Échec"), EXPIRED: _l("Supprimé (délai dépassé)")}
@@ -155,13 +158,30 @@ def job(job_id):
     """A print's progress and, once ready, its download. htmx polls this page every 2 s while
     the job waits or runs; the poll gets 204 (nothing to swap, nothing announced) until the
     status changes, and the finished fragment has no poll."""
-    found = _load(job_id)
+    found = interrupted(_load(job_id))
     if poll_unchanged(found.status):
         return "", 204
     return render("summary/job.html", block="status", job=found, form=EmptyForm(),
                   can_save=allowed(_actor(), SUMMARY_SAVE, g.relation),
                   can_see_documents=allowed(_actor(), DOCUMENTS_VIEW, g.relation),
                   poll_every=POLL_EVERY, kept_hours=int(KEPT_FOR.total_seconds() // 3600))
+
+
+@bp.route("/<int:job_id>/relancer", methods=["POST"])
+@requires(SUMMARY_PRINT)
+def retry(job_id):
+    """Ask again for the same document (same kind, sections and language) after a failure."""
+    found = _load(job_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if found.status != FAILED:
+        return redirect(url_for(".job", job_id=found.id), 303)
+    job = _start(found.kind, found.section_list, found.language)
+    if job is None:
+        flash(_("Vous avez déjà %(num)d documents en préparation. Attendez qu’ils soient "
+                "prêts avant d’en demander un autre.", num=MAX_ACTIVE), "error")
+        return redirect(url_for(".job", job_id=found.id), 303)
+    return redirect(url_for(".job", job_id=job.id), 303)
 
 
 def _filename(found):

@@ -299,6 +299,44 @@ def test_htmx_poll_until_the_worker_is_done(context_for, server):
     assert not console, f"console errors: {console}"
 
 
+def test_a_job_whose_worker_died_says_so_while_polled_and_prints_again(context_for, server):
+    """The worker dies during the render: the polled page says the printing was interrupted
+    (announced, no more polling) and offers one button to ask for the same document again."""
+    pages: dict[str, str] = {}
+    camille = context_for("camille")
+    console = watch(camille)
+    job_id = queued_job(server, kind="carte", sections="")
+    in_server_app(server, f"""
+        from portal.summary.tasks import claim
+        claim({job_id})  # a worker took it; it will not be heard from again
+    """)
+    camille.goto(server.url(f"/imprimer/{job_id}"))
+    status = camille.locator("#etat-impression")
+    expect(status).to_contain_text("Mise en page en cours")
+    in_server_app(server, f"""
+        from datetime import timedelta
+        from portal.accounts.models import utcnow
+        long_ago = utcnow() - timedelta(seconds=90)
+        PrintJob.update(started_at=long_ago, heartbeat_at=long_ago).where(
+            PrintJob.id == {job_id}).execute()
+    """)
+    expect(status).to_contain_text("L’impression a été interrompue", timeout=10000)
+    expect(camille.locator("#annonces")).to_contain_text("L’impression a été interrompue")
+    assert status.get_attribute("data-hx-get") is None, "a failed job must not poll"
+    record(camille, "interrompue", pages)
+    errors = vnu_errors(pages)
+    assert not any(errors.values()), format_vnu_errors(errors)
+    camille.get_by_role("button", name="Relancer l’impression").click()
+    # a new job, prepared in the request here (the test server's huey is immediate)
+    expect(camille).to_have_url(re.compile(rf"/imprimer/(?!{job_id}$)\d+$"), timeout=30000)
+    expect(camille.locator("h1")).to_have_text("Carte d’urgence")
+    expect(camille.locator("#etat-impression")).to_contain_text(READY)
+    assert asked_for(camille, server) == ("carte", "", "fr")
+    assert int(re.search(r"/imprimer/(\d+)", camille.url).group(1)) != job_id
+    delete_job(camille)
+    assert not console, f"console errors: {console}"
+
+
 def test_without_javascript(context_for, server):
     camille = context_for("camille", javascript=False)
 
