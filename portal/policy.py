@@ -402,6 +402,39 @@ def pending_documents(relation):
     return query
 
 
+def known_documents(relation, account):
+    """The documents of the open space whose existence this actor may know: those they see
+    and those shown to them as pending. Every view of the record that mentions documents
+    (history and its export, counts, notifications) goes through this, never around it."""
+    from .documents.models import Document
+    visible = visible_documents(relation, account).select(Document.id)
+    pending = pending_documents(relation)
+    if pending is None:
+        return Document.select().where(Document.id.in_(visible))
+    return Document.select().where(Document.id.in_(visible) |
+                                   Document.id.in_(pending.select(Document.id)))
+
+
+def unknown_documents(relation, account):
+    """The documents of the open space this actor may not know exist (the complement of
+    known_documents): what a view of the record must leave out, entries about them included."""
+    from .documents.models import Document
+    if relation is None:
+        return Document.select()
+    return Document.select().where(
+        Document.patient == relation.person.id,
+        Document.id.not_in(known_documents(relation, account).select(Document.id)))
+
+
+def knows_document(account, document):
+    """Whether `account`, through its current relation to the document's space, may know the
+    document exists (for whoever is told about it outside a request: e-mails, notices)."""
+    from .documents.models import Document
+    relation = relation_to(account, document.patient_id)
+    return relation is not None and known_documents(relation, account).where(
+        Document.id == document.id).exists()
+
+
 # --- token-addressed access -------------------------------------------------------------------
 # A URL or code carrying a secret (the agenda's subscription feed, a professional's one-time
 # access code, a print job's file, an activation link, a closure's proof, a mandate's
