@@ -124,6 +124,22 @@ def _emergency_relations(account, patient_id):
     return found
 
 
+def closed_spaces(person_ids):
+    """The ids, among `person_ids`, of spaces closed now (closed by the holder, or opposed)."""
+    from .lifecycle.models import closed_among
+    return closed_among(set(person_ids))
+
+
+def space_is_open(person_id):
+    """Whether anyone may reach this space at all (it is not closed)."""
+    return person_id is not None and not closed_spaces({person_id})
+
+
+CLOSED_SPACE = _l("Cet espace santé est fermé à la demande de la personne : personne ne peut "
+                  "le consulter, même en urgence. Il ne peut être rouvert que par sa caisse "
+                  "d’Assurance Maladie, à sa demande.")
+
+
 def relations_for(account, patient_id=None):
     """Every space this account may open (optionally only `patient_id`), own space first."""
     relations = []
@@ -156,8 +172,7 @@ def relations_for(account, patient_id=None):
         relations.extend(_emergency_relations(account, patient_id))
     # Operators reach no space: they never see medical content.
     # A closed space opens to no one (not even its holder) until an operator reopens it.
-    from .lifecycle.models import closed_among
-    closed = closed_among({r.person.id for r in relations})
+    closed = closed_spaces({r.person.id for r in relations})
     relations = [r for r in relations if r.person.id not in closed]
     relations.sort(key=lambda r: (r.kind != SELF, r.person.family_name, r.person.given_names))
     return relations
@@ -385,6 +400,125 @@ def pending_documents(relation):
     if relation.kind == GUARDIAN:
         query = query.where(Document.hidden_from_guardians == False)  # noqa: E712
     return query
+
+
+def known_documents(relation, account):
+    """The documents of the open space whose existence this actor may know: those they see
+    and those shown to them as pending. Every view of the record that mentions documents
+    (history and its export, counts, notifications) goes through this, never around it."""
+    from .documents.models import Document
+    visible = visible_documents(relation, account).select(Document.id)
+    pending = pending_documents(relation)
+    if pending is None:
+        return Document.select().where(Document.id.in_(visible))
+    return Document.select().where(Document.id.in_(visible) |
+                                   Document.id.in_(pending.select(Document.id)))
+
+
+def unknown_documents(relation, account):
+    """The documents of the open space this actor may not know exist (the complement of
+    known_documents): what a view of the record must leave out, entries about them included."""
+    from .documents.models import Document
+    if relation is None:
+        return Document.select()
+    return Document.select().where(
+        Document.patient == relation.person.id,
+        Document.id.not_in(known_documents(relation, account).select(Document.id)))
+
+
+def knows_document(account, document):
+    """Whether `account`, through its current relation to the document's space, may know the
+    document exists (for whoever is told about it outside a request: e-mails, notices)."""
+    from .documents.models import Document
+    relation = relation_to(account, document.patient_id)
+    return relation is not None and known_documents(relation, account).where(
+        Document.id == document.id).exists()
+
+
+# --- token-addressed access -------------------------------------------------------------------
+# A URL or code carrying a secret (the agenda's subscription feed, a professional's one-time
+# access code, a print job's file, an activation link, a closure's proof, a mandate's
+# confirmation code) reaches a space without a logged-in request. It answers to the same facts
+# as a request: `token_holds` on every use, and `revoke_lapsed_tokens` where an access ends.
+
+def token_holds(space_id, made_by=None, action=None, closure_id=None):
+    """THE rule for every token: it works only while the space it points at is open and, when
+    an account made it acting in that space, while that account is active and, through a
+    relationship current now (relation_to, as on every request), still holds `action` there.
+    A closure's proof (`closure_id`) is the one token about a closed space: it works while
+    that very closure is in force."""
+    if space_id is None:
+        return False
+    if closure_id is not None:
+        from .lifecycle.models import current_closure
+        closure = current_closure(space_id)
+        return closure is not None and closure.id == closure_id
+    if not space_is_open(space_id):
+        return False
+    if made_by is None:
+        return action is None
+    from .accounts.models import Account
+    account = made_by if isinstance(made_by, Account) else \
+        Account.get_or_none(Account.id == made_by)
+    if account is None or not account.is_active:
+        return False
+    return allowed(account, action, relation_to(account, space_id))
+
+
+TOKEN_KINDS = ("feed", "code", "print", "activation")
+
+
+def revoke_lapsed_tokens(space_id=None, made_by_person=None, kinds=TOKEN_KINDS):
+    """Revoke the stored tokens of `space_id` (or made by `made_by_person`'s accounts, or both)
+    that `token_holds` no longer allows: feeds and unused codes are marked revoked, print files
+    deleted, activation links of a closed space expired. Called where an access ends (closure,
+    majority, end of a guardianship, delegation or mandate) and by the print jobs' purge for
+    accesses that simply ran out. Returns how many tokens were revoked."""
+    from .access.models import AccessCode
+    from .accounts.models import Account, ActivationInvite
+    from .agenda.models import CalendarFeed
+    from .summary.models import DONE, QUEUED, RUNNING, PrintJob
+    from .summary.tasks import revoke_job
+    now = utcnow()
+    makers = None
+    if made_by_person is not None:
+        makers = [a.id for a in Account.select(Account.id).where(Account.person == made_by_person)]
+
+    def scoped(query, space, maker):
+        if space_id is not None:
+            query = query.where(space == space_id)
+        if makers is not None:
+            query = query.where(maker.in_(makers))
+        return query
+
+    # kind: (its live tokens, the space column, the maker column, the action it needs, revoke)
+    stored = {
+        "feed": (CalendarFeed.select().where(CalendarFeed.revoked_at.is_null()),
+                 CalendarFeed.patient, CalendarFeed.created_by, AGENDA_FEED_MANAGE,
+                 lambda row: CalendarFeed.update(revoked_at=now).where(
+                     CalendarFeed.id == row.id, CalendarFeed.revoked_at.is_null()).execute()),
+        "code": (AccessCode.select().where(AccessCode.revoked_at.is_null(),
+                                           AccessCode.used_at.is_null(),
+                                           AccessCode.expires_at > now),
+                 AccessCode.patient, AccessCode.created_by, ACCESS_MANAGE,
+                 lambda row: AccessCode.update(revoked_at=now).where(
+                     AccessCode.id == row.id, AccessCode.revoked_at.is_null()).execute()),
+        "print": (PrintJob.select().where(PrintJob.status.in_((QUEUED, RUNNING, DONE))),
+                  PrintJob.patient, PrintJob.requested_by, SUMMARY_DOWNLOAD, revoke_job),
+    }
+    revoked = 0
+    for kind in kinds:
+        if kind not in stored:
+            continue
+        query, space, maker, action, revoke = stored[kind]
+        for row in list(scoped(query, space, maker)):
+            if not token_holds(row.__data__[space.name], row.__data__[maker.name], action):
+                revoked += revoke(row)
+    if "activation" in kinds and space_id is not None and not space_is_open(space_id):
+        revoked += ActivationInvite.update(expires_at=now).where(
+            ActivationInvite.person == space_id, ActivationInvite.used_at.is_null(),
+            ActivationInvite.expires_at > now).execute()
+    return revoked
 
 
 # --- the current space ("acting for") ---------------------------------------------------------

@@ -13,8 +13,8 @@ from ..db import write_tx
 from ..extensions import limiter
 from ..htmx import render
 from ..notifications import notify
-from ..policy import (ACCESS_MANAGE, ACCESS_REDEEM, ACCESS_VIEW, open_space, requires,
-                      scoped_or_404)
+from ..policy import (ACCESS_MANAGE, ACCESS_REDEEM, ACCESS_VIEW, CLOSED_SPACE, open_space,
+                      requires, scoped_or_404, space_is_open, token_holds)
 from . import matrix
 from .codes import code_hash, new_code
 from .forms import CodeForm, ProfessionalForm, RedeemForm, SearchForm
@@ -217,6 +217,9 @@ def _refusal(reason):
         "used": _("Ce code a déjà été utilisé : un code ne sert qu’une fois."),
         "revoked": _("Ce code a été révoqué par le patient ou la patiente."),
         "blocked": _("Le patient ou la patiente ne vous autorise pas à ouvrir son espace."),
+        "lapsed": _("Ce code ne vaut plus : la personne qui l’a créé n’agit plus pour ce "
+                    "patient ou cette patiente. Demandez un nouveau code."),
+        "closed": str(CLOSED_SPACE),
     }[reason]
 
 
@@ -234,7 +237,9 @@ def _notify(patient, professional):
 
 
 def _redeem(code_text, professional):
-    """Use a code once; returns (AccessCode, None) or (row or None, reason)."""
+    """Use a code once; returns (AccessCode, None) or (row or None, reason). Like every token,
+    a code holds only while the space is open and its maker still manages its professionals
+    (policy.token_holds): nothing is written otherwise."""
     now = utcnow()
     with write_tx():
         row = AccessCode.get_or_none(AccessCode.code_hash == code_hash(code_text))
@@ -243,6 +248,8 @@ def _redeem(code_text, professional):
         status = row.status(now)
         if status != "valid":
             return row, status
+        if not token_holds(row.patient_id, row.created_by_id, ACCESS_MANAGE):
+            return row, "lapsed" if space_is_open(row.patient_id) else "closed"
         grant = Grant.get_or_none(Grant.patient == row.patient_id,
                                   Grant.professional == professional.id)
         if grant is not None and grant.blocked:

@@ -19,7 +19,7 @@ from ..db import write_tx
 from ..extensions import limiter
 from ..htmx import render
 from ..links import public_url
-from ..policy import public
+from ..policy import public, token_holds
 from .forms import LoginForm, NewPasswordMixin, PasswordChangeForm
 from .identity import IdentityMixin, birth_date_field, nir_field
 from .models import FACTOR_EMAIL, ROLE_PATIENT, Account, ActivationInvite, Person, utcnow
@@ -60,12 +60,14 @@ def invite_url(token):
 
 
 def usable_invite(token):
-    """The unused, unexpired invitation behind `token` for a person without an account."""
+    """The unused, unexpired invitation behind `token` for a person without an account, whose
+    space is not closed (policy.token_holds)."""
     invite = (ActivationInvite.select(ActivationInvite, Person).join(Person)
               .where(ActivationInvite.token_hash == token_hash(token or ""),
                      ActivationInvite.used_at.is_null(), ActivationInvite.expires_at > utcnow())
               .first())
-    if invite is None or Account.select().where(Account.person == invite.person_id).exists():
+    if invite is None or Account.select().where(Account.person == invite.person_id).exists() \
+            or not token_holds(invite.person_id):
         return None
     return invite
 

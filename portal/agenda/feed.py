@@ -20,7 +20,7 @@ from ..db import write_tx
 from ..extensions import limiter
 from ..htmx import render
 from ..links import public_url
-from ..policy import AGENDA_FEED_MANAGE, public, requires
+from ..policy import AGENDA_FEED_MANAGE, public, requires, token_holds
 from . import ics, presenters
 from .models import Appointment, CalendarFeed, token_hash
 from .views import acting_account, bp, ics_response
@@ -95,10 +95,12 @@ def _not_found(response):
 @limiter.limit("60 per hour", key_func=_token_key)
 @limiter.limit("30 per 10 minutes", deduct_when=_not_found)
 def feed(token):
-    """The calendar application's fetch: no login, the token is the key. Unknown or revoked:
+    """The calendar application's fetch: no login, the token is the key. Unknown or revoked,
+    or made through an access that has ended since, or for a closed space (policy.token_holds):
     404 at once. Only what the person chose to show leaves Carnet."""
     found = CalendarFeed.by_token(token[:100])
-    if found is None:
+    if found is None or not token_holds(found.patient_id, found.created_by_id,
+                                        AGENDA_FEED_MANAGE):
         abort(404)
     now = utcnow()
     CalendarFeed.update(last_fetched_at=now, fetch_count=CalendarFeed.fetch_count + 1).where(

@@ -12,11 +12,10 @@ from .models import HIDDEN_NOTICE_AFTER, Document
 
 
 def _send(document, subject, sentence_for):
-    """E-mail the patient and, unless the document is hidden from them, their legal
-    representatives, each as their notification preferences say (kind "document");
-    `sentence_for(is_patient)` says what happened, never what the document holds."""
-    notify(document.patient_id, "document", subject, sentence_for,
-           representatives=not document.hidden_from_guardians)
+    """E-mail the patient and their legal representatives who may know the document exists
+    (the record's visibility rule), each as their notification preferences say (kind
+    "document"); `sentence_for(is_patient)` says what happened, never what it holds."""
+    notify(document.patient_id, "document", subject, sentence_for, document=document)
 
 
 def notify_new_document(document):

@@ -12,8 +12,8 @@ from ..db import write_tx
 from ..entourage.presenters import donation_text, entourage_for
 from ..htmx import render
 from ..notifications import email_body, notify, recipients
-from ..policy import (EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS, EMERGENCY_SUMMARY,
-                      SPACE_KEY, open_space, requires)
+from ..policy import (CLOSED_SPACE, EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS,
+                      EMERGENCY_SUMMARY, SPACE_KEY, open_space, requires, space_is_open)
 from ..profile.models import AdvanceDirectives, Allergy, BloodGroup, Condition, Treatment
 from .forms import DeclareForm, SettingsForm
 from .models import DURATION, EmergencyAccess, EmergencySettings
@@ -94,6 +94,12 @@ def declare():
             form.nir.errors.append(_("Aucun dossier ne correspond à ce numéro de sécurité "
                                      "sociale et à cette date de naissance. Vérifiez-les."))
             return render("emergency/declare.html", form=form), 200
+        if not space_is_open(patient.id):
+            # A closed space opens to no one, not even in an emergency: nothing is created.
+            audit.record("emergency.declared", patient=patient, via=EMERGENCY, outcome="denied",
+                         detail="closed space")
+            form.nir.errors.append(str(CLOSED_SPACE))
+            return render("emergency/declare.html", form=form), 403
         with write_tx():
             settings = EmergencySettings.for_patient(patient.id)
             blocked = Grant.get_or_none(Grant.patient == patient.id,

@@ -17,7 +17,7 @@ from ..accounts.models import Account, Person
 from ..audit import ActivityEvent
 from ..documents.models import Document
 from ..htmx import render
-from ..policy import AUDIT_STATUS, HISTORY_VIEW, requires, visible_documents
+from ..policy import AUDIT_STATUS, HISTORY_VIEW, requires, unknown_documents, visible_documents
 from . import chain, presenters
 from .forms import HistoryFilterForm
 
@@ -50,7 +50,9 @@ def family_condition(family):
 
 
 def _events(space, account, filters):
-    """The space's journal entries (and its holder's account-level ones), newest first."""
+    """The space's journal entries (and its holder's account-level ones), newest first; never
+    an entry about a document this reader may not know exists (policy.unknown_documents: a
+    parent learns nothing of a document hidden from legal representatives)."""
     holder_accounts = [a.id for a in Account.select(Account.id).where(Account.person == space.id)]
     own_account = (ActivityEvent.actor.in_(holder_accounts) & ActivityEvent.patient.is_null()
                    & (ActivityEvent.action.startswith("auth.")
@@ -60,6 +62,8 @@ def _events(space, account, filters):
              .join(Person, JOIN.LEFT_OUTER, on=(Account.person == Person.id))
              .where(((ActivityEvent.patient == space.id) | own_account)
                     & ~ActivityEvent.action.startswith("audit."))
+             .where(~((ActivityEvent.object_type == "document")
+                      & ActivityEvent.object_id.in_(_unknown_ids(account))))
              .order_by(ActivityEvent.at.desc(), ActivityEvent.id.desc()))
     who = filters["qui"]
     if who == "moi":
@@ -75,6 +79,11 @@ def _events(space, account, filters):
     if filters["au"]:
         query = query.where(ActivityEvent.at < _utc(filters["au"] + timedelta(days=1), tz))
     return query
+
+
+def _unknown_ids(account):
+    """The ids (as the journal writes them) of the documents this reader may not know of."""
+    return unknown_documents(g.relation, account).select(Document.id.cast("VARCHAR"))
 
 
 def _document_titles():

@@ -6,6 +6,7 @@ from .. import audit
 from ..accounts.models import Account, ActivationInvite, UserSession, utcnow
 from ..db import write_tx
 from ..links import public_url
+from ..policy import revoke_lapsed_tokens
 from .models import CLOSURE, OPPOSITION, PROOF_KEPT_FOR, Proof, SpaceClosure, token_hash
 
 
@@ -33,6 +34,9 @@ def close_space(account, reason, language):
         proof, token = _proof(closure, language)
     audit.record("space.closed", actor=account, patient=account.person, obj_type="closure",
                  obj_id=closure.id)
+    # Every token into her space, and every one she made acting for someone, stops now.
+    revoke_lapsed_tokens(space_id=account.person_id)
+    revoke_lapsed_tokens(made_by_person=account.person_id)
     _render_later(proof.id)
     return closure, token
 
@@ -50,6 +54,7 @@ def oppose(invite, language):
         proof, token = _proof(closure, language)
     audit.record("space.opposed", patient=invite.person, obj_type="closure", obj_id=closure.id,
                  detail=f"invite={invite.id}")
+    revoke_lapsed_tokens(space_id=invite.person_id)
     _render_later(proof.id)
     return closure, token
 

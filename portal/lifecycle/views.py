@@ -16,7 +16,8 @@ from ..documents.store import read_blob
 from ..extensions import limiter
 from ..htmx import poll_unchanged, render
 from ..mail import send
-from ..policy import LIFECYCLE_CLOSE, LIFECYCLE_REOPEN, SELF, public, relations_for, requires
+from ..policy import (LIFECYCLE_CLOSE, LIFECYCLE_REOPEN, SELF, public, relations_for, requires,
+                      token_holds)
 from .forms import CloseForm, OppositionForm
 from .models import CLOSURE, Proof, SpaceClosure
 from .service import close_space, oppose, proof_url, reopen
@@ -76,8 +77,9 @@ def opposition():
 
 
 def _proof_or_404(token):
+    """The proof behind a private link, while the closure it proves is in force."""
     found = Proof.by_token(token)
-    if found is None:
+    if found is None or not token_holds(found.closure.person_id, closure_id=found.closure_id):
         abort(404)
     return found
 

@@ -129,15 +129,23 @@ def email_body(sentence):
              sentence=sentence)
 
 
-def notify(person_id, kind, subject, sentence, *, representatives=True, theme=None):
+def notify(person_id, kind, subject, sentence, *, representatives=True, theme=None,
+           document=None):
     """E-mail everyone concerned by an event in `person_id`'s space; `sentence(is_self)` (or a
     plain string) says what happened without any medical content. `representatives=False`
-    leaves the legal representatives out (e.g. a document hidden from them); `theme` (of a
-    kind with THEMES) reaches only those who keep that theme on. Returns the count sent."""
+    leaves the legal representatives out; `document`: the e-mail is about this document, so
+    it reaches only those the record's visibility rule lets know it exists
+    (policy.knows_document: never a parent, for a document hidden from legal
+    representatives); `theme` (of a kind with THEMES) reaches only those who keep that theme
+    on. Returns the count sent."""
     from flask_babel import force_locale
+
+    from ..policy import knows_document
     sent = 0
     for account, is_self in recipients(person_id, representatives):
         if not wants(account, kind, theme):
+            continue
+        if document is not None and not knows_document(account, document):
             continue
         # In the recipient's language when the caller passes lazy strings or a function.
         with force_locale(account.language or "fr"):

@@ -20,7 +20,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import is_postgres, write_tx
 from ..extensions import huey
 from ..htmx import render
-from ..policy import PROXIES_MANAGE, requires, scoped_or_404
+from ..policy import CLOSED_SPACE, PROXIES_MANAGE, requires, scoped_or_404, space_is_open
 from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, scope_names,
                                scope_texts)
 from .models import (DELEGATION_SCOPES, ENDED_BY_ACTOR, ENDED_BY_PATIENT, ENDED_DECLINED,
@@ -130,6 +130,8 @@ def accept_invitation(delegation_id, caregiver_id):
             raise Refused(_("Cette invitation a expiré : elle ne peut plus être acceptée. "
                             "Demandez à %(name)s de vous inviter à nouveau si besoin.",
                             name=delegation.patient.full_name))
+        if not space_is_open(delegation.patient_id):
+            raise Refused(str(CLOSED_SPACE))
         check_limits(delegation.patient_id, caregiver_id, accepting=delegation)
         Delegation.update(accepted_at=now).where(Delegation.id == delegation.id).execute()
     return Delegation.get_by_id(delegation_id)

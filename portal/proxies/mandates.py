@@ -23,9 +23,10 @@ from ..accounts.otp import _code_hash
 from ..db import write_tx
 from ..extensions import huey, limiter
 from ..htmx import render
-from ..policy import (DOCUMENTS_VIEW, MANDATE, MANDATE_CREATE, MANDATE_END, PROXIES_MANAGE,
-                      _active_mandates, allowed, pending_documents, relations_for, requires,
-                      scoped_or_404, visible_documents)
+from ..policy import (CLOSED_SPACE, DOCUMENTS_VIEW, MANDATE, MANDATE_CREATE, MANDATE_END,
+                      PROXIES_MANAGE, _active_mandates, allowed, pending_documents, relations_for,
+                      requires, revoke_lapsed_tokens, scoped_or_404, space_is_open, token_holds,
+                      visible_documents)
 from .mandate_forms import (DURATIONS, TASK_LABELS, MandateCodeForm, MandateForm, ends_after,
                             task_names)
 from .models import (ENDED_BY_ACTOR, ENDED_BY_PATIENT, ENDED_DECLINED, ENDED_EXPIRED,
@@ -154,6 +155,8 @@ def _refusal(person):
     mismatching birth date get the same message."""
     if person is None:
         return UNKNOWN
+    if not space_is_open(person.id):
+        return str(CLOSED_SPACE)
     if person.is_minor:
         return _("Cette personne est mineure : un mandat est signé par une personne majeure. "
                  "Pour un enfant, c’est son représentant légal (parent, tuteur ou tutrice) qui "
@@ -268,7 +271,8 @@ def _cancel(mandate, reason):
 
 def _check_code(mandate, code):
     """'ok' (the mandate is now in force and replaces this mediator's previous one for the
-    patient), 'wrong' (attempt counted), 'expired' or 'exhausted'."""
+    patient), 'wrong' (attempt counted), 'expired', 'exhausted' or 'closed' (the space was
+    closed since the request: the code, like every token, no longer holds)."""
     digits = "".join(ch for ch in code if ch.isdigit())
     now = utcnow()
     with write_tx():
@@ -277,6 +281,8 @@ def _check_code(mandate, code):
             abort(404)
         if fresh.code_expires_at is None or fresh.code_expires_at <= now:
             return "expired"
+        if not token_holds(fresh.patient_id):
+            return "closed"
         if not hmac.compare_digest(fresh.code_hash or "", _code_hash(digits)):
             Mandate.update(code_attempts=Mandate.code_attempts + 1).where(
                 Mandate.id == fresh.id).execute()
@@ -309,7 +315,9 @@ def mandate_code(mandate_id):
         result = _check_code(mandate, form.code.data)
         if result in ("expired", "exhausted"):
             return _cancel(mandate, ENDED_EXPIRED if result == "expired" else ENDED_CODE_FAILED)
-        if result == "wrong":
+        if result == "closed":
+            form.code.errors.append(str(CLOSED_SPACE))
+        elif result == "wrong":
             left = MANDATE_CODE_ATTEMPTS - mandate.code_attempts
             audit.record("mandate.code_failed", patient=mandate.patient, via="",
                          obj_type="mandate", obj_id=mandate.id, outcome="denied")
@@ -416,6 +424,7 @@ def end_mandate(mandate_id):
         Mandate.update(ended_at=utcnow(), ended_reason=ENDED_BY_ACTOR, code_hash=None,
                        ended_by=current_user.person_id).where(
             Mandate.id == mandate.id, Mandate.ended_at.is_null()).execute()
+        revoke_lapsed_tokens(space_id=mandate.patient_id, made_by_person=current_user.person_id)
         audit.record("mandate.ended", patient=mandate.patient, via="", obj_type="mandate",
                      obj_id=mandate.id)
         if mandate.confirmed_at:

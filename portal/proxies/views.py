@@ -7,7 +7,8 @@ from .. import audit
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, UserSession
 from ..htmx import render
-from ..policy import PROXIES_VIEW, SPACE_KEY, SPACES_LIST, open_space, relations_for, requires
+from ..policy import (PROXIES_VIEW, SPACE_KEY, SPACES_LIST, open_space, relations_for, requires,
+                      revoke_lapsed_tokens)
 from .presenters import scope_labels
 
 bp = Blueprint("proxies", __name__)
@@ -55,8 +56,12 @@ def relatives():
 
 
 def end_acting_sessions(actor_person, patient_id):
-    """End the sessions of `actor_person`'s accounts that have `patient_id`'s space open."""
+    """An access of `actor_person` to `patient_id`'s space has ended: end the sessions of their
+    accounts that have the space open, and revoke the tokens they made there that no longer
+    hold (policy.revoke_lapsed_tokens). Returns the number of sessions ended."""
     import json
+    revoke_lapsed_tokens(space_id=patient_id, made_by_person=getattr(actor_person, "id",
+                                                                     actor_person))
     ended = 0
     rows = (UserSession.select().join(Account).where(Account.person == actor_person))
     for row in rows:

@@ -16,7 +16,7 @@ from ..accounts.models import Account, utcnow
 from ..documents.store import Rejected, delete_blob, store_blob
 from ..extensions import huey
 from ..pdf import RenderFailed, render_html, render_isolated
-from ..policy import SUMMARY_PRINT, allowed, relation_to
+from ..policy import SUMMARY_DOWNLOAD, relation_to, revoke_lapsed_tokens, token_holds
 from . import content
 from .models import (CARD, DONE, EXPIRED, FAILED, HEARTBEAT_EVERY, HEARTBEAT_LEASE, KEPT_FOR,
                      QUEUE_LEASE, QUEUED, ROWS_KEPT_FOR, RUNNING, PrintJob)
@@ -70,10 +70,10 @@ def run_job(job_id):
         return False
     job = PrintJob.get_by_id(job_id)
     account = Account.get_by_id(job.requested_by_id)
-    relation = relation_to(account, job.patient_id) if account.is_active else None
-    if not allowed(account, SUMMARY_PRINT, relation):
+    if not token_holds(job.patient_id, account, SUMMARY_DOWNLOAD):
         _fail(job_id, "access")
         return False
+    relation = relation_to(account, job.patient_id)
     config = current_app.config
     try:
         html = html_for(job, relation.kind)
@@ -119,9 +119,25 @@ def render_job(job_id):
         return run_job(job_id)
 
 
+def revoke_job(job):
+    """The access that asked for `job` has ended (policy.revoke_lapsed_tokens): its file is
+    deleted now, and a job not yet made will print nothing. Returns 1 if this call did it."""
+    if job.status == DONE:
+        claimed = PrintJob.update(status=EXPIRED, storage_key=None).where(
+            PrintJob.id == job.id, PrintJob.status == DONE).execute()
+        if claimed and job.storage_key:
+            delete_blob(job.storage_key)
+    else:
+        claimed = PrintJob.update(status=FAILED, error="access", finished_at=utcnow()).where(
+            PrintJob.id == job.id, PrintJob.status.in_((QUEUED, RUNNING))).execute()
+    return claimed
+
+
 def purge(now=None):
-    """Delete expired files (their rows say "expired" for a while, then go)."""
+    """Delete expired files (their rows say "expired" for a while, then go), and files whose
+    access has ended (an access that simply ran out, as a mandate's end date)."""
     now = now or utcnow()
+    revoke_lapsed_tokens_of_print_jobs()
     expired = 0
     for job in list(PrintJob.select().where(PrintJob.status == DONE, PrintJob.expires_at <= now)):
         claimed = PrintJob.update(status=EXPIRED, storage_key=None).where(
@@ -178,6 +194,14 @@ def sweep_print_jobs():
     from ..tasks import app_context
     with app_context():
         sweep()
+
+
+def revoke_lapsed_tokens_of_print_jobs():
+    """The print jobs alive now whose requester no longer reaches the space (policy rule)."""
+    for space_id in {job.patient_id for job in PrintJob.select(PrintJob.patient).where(
+            PrintJob.status.in_((QUEUED, RUNNING, DONE)))}:
+        revoke_lapsed_tokens(space_id=space_id, kinds=("print",))
+
 
 
 @huey.periodic_task(crontab(minute="*/10"))
