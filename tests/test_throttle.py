@@ -62,3 +62,101 @@ def test_behind_one_proxy_the_journal_records_the_clients_address(app, ctx):
     event = ActivityEvent.select().where(ActivityEvent.action == "auth.login_failed").order_by(
         ActivityEvent.id.desc()).first()
     assert event.ip == "198.51.100.33"
+
+
+# --- item 6: every code-entry form and identity lookup, one throttle ---------------------------
+
+def _journal(action, **where):
+    from portal.audit import ActivityEvent
+    query = ActivityEvent.select().where(ActivityEvent.action == action)
+    for name, value in where.items():
+        query = query.where(getattr(ActivityEvent, name) == value)
+    return list(query)
+
+
+def _post_form(client, path, **data):
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    return client.post(path, data={"csrf_token": csrf_from(page), **data})
+
+
+def _wrong(code):
+    return "000000" if code != "000000" else "111111"
+
+
+def test_login_code_tries_are_not_renewed_by_logging_in_again(app, client):
+    from conftest import latest_code
+    _login(client, ROLES["amina"], DEMO_PASSWORD)
+    wrong = _wrong(latest_code(app, ROLES["amina"]))
+    for _ in range(5):
+        _post_form(client, "/connexion/code", code=wrong)
+    # The password again gives a new code, but no new tries for this account.
+    assert _login(client, ROLES["amina"], DEMO_PASSWORD).status_code == 302
+    response = _post_form(client, "/connexion/code", code=latest_code(app, ROLES["amina"]))
+    assert response.status_code == 429
+    assert "Trop de tentatives incorrectes" in response.get_data(as_text=True)
+    assert client.get("/dossier/").status_code == 302  # not logged in
+    # Another account from another address is not concerned.
+    other = app.test_client()
+    _login(other, ROLES["jean"], DEMO_PASSWORD, peer="10.0.0.9")
+    assert _post_form(other, "/connexion/code",
+                      code=latest_code(app, ROLES["jean"])).status_code == 302
+
+
+def test_a_new_mandate_request_does_not_give_new_code_tries(app, login_as, person, ctx):
+    from conftest import latest_code
+
+    from portal.accounts.nir import with_key
+    from portal.proxies.models import Mandate
+    sophie = login_as("sophie")
+    amina = {"nir": with_key("2921175112078"), "birth_date": "30/11/1992"}
+
+    def ask():
+        response = _post_form(sophie, "/mandats/nouveau", **amina, tasks=["agenda"],
+                              duration="3m", present="y")
+        assert response.status_code == 303
+        return response.headers["Location"]
+
+    location = ask()
+    wrong = _wrong(latest_code(app, "amina.diallo@example.org"))
+    for _ in range(5):
+        _post_form(sophie, location, code=wrong)  # the fifth cancels the request
+    location = ask()  # a new request, a new code: still no more tries
+    response = _post_form(sophie, location, code=latest_code(app, "amina.diallo@example.org"))
+    assert response.status_code == 429
+    assert "Trop de tentatives incorrectes" in response.get_data(as_text=True)
+    assert not Mandate.select().where(Mandate.patient == person("Amina").id,
+                                      Mandate.confirmed_at.is_null(False)).exists()
+
+
+def test_failed_emergency_identity_lookups_are_journaled_and_throttled(login_as, person, ctx):
+    from portal.accounts.nir import with_key
+    from portal.emergency.models import EmergencyAccess
+    lefevre = login_as("lefevre")
+    jean = {"nir": with_key("1440219031012"), "reason": "Malaise au domicile, appel au 15.",
+            "confirm": "y"}
+    for _ in range(5):
+        response = _post_form(lefevre, "/urgence/", **jean, birth_date="12/02/1944")
+        assert response.status_code == 200
+        assert "Aucun dossier ne correspond" in response.get_data(as_text=True)
+    failures = _journal("identity.lookup_failed", outcome="denied")
+    assert len(failures) == 5
+    assert {e.actor.email for e in failures} == {ROLES["lefevre"]}
+    assert all(e.patient_id is None and "1440219031012" not in e.detail for e in failures)
+    # the sixth try is refused, even with the right identity
+    response = _post_form(lefevre, "/urgence/", **jean, birth_date="11/02/1944")
+    assert response.status_code == 429
+    assert "Trop de tentatives incorrectes" in response.get_data(as_text=True)
+    assert EmergencyAccess.select().count() == 0
+
+
+def test_identity_lookups_at_a_counter_share_the_same_throttle(login_as, ctx):
+    from portal.accounts.nir import with_key
+    sophie = login_as("sophie")
+    wrong = {"nir": with_key("1440219031012"), "birth_date": "12/02/1944",
+             "tasks": ["agenda"], "duration": "3m", "present": "y"}
+    for _ in range(5):
+        assert _post_form(sophie, "/mandats/nouveau", **wrong).status_code == 200
+    assert len(_journal("identity.lookup_failed", outcome="denied")) == 5
+    right = wrong | {"birth_date": "11/02/1944"}
+    assert _post_form(sophie, "/mandats/nouveau", **right).status_code == 429

@@ -73,6 +73,8 @@ def usable_invite(token):
 class ActivationForm(IdentityMixin, NewPasswordMixin, FlaskForm):
     """Who one is (NIR + birth date, as on the carte Vitale), then the new login."""
 
+    journal_failed_lookups = False  # is_invitee() journals every mismatch
+
     nir = nir_field(_l("Votre numéro de sécurité sociale"),
                     example=_l("15 chiffres, sur votre carte Vitale ; espaces acceptés."))
     birth_date = birth_date_field(_l("Votre date de naissance"),
