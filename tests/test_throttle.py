@@ -160,3 +160,29 @@ def test_identity_lookups_at_a_counter_share_the_same_throttle(login_as, ctx):
     assert len(_journal("identity.lookup_failed", outcome="denied")) == 5
     right = wrong | {"birth_date": "11/02/1944"}
     assert _post_form(sophie, "/mandats/nouveau", **right).status_code == 429
+
+
+def test_pairing_an_app_counts_wrong_codes_in_the_same_throttle(app, login_as, ctx):
+    import pyotp
+    from conftest import latest_code
+
+    from portal.accounts.models import Account
+    client = login_as("camille")
+    page = client.get("/parametres/verification")
+    client.post("/parametres/verification/code", data={"csrf_token": csrf_from(page)})
+    client.post("/parametres/verification", data={
+        "csrf_token": csrf_from(page), "method": "totp", "current_password": DEMO_PASSWORD,
+        "current_code": latest_code(app, ROLES["camille"])})
+    page = client.get("/parametres/verification/application")
+    with client.session_transaction() as s:
+        secret = s["totp_setup"]
+    right = pyotp.TOTP(secret).now()
+    data = {"csrf_token": csrf_from(page), "secret": "1"}
+    for _ in range(5):
+        response = client.post("/parametres/verification/application",
+                               data=data | {"code": _wrong(right)})
+        assert "Ce code ne correspond pas" in response.get_data(as_text=True)
+    response = client.post("/parametres/verification/application", data=data | {"code": right})
+    assert response.status_code == 429
+    assert "Trop de tentatives incorrectes" in response.get_data(as_text=True)
+    assert Account.get(Account.email == ROLES["camille"]).second_factor == "email"
