@@ -186,3 +186,31 @@ def test_pairing_an_app_counts_wrong_codes_in_the_same_throttle(app, login_as, c
     assert response.status_code == 429
     assert "Trop de tentatives incorrectes" in response.get_data(as_text=True)
     assert Account.get(Account.email == ROLES["camille"]).second_factor == "email"
+
+
+def test_an_invitations_activation_and_opposition_share_one_counter(app, person, ctx):
+    from portal.accounts.activation import issue_invite
+    from portal.lifecycle.models import current_closure
+    lina = person("Lina")
+    with app.app_context():
+        _invite, token = issue_invite(lina)
+    client = app.test_client()
+    client.get(f"/activation/{token}")
+    identity = {"nir": lina.nir, "birth_date": "03/09/2015"}  # one day off
+    activation = {**identity, "email": "lina.martin@example.org",
+                  "new_password": "mon velo rouge part en vacances",
+                  "confirm": "mon velo rouge part en vacances"}
+    for _ in range(3):
+        assert _post_form(client, "/activation", **activation).status_code == 200
+    for _ in range(2):
+        assert _post_form(client, "/activation/opposition", **identity,
+                          understood="y").status_code == 200
+    # five failures against this invitation, whatever the page: the right identity is refused
+    response = _post_form(client, "/activation/opposition", **identity | {
+        "birth_date": "02/09/2015"}, understood="y")
+    assert response.status_code == 429
+    html = response.get_data(as_text=True)
+    assert "Trop de tentatives incorrectes" in html and "<title>Erreur :" in html
+    assert f'value="{lina.nir}"' in html  # what was typed is kept
+    assert current_closure(lina.id) is None
+    assert len(_journal("account.activation_failed", outcome="denied")) == 5

@@ -6,14 +6,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from ..accounts.activation import TOKEN_KEY, _token_key, is_invitee, usable_invite
+from ..accounts.activation import TOKEN_KEY, is_invitee, throttled_page, usable_invite
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, Person
 from ..accounts.reauth import confirm_identity, reauth_status
-from ..accounts.views import _account_limit, _failed, _ip_limit
 from ..documents.download import content_response
 from ..documents.store import read_blob
-from ..extensions import limiter
 from ..htmx import poll_unchanged, render
 from ..notifications.events import account_security
 from ..policy import LIFECYCLE_CLOSE, LIFECYCLE_REOPEN, SELF, public, relations_for, requires
@@ -57,14 +55,15 @@ def close():
 
 @bp.route("/activation/opposition", methods=["GET", "POST"])
 @public
-@limiter.limit(_account_limit, key_func=_token_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_ip_limit, methods=["POST"], deduct_when=_failed)
 def opposition():
     """From the activation invitation: oppose the opening of one's space (identity again)."""
     invite = usable_invite(session.get(TOKEN_KEY))
     if invite is None:
         return render("accounts/activation_invalid.html"), 404
     form = OppositionForm()
+    refused = throttled_page(form, invite, "lifecycle/opposition.html")
+    if refused:
+        return refused
     if form.validate_on_submit():
         if is_invitee(form, invite, detail="opposition"):
             done = oppose(invite, _language())
