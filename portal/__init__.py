@@ -68,6 +68,7 @@ def create_app(config=None, **overrides):
     app.config.from_object(config or pick_config())
     app.config.update(overrides)
     _check_production(app)
+    _trust_proxies(app)
 
     Htmx(app)
     database.init_app(app)
@@ -130,6 +131,16 @@ def _check_production(app):
         except ValueError:
             sys.stderr.write(f"Carnet: {message}\n")
             raise SystemExit(2)
+
+
+def _trust_proxies(app):
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from the
+    headers they add (the rightmost N values), so that throttles, sessions and the journal see
+    each person rather than the proxy; with none, those headers are ignored."""
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _init_login(app):

@@ -71,7 +71,14 @@ class Config:
     OTP_MAX_ATTEMPTS = 5
     LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_IP = os.environ.get("LOGIN_LIMIT_IP", "30 per 15 minutes")
+    # Access codes are long random codes (about 59 bits): a professional mistyping one gets a
+    # few more tries than with a 6-digit code.
+    ACCESS_CODE_LIMIT = os.environ.get("ACCESS_CODE_LIMIT", "10 per 15 minutes")
     LOCKOUT_MINUTES = 15
+    # How many reverse proxies stand in front of the app. With 0 (default) the client's
+    # address is the socket's peer and X-Forwarded-For is ignored (a client could write
+    # anything in it); with N, the address N proxies added (Werkzeug's ProxyFix).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(6 * 1024 * 1024)))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the server-side session

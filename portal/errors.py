@@ -106,6 +106,9 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        from .throttle import Throttled
+        if isinstance(error, Throttled):
+            return page(429, error.description)
         if error.code == 429 and request.endpoint == "accounts.login":
             from .accounts.forms import LoginForm
             form = LoginForm(formdata=None, email=request.form.get("email", ""))

@@ -154,9 +154,19 @@ def test_totp_code_cannot_be_replayed(app, ctx):
     assert "Code incorrect" in submit_code(second, code).get_data(as_text=True)
 
 
+def confirm_identity_for(app, client, email, method):
+    """The second-factor page's way in: an e-mailed code, the method, the current password."""
+    page = client.get("/parametres/verification")
+    client.post("/parametres/verification/code", data={"csrf_token": csrf_from(page)})
+    return client.post("/parametres/verification", data={
+        "csrf_token": csrf_from(page), "method": method, "current_password": DEMO_PASSWORD,
+        "current_code": latest_code(app, email)})
+
+
 def test_totp_setup_requires_a_valid_code(login_as, app, ctx):
     from portal.accounts.models import Account
     client = login_as("camille")
+    confirm_identity_for(app, client, ROLES["camille"], "totp")
     page = client.get("/parametres/verification/application")
     html = page.get_data(as_text=True)
     with client.session_transaction() as s:
@@ -188,7 +198,9 @@ def test_patient_may_turn_the_second_factor_off(app, login_as):
     client = login_as("amina")
     page = client.get("/parametres/verification")
     assert 'value="none"' in page.get_data(as_text=True)
-    client.post("/parametres/verification", data={"csrf_token": csrf_from(page), "method": "none"})
+    confirm_identity_for(app, client, ROLES["amina"], "none")
+    client.post("/parametres/verification/desactiver",
+                data={"csrf_token": csrf_from(page), "understood": "y"})
     fresh = app.test_client()
     assert start_login(fresh, ROLES["amina"]).headers["Location"].endswith("/dossier/")
 

@@ -119,9 +119,10 @@ def test_the_page_lists_what_each_email_says_and_why_security_ones_stay_on(login
 
 
 @pytest.mark.parametrize("role, kinds, security", [
-    ("benali", ["message"], ["Accès en urgence au dossier", "Nouvelle connexion"]),
-    ("sophie", [], ["Nouvelle connexion"]),
-    ("operateur", [], ["Nouvelle connexion"]),
+    ("benali", ["message"], ["Accès en urgence au dossier", "Nouvelle connexion",
+                             "Changement de la sécurité de votre compte"]),
+    ("sophie", [], ["Nouvelle connexion", "Changement de la sécurité de votre compte"]),
+    ("operateur", [], ["Nouvelle connexion", "Changement de la sécurité de votre compte"]),
 ])
 def test_other_roles_see_only_the_kinds_that_concern_them(login_as, ctx, role, kinds,
                                                           security):
@@ -133,7 +134,8 @@ def test_other_roles_see_only_the_kinds_that_concern_them(login_as, ctx, role, k
     if not kinds:
         assert "Aucun e-mail facultatif ne concerne votre compte" in page
         assert "Accès en urgence au dossier" not in page
-        assert "E-mail de sécurité, toujours envoyé" in page
+        assert "E-mails de sécurité, toujours envoyés" in page
+        assert "quand quelqu’un entre dans votre compte ou change ce qui le protège" in page
     if role == "benali":
         assert "Si vous êtes le médecin traitant d’un patient" in page
         choose(login_as(role), off=("message",))

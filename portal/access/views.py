@@ -10,11 +10,11 @@ from .. import audit
 from ..accounts.forms import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
 from ..db import write_tx
-from ..extensions import limiter
 from ..htmx import render
 from ..notifications import notify
 from ..policy import (ACCESS_MANAGE, ACCESS_REDEEM, ACCESS_VIEW, CLOSED_SPACE, open_space,
                       requires, scoped_or_404, space_is_open, token_holds)
+from ..throttle import Throttle
 from . import matrix
 from .codes import code_hash, new_code
 from .forms import CodeForm, ProfessionalForm, RedeemForm, SearchForm
@@ -202,14 +202,6 @@ def revoke_code(code_id):
 
 # --- the professional's side ---------------------------------------------------------------
 
-def _redeem_key():
-    return f"access-code:{current_user.get_id()}"
-
-
-def _failed(response):
-    return bool(g.get("code_failed"))
-
-
 def _refusal(reason):
     return {
         "unknown": _("Ce code n’existe pas. Vérifiez-le auprès du patient ou de la patiente."),
@@ -267,10 +259,15 @@ def _redeem(code_text, professional):
 
 @bp.route("/acces/code", methods=["GET", "POST"])
 @requires(ACCESS_REDEEM)
-@limiter.limit("10 per 15 minutes", key_func=_redeem_key, methods=["POST"], deduct_when=_failed)
 def redeem():
-    """A professional types a patient's code: the space opens until the code's end."""
+    """A professional types a patient's code: the space opens until the code's end. Wrong or
+    malformed codes count in the shared throttle (per professional and per address)."""
     form = RedeemForm()
+    attempt = Throttle("access-code", current_user.get_id(), limit="ACCESS_CODE_LIMIT")
+    if form.is_submitted() and attempt.blocked():
+        form.validate()
+        form.code.errors = [attempt.message()]
+        return render("access/redeem.html", form=form), 429
     if form.validate_on_submit():
         professional = current_user._get_current_object()
         row, reason = _redeem(form.code.data, professional)
@@ -285,13 +282,13 @@ def redeem():
                     name=relation.person.full_name,
                     until=_format_until(row.expires_at)), "success")
             return redirect(url_for("dossier.home"), 303)
-        g.code_failed = True
+        attempt.failed()
         audit.record("access.code_redeem", patient=row.patient if row else None,
                      obj_type="access_code", obj_id=row.id if row else "", via="code",
                      outcome="refused", detail=reason)
         form.code.errors.append(_refusal(reason))
     elif form.errors:
-        g.code_failed = True
+        attempt.failed()
     return render("access/redeem.html", form=form)
 
 

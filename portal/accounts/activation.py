@@ -9,22 +9,22 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import flash, g, redirect, session, url_for
+from flask import flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from .. import audit
 from ..db import write_tx
-from ..extensions import limiter
 from ..htmx import render
 from ..links import public_url
 from ..policy import public, token_holds
+from ..throttle import Throttle
 from .forms import LoginForm, NewPasswordMixin, PasswordChangeForm
 from .identity import IdentityMixin, birth_date_field, nir_field
 from .models import FACTOR_EMAIL, ROLE_PATIENT, Account, ActivationInvite, Person, utcnow
 from .passwords import hash_password
-from .views import _account_limit, _failed, _ip_limit, bp
+from .views import bp
 
 # An invitation sent by e-mail waits two months; a link handed over at a counter, after the
 # person's identity was checked there, is meant to be used within days.
@@ -75,6 +75,8 @@ def usable_invite(token):
 class ActivationForm(IdentityMixin, NewPasswordMixin, FlaskForm):
     """Who one is (NIR + birth date, as on the carte Vitale), then the new login."""
 
+    journal_failed_lookups = False  # is_invitee() journals every mismatch
+
     nir = nir_field(_l("Votre numéro de sécurité sociale"),
                     example=_l("15 chiffres, sur votre carte Vitale ; espaces acceptés."))
     birth_date = birth_date_field(_l("Votre date de naissance"),
@@ -89,23 +91,35 @@ class ActivationForm(IdentityMixin, NewPasswordMixin, FlaskForm):
         self.confirm.label.text = _l("Confirmez le mot de passe")
 
 
+def invite_throttle(invite):
+    """The failures typed against one invitation (activation and opposition together), and
+    from the client's address, in the shared throttle (the limits of a login)."""
+    return Throttle("activation", invite.id)
+
+
+def throttled_page(form, invite, template):
+    """While the invitation's throttle is full, its form again, saying until when (429)."""
+    attempt = invite_throttle(invite)
+    if not (form.is_submitted() and attempt.blocked()):
+        return None
+    form.validate()
+    form.nir.errors = [attempt.message()]
+    return render(template, form=form), 429
+
+
 def is_invitee(form, invite, detail=""):
     """Whether the NIR and birth date typed are those of the invited person; if not, the form
-    says so, and the failure counts like a failed login (and is journaled)."""
+    says so, and the failure counts in the invitation's throttle (and is journaled)."""
     person = form.find_person()
     if person is not None and person.id == invite.person_id:
         return True
-    g.login_failed = True
+    invite_throttle(invite).failed()
     audit.record("account.activation_failed", patient=invite.person, outcome="denied",
                  obj_type="activation_invite", obj_id=invite.id, detail=detail)
     form.nir.errors.append(_("Le numéro de sécurité sociale ou la date de naissance ne "
                              "correspond pas à cette invitation. Vérifiez-les sur votre "
                              "carte Vitale."))
     return False
-
-
-def _token_key():
-    return "activation:" + token_hash(session.get(TOKEN_KEY) or "")
 
 
 @bp.route("/activation/<token>")
@@ -119,14 +133,15 @@ def activation_link(token):
 
 @bp.route("/activation", methods=["GET", "POST"])
 @public
-@limiter.limit(_account_limit, key_func=_token_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_ip_limit, methods=["POST"], deduct_when=_failed)
 def activate():
     """Open one's own account from an invitation: identity again, then e-mail and password."""
     invite = usable_invite(session.get(TOKEN_KEY))
     if invite is None:
         return render("accounts/activation_invalid.html"), 404
     form = ActivationForm()
+    refused = throttled_page(form, invite, "accounts/activation.html")
+    if refused:
+        return refused
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         if not is_invitee(form, invite):

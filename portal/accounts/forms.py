@@ -1,11 +1,13 @@
 """Login, second-factor and account-settings forms (labels and messages in French)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, RadioField,
+                     StringField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from .passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+from .reauth import ReauthMixin
 
 
 class LoginForm(FlaskForm):
@@ -68,13 +70,25 @@ class PasswordChangeForm(FlaskForm, NewPasswordMixin):
         render_kw={"autocomplete": "new-password"})
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(ReauthMixin, FlaskForm):
+    """The new method, confirmed with the current password and the current factor's code."""
+
     method = RadioField(
         _l("Méthode de vérification"),
         choices=[SelectChoice("email", _l("Un code envoyé par e-mail")),
                  SelectChoice("totp", _l("Une application d’authentification (TOTP)")),
                  SelectChoice("none", _l("Aucune vérification supplémentaire (déconseillé)"))],
         validators=[DataRequired(_l("Choisissez une méthode."))])
+
+
+class FactorOffForm(FlaskForm):
+    """A patient's last step before logging in with the password alone."""
+
+    understood = BooleanField(
+        _l("J’ai compris : avec mon seul mot de passe, une personne qui le découvre peut "
+           "ouvrir mon dossier médical."),
+        validators=[InputRequired(_l("Cochez la case pour confirmer que vous avez compris, ou "
+                                     "gardez la vérification en deux étapes."))])
 
 
 class TotpConfirmForm(FlaskForm):

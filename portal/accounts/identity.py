@@ -41,7 +41,27 @@ class IdentityMixin:
     def nir_value(self):
         return normalise(self.nir.data)
 
+    # A failed lookup is journaled here, unless the form's view journals it in its own words.
+    journal_failed_lookups = True
+
     def find_person(self):
-        """The person with this NIR and birth date, or None (never says which one differs)."""
-        return Person.get_or_none(Person.nir == self.nir_value(),
-                                  Person.birth_date == self.birth_date.data)
+        """The person with this NIR and birth date, or None (never says which one differs).
+        Failed lookups count in the shared throttle, per account (or, before login, per
+        address): past the limit, the request is refused with a 429 even for a right
+        identity, so no one can try identities one after another."""
+        from flask import request
+        from flask_login import current_user
+
+        from .. import audit
+        from ..throttle import Throttle
+        actor = current_user.get_id() if current_user.is_authenticated else None
+        attempt = Throttle("identity", actor)
+        attempt.check()
+        person = Person.get_or_none(Person.nir == self.nir_value(),
+                                    Person.birth_date == self.birth_date.data)
+        if person is None:
+            attempt.failed()
+            if self.journal_failed_lookups:
+                audit.record("identity.lookup_failed", outcome="denied",
+                             detail=request.endpoint or "")
+        return person

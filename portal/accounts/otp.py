@@ -23,16 +23,31 @@ def _code_hash(code):
     return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
 
 
-def issue_login_code(account):
-    """Invalidate older codes, create a new one and e-mail it (the code never sits in clear)."""
+PURPOSE_LOGIN = "login"
+PURPOSE_REAUTH = "reauth"  # confirming a change of the account's security while logged in
+
+
+def issue_login_code(account, purpose=PURPOSE_LOGIN):
+    """Invalidate older codes of this purpose, create a new one and e-mail it (the code never
+    sits in clear)."""
     code = f"{secrets.randbelow(10**6):06d}"
     now = utcnow()
     with write_tx():
         OneTimeCode.update(used_at=now).where(
-            OneTimeCode.account == account, OneTimeCode.used_at.is_null()).execute()
+            OneTimeCode.account == account, OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_null()).execute()
         OneTimeCode.create(account=account, code_hash=_code_hash(code), created_at=now,
+                           purpose=purpose,
                            expires_at=now + current_app.config["OTP_VALIDITY"])
     minutes = int(current_app.config["OTP_VALIDITY"].total_seconds() // 60)
+    if purpose == PURPOSE_REAUTH:
+        mail.send(account.email, _("Votre code de confirmation Carnet"),
+                  _("Bonjour,\n\nVotre code pour confirmer un changement de la sécurité de "
+                    "votre compte Carnet est : %(code)s\n\n"
+                    "Il est valable %(minutes)s minutes et ne sert qu’une fois.\n"
+                    "Si vous n’avez pas demandé ce code, ne le communiquez à personne et "
+                    "changez votre mot de passe.\n\nCarnet", code=code, minutes=minutes))
+        return code
     mail.send(account.email, _("Votre code de connexion Carnet"),
               _("Bonjour,\n\nVotre code de connexion à Carnet est : %(code)s\n\n"
                 "Il est valable %(minutes)s minutes et ne sert qu’une fois.\n"
@@ -41,12 +56,13 @@ def issue_login_code(account):
     return code
 
 
-def check_login_code(account, code):
+def check_login_code(account, code, purpose=PURPOSE_LOGIN):
     """'ok', 'wrong' (attempt counted), 'expired' or 'exhausted' (too many attempts)."""
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     now = utcnow()
     with write_tx():
         current = (OneTimeCode.select().where(OneTimeCode.account == account,
+                                              OneTimeCode.purpose == purpose,
                                               OneTimeCode.used_at.is_null())
                    .order_by(OneTimeCode.id.desc()).first())
         if current is None or current.expires_at < now:

@@ -12,6 +12,7 @@ from .. import audit
 from ..extensions import limiter
 from ..htmx import render
 from ..policy import ACCOUNT_SELF, public, requires
+from ..throttle import Throttle
 from .forms import CodeForm, EmptyForm, LoginForm
 from .models import (FACTOR_EMAIL, FACTOR_NONE, FACTOR_TOTP, ROLE_OPERATOR, ROLE_PATIENT,
                      Account, utcnow)
@@ -136,15 +137,22 @@ def _pending_account():
 
 @bp.route("/connexion/code", methods=["GET", "POST"])
 @public
-@limiter.limit(_ip_limit, methods=["POST"], deduct_when=_failed)
 def login_code():
-    """Step 2: the 6-digit code (e-mail or authenticator app); few attempts, then start over."""
+    """Step 2: the 6-digit code (e-mail or authenticator app); few attempts, then start over.
+    Wrong codes are counted per account (and per address) across logins: the password again
+    gives a new code, never new tries."""
     account, pending = _pending_account()
     if account is None:
         flash(_("Votre connexion a expiré. Saisissez à nouveau votre adresse e-mail et votre "
                 "mot de passe."), "info")
         return redirect(url_for(".login"))
     form = CodeForm()
+    attempt = Throttle("login-code", account.id)
+    if form.is_submitted() and attempt.blocked():
+        form.validate()
+        form.code.errors = [attempt.message()]
+        return render("accounts/code.html", form=form, factor=pending["factor"],
+                      resend_form=EmptyForm(), email=account.email), 429
     if form.validate_on_submit():
         if pending["factor"] == FACTOR_TOTP:
             step = totp_matches(open_secret(account.totp_secret), form.code.data,
@@ -160,7 +168,7 @@ def login_code():
             result = check_login_code(account, form.code.data)
             if result == "ok":
                 return _complete_login(account)
-        g.login_failed = True
+        attempt.failed()
         audit.record("auth.code_failed", actor=account, outcome="denied")
         if result == "exhausted":
             session.pop(PENDING, None)

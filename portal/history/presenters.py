@@ -127,7 +127,12 @@ ACTION_LABELS = {
     "auth.login_failed": _l("Échec de connexion (mot de passe)"),
     "auth.code_failed": _l("Échec de connexion (code de vérification)"),
     "account.password_changed": _l("Changement du mot de passe"),
+    "identity.lookup_failed": _l("Recherche d’une personne sans résultat (numéro de sécurité "
+                                 "sociale et date de naissance)"),
     "account.second_factor_changed": _l("Changement de la double authentification"),
+    "account.reauth": _l("Mot de passe confirmé avant un changement de sécurité du compte"),
+    "account.reauth_failed": _l("Échec de la confirmation du mot de passe ou du code avant un "
+                                "changement de sécurité du compte"),
     "account.session_ended": _l("Fin d’une session"),
     "account.sessions_ended": _l("Fin des autres sessions"),
     "notifications.preferences_changed": _l("Choix des notifications par e-mail modifiés"),

@@ -22,6 +22,8 @@ class CloseForm(FlaskForm):
 
 
 class OppositionForm(IdentityMixin, FlaskForm):
+    journal_failed_lookups = False  # is_invitee() journals every mismatch
+
     nir = nir_field(_l("Votre numéro de sécurité sociale"),
                     example=_l("15 chiffres, sur votre carte Vitale ; espaces acceptés."))
     birth_date = birth_date_field(_l("Votre date de naissance"),

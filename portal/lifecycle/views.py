@@ -6,16 +6,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from ..accounts.activation import TOKEN_KEY, _token_key, is_invitee, usable_invite
+from ..accounts.activation import TOKEN_KEY, is_invitee, throttled_page, usable_invite
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, Person
-from ..accounts.passwords import verify_password
-from ..accounts.views import _account_limit, _failed, _ip_limit
+from ..accounts.reauth import confirm_identity, reauth_status
 from ..documents.download import content_response
 from ..documents.store import read_blob
-from ..extensions import limiter
 from ..htmx import poll_unchanged, render
-from ..mail import send
+from ..notifications.events import account_security
 from ..policy import (LIFECYCLE_CLOSE, LIFECYCLE_REOPEN, SELF, public, relations_for, requires,
                       token_holds)
 from .forms import CloseForm, OppositionForm
@@ -38,34 +36,35 @@ def close():
     account = current_user._get_current_object()
     others = [r for r in relations_for(account) if r.kind != SELF]
     form = CloseForm()
-    if form.validate_on_submit():
-        if not verify_password(account.password_hash, form.password.data):
-            form.password.errors.append(_("Le mot de passe est incorrect."))
-        else:
-            closure, token = close_space(account, form.reason.data, _language())
-            link = proof_url(token)
-            send(account.email, _("Votre espace Carnet est fermé"), _(
-                "Bonjour,\n\nVotre espace santé Carnet a été fermé à votre demande. Plus personne "
-                "ne peut le consulter.\n\nVotre attestation de fermeture est disponible pendant "
-                "7 jours à cette adresse :\n%(link)s\n\nPour rouvrir votre espace, adressez-vous "
-                "à votre caisse d’Assurance Maladie.\n\nSi vous n’êtes pas à l’origine de cette "
-                "fermeture, contactez-la sans attendre.", link=link))
-            logout_user()
-            session.end()
-            return redirect(url_for(".proof", token=token), 303)
-    return render("lifecycle/close.html", form=form, others=others)
+    if form.validate_on_submit() and confirm_identity(account, "close", form.password):
+        closure, token = close_space(account, form.reason.data, _language())
+        link = proof_url(token)
+        # Security e-mail (cannot be turned off), sent to the account even though it is now
+        # deactivated.
+        account_security(account, lambda: _(
+            "Votre espace santé Carnet a été fermé à votre demande. Plus personne ne peut le "
+            "consulter.\n\nVotre attestation de fermeture est disponible pendant 7 jours à "
+            "cette adresse :\n%(link)s\n\nPour rouvrir votre espace, adressez-vous à votre "
+            "caisse d’Assurance Maladie.\n\nSi vous n’êtes pas à l’origine de cette "
+            "fermeture, contactez-la sans attendre.", link=link),
+            subject=_("Votre espace Carnet est fermé"))
+        logout_user()
+        session.end()
+        return redirect(url_for(".proof", token=token), 303)
+    return render("lifecycle/close.html", form=form, others=others), reauth_status()
 
 
 @bp.route("/activation/opposition", methods=["GET", "POST"])
 @public
-@limiter.limit(_account_limit, key_func=_token_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_ip_limit, methods=["POST"], deduct_when=_failed)
 def opposition():
     """From the activation invitation: oppose the opening of one's space (identity again)."""
     invite = usable_invite(session.get(TOKEN_KEY))
     if invite is None:
         return render("accounts/activation_invalid.html"), 404
     form = OppositionForm()
+    refused = throttled_page(form, invite, "lifecycle/opposition.html")
+    if refused:
+        return refused
     if form.validate_on_submit():
         if is_invitee(form, invite, detail="opposition"):
             done = oppose(invite, _language())

@@ -20,6 +20,7 @@ KINDS = {
     "prevention": (_l("Rappels de prévention personnalisés"), True),
     "emergency_access": (_l("Accès en urgence au dossier (bris de glace)"), False),
     "new_session": (_l("Nouvelle connexion à votre compte"), False),
+    "account_security": (_l("Changement de la sécurité de votre compte"), False),
 }
 
 # The kinds that can reach each role, in the order of KINDS (the settings page shows only
@@ -30,9 +31,9 @@ KINDS = {
 # nothing in a patient's space is e-mailed to them, so only their own logins concern them.
 KINDS_BY_ROLE = {
     "patient": tuple(KINDS),
-    "professional": ("message", "emergency_access", "new_session"),
-    "mediator": ("new_session",),
-    "operator": ("new_session",),
+    "professional": ("message", "emergency_access", "new_session", "account_security"),
+    "mediator": ("new_session", "account_security"),
+    "operator": ("new_session", "account_security"),
 }
 
 
@@ -60,7 +61,7 @@ def optional(kind):
 
 def kinds_for(account):
     """The kinds of e-mail this account may receive, as listed on its settings page."""
-    return KINDS_BY_ROLE.get(account.role, ("new_session",))
+    return KINDS_BY_ROLE.get(account.role, ("new_session", "account_security"))
 
 
 def recipients(person_id, representatives=True):
@@ -130,26 +131,37 @@ def email_body(sentence):
 
 
 def notify(person_id, kind, subject, sentence, *, representatives=True, theme=None,
-           document=None):
+           document=None, account=None, body=None):
     """E-mail everyone concerned by an event in `person_id`'s space; `sentence(is_self)` (or a
     plain string) says what happened without any medical content. `representatives=False`
     leaves the legal representatives out; `document`: the e-mail is about this document, so
     it reaches only those the record's visibility rule lets know it exists
     (policy.knows_document: never a parent, for a document hidden from legal
     representatives); `theme` (of a kind with THEMES) reaches only those who keep that theme
-    on. Returns the count sent."""
+    on. `account`: only this account (an event of the account itself, such as a password
+    change or its closing, which concerns it even once deactivated); `body(text)` wraps the
+    sentence (default: email_body). Returns the count sent."""
     from flask_babel import force_locale
 
     from ..policy import knows_document
     sent = 0
-    for account, is_self in recipients(person_id, representatives):
-        if not wants(account, kind, theme):
+    targets = [(account, True)] if account is not None else recipients(person_id,
+                                                                       representatives)
+    for target, is_self in targets:
+        if not wants(target, kind, theme):
             continue
         if document is not None and not knows_document(account, document):
             continue
         # In the recipient's language when the caller passes lazy strings or a function.
-        with force_locale(account.language or "fr"):
+        with force_locale(target.language or "fr"):
             text = str(sentence(is_self) if callable(sentence) else sentence)
-            mail.send(account.email, str(subject), email_body(text))
+            mail.send(target.email, str(subject), (body or email_body)(text))
         sent += 1
     return sent
+
+
+def security_body(sentence):
+    """A security e-mail about one's own account around one sentence (which says what happened
+    and what to do if it was not them); no link: people should open Carnet themselves."""
+    return _("Bonjour,\n\n%(sentence)s\n\nPar sécurité, ce message ne contient aucune "
+             "information médicale.\n\nCarnet", sentence=sentence)

@@ -87,3 +87,15 @@ def professional_opened(relation, professional):
                             "rubrique « Professionnels de santé » permet de retirer ou de "
                             "bloquer cet accès. Vous recevez au plus un e-mail par jour et "
                             "par professionnel."))
+
+
+def account_security(account, sentence, subject=None):
+    """Tell an account's owner that what protects their account just changed (password, second
+    factor, closing): `sentence` says what, and what to do if it was not them. Security kind
+    "account_security": sent whatever the preferences, to this account only, in its language,
+    even once the account is closed. Returns the count sent (1)."""
+    from . import security_body
+    return notify(account.person_id, "account_security",
+                  subject or _("Carnet : la sécurité de votre compte a changé"),
+                  lambda _is_self: str(sentence() if callable(sentence) else sentence),
+                  account=account, body=security_body)

@@ -33,6 +33,9 @@ WHAT_IT_SAYS = {
     "new_session": _l("L’e-mail donne la date et l’heure de la connexion, le navigateur "
                       "utilisé, l’adresse IP en partie masquée, et ce qu’il faut faire si ce "
                       "n’était pas vous."),
+    "account_security": _l("L’e-mail dit que votre mot de passe ou votre vérification en deux "
+                           "étapes vient d’être changé, ou que votre espace vient d’être "
+                           "fermé, quand, et ce qu’il faut faire si ce n’était pas vous."),
 }
 
 # The same for a professional, where their situation differs.
@@ -52,6 +55,8 @@ WHY_ALWAYS = {
                            "quelqu’un a ouvert un dossier sans accord préalable."),
     "new_session": _l("Toujours envoyé : si quelqu’un d’autre se connecte à votre compte, "
                       "c’est ainsi que vous l’apprenez à temps pour réagir."),
+    "account_security": _l("Toujours envoyé : si quelqu’un d’autre change ce qui protège votre "
+                           "compte, c’est ainsi que vous l’apprenez à temps pour réagir."),
 }
 
 

@@ -22,6 +22,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..accounts.otp import _code_hash
 from ..db import write_tx
 from ..extensions import huey, limiter
+from ..throttle import Throttle
 from ..htmx import render
 from ..policy import (CLOSED_SPACE, DOCUMENTS_VIEW, MANDATE, MANDATE_CREATE, MANDATE_END,
                       PROXIES_MANAGE, _active_mandates, allowed, pending_documents, relations_for,
@@ -311,17 +312,27 @@ def mandate_code(mandate_id):
                 "avec la personne."), "error")
         return redirect(url_for(".new_mandate"), 303)
     form = MandateCodeForm()
-    if form.validate_on_submit():
+    # Wrong codes count per mediator in the shared throttle, not only per request: a new
+    # request (or a new code) never gives new tries.
+    attempt = Throttle("mandate-code", current_user.get_id())
+    status = 200
+    if form.is_submitted() and attempt.blocked():
+        form.validate()
+        form.code.errors = [attempt.message()]
+        status = 429
+    elif form.validate_on_submit():
         result = _check_code(mandate, form.code.data)
+        if result in ("wrong", "exhausted"):
+            attempt.failed()
         if result in ("expired", "exhausted"):
             return _cancel(mandate, ENDED_EXPIRED if result == "expired" else ENDED_CODE_FAILED)
         if result == "closed":
             form.code.errors.append(str(CLOSED_SPACE))
         elif result == "wrong":
-            left = MANDATE_CODE_ATTEMPTS - mandate.code_attempts
+            left = min(MANDATE_CODE_ATTEMPTS - mandate.code_attempts, attempt.remaining())
             audit.record("mandate.code_failed", patient=mandate.patient, via="",
                          obj_type="mandate", obj_id=mandate.id, outcome="denied")
-            form.code.errors.append(ngettext(
+            form.code.errors.append(attempt.message() if left <= 0 else ngettext(
                 "Code incorrect. Vérifiez les 6 chiffres avec la personne. Il vous reste "
                 "%(num)s essai.", "Code incorrect. Vérifiez les 6 chiffres avec la personne. "
                 "Il vous reste %(num)s essais.", left))
@@ -331,7 +342,8 @@ def mandate_code(mandate_id):
                   tasks=task_names(mandate.task_set), duration=DURATIONS.get(
                       duration_key(mandate), ("",))[0], resend_form=EmptyForm(),
                   replaces=_active_mandates().where(Mandate.mediator == current_user.id,
-                                                    Mandate.patient == mandate.patient_id).first())
+                                                    Mandate.patient == mandate.patient_id).first()
+                  ), status
 
 
 def _signed(mandate):

@@ -20,8 +20,10 @@ from .tools import (axe_violations, format_violations, format_vnu_errors,
 pytestmark = pytest.mark.browser
 
 SHOTS = "test-artifacts/screenshots"
+# (Pairing an app and switching the second factor off follow a confirmed identity: those pages
+# are checked in test_settings.py, through the forms that lead to them.)
 SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
-                  "/parametres/verification", "/parametres/verification/application"]
+                  "/parametres/verification"]
 OPEN_OTHER_SPACE = "Ouvrir l’espace de "
 
 
