@@ -150,7 +150,7 @@ def notify(person_id, kind, subject, sentence, *, representatives=True, theme=No
     for target, is_self in targets:
         if not wants(target, kind, theme):
             continue
-        if document is not None and not knows_document(account, document):
+        if document is not None and not knows_document(target, document):
             continue
         # In the recipient's language when the caller passes lazy strings or a function.
         with force_locale(target.language or "fr"):
