@@ -42,6 +42,16 @@ class IdentityMixin:
         return normalise(self.nir.data)
 
     def find_person(self):
-        """The person with this NIR and birth date, or None (never says which one differs)."""
-        return Person.get_or_none(Person.nir == self.nir_value(),
-                                  Person.birth_date == self.birth_date.data)
+        """The person with this NIR and birth date, or None (never says which one differs).
+        A lookup that finds no one is journaled (who searched, from which page; never the
+        number typed)."""
+        person = Person.get_or_none(Person.nir == self.nir_value(),
+                                    Person.birth_date == self.birth_date.data)
+        if person is None:
+            from flask import has_request_context, request
+
+            from .. import audit
+            audit.record("identity.not_found", patient=audit.NOBODY, via="", outcome="refused",
+                         obj_type="identity",
+                         detail=request.endpoint or "" if has_request_context() else "")
+        return person

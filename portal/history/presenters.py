@@ -122,6 +122,9 @@ ACTION_LABELS = {
     "emergency.ended": _l("Fin d’un accès en urgence"),
     "emergency.acknowledged": _l("Accès en urgence pris en compte"),
     "emergency.settings_changed": _l("Réglages de l’accès en urgence modifiés"),
+    "identity.not_found": _l("Recherche d’une personne sans résultat (numéro de sécurité "
+                             "sociale et date de naissance)"),
+    "summary.view": _l("Consultation des documents à imprimer"),
     "auth.login": _l("Connexion"),
     "auth.logout": _l("Déconnexion"),
     "auth.login_failed": _l("Échec de connexion (mot de passe)"),
