@@ -101,6 +101,7 @@ def walk(app, client, account_id, wanted, reached, silent, start=()):
             if headers == {}:
                 per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
                 reached.add(endpoint)
+            walk.calls = getattr(walk, "calls", 0) + 1
             if not entries_since(before, account_id):
                 silent.add((endpoint, url, "htmx" if headers else "page"))
             if response.mimetype == "text/html" and not headers:
@@ -124,6 +125,7 @@ def test_every_response_that_shows_health_data_leaves_a_journal_entry(ctx, login
         ", ".join(sorted(f"{e} {u} ({how})" for e, u, how in silent))
     unreached = set(wanted) - reached
     assert not unreached, f"the walk reached no address of: {sorted(unreached)}"
+    print(f"{len(wanted)} endpoints, {getattr(walk, 'calls', 0)} responses checked")
 
 
 def test_a_write_and_its_journal_entry_commit_together(ctx, login_as, person, monkeypatch):
