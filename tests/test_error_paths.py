@@ -80,7 +80,8 @@ def half_action_route(app):
         jean = Person.get(Person.given_names == "Jean")
         Measure.create(patient=jean.id, kind="weight", value=99, measured_at=utcnow(),
                        author=1)
-        mail.send("jean.dupont@example.org", "Nouvelle mesure", "Une mesure a été ajoutée.")
+        message = mail.send("jean.dupont@example.org", "Nouvelle mesure",
+                            "Une mesure a été ajoutée.")
         audit.record("measures.add", patient=jean, obj_type="measure")
         audit.record("measures.add", patient=jean, outcome="denied", detail="half")
         how = request.form.get("how")
@@ -88,7 +89,8 @@ def half_action_route(app):
             abort(400)
         if how == "crash":
             raise RuntimeError("Hypertension artérielle")  # a message quoting the record
-        return "fait"
+        # The delivery task waits for the commit (huey runs immediately in tests).
+        return mail.OutboxMessage.get_by_id(message.id).status
 
     app.add_url_rule("/test/half", "test_half", half, methods=["POST"])
     app.config["WTF_CSRF_ENABLED"] = False
@@ -96,6 +98,7 @@ def half_action_route(app):
     return "/test/half"
 
 
+@pytest.mark.db
 @pytest.mark.parametrize("how, status", [("abort", 400), ("crash", 500), ("", 200)])
 def test_no_error_path_commits_half_an_action(ctx, login_as, half_action_route, how, status):
     from portal.audit import ActivityEvent
@@ -115,6 +118,8 @@ def test_no_error_path_commits_half_an_action(ctx, login_as, half_action_route, 
         assert entries == [("measures.add", "denied")]
     else:
         assert entries == [("measures.add", "ok"), ("measures.add", "denied")]
+        assert response.get_data(as_text=True) == "queued"  # not delivered before the commit
+        assert OutboxMessage.select().order_by(OutboxMessage.id.desc()).first().status == "kept"
 
 
 def test_error_paths_write_no_health_data_to_any_log(ctx, login_as, half_action_route, caplog,

@@ -9,6 +9,8 @@ An endpoint it cannot reach fails the test, so a new page of the record is walke
 """
 import io
 import re
+
+import pytest
 from conftest import csrf_from, hidden_fields
 from test_acting_matrix import set_up
 
@@ -128,6 +130,7 @@ def test_every_response_that_shows_health_data_leaves_a_journal_entry(ctx, login
     print(f"{len(wanted)} endpoints, {getattr(walk, 'calls', 0)} responses checked")
 
 
+@pytest.mark.db
 def test_a_write_and_its_journal_entry_commit_together(ctx, login_as, person, monkeypatch):
     """A crash between the write and its entry (here: the journal write fails) leaves neither:
     before, the measure and the message were committed on their own."""
@@ -181,6 +184,7 @@ def test_a_failed_identity_lookup_is_journaled(ctx, login_as):
     assert "1800175" not in entries[0].detail.replace(" ", "")
 
 
+@pytest.mark.db
 def test_denials_are_kept_when_the_action_rolls_back(ctx, login_as, person):
     """A refusal decided by the rule (here: a caregiver who may read Jean's record but not
     write it) is journaled although the request's transaction rolls back."""
