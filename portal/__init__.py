@@ -61,9 +61,23 @@ def select_locale():
     return request.accept_languages.best_match(languages, default="fr") if request else "fr"
 
 
+class Carnet(Flask):
+    """Flask, with one transaction around each view that may write (see db.request_transaction)
+    and exception logs that never quote a message (see errors.log_exception)."""
+
+    def dispatch_request(self):
+        if request.method in database.SAFE_METHODS:
+            return super().dispatch_request()
+        with database.request_transaction():
+            return super().dispatch_request()
+
+    def log_exception(self, exc_info):
+        errors.log_exception(self, exc_info)
+
+
 def create_app(config=None, **overrides):
     """Build the app: config, extensions, blueprints, headers, errors, CLI."""
-    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+    app = Carnet(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=os.environ.get("CARNET_INSTANCE") or None)
     app.config.from_object(config or pick_config())
     app.config.update(overrides)

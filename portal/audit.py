@@ -11,9 +11,13 @@ from flask import g, has_request_context, request
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from .accounts.models import Account, Person, utcnow
-from .db import BaseModel, is_postgres, write_tx
+from .db import BaseModel, after_rollback, in_request_transaction, is_postgres, write_tx
 
 GENESIS = "0" * 64
+
+# patient=NOBODY: an entry about no patient even while a space is open (e.g. a failed lookup
+# of another person: the open space is not the one searched for).
+NOBODY = object()
 
 
 class ActivityEvent(BaseModel):
@@ -78,19 +82,34 @@ def _locked_head():
 
 def record(action, *, actor=None, patient=None, obj_type="", obj_id="", via=None,
            outcome="ok", detail=""):
-    """Append one entry; actor and patient default to the current request's."""
+    """Append one entry; actor and patient default to the current request's (an entry may name
+    no patient: a login, a failed identity lookup).
+
+    Inside a request's transaction the entry commits with the request's writes: both, or
+    neither. A refusal or a failure (outcome other than "ok") is written again, on its own,
+    if that transaction rolls back: the attempt stays in the journal even though nothing
+    else of the action does."""
     if has_request_context():
         from flask_login import current_user
         if actor is None and current_user and current_user.is_authenticated:
             actor = current_user._get_current_object()
         if patient is None:
             patient = getattr(g, "space", None)
+        elif patient is NOBODY:
+            patient = None
         if via is None:
             relation = getattr(g, "relation", None)
             via = relation.kind if relation and patient is not None else ""
         ip = request.remote_addr or ""
+        g.journaled = True
+        if outcome != "ok" and in_request_transaction():
+            after_rollback(lambda: record(action, actor=actor, patient=NOBODY if patient is None else patient,
+                                          obj_type=obj_type, obj_id=obj_id, via=via,
+                                          outcome=outcome, detail=detail))
     else:
         ip = ""
+        if patient is NOBODY:
+            patient = None
     event = ActivityEvent(
         at=utcnow(),
         actor=actor,

@@ -1,5 +1,9 @@
-"""Database wiring: one connection per request, IMMEDIATE write transactions on SQLite."""
+"""Database wiring: one connection per request, IMMEDIATE write transactions on SQLite, and one
+transaction per request that may write (every method but GET, HEAD, OPTIONS): the view's writes
+and their journal entries commit together when it returns, and roll back together when it
+raises (abort, refusal, crash), so no error path commits half an action."""
 import os
+from contextlib import contextmanager
 from urllib.parse import unquote, urlparse
 
 from peewee import Model, PostgresqlDatabase, SqliteDatabase
@@ -56,6 +60,62 @@ def is_sqlite():
 def is_postgres():
     """True when the bound database is PostgreSQL."""
     return isinstance(db.obj, PostgresqlDatabase)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def in_request_transaction():
+    """True while the current request's transaction is open (see request_transaction)."""
+    from flask import g, has_request_context
+    return has_request_context() and g.get("_request_tx") is not None
+
+
+def after_commit(callback):
+    """Run `callback` once the current request's transaction has committed (at once when there
+    is none): a queued task must not run before the rows it reads exist, nor for an action that
+    rolled back."""
+    if in_request_transaction():
+        from flask import g
+        g._request_tx["after_commit"].append(callback)
+        return True
+    callback()
+    return False
+
+
+def after_rollback(callback):
+    """Run `callback` if the current request's transaction rolls back (never otherwise): the
+    journal keeps the refusals and failures of an action that did not happen."""
+    if in_request_transaction():
+        from flask import g
+        g._request_tx["after_rollback"].append(callback)
+
+
+@contextmanager
+def request_transaction():
+    """The view of a request that may write runs in one transaction (IMMEDIATE on SQLite)."""
+    from flask import g
+    state = {"after_commit": [], "after_rollback": []}
+    g._request_tx = state
+    try:
+        with write_tx():
+            yield
+    except BaseException:
+        g._request_tx = None
+        for callback in state["after_rollback"]:
+            try:
+                callback()
+            except Exception as error:  # the original error matters more; say what failed
+                import logging
+                logging.getLogger("carnet.db").error(
+                    "after-rollback step failed: %s", type(error).__name__)
+        raise
+    else:
+        g._request_tx = None
+        for callback in state["after_commit"]:
+            callback()
+    finally:
+        g._request_tx = None
 
 
 def write_tx():

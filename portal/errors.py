@@ -1,4 +1,9 @@
-"""Error pages in the site's layout: no stack trace ever reaches the browser."""
+"""Error pages in the site's layout: no stack trace ever reaches the browser, and no error
+written to the logs carries what a page showed or a person typed (health data): an exception's
+message is withheld, only its type and where it was raised are logged."""
+import logging
+import traceback
+
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -30,6 +35,49 @@ MESSAGES = {
           _l("Une erreur inattendue s’est produite et a été signalée à l’équipe. Réessayez "
              "dans quelques instants : les données déjà enregistrées ne sont pas perdues.")),
 }
+
+
+def redacted_traceback(exc_info):
+    """Where an exception was raised (files, lines, functions) and its type, never its message
+    or arguments: a message may quote a rendered page, a form's data or a database row."""
+    exc = exc_info[1]
+    lines = []
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        block = ["Traceback (most recent call last):"]
+        for frame in traceback.extract_tb(exc.__traceback__):
+            block.append(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}')
+        kind = type(exc)
+        block.append(f"{kind.__module__}.{kind.__qualname__}: (message withheld)")
+        lines = block + ([""] if lines else []) + lines
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    return "\n".join(lines)
+
+
+class RedactedExceptions(logging.Filter):
+    """Any record logged with an exception shows the redacted traceback only."""
+
+    def filter(self, record):
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redacted_traceback(record.exc_info)
+        return True
+
+
+def log_exception(app, exc_info):
+    """Flask's log of an unhandled exception, without the exception's message."""
+    app.logger.error("Exception on %s [%s]\n%s", request.path, request.method,
+                     redacted_traceback(exc_info))
+
+
+def quiet_loggers(app):
+    """Loggers that would write data: peewee logs every query with its parameters at DEBUG
+    (kept at INFO whatever the root level); Flask's and huey's exception logs are redacted."""
+    logging.getLogger("peewee").setLevel(logging.INFO)
+    for logger in (app.logger, logging.getLogger("huey"), logging.getLogger("huey.consumer"),
+                   logging.getLogger("carnet")):
+        if not any(isinstance(f, RedactedExceptions) for f in logger.filters):
+            logger.addFilter(RedactedExceptions())
 
 
 def page(code, detail=None):
@@ -94,6 +142,7 @@ def _keep_unsent_message():
 
 def init_app(app):
     """Register one handler for every HTTP error and for CSRF failures."""
+    quiet_loggers(app)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

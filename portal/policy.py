@@ -193,12 +193,15 @@ def relation_to(account, patient_id):
 @dataclass(frozen=True)
 class Rule:
     """One rule: who may act (roles), whether a space is needed and which scope, and whether
-    the action reads health data (then every use is journaled automatically)."""
+    the action reads health data (then every response that shows it is journaled). `reads`
+    names the reading journaled when a page of an action that changes the record (its form,
+    its confirmation, a refused form shown again) shows the record's content."""
 
     roles: frozenset
     scope: str | frozenset | None = None
     health_data: bool = False
     professions: frozenset | None = None
+    reads: str | None = None
 
     @property
     def needs_space(self):
@@ -267,6 +270,7 @@ PREVENTION_EDIT = "prevention.edit"
 SUMMARY_PRINT = "summary.print"
 SUMMARY_DOWNLOAD = "summary.download"
 SUMMARY_SAVE = "summary.save"
+SUMMARY_VIEW = "summary.view"  # journal only: the print pages (jobs and their state) were read
 # The space's lifecycle
 LIFECYCLE_CLOSE = "lifecycle.close"
 LIFECYCLE_REOPEN = "lifecycle.reopen"
@@ -285,16 +289,18 @@ RULES = {
     PROXIES_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
     DIRECTORY_VIEW: Rule(frozenset({ROLE_OPERATOR, ROLE_PROFESSIONAL})),
     PROFILE_VIEW: Rule(ACTING, scope="dossier_read", health_data=True),
-    PROFILE_EDIT: Rule(ACTING, scope=WRITERS),
+    PROFILE_EDIT: Rule(ACTING, scope=WRITERS, reads=PROFILE_VIEW),
     MEASURES_VIEW: Rule(ACTING, scope="dossier_read", health_data=True),
-    MEASURES_EDIT: Rule(ACTING, scope=WRITERS),
+    MEASURES_EDIT: Rule(ACTING, scope=WRITERS, reads=MEASURES_VIEW),
     DOCUMENTS_VIEW: Rule(ACTING, scope="dossier_read", health_data=True),
-    DOCUMENT_UPLOAD: Rule(PATIENT_SIDE, scope="dossier_write"),
-    DOCUMENT_DEPOSIT: Rule(PROFESSIONAL, scope="dossier_deposit"),
-    DOCUMENT_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="dossier_manage"),
-    DOCUMENT_REPORT: Rule(ACTING, scope="dossier_read"),
-    DOCUMENT_ANNOUNCE: Rule(PROFESSIONAL, scope="dossier_deposit"),
-    PRESCRIPTION_WRITE: Rule(PROFESSIONAL, scope="dossier_deposit", professions=PRESCRIBERS),
+    DOCUMENT_UPLOAD: Rule(PATIENT_SIDE, scope="dossier_write", reads=DOCUMENTS_VIEW),
+    DOCUMENT_DEPOSIT: Rule(PROFESSIONAL, scope="dossier_deposit", reads=DOCUMENTS_VIEW),
+    DOCUMENT_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="dossier_manage",
+                          reads=DOCUMENTS_VIEW),
+    DOCUMENT_REPORT: Rule(ACTING, scope="dossier_read", reads=DOCUMENTS_VIEW),
+    DOCUMENT_ANNOUNCE: Rule(PROFESSIONAL, scope="dossier_deposit", reads=DOCUMENTS_VIEW),
+    PRESCRIPTION_WRITE: Rule(PROFESSIONAL, scope="dossier_deposit", professions=PRESCRIBERS,
+                             reads=DOCUMENTS_VIEW),
     PRESCRIPTION_VERIFY: Rule(PROFESSIONAL, professions=frozenset({"pharmacien"})),
     ACCESS_VIEW: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
     ACCESS_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
@@ -310,30 +316,30 @@ RULES = {
     # Contacts and wishes: read with the record; changed only by the patient or their legal
     # representative (a caregiver never changes emergency settings).
     ENTOURAGE_VIEW: Rule(ACTING, scope=frozenset({"dossier_read", "emergency"}), health_data=True),
-    ENTOURAGE_EDIT: Rule(frozenset({ROLE_PATIENT}), scope="entourage"),
+    ENTOURAGE_EDIT: Rule(frozenset({ROLE_PATIENT}), scope="entourage", reads=ENTOURAGE_VIEW),
     # The patient's side reads the space's conversations (a mediator may have "read only"),
     # and writes with the messaging scope; a professional's messaging is their own (no
     # space), and they start a conversation from the space of a patient they may reach.
     MESSAGING_READ: Rule(PATIENT_SIDE, scope=frozenset({"messaging", "messaging_read"}),
                          health_data=True),
-    MESSAGING_WRITE: Rule(PATIENT_SIDE, scope="messaging"),
+    MESSAGING_WRITE: Rule(PATIENT_SIDE, scope="messaging", reads=MESSAGING_READ),
     MESSAGING_PRO: Rule(PROFESSIONAL, health_data=True),
-    MESSAGING_PRO_START: Rule(PROFESSIONAL, scope="dossier_read"),
+    MESSAGING_PRO_START: Rule(PROFESSIONAL, scope="dossier_read", reads=MESSAGING_PRO),
     NOTIFICATIONS_SETTINGS: Rule(ANY_ROLE),
     # The agenda: the patient's side with the agenda scope; an authorised professional may
     # add an appointment; the private calendar feed is the holder's (or representative's).
     AGENDA_VIEW: Rule(PATIENT_SIDE, scope="agenda", health_data=True),
-    AGENDA_EDIT: Rule(PATIENT_SIDE, scope="agenda"),
-    AGENDA_PRO_ADD: Rule(PROFESSIONAL, scope="dossier_deposit"),
+    AGENDA_EDIT: Rule(PATIENT_SIDE, scope="agenda", reads=AGENDA_VIEW),
+    AGENDA_PRO_ADD: Rule(PROFESSIONAL, scope="dossier_deposit", reads=AGENDA_VIEW),
     AGENDA_FEED_MANAGE: Rule(frozenset({ROLE_PATIENT}), scope="proxies"),
     PREVENTION_VIEW: Rule(PATIENT_SIDE, scope="agenda", health_data=True),
-    PREVENTION_EDIT: Rule(PATIENT_SIDE, scope="agenda"),
+    PREVENTION_EDIT: Rule(PATIENT_SIDE, scope="agenda", reads=PREVENTION_VIEW),
     # Printed summaries: the patient's side with the summaries scope (a caregiver who reads
     # the record, a mediator given that task) asks for one and downloads it (journaled);
     # keeping it in the dossier also needs the right to add documents.
-    SUMMARY_PRINT: Rule(PATIENT_SIDE, scope="summaries"),
+    SUMMARY_PRINT: Rule(PATIENT_SIDE, scope="summaries", reads=SUMMARY_VIEW),
     SUMMARY_DOWNLOAD: Rule(PATIENT_SIDE, scope="summaries", health_data=True),
-    SUMMARY_SAVE: Rule(PATIENT_SIDE, scope="dossier_write"),
+    SUMMARY_SAVE: Rule(PATIENT_SIDE, scope="dossier_write", reads=SUMMARY_VIEW),
     # Closing a space is the holder's alone (account_settings: only one's own space has it);
     # an operator reopens one at the person's request, seeing names and dates only.
     LIFECYCLE_CLOSE: Rule(frozenset({ROLE_PATIENT}), scope="account_settings"),
@@ -573,6 +579,7 @@ def requires(action):
     if action not in RULES:
         raise KeyError(f"unknown action {action!r}")
     rule = RULES[action]
+    read_action = rule.reads or (action if rule.health_data else None)
 
     def decorate(view):
         @wraps(view)
@@ -597,15 +604,36 @@ def requires(action):
                     audit.record(action, outcome="denied", detail=request.path)
                 g.denied_action = action
                 abort(403)
-            if rule.health_data and request.method == "GET":
-                from . import audit
-                audit.record(action, detail=request.path)
-            return view(*args, **kwargs)
+            if read_action is None:
+                return view(*args, **kwargs)
+            return _journal_read(read_action, view(*args, **kwargs))
 
         wrapper._policy_action = action
         return wrapper
 
     return decorate
+
+
+def _journal_read(read_action, result):
+    """Journal a response that shows health data, whatever the view: a page or an htmx
+    fragment, a form or a confirmation, a refused form shown again. A GET is journaled once
+    its response is ready (a 404, a redirect or an unchanged poll's 204 shows nothing); a
+    write already journaled by the view needs no second entry."""
+    from . import audit
+    from .db import SAFE_METHODS
+    response = current_app.make_response(result)
+    if not 200 <= response.status_code < 300 or response.status_code == 204:
+        return response
+    if request.method in SAFE_METHODS or not g.get("journaled"):
+        obj_type, obj_id = g.get("shown") or ("", "")
+        audit.record(read_action, obj_type=obj_type, obj_id=obj_id, detail=request.path)
+    return response
+
+
+def shows(obj_type, obj_id):
+    """Name the object a page shows, for its automatic journal entry (optional: the entry
+    always names the page's address)."""
+    g.shown = (obj_type, obj_id)
 
 
 def space_field():

@@ -48,7 +48,9 @@ class IdentityMixin:
         """The person with this NIR and birth date, or None (never says which one differs).
         Failed lookups count in the shared throttle, per account (or, before login, per
         address): past the limit, the request is refused with a 429 even for a right
-        identity, so no one can try identities one after another."""
+        identity, so no one can try identities one after another. A lookup that finds no one
+        is journaled with no patient (who searched, from which page; never the number
+        typed)."""
         from flask import request
         from flask_login import current_user
 
@@ -62,6 +64,7 @@ class IdentityMixin:
         if person is None:
             attempt.failed()
             if self.journal_failed_lookups:
-                audit.record("identity.lookup_failed", outcome="denied",
+                audit.record("identity.lookup_failed", patient=audit.NOBODY, via="",
+                             outcome="denied", obj_type="identity",
                              detail=request.endpoint or "")
         return person

@@ -20,7 +20,7 @@ from ..db import write_tx
 from ..htmx import render
 from ..measures.forms import local_now
 from ..policy import (AGENDA_EDIT, AGENDA_FEED_MANAGE, AGENDA_VIEW, allowed, requires,
-                      scoped_or_404)
+                      scoped_or_404, shows)
 from . import ics, presenters
 from .dates import show_day
 from .forms import AppointmentForm
@@ -54,9 +54,9 @@ def _load(appointment_id):
 
 
 def _read(appointment):
-    """Journal a form page that shows an appointment (its GET is not journaled by the decorator:
-    the edit action does not read health data by itself)."""
-    audit.record(AGENDA_VIEW, obj_type="appointment", obj_id=appointment.id, detail=request.path)
+    """Name the appointment a form page shows, for the reading @requires journals (AGENDA_EDIT
+    reads AGENDA_VIEW)."""
+    shows("appointment", appointment.id)
 
 
 def _page(query, order, param):

@@ -2,6 +2,7 @@
 their metadata (EXIF, GPS…); DICOM pixel data windowed to 8-bit grey. Plus DICOM facts."""
 import io
 import json
+import math
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -30,8 +31,8 @@ def make_preview(data, mime):
     if mime == DICOM:
         try:
             image = _dicom_image(read_dicom(data))
-        except (ValueError, KeyError, AttributeError, TypeError):
-            image = None
+        except (ValueError, KeyError, AttributeError, TypeError, ArithmeticError):
+            image = None  # odd or inconsistent attributes: the file is kept, without preview
         if image is not None:
             return _encode(image, "PNG")
     return None
@@ -101,6 +102,8 @@ def _dicom_image(ds):
     image = Image.frombytes("I", (cols, rows), pixels, "raw", raw)
     slope = float(ds.get("RescaleSlope", 1) or 1)
     intercept = float(ds.get("RescaleIntercept", 0) or 0)
+    if not (math.isfinite(slope) and math.isfinite(intercept)):
+        return None
     low, high = _window(ds, image, slope, intercept)
     # out = (stored * slope + intercept - low) * 255 / (high - low), clipped to 0..255
     scale = 255.0 / (high - low)
@@ -123,15 +126,19 @@ def _first(value):
 
 
 def _window(ds, image, slope, intercept):
-    """The value range shown: the file's own window when it has one, else min..max."""
+    """The value range shown, never empty: the file's own window when it has a usable one
+    (finite; a width of 1 is a threshold, PS3.3 C.11.2.1.2: below the centre black, above it
+    white), else the pixels' min..max."""
     center, width = _first(ds.get("WindowCenter")), _first(ds.get("WindowWidth"))
-    if center is not None and width is not None and width >= 1:
-        return center - 0.5 - (width - 1) / 2, center - 0.5 + (width - 1) / 2
-    lo, hi = image.getextrema()
-    lo, hi = sorted((lo * slope + intercept, hi * slope + intercept))
-    if hi <= lo:
-        hi = lo + 1
-    return lo, hi
+    if center is not None and width is not None and math.isfinite(center) and \
+            math.isfinite(width) and width >= 1:
+        low, high = center - 0.5 - (width - 1) / 2, center - 0.5 + (width - 1) / 2
+    else:
+        lo, hi = image.getextrema()
+        low, high = sorted((lo * slope + intercept, hi * slope + intercept))
+    if high - low < 1:
+        low, high = low - 0.5, low + 0.5
+    return low, high
 
 
 def dicom_meta(data):

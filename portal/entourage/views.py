@@ -17,7 +17,7 @@ from ..accounts.models import Person, utcnow
 from ..db import is_postgres, write_tx
 from ..htmx import render
 from ..policy import (ENTOURAGE_EDIT, ENTOURAGE_VIEW, PROXIES_VIEW, SELF, allowed, requires,
-                      scoped_or_404)
+                      scoped_or_404, shows)
 from ..profile.presenters import directives_documents
 from .forms import ContactForm, TrustedPersonForm, WishesForm
 from .models import EMERGENCY, MAX_EMERGENCY_CONTACTS, TRUSTED, Contact, Wishes
@@ -90,9 +90,9 @@ def _limit_problem(kind):
 
 
 def _read(obj_type, obj_id=""):
-    """Journal a form page that shows the record's data (its GET is not journaled by the
-    decorator: the edit action does not read health data by itself)."""
-    audit.record(ENTOURAGE_VIEW, obj_type=obj_type, obj_id=obj_id, detail=request.path)
+    """Name what a form page shows, for the reading @requires journals (ENTOURAGE_EDIT reads
+    ENTOURAGE_VIEW)."""
+    shows(obj_type, obj_id)
 
 
 @bp.route("")

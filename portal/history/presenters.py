@@ -122,6 +122,7 @@ ACTION_LABELS = {
     "emergency.ended": _l("Fin d’un accès en urgence"),
     "emergency.acknowledged": _l("Accès en urgence pris en compte"),
     "emergency.settings_changed": _l("Réglages de l’accès en urgence modifiés"),
+    "summary.view": _l("Consultation des documents à imprimer"),
     "auth.login": _l("Connexion"),
     "auth.logout": _l("Déconnexion"),
     "auth.login_failed": _l("Échec de connexion (mot de passe)"),

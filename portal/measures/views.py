@@ -9,7 +9,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, utcnow
 from ..db import write_tx
 from ..htmx import render, wants_fragment
-from ..policy import MEASURES_EDIT, MEASURES_VIEW, refuse, requires, scoped_or_404
+from ..policy import MEASURES_EDIT, MEASURES_VIEW, refuse, requires, scoped_or_404, shows
 from . import presenters
 from .forms import MeasureForm, TargetForm
 from .models import (BY_CODE, BY_SLUG, KINDS, Measure, MeasureTarget, latest_bmi, trend,
@@ -107,7 +107,7 @@ def delete(kind, measure_id):
                 date=when(measure.measured_at),
                 value=presenters.measure_text(kind, measure)), "success")
         return redirect(url_for(".kind", kind=kind.slug), 303)
-    audit.record(MEASURES_VIEW, obj_type="measure", obj_id=measure.id, detail=request.path)
+    shows("measure", measure.id)
     return render("measures/delete.html", kind=kind, measure=measure, form=form,
                   text=presenters.measure_text(kind, measure))
 

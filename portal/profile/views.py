@@ -14,7 +14,8 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..htmx import render, wants_fragment
-from ..policy import PROFILE_EDIT, PROFILE_VIEW, SELF, allowed, refuse, requires, scoped_or_404
+from ..policy import (PROFILE_EDIT, PROFILE_VIEW, SELF, allowed, refuse, requires,
+                      scoped_or_404, shows)
 from . import presenters
 from .models import NotConcerned
 from .sections import BY_SLUG, SECTIONS
@@ -67,14 +68,17 @@ def _entry(section, entry_id):
 
 
 def _changeable(slug, entry_id):
-    """The section and one of its entries that this actor may change; otherwise a 404 (not
-    there), a 403 (may not write here) or the refusal explaining whose entry it is."""
+    """(section, entry, refusal): the section and one of its entries, with None, when this
+    actor may change it; a 404 (not there) or a 403 (may not write here) otherwise; and for
+    another author's entry, the answer explaining whose it is, for the view to return (never
+    raised through abort, which takes status codes only)."""
     section = _section(slug)
     _writable(section)
     entry = _entry(section, entry_id)
+    shows(section.key, entry.id)
     if not entry.changeable_by(_account()):
-        abort(_not_theirs(section, entry))
-    return section, entry
+        return section, entry, _not_theirs(section, entry)
+    return section, entry, None
 
 
 def _single(section):
@@ -230,13 +234,13 @@ def add(slug):
 @requires(PROFILE_EDIT)
 def edit(slug, entry_id):
     """Edit one's own entry (the patient's side: any entry not written by a professional)."""
-    section, entry = _changeable(slug, entry_id)
+    section, entry, refusal = _changeable(slug, entry_id)
+    if refusal is not None:
+        return refusal
     form = _form(section, entry, id_prefix=f"e{entry.id}-")
     if form.validate_on_submit():
         _save(section, form, entry)
         return _done(section, section.words.updated)
-    if request.method == "GET":
-        audit.record(PROFILE_VIEW, obj_type=section.key, obj_id=entry.id, detail=request.path)
     if not wants_fragment():
         return render("profile/edit.html", section=section, entry=entry, form=form)
     # With htmx the form opens in place of the entry (the rest of the list is redrawn, so
@@ -250,7 +254,9 @@ def edit(slug, entry_id):
 @requires(PROFILE_EDIT)
 def confirm_delete(slug, entry_id):
     """Ask before deleting (a page without JavaScript, in place of the entry with htmx)."""
-    section, entry = _changeable(slug, entry_id)
+    section, entry, refusal = _changeable(slug, entry_id)
+    if refusal is not None:
+        return refusal
     if wants_fragment():
         return _page(section, _form(section, _single(section), blank=True), confirming=entry,
                      edit=EmptyForm())
@@ -261,7 +267,9 @@ def confirm_delete(slug, entry_id):
 @requires(PROFILE_EDIT)
 def delete(slug, entry_id):
     """Delete an entry once confirmed."""
-    section, entry = _changeable(slug, entry_id)
+    section, entry, refusal = _changeable(slug, entry_id)
+    if refusal is not None:
+        return refusal
     if not EmptyForm().validate_on_submit():
         abort(400)
     with write_tx():
