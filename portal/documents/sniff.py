@@ -23,8 +23,6 @@ KINDS = {
     DICOM: ("dcm", "DICOM"),
 }
 IMAGES = frozenset({JPEG, PNG, TIFF})
-# An image larger than this (in pixels) could exhaust memory when its preview is made.
-MAX_PIXELS = 40_000_000
 
 ACCEPTED = _l("Formats acceptés : PDF, JPEG, PNG, TIFF, texte brut (.txt) et imagerie DICOM "
               "(.dcm).")
@@ -86,12 +84,10 @@ def _check_pdf(data):
 
 
 def _check_image(data):
-    from PIL import Image
+    """Whole enough to open; dimensions checked from the header, nothing decoded (images.py)."""
+    from .images import opened
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise Rejected(_l("Cette image est trop grande (plus de 40 millions de pixels). "
-                                  "Réduisez sa taille avant de l’envoyer."))
+        with opened(data) as image:
             image.verify()
     except Rejected:
         raise
@@ -115,7 +111,10 @@ def read_dicom(data, pixels=True):
 
 def _check_dicom(data):
     """pydicom reads leniently: also require the file meta (transfer syntax), an SOP class,
-    and uncompressed pixel data as long as its dimensions say (a cut file fails here)."""
+    and uncompressed pixel data as long as its dimensions say (a cut file fails here). Its
+    size is checked before it is read whole (images.check_dicom)."""
+    from .images import check_dicom
+    check_dicom(data)
     ds = read_dicom(data)
     meta = getattr(ds, "file_meta", None)
     if meta is None or "TransferSyntaxUID" not in meta or "SOPClassUID" not in ds:
