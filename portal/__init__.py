@@ -9,7 +9,7 @@ from flask_login import current_user
 from htmx_flask import Htmx
 
 from . import db as database
-from . import errors, security
+from . import errors, security, uploads
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
 
@@ -73,6 +73,7 @@ def create_app(config=None, **overrides):
     database.init_app(app)
     from .accounts.sessions import ServerSideSessionInterface
     app.session_interface = ServerSideSessionInterface()
+    uploads.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)

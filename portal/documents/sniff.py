@@ -137,9 +137,7 @@ def identify(data, max_bytes):
     if not data:
         raise Rejected(_l("Le fichier est vide (0 octet). Choisissez un autre fichier."))
     if len(data) > max_bytes:
-        raise Rejected(_l("Le fichier dépasse la taille maximale de %(max)s Mo. Choisissez un "
-                          "fichier plus petit (par exemple une photo moins lourde ou un PDF "
-                          "compressé).", max=format_megabytes(max_bytes)))
+        raise Rejected(too_big(max_bytes))
     mime = sniff(data)
     if mime is None:
         raise Rejected(_l("Ce type de fichier n’est pas accepté. %(accepted)s",
@@ -153,6 +151,14 @@ def identify(data, max_bytes):
     if mime == DICOM and not _check_dicom(data):
         raise Rejected(DICOM_UNREADABLE)
     return Sniffed(mime, KINDS[mime][0])
+
+
+def too_big(max_bytes):
+    """The message for a file over the limit (also given to the browser, which says it before
+    sending)."""
+    return _l("Le fichier dépasse la taille maximale de %(max)s Mo. Choisissez un fichier plus "
+              "petit (par exemple une photo moins lourde ou un PDF compressé).",
+              max=format_megabytes(max_bytes))
 
 
 def format_megabytes(size):

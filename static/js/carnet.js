@@ -77,6 +77,7 @@
         chosen.items.add(files[0]);
         input.files = chosen.files;
         announce(files[0].name);
+        checkSize(input);
       });
     });
   }
@@ -84,4 +85,57 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     dropzones(event.detail && event.detail.elt);
   });
+
+  /* A file over the size limit is said at once, in the field's error slot, and not sent: the
+     server would refuse it (a JPEG or PNG photo is only reduced, so it is sent with a note). */
+  function checkSize(input) {
+    var max = parseInt(input.getAttribute("data-max-bytes") || "0", 10);
+    var cap = parseInt(input.getAttribute("data-max-request-bytes") || "0", 10);
+    var field = input.closest(".field") || input.parentNode;
+    var id = input.id + "-taille";
+    var old = document.getElementById(id);
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(
+      function (token) { return token && token !== id; });
+    if (old) { old.parentNode.removeChild(old); }
+    if (field.classList.contains("field--size")) {
+      field.classList.remove("field--error", "field--size");
+    }
+    input.removeAttribute("aria-invalid");
+    var file = input.files && input.files[0];
+    var ok = !file || !max || file.size <= max;
+    var photo = file && /^image\/(jpeg|png)$/.test(file.type) && file.size <= cap;
+    if (!ok) {
+      var note = document.createElement("p");
+      note.id = id;
+      note.className = photo ? "hint" : "error-message";
+      note.textContent = input.getAttribute(photo ? "data-will-shrink" : "data-too-large");
+      input.parentNode.insertBefore(note, input);
+      described.push(id);
+      if (!photo) {
+        if (!field.classList.contains("field--error")) {
+          field.classList.add("field--error", "field--size");
+        }
+        input.setAttribute("aria-invalid", "true");
+      }
+      announce(note.textContent);
+    }
+    if (described.length) { input.setAttribute("aria-describedby", described.join(" ")); }
+    return ok || photo;
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input && input.matches && input.matches("input[type=file][data-max-bytes]")) {
+      checkSize(input);
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    var inputs = event.target.querySelectorAll ?
+      event.target.querySelectorAll("input[type=file][data-max-bytes]") : [];
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (!event.defaultPrevented && !checkSize(input)) {
+        event.preventDefault();
+        input.focus();
+      }
+    });
+  }, true);
 }());
