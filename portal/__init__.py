@@ -9,7 +9,7 @@ from flask_login import current_user
 from htmx_flask import Htmx
 
 from . import db as database
-from . import errors, security, uploads
+from . import errors, htmx, security, uploads
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
 
@@ -70,6 +70,7 @@ def create_app(config=None, **overrides):
     _check_production(app)
 
     Htmx(app)
+    htmx.init_app(app)
     database.init_app(app)
     from .accounts.sessions import ServerSideSessionInterface
     app.session_interface = ServerSideSessionInterface()

@@ -25,7 +25,8 @@ from .images import opened, shrink_to_fit
 from .previews import dicom_meta, make_preview
 from .sniff import DICOM, JPEG, PNG, Rejected, identify, sniff
 
-__all__ = ["Rejected", "store_document", "check_upload", "fit_to_limit", "read_content", "read_preview", "delete_content",
+__all__ = ["Rejected", "store_document", "check_upload", "fit_to_limit", "read_content",
+           "read_preview", "delete_content",
            "decode_key", "store_blob", "read_blob", "delete_blob"]
 
 MAGIC = b"CRN1"  # format version of an encrypted file: MAGIC + nonce (12 bytes) + ciphertext
@@ -146,9 +147,9 @@ def check_upload(data):
 def store_document(patient, author, data: bytes, *, filename, title, category, document_date,
                    doc_type="", author_is_professional=None, **labels) -> Document:
     """Check `data` (type from its content, size, integrity; a photo over the limit is first
-    reduced to fit, and `document.reduced_from` then gives the size received), then create the Document and
-    write its encrypted content (and preview) in one go; raises Rejected(French message)
-    and stores nothing when the file is refused. `labels`: masked_from_pros,
+    reduced to fit, and `document.reduced_from` then gives the size received), then create
+    the Document and write its encrypted content (and preview) in one go; raises
+    Rejected(French message) and stores nothing when the file is refused. `labels`: masked_from_pros,
     hidden_from_patient (hidden until announced, see the model), hidden_from_guardians,
     folder, pinned."""
     unknown = set(labels) - LABELS
