@@ -149,9 +149,9 @@ def store_document(patient, author, data: bytes, *, filename, title, category, d
     """Check `data` (type from its content, size, integrity; a photo over the limit is first
     reduced to fit, and `document.reduced_from` then gives the size received), then create
     the Document and write its encrypted content (and preview) in one go; raises
-    Rejected(French message) and stores nothing when the file is refused. `labels`: masked_from_pros,
-    hidden_from_patient (hidden until announced, see the model), hidden_from_guardians,
-    folder, pinned."""
+    Rejected(French message) and stores nothing when the file is refused. `labels`:
+    masked_from_pros, hidden_from_patient (hidden until announced, see the model),
+    hidden_from_guardians, folder, pinned."""
     unknown = set(labels) - LABELS
     if unknown:
         raise TypeError(f"unknown document labels: {sorted(unknown)}")
