@@ -9,7 +9,7 @@ from flask_login import current_user
 from htmx_flask import Htmx
 
 from . import db as database
-from . import errors, security
+from . import errors, htmx, security, uploads
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
 
@@ -85,9 +85,11 @@ def create_app(config=None, **overrides):
     _trust_proxies(app)
 
     Htmx(app)
+    htmx.init_app(app)
     database.init_app(app)
     from .accounts.sessions import ServerSideSessionInterface
     app.session_interface = ServerSideSessionInterface()
+    uploads.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)

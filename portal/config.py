@@ -32,10 +32,14 @@ class Config:
     )
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE / "storage"))
     # Documents are encrypted at rest with this key (32 bytes, urlsafe base64); required in
-    # production, derived from SECRET_KEY elsewhere. Uploads are capped below MAX_CONTENT_LENGTH
-    # so that the form, not the 413 page, explains the limit.
+    # production, derived from SECRET_KEY elsewhere.
     DOCUMENT_KEY = os.environ.get("DOCUMENT_KEY")
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+    # The request body a view that accepts a file may receive (portal/uploads.py): a file over
+    # MAX_UPLOAD_BYTES still reaches its form, which says so and keeps the other fields, and a
+    # phone photo over it is reduced to fit. Other requests keep MAX_CONTENT_LENGTH.
+    MAX_UPLOAD_REQUEST_BYTES = int(os.environ.get("MAX_UPLOAD_REQUEST_BYTES",
+                                                  str(4 * MAX_UPLOAD_BYTES)))
     # Prescriptions are signed with this Ed25519 key (its 32-byte seed, urlsafe base64);
     # required in production, derived from SECRET_KEY elsewhere.
     PRESCRIPTION_SIGNING_KEY = os.environ.get("PRESCRIPTION_SIGNING_KEY")

@@ -107,6 +107,20 @@ def _explain_refusal(action):
               needed=" » ou « ".join(scope_labels(rule.scopes)))
 
 
+def _too_large_request():
+    """A body over the request's limit could not be read at all: restate the limits."""
+    from flask import current_app
+
+    from .documents.sniff import format_megabytes
+    config = current_app.config
+    if getattr(current_app.view_functions.get(request.endpoint), "accepts_upload", False):
+        return _l("Le fichier envoyé dépasse de loin la taille maximale de %(max)s Mo : il n’a "
+                  "pas pu être reçu. Revenez à la page précédente et choisissez un fichier "
+                  "plus petit ; ce que vous avez déjà enregistré n’a pas changé.",
+                  max=format_megabytes(config["MAX_UPLOAD_BYTES"]))
+    return None
+
+
 KEPT_MESSAGE = "kept_message"
 
 
@@ -168,6 +182,8 @@ def init_app(app):
             explained = _explain_refusal(g.denied_action)
             if explained:
                 return page(403, explained)
+        if error.code == 413:
+            return page(413, _too_large_request())
         if error.code in MESSAGES:
             return page(error.code)
         return error

@@ -1,6 +1,8 @@
 """Render a whole page, or one named block of it for htmx partial requests."""
 from flask import current_app, render_template, request
 
+WHOLE_PAGE = b"<!doctype html"
+
 
 def wants_fragment():
     """An htmx request that targets part of the page (boosted navigation wants the whole page)."""
@@ -22,3 +24,23 @@ def render(template_name, block=None, **context):
         app.update_template_context(context)
         return "".join(template.blocks[block](template.new_context(context)))
     return render_template(template_name, **context)
+
+
+def init_app(app):
+    """Whole pages answered to a targeted htmx request replace the body (see below)."""
+    app.after_request(retarget_whole_page)
+
+
+def retarget_whole_page(response):
+    """A refusal answered to an htmx request that targeted part of the page (an error page, a
+    page-level form) is a whole page: it replaces the body, as a boosted navigation would,
+    instead of being squeezed into the fragment's target or cut by its hx-select. (htmx swaps
+    4xx answers: see responseHandling in layout.html.)"""
+    if response.status_code < 400 or not wants_fragment() or response.is_streamed or \
+            response.mimetype != "text/html" or "HX-Retarget" in response.headers:
+        return response
+    if response.get_data()[:64].lstrip().lower().startswith(WHOLE_PAGE):
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "innerHTML"
+        response.headers["HX-Reselect"] = "unset"
+    return response

@@ -107,7 +107,9 @@ def test_refused_uploads_say_why_keep_the_fields_and_store_nothing(ctx, jean, da
 
 
 def test_a_file_over_the_request_limit_gets_the_413_page(ctx, jean):
-    response = send_file(jean, b"a" * (6 * 1024 * 1024 + 10), "enorme.txt")
+    """Only a body over MAX_UPLOAD_REQUEST_BYTES (20 MB) cannot reach the form (see
+    test_upload_limits.py for the form's own message below that)."""
+    response = send_file(jean, b"a" * (20 * 1024 * 1024 + 10), "enorme.txt")
     assert response.status_code == 413
     assert "Fichier trop volumineux" in response.get_data(as_text=True)
 

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .models import CATEGORIES
-from .sniff import ACCEPTED, format_megabytes
+from .sniff import ACCEPTED, format_megabytes, too_big
 
 # A professional's document types (what the deposit form offers).
 DOC_TYPES = [
@@ -83,9 +83,20 @@ class UploadForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        limit = format_megabytes(current_app.config["MAX_UPLOAD_BYTES"])
-        self.fichier.description = _l("%(accepted)s %(max)s Mo au plus.", accepted=ACCEPTED,
-                                      max=limit)
+        config = current_app.config
+        limit = format_megabytes(config["MAX_UPLOAD_BYTES"])
+        self.fichier.description = _l(
+            "%(accepted)s %(max)s Mo au plus ; une photo JPEG ou PNG plus lourde est réduite "
+            "pour tenir dans cette limite.", accepted=ACCEPTED, max=limit)
+        # What the browser needs to say a file is too large before sending it (carnet.js).
+        self.fichier.render_kw = {
+            "data-max-bytes": config["MAX_UPLOAD_BYTES"],
+            "data-max-request-bytes": config["MAX_UPLOAD_REQUEST_BYTES"],
+            "data-too-large": str(too_big(config["MAX_UPLOAD_BYTES"])),
+            "data-will-shrink": str(_l(
+                "Cette photo dépasse %(max)s Mo : elle sera réduite pour tenir dans cette "
+                "limite quand vous l’ajouterez.", max=limit)),
+        }
 
     def validate_document_date(self, field):
         if field.data and field.data > date.today():

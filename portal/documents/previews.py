@@ -7,9 +7,12 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from .images import decode, opened, orientation_of, upright
 from .sniff import DICOM, IMAGES, JPEG, Rejected, read_dicom
 
 MAX_SIDE = 800
+# A DICOM frame larger than this is sampled (every n-th pixel) before it is unpacked.
+DICOM_PREVIEW_PIXELS = 2048 * 2048
 SAVABLE_AS_PNG = frozenset({"1", "L", "LA", "P", "RGB", "RGBA"})
 
 MODALITIES = {
@@ -25,6 +28,8 @@ def make_preview(data, mime):
     if mime in IMAGES:
         try:
             return _image_preview(data, mime)
+        except Rejected:
+            raise
         except Exception:  # truncated data shows up only when the pixels are decoded
             raise Rejected(_l("Cette image est endommagée ou incomplète et ne peut pas être "
                               "ouverte. Choisissez un autre fichier.")) from None
@@ -39,11 +44,17 @@ def make_preview(data, mime):
 
 
 def _image_preview(data, mime):
-    from PIL import Image, ImageOps
-    with Image.open(io.BytesIO(data)) as source:
+    """Decoded within the budget (a large JPEG at a reduced scale), reduced, then turned
+    upright: the full-size pixels are never copied (images.py)."""
+    with opened(data) as source:
         source.seek(0)  # first page of a multi-page TIFF
-        image = ImageOps.exif_transpose(source)  # keep the photo upright once EXIF is gone
+        orientation = orientation_of(source)
+        decode(source, longest=2 * MAX_SIDE)
+        source.thumbnail((MAX_SIDE, MAX_SIDE))
+        image = upright(source, orientation)
         image.load()
+        if image is source:
+            image = source.copy()
     if mime == JPEG:
         return _encode(image.convert("RGB"), "JPEG")
     if image.mode not in SAVABLE_AS_PNG:
@@ -82,9 +93,12 @@ def _dicom_image(ds):
     samples = int(ds.get("SamplesPerPixel", 1))
     little = syntax is None or syntax.is_little_endian
     frame_size = rows * cols * samples * bits // 8
-    pixels = bytes(ds.PixelData)[:frame_size]
+    pixels = memoryview(ds.PixelData)[:frame_size]  # no copy of the whole pixel data
     if rows < 1 or cols < 1 or len(pixels) < frame_size:
         return None
+    step = math.ceil(math.sqrt(rows * cols / DICOM_PREVIEW_PIXELS))
+    if samples == 1 and bits in (8, 16) and step > 1:
+        pixels, rows, cols = _every_nth(pixels, rows, cols, bits // 8, step)
     if samples == 3 and bits == 8:
         if int(ds.get("PlanarConfiguration", 0)) == 1:
             plane = rows * cols
@@ -112,6 +126,17 @@ def _dicom_image(ds):
     if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
         image = ImageOps.invert(image)
     return image
+
+
+def _every_nth(pixels, rows, cols, size, step):
+    """Every `step`-th sample of every `step`-th row (a preview needs no more): the frame is
+    never unpacked at full size."""
+    row_bytes = cols * size
+    kept = bytearray()
+    for row in range(0, rows, step):
+        line = pixels[row * row_bytes:(row + 1) * row_bytes].cast("B" if size == 1 else "H")
+        kept += line[::step].tobytes()
+    return bytes(kept), -(-rows // step), -(-cols // step)
 
 
 def _first(value):

@@ -23,8 +23,6 @@ KINDS = {
     DICOM: ("dcm", "DICOM"),
 }
 IMAGES = frozenset({JPEG, PNG, TIFF})
-# An image larger than this (in pixels) could exhaust memory when its preview is made.
-MAX_PIXELS = 40_000_000
 
 ACCEPTED = _l("Formats acceptés : PDF, JPEG, PNG, TIFF, texte brut (.txt) et imagerie DICOM "
               "(.dcm).")
@@ -86,12 +84,10 @@ def _check_pdf(data):
 
 
 def _check_image(data):
-    from PIL import Image
+    """Whole enough to open; dimensions checked from the header, nothing decoded (images.py)."""
+    from .images import opened
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise Rejected(_l("Cette image est trop grande (plus de 40 millions de pixels). "
-                                  "Réduisez sa taille avant de l’envoyer."))
+        with opened(data) as image:
             image.verify()
     except Rejected:
         raise
@@ -115,7 +111,10 @@ def read_dicom(data, pixels=True):
 
 def _check_dicom(data):
     """pydicom reads leniently: also require the file meta (transfer syntax), an SOP class,
-    and uncompressed pixel data as long as its dimensions say (a cut file fails here)."""
+    and uncompressed pixel data as long as its dimensions say (a cut file fails here). Its
+    size is checked before it is read whole (images.check_dicom)."""
+    from .images import check_dicom
+    check_dicom(data)
     ds = read_dicom(data)
     meta = getattr(ds, "file_meta", None)
     if meta is None or "TransferSyntaxUID" not in meta or "SOPClassUID" not in ds:
@@ -138,9 +137,7 @@ def identify(data, max_bytes):
     if not data:
         raise Rejected(_l("Le fichier est vide (0 octet). Choisissez un autre fichier."))
     if len(data) > max_bytes:
-        raise Rejected(_l("Le fichier dépasse la taille maximale de %(max)s Mo. Choisissez un "
-                          "fichier plus petit (par exemple une photo moins lourde ou un PDF "
-                          "compressé).", max=format_megabytes(max_bytes)))
+        raise Rejected(too_big(max_bytes))
     mime = sniff(data)
     if mime is None:
         raise Rejected(_l("Ce type de fichier n’est pas accepté. %(accepted)s",
@@ -154,6 +151,14 @@ def identify(data, max_bytes):
     if mime == DICOM and not _check_dicom(data):
         raise Rejected(DICOM_UNREADABLE)
     return Sniffed(mime, KINDS[mime][0])
+
+
+def too_big(max_bytes):
+    """The message for a file over the limit (also given to the browser, which says it before
+    sending)."""
+    return _l("Le fichier dépasse la taille maximale de %(max)s Mo. Choisissez un fichier plus "
+              "petit (par exemple une photo moins lourde ou un PDF compressé).",
+              max=format_megabytes(max_bytes))
 
 
 def format_megabytes(size):

@@ -21,10 +21,12 @@ from flask import current_app
 from ..accounts.models import ROLE_PROFESSIONAL
 from ..db import write_tx
 from .models import CATEGORIES, Document
+from .images import opened, shrink_to_fit
 from .previews import dicom_meta, make_preview
-from .sniff import DICOM, Rejected, identify, sniff
+from .sniff import DICOM, JPEG, PNG, Rejected, identify, sniff
 
-__all__ = ["Rejected", "store_document", "read_content", "read_preview", "delete_content",
+__all__ = ["Rejected", "store_document", "check_upload", "fit_to_limit", "read_content",
+           "read_preview", "delete_content",
            "decode_key", "store_blob", "read_blob", "delete_blob"]
 
 MAGIC = b"CRN1"  # format version of an encrypted file: MAGIC + nonce (12 bytes) + ciphertext
@@ -117,18 +119,46 @@ def clean_filename(name):
     return base[:255]
 
 
+def _photo_over_limit(data):
+    return len(data) > current_app.config["MAX_UPLOAD_BYTES"] and \
+        sniff(data[:1024]) in (JPEG, PNG)
+
+
+def fit_to_limit(data):
+    """`data`, or a JPEG or PNG photo over MAX_UPLOAD_BYTES reduced to fit (images.py); what
+    cannot be reduced is left as it is, for identify() to refuse with the limit."""
+    if _photo_over_limit(data):
+        smaller = shrink_to_fit(data, current_app.config["MAX_UPLOAD_BYTES"])
+        if smaller is not None:
+            return smaller
+    return data
+
+
+def check_upload(data):
+    """Say what store_document would refuse (Rejected), without reducing or storing anything:
+    used when the form has other errors. A photo over the limit is only checked from its
+    header, since it will be reduced."""
+    if _photo_over_limit(data):
+        with opened(data):
+            return
+    identify(data, current_app.config["MAX_UPLOAD_BYTES"])
+
+
 def store_document(patient, author, data: bytes, *, filename, title, category, document_date,
                    doc_type="", author_is_professional=None, **labels) -> Document:
-    """Check `data` (type from its content, size, integrity), then create the Document and
-    write its encrypted content (and preview) in one go; raises Rejected(French message)
-    and stores nothing when the file is refused. `labels`: masked_from_pros,
-    hidden_from_patient (hidden until announced, see the model), hidden_from_guardians,
-    folder, pinned."""
+    """Check `data` (type from its content, size, integrity; a photo over the limit is first
+    reduced to fit, and `document.reduced_from` then gives the size received), then create
+    the Document and write its encrypted content (and preview) in one go; raises
+    Rejected(French message) and stores nothing when the file is refused. `labels`:
+    masked_from_pros, hidden_from_patient (hidden until announced, see the model),
+    hidden_from_guardians, folder, pinned."""
     unknown = set(labels) - LABELS
     if unknown:
         raise TypeError(f"unknown document labels: {sorted(unknown)}")
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
+    received = len(data)
+    data = fit_to_limit(data)
     sniffed = identify(data, current_app.config["MAX_UPLOAD_BYTES"])
     preview = make_preview(data, sniffed.mime)
     if author_is_professional is None:
@@ -141,6 +171,7 @@ def store_document(patient, author, data: bytes, *, filename, title, category, d
         mime_type=sniffed.mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
         original_name=clean_filename(filename), has_preview=preview is not None,
         meta=dicom_meta(data) if sniffed.mime == DICOM else "", **labels)
+    document.reduced_from = received if len(data) < received else None  # said to the person
     if hidden:
         document.hide_from_patient_until_announced()
     content = _encrypt(document.storage_key, data)

@@ -10,6 +10,7 @@ from .. import audit
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, Person
 from ..pages_of import page_of
+from ..uploads import accepts_upload
 from .download import content_response
 from ..htmx import render
 from ..policy import (DOCUMENT_ANNOUNCE, DOCUMENT_DEPOSIT, DOCUMENT_MANAGE, DOCUMENT_REPORT,
@@ -19,7 +20,7 @@ from . import store
 from .forms import DOC_TYPE_LABELS, DepositForm, FilterForm, FolderForm, UploadForm, choices
 from .models import Document, DossierSettings
 from .previews import meta_facts
-from .sniff import DICOM, KINDS, TEXT, identify
+from .sniff import DICOM, KINDS, TEXT, format_megabytes
 from .tasks import notify_new_document
 
 bp = Blueprint("documents", __name__, url_prefix="/dossier/documents")
@@ -117,11 +118,12 @@ def _receive(form, **extra):
     upload = form.fichier.data if form.is_submitted() else None
     if not upload:
         return None
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    data = upload.read(limit + 1)
+    # The whole file (the request was bounded by MAX_UPLOAD_REQUEST_BYTES): one over the
+    # limit gets the form's own message, or is reduced when it is a photo.
+    data = upload.read(current_app.config["MAX_UPLOAD_REQUEST_BYTES"] + 1)
     try:
         if not valid:
-            identify(data, limit)  # say everything that is wrong at once
+            store.check_upload(data)  # say everything that is wrong at once
             return None
         return store.store_document(
             g.space, _account(), data, filename=upload.filename or "",
@@ -132,12 +134,23 @@ def _receive(form, **extra):
         return None
 
 
+def _reduced(document):
+    """The sentence that says a photo over the limit was reduced to fit (else nothing)."""
+    if not getattr(document, "reduced_from", None):
+        return ""
+    return " " + _("La photo dépassait %(max)s Mo : elle a été réduite (de %(before)s à "
+                   "%(after)s) pour être enregistrée.",
+                   max=format_megabytes(current_app.config["MAX_UPLOAD_BYTES"]),
+                   before=octets(document.reduced_from), after=octets(document.size))
+
+
 def _folders():
     return [row.folder for row in visible().select(Document.folder).where(
         Document.folder > "").distinct().order_by(Document.folder).limit(200)]
 
 
 @bp.route("/ajouter", methods=["GET", "POST"])
+@accepts_upload
 @requires(DOCUMENT_UPLOAD)
 def upload():
     """The patient's side adds a document (PDF, image, text or DICOM), checked by content."""
@@ -148,12 +161,13 @@ def upload():
         audit.record("documents.upload", obj_type="document", obj_id=document.id,
                      detail=document.mime_type)
         flash(_("Le document « %(title)s » a été ajouté au dossier.",
-                title=document.title), "success")
+                title=document.title) + _reduced(document), "success")
         return redirect(url_for(".show", document_id=document.id), 303)
     return render("documents/upload.html", form=form, folders=_folders(), deposit=False)
 
 
 @bp.route("/deposer", methods=["GET", "POST"])
+@accepts_upload
 @requires(DOCUMENT_DEPOSIT)
 def deposit():
     """An authorised professional deposits a document, possibly hidden until announced in
@@ -173,7 +187,7 @@ def deposit():
         if not document.hidden_from_patient:
             notify_new_document(document)
         flash(_("Le document « %(title)s » a été déposé dans le dossier de %(name)s.",
-                title=document.title, name=g.space.full_name), "success")
+                title=document.title, name=g.space.full_name) + _reduced(document), "success")
         return redirect(url_for(".show", document_id=document.id), 303)
     return render("documents/upload.html", form=form, folders=_folders(), deposit=True)
 

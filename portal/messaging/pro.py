@@ -9,6 +9,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import Person, utcnow
 from ..htmx import render
 from ..pages_of import page_of
+from ..uploads import accepts_upload
 from ..policy import MESSAGING_PRO, MESSAGING_PRO_START, allowed, requires, scoped_or_404
 from . import compose, rules, service
 from .forms import ProComposeForm, ProReplyForm, SettingsForm
@@ -68,6 +69,7 @@ def pro_show(conversation_id):
 
 
 @bp.route("/pro/<int:conversation_id>/repondre", methods=["POST"])
+@accepts_upload
 @requires(MESSAGING_PRO)
 def pro_reply(conversation_id):
     """Reply (possibly "no reply expected") in a conversation that is not closed."""
@@ -108,6 +110,7 @@ def close(conversation_id):
 
 
 @bp.route("/pro/nouveau", methods=["GET", "POST"])
+@accepts_upload
 @requires(MESSAGING_PRO_START)
 def pro_write():
     """Start a conversation with the patient whose space is open."""

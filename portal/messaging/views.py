@@ -10,6 +10,7 @@ from .. import audit, policy
 from ..accounts.models import Account, Person, utcnow
 from ..htmx import render
 from ..pages_of import page_of
+from ..uploads import accepts_upload
 from ..policy import (ACCOUNT_SELF, DOCUMENT_UPLOAD, DOCUMENTS_VIEW, MESSAGING_PRO,
                       MESSAGING_READ, MESSAGING_WRITE, allowed, requires, scoped_or_404)
 from . import compose, drafts, presenters, rules, service
@@ -80,6 +81,7 @@ def show(conversation_id):
 
 
 @bp.route("/<int:conversation_id>/repondre", methods=["POST"])
+@accepts_upload
 @requires(MESSAGING_WRITE)
 def reply(conversation_id):
     """Reply in a conversation that is still open to replies."""
@@ -113,6 +115,7 @@ def recipients():
 
 
 @bp.route("/ecrire", methods=["GET", "POST"])
+@accepts_upload
 @requires(MESSAGING_WRITE)
 def write():
     """Start a conversation with one of the professionals the rules allow, and only them."""

@@ -19,6 +19,7 @@ from ..proxies import guardians
 from ..proxies.guardian_forms import (ADULT_MEASURE_LABELS, END_REASON_LABELS,
                                       AttachGuardianForm, EndGuardianshipForm, HandOverForm)
 from ..proxies.models import Guardianship
+from ..uploads import accepts_upload
 
 bp = Blueprint("operator", __name__)
 PAGE_SIZE = 50
@@ -70,6 +71,7 @@ def guardianships():
 
 
 @bp.route("/operateur/tutelles/rattacher", methods=["GET", "POST"])
+@accepts_upload
 @requires(GUARDIANSHIP_ATTACH)
 def attach_guardian():
     """Attach a protected adult's representative, as the judge decided, with the judgment."""

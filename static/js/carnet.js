@@ -11,19 +11,56 @@
     window.setTimeout(function () { region.textContent = text; }, 50);
   }
 
+  function collapse(text) { return (text || "").replace(/\s+/g, " ").trim(); }
+
+  /* What a screen reader hears once a whole page was swapped in: the error summary (a refused
+     form, a lockout), else the error page's message, else the page's title. */
+  function pageMessage() {
+    var summary = document.querySelector(".error-summary");
+    if (summary) { return collapse(summary.textContent); }
+    var message = document.querySelector("main [data-page-message]");
+    var heading = document.querySelector("main h1");
+    if (message && heading) {
+      return collapse(heading.textContent) + ". " + collapse(message.textContent);
+    }
+    return document.title;
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var detail = event.detail || {};
-    if (detail.boosted) {
+    /* A boosted navigation, or a whole page the server sent to replace the body (a refusal
+       answered to a targeted request: HX-Retarget body). */
+    if (detail.boosted || detail.target === document.body) {
       var summary = document.querySelector(".error-summary");
       var target = summary || document.getElementById("contenu");
       if (target) { target.focus(); }
-      announce(document.title);
+      announce(pageMessage());
+      startSessionTimer();
       return;
     }
     var el = detail.elt || event.target;
     var message = el && el.querySelector ? el.querySelector("[data-announce]") : null;
     announce(message ? message.textContent : (el && el.textContent || "").trim().slice(0, 200));
     startSessionTimer();
+  });
+
+  /* A refusal (4xx) is swapped in (layout.html's responseHandling), except for a poll (it
+     comes back on its own and must not replace the page under the person's eyes) and for a
+     form marked data-keep-page (the session box: what the person typed stays on the page). */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    var elt = detail.requestConfig && detail.requestConfig.elt;  /* who asked (elt: the target) */
+    if (!detail.xhr || detail.xhr.status < 400 || !elt || !elt.closest) { return; }
+    var poll = /\bevery\b/.test(elt.getAttribute("data-hx-trigger") || "");
+    var keep = elt.closest("[data-keep-page]");
+    if (!poll && !keep) { return; }
+    detail.shouldSwap = false;
+    var box = keep && keep.closest("[data-expired-text]");
+    var text = box && box.querySelector("p");
+    if (text) {
+      text.textContent = box.getAttribute("data-expired-text");
+      announce(text.textContent);
+    }
   });
 
   /* Session expiry warning, two minutes before the idle timeout. */
@@ -77,6 +114,7 @@
         chosen.items.add(files[0]);
         input.files = chosen.files;
         announce(files[0].name);
+        checkSize(input);
       });
     });
   }
@@ -84,4 +122,57 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     dropzones(event.detail && event.detail.elt);
   });
+
+  /* A file over the size limit is said at once, in the field's error slot, and not sent: the
+     server would refuse it (a JPEG or PNG photo is only reduced, so it is sent with a note). */
+  function checkSize(input) {
+    var max = parseInt(input.getAttribute("data-max-bytes") || "0", 10);
+    var cap = parseInt(input.getAttribute("data-max-request-bytes") || "0", 10);
+    var field = input.closest(".field") || input.parentNode;
+    var id = input.id + "-taille";
+    var old = document.getElementById(id);
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(
+      function (token) { return token && token !== id; });
+    if (old) { old.parentNode.removeChild(old); }
+    if (field.classList.contains("field--size")) {
+      field.classList.remove("field--error", "field--size");
+    }
+    input.removeAttribute("aria-invalid");
+    var file = input.files && input.files[0];
+    var ok = !file || !max || file.size <= max;
+    var photo = file && /^image\/(jpeg|png)$/.test(file.type) && file.size <= cap;
+    if (!ok) {
+      var note = document.createElement("p");
+      note.id = id;
+      note.className = photo ? "hint" : "error-message";
+      note.textContent = input.getAttribute(photo ? "data-will-shrink" : "data-too-large");
+      input.parentNode.insertBefore(note, input);
+      described.push(id);
+      if (!photo) {
+        if (!field.classList.contains("field--error")) {
+          field.classList.add("field--error", "field--size");
+        }
+        input.setAttribute("aria-invalid", "true");
+      }
+      announce(note.textContent);
+    }
+    if (described.length) { input.setAttribute("aria-describedby", described.join(" ")); }
+    return ok || photo;
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input && input.matches && input.matches("input[type=file][data-max-bytes]")) {
+      checkSize(input);
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    var inputs = event.target.querySelectorAll ?
+      event.target.querySelectorAll("input[type=file][data-max-bytes]") : [];
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (!event.defaultPrevented && !checkSize(input)) {
+        event.preventDefault();
+        input.focus();
+      }
+    });
+  }, true);
 }());
