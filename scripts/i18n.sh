@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
   -o translations/messages.pot . 2>&1 | tail -1
-.venv/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
+.venv/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching -w 100 \
   --ignore-obsolete 2>&1 | tail -1
 .venv/bin/pybabel compile -d translations 2>&1 | tail -1
