@@ -118,6 +118,23 @@ def request_transaction():
         g._request_tx = None
 
 
+def hand_over_again(model, task, *, queued, stale, now, limit=None):
+    """Rows of `model` still `queued` that were last handed to the queue before `stale` (the
+    queue lost the task, or a worker looked before the row was committed) are handed to `task`
+    again. Each is taken by moving its `enqueued_at` to `now` with a conditional UPDATE, so
+    two sweepers never hand the same row twice. Returns how many were handed over."""
+    rows = model.select(model.id, model.enqueued_at).where(
+        model.status == queued, model.enqueued_at <= stale).order_by(model.id)
+    handed = 0
+    for row in list(rows.limit(limit) if limit else rows):
+        if model.update(enqueued_at=now).where(
+                model.id == row.id, model.status == queued,
+                model.enqueued_at == row.enqueued_at).execute():
+            task(row.id)
+            handed += 1
+    return handed
+
+
 def write_tx():
     """A transaction for writes that read first: BEGIN IMMEDIATE on SQLite, so workers queue
     on the write lock at the start instead of failing with 'database is locked' later."""

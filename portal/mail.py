@@ -24,7 +24,7 @@ from huey import crontab
 from peewee import CharField, DateTimeField, IntegerField, TextField
 
 from .accounts.models import utcnow
-from .db import BaseModel
+from .db import BaseModel, hand_over_again
 from .extensions import huey
 
 LOGGER = logging.getLogger("carnet.mail")
@@ -162,16 +162,8 @@ def sweep(now=None):
             OutboxMessage.id == row.id, OutboxMessage.status == SENDING,
             OutboxMessage.claimed_at == row.claimed_at).execute()
         LOGGER.warning("message %s was left sending by a worker: %s", row.id, status)
-    handed = 0
-    for row in list(OutboxMessage.select(OutboxMessage.id, OutboxMessage.enqueued_at).where(
-            OutboxMessage.status == QUEUED, OutboxMessage.enqueued_at <= stale)
-            .order_by(OutboxMessage.id).limit(SWEEP_BATCH)):
-        if OutboxMessage.update(enqueued_at=now).where(
-                OutboxMessage.id == row.id, OutboxMessage.status == QUEUED,
-                OutboxMessage.enqueued_at == row.enqueued_at).execute():
-            deliver(row.id)
-            handed += 1
-    return handed
+    return hand_over_again(OutboxMessage, deliver, queued=QUEUED, stale=stale, now=now,
+                           limit=SWEEP_BATCH)
 
 
 @huey.periodic_task(crontab(minute="*"))

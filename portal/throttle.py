@@ -8,7 +8,7 @@ asking for a new code, starting a new request or logging in again never gives ne
 While a counter is full, even a right answer is refused, exactly like a locked login.
 
     attempt = Throttle("mandate-code", subject=f"{mediator.id}:{patient.id}")
-    if attempt.blocked(): ...refuse, say when to try again...
+    if attempt.holds_back(form, form.code): ...the form again, with a 429...
     if wrong: attempt.failed()
 """
 from datetime import datetime, timezone
@@ -75,6 +75,16 @@ class Throttle:
     def refuse(self):
         """Stop the request with a 429 page that says when to try again."""
         raise Throttled(description=self.message())
+
+    def holds_back(self, form, field):
+        """A form posted while the throttle is full: nothing it carries is tried; it is checked
+        all the same (its other errors show, what was typed stays) and `field` says until when.
+        True then (the view answers the form again, with a 429)."""
+        if not (form.is_submitted() and self.blocked()):
+            return False
+        form.validate()
+        field.errors = [self.message()]
+        return True
 
     def check(self):
         """Refuse (429) while the throttle is full."""

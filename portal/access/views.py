@@ -264,9 +264,7 @@ def redeem():
     malformed codes count in the shared throttle (per professional and per address)."""
     form = RedeemForm()
     attempt = Throttle("access-code", current_user.get_id(), limit="ACCESS_CODE_LIMIT")
-    if form.is_submitted() and attempt.blocked():
-        form.validate()
-        form.code.errors = [attempt.message()]
+    if attempt.holds_back(form, form.code):
         return render("access/redeem.html", form=form), 429
     if form.validate_on_submit():
         professional = current_user._get_current_object()

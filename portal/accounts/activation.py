@@ -100,10 +100,8 @@ def invite_throttle(invite):
 def throttled_page(form, invite, template):
     """While the invitation's throttle is full, its form again, saying until when (429)."""
     attempt = invite_throttle(invite)
-    if not (form.is_submitted() and attempt.blocked()):
+    if not attempt.holds_back(form, form.nir):
         return None
-    form.validate()
-    form.nir.errors = [attempt.message()]
     return render(template, form=form), 429
 
 

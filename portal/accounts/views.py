@@ -148,9 +148,7 @@ def login_code():
         return redirect(url_for(".login"))
     form = CodeForm()
     attempt = Throttle("login-code", account.id)
-    if form.is_submitted() and attempt.blocked():
-        form.validate()
-        form.code.errors = [attempt.message()]
+    if attempt.holds_back(form, form.code):
         return render("accounts/code.html", form=form, factor=pending["factor"],
                       resend_form=EmptyForm(), email=account.email), 429
     if form.validate_on_submit():

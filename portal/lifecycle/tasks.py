@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from huey import crontab
 
 from ..accounts.models import Account, utcnow
+from ..db import hand_over_again
 from ..documents.store import delete_blob, store_blob
 from ..extensions import huey
 from .models import CLOSURE, PROOF_LEASE, PROOF_MAX_ATTEMPTS, Proof
@@ -63,14 +64,7 @@ def sweep_proofs(now=None):
             Proof.id == proof.id, Proof.status == "running",
             Proof.claimed_at == proof.claimed_at).execute()
         LOGGER.warning("proof %s was left running by a worker: %s", proof.id, status)
-    handed = 0
-    for proof in list(Proof.select(Proof.id, Proof.enqueued_at).where(
-            Proof.status == "queued", Proof.enqueued_at <= stale)):
-        if Proof.update(enqueued_at=now).where(Proof.id == proof.id, Proof.status == "queued",
-                                               Proof.enqueued_at == proof.enqueued_at).execute():
-            render_proof(proof.id)
-            handed += 1
-    return handed
+    return hand_over_again(Proof, render_proof, queued="queued", stale=stale, now=now)
 
 
 @huey.task()

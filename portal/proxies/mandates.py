@@ -316,9 +316,7 @@ def mandate_code(mandate_id):
     # request (or a new code) never gives new tries.
     attempt = Throttle("mandate-code", current_user.get_id())
     status = 200
-    if form.is_submitted() and attempt.blocked():
-        form.validate()
-        form.code.errors = [attempt.message()]
+    if attempt.holds_back(form, form.code):
         status = 429
     elif form.validate_on_submit():
         result = _check_code(mandate, form.code.data)

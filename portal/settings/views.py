@@ -150,9 +150,7 @@ def totp_setup():
             return redirect(url_for(".totp_setup"))
     attempt = Throttle("totp-setup", account.id)
     status = 200
-    if form.is_submitted() and attempt.blocked():
-        form.validate()
-        form.code.errors = [attempt.message()]
+    if attempt.holds_back(form, form.code):
         status = 429
     elif form.validate_on_submit():
         step = totp_matches(secret, form.code.data)

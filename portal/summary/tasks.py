@@ -13,6 +13,7 @@ from huey import crontab
 
 from .. import audit
 from ..accounts.models import Account, utcnow
+from ..db import hand_over_again
 from ..documents.store import Rejected, delete_blob, store_blob
 from ..extensions import huey
 from ..pdf import RenderFailed, render_html, render_isolated
@@ -168,15 +169,8 @@ def sweep(now=None):
         if _fail(job.id, "interrupted", silent):
             LOGGER.warning("print job %s: its worker stopped, failed", job.id)
             count += 1
-    stale = now - QUEUE_LEASE
-    for job in list(PrintJob.select(PrintJob.id, PrintJob.enqueued_at).where(
-            PrintJob.status == QUEUED, PrintJob.enqueued_at <= stale)):
-        if PrintJob.update(enqueued_at=now).where(
-                PrintJob.id == job.id, PrintJob.status == QUEUED,
-                PrintJob.enqueued_at == job.enqueued_at).execute():
-            render_job(job.id)
-            count += 1
-    return count
+    return count + hand_over_again(PrintJob, render_job, queued=QUEUED,
+                                   stale=now - QUEUE_LEASE, now=now)
 
 
 def interrupted(job):
