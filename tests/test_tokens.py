@@ -385,15 +385,13 @@ def test_one_rule_decides_for_every_kind(app, kind, person, ctx):
 
 
 def test_an_invitation_to_a_closed_space_cannot_be_accepted(app, login_as, person, ctx):
-    from datetime import date
-
     from portal.accounts.models import utcnow
     from portal.lifecycle.models import SpaceClosure
     from portal.proxies.models import Delegation
     now = utcnow()
     invitation = Delegation.create(
         patient=person("Jean"), caregiver=person("Amina"), scopes="agenda",
-        starts_on=date(2026, 11, 23), ends_on=date(2027, 1, 31), sworn_at=now,
+        starts_on=now.date(), ends_on=now.date() + timedelta(days=60), sworn_at=now,
         invitation_expires_at=now + timedelta(days=7))
     SpaceClosure.create(person=person("Jean"), kind="closure")
     amina = login_as("amina")
