@@ -85,8 +85,7 @@ def test_env_example_lists_every_setting_and_each_unit_variable():
     assert active["CARNET_ENV"] == "production"
     assert active["RATELIMIT_STORAGE_URI"].startswith("redis://")
     # placeholders only, never a real secret
-    assert {active[k] for k in ("SECRET_KEY", "DOCUMENT_KEY", "PRESCRIPTION_SIGNING_KEY")} == {
-        "CHANGE-ME"}
+    assert {value for name, value in active.items() if name.endswith("_KEY")} == {"CHANGE-ME"}
 
 
 # --- a small HTTP client (production cookies are Secure: a browser library would not send
@@ -261,9 +260,11 @@ def services(tmp_path_factory):
         env = {k: os.environ[k] for k in SAFE if k in os.environ}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (env.get("PYTHONPATH"), str(ROOT))))
         env.update(read_env_file(ROOT / ".env.example"))
+        # every signing or encryption key the file asks for (…_KEY=CHANGE-ME), made up here
+        env.update({name: key() for name, value in env.items()
+                    if name.endswith("_KEY") and value == "CHANGE-ME"})
         env.update({
-            "SECRET_KEY": secrets.token_urlsafe(48), "DOCUMENT_KEY": key(),
-            "PRESCRIPTION_SIGNING_KEY": key(),
+            "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": database_url,
             "HUEY_URL": f"redis://127.0.0.1:{redis_port}/0",
             "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/1",
