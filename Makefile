@@ -11,7 +11,8 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 FLASK = $(BIN)/flask --app wsgi
 RUN_ENV = CARNET_ENV=$${CARNET_ENV:-development}
 
-.PHONY: run test install system-deps vendor translations migrate seed serve bench clean
+.PHONY: run test install system-deps vendor translations migrate seed serve bench bench-scale \
+	bench-tools clean
 
 system-deps: .system-deps.stamp
 .system-deps.stamp:
@@ -61,8 +62,23 @@ test: install
 	@bash scripts/test-tools.sh
 	$(BIN)/pytest
 
-bench: install
+# wrk (throughput figures) comes from Debian, installed like .system-deps when missing.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+
+# Every figure of issue 14 on the embedded setup (SQLite): bench-results.md.
+bench: install bench-tools
 	PYTHONPATH=. $(BIN)/python -m benchmarks
+
+# The PostgreSQL figures, on a throw-away PostgreSQL 15 cluster, Redis and S3 server that the
+# run starts on 127.0.0.1 and stops: bench-results-scale.md.
+bench-scale: install bench-tools
+	@missing=; command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql-15"; \
+	if [ -n "$$missing" ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	PYTHONPATH=. $(BIN)/python -m benchmarks --scale
 
 clean:
 	rm -rf $(VENV) static/vendor .tools .system-deps.stamp

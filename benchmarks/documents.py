@@ -1,8 +1,8 @@
 """The documents list as a record grows: 10, 1,000 and 10,000 documents in one dossier.
 
 Rows are inserted directly in bulk (the list page never reads the files). For each size the
-median server time of the first page, of a title search and of the last page is printed
-beside the bare Flask baseline measured in the same run.
+median server time of the first page, of a title search and of the last page is reported
+against the bare Flask baseline measured in the same run.
 """
 import time
 import uuid
@@ -38,16 +38,21 @@ def fill(app, total):
     return time.perf_counter() - started
 
 
-def report(app, baseline, median_ms, logged_in_client, runs):
-    """Print the documents page's median server time for each record size."""
+def rows(app, baseline_ms, runs):
+    """The documents page's median server time for each record size, against the bare page."""
+    from benchmarks.common import Row, logged_in_client, median_ms
     client = logged_in_client(app, PATIENT_EMAIL)
-    print("\nDocuments list (one dossier; rows inserted in bulk, median server time):")
+    result = []
     for total in SIZES:
         seconds = fill(app, total)
-        print(f"  {total:,} documents (rows inserted in {seconds:.2f} s)")
         last_page = -(-total // 20)
         for label, url in (("first page", "/dossier/documents/"),
                            ("title search", "/dossier/documents/?q=tension"),
                            ("last page", f"/dossier/documents/?page={last_page}")):
             ms = median_ms(client, url, runs)
-            print(f"    {label:<18} {ms:7.3f} ms  ({ms / baseline:.1f}x baseline)")
+            result.append(Row(f"documents list, {total:,} documents, {label} (server time)",
+                              f"{ms:.2f} ms", f"{baseline_ms:.3f} ms (bare page)",
+                              ms / baseline_ms))
+        result.append(Row(f"documents list, {total:,} documents (bench set-up)",
+                          f"rows inserted in {seconds:.2f} s"))
+    return result

@@ -1,7 +1,7 @@
 """Ma synthèse: warm render time for a typical and a very full record, and the worker's cost.
 
 Three HTML documents are laid out and written to PDF in this (warm) process, each several
-times, and the median is printed beside a one-paragraph PDF rendered the same way in the same
+times, and the median is reported against a one-paragraph PDF rendered the same way in the same
 run (the baseline). Then each record goes through the worker's real path (`render_isolated`: a
 fresh child process, fonts loaded, memory limited), reporting its wall time and the child's
 peak resident memory, beside the same one-paragraph PDF through that path.
@@ -43,13 +43,16 @@ def _fill(person_id, author_id):
                          for i in range(30)]).execute()
 
 
-def report(app):
+def rows(app):
+    """Warm renders and the worker's path, each against the one-paragraph PDF."""
+    from benchmarks.common import Row
     from portal.accounts.models import Account, Person
     from portal.extensions import db
     from portal.pdf import layout, render_isolated
     from portal.summary.models import SECTIONS, PrintJob
     from portal.summary.tasks import html_for
 
+    result = []
     with app.app_context():
         db.connect(reuse_if_open=True)
         camille = Account.get(Account.email == "camille.martin@example.org")
@@ -66,33 +69,31 @@ def report(app):
                          '<title>Essai</title><link rel="stylesheet" href="pdf/summary.css">'
                          '</head><body><main><h1>Essai</h1><p>Bonjour.</p></main></body></html>')
         static = app.static_folder
+        records = (("typical record (Camille)", typical_html),
+                   (f"very full record ({FULL_TREATMENTS} treatments)", full_html))
 
         def pdf_of(html):
             document = layout(html, static)
             return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)
 
-        print("\nMa synthèse (PDF/UA-1), warm render in this process (median of "
-              f"{RUNS} after one warm-up):")
         base = _median_seconds(lambda: pdf_of(baseline_html))
-        print(f"  one-paragraph PDF (baseline)   {base * 1000:8.1f} ms  (1.0x)")
-        for label, html in (("typical record (Camille)", typical_html),
-                            (f"very full ({FULL_TREATMENTS} treatments)", full_html)):
+        for label, html in records:
             pages = pdf_of(html)[1]
             seconds = _median_seconds(lambda html=html: pdf_of(html))
-            print(f"  {label:<30} {seconds * 1000:8.1f} ms  ({seconds / base:.1f}x baseline, "
-                  f"{pages} pages)")
+            result.append(Row(f"Ma synthèse PDF/UA-1, {label}, warm render ({pages} pages)",
+                              f"{seconds * 1000:.1f} ms",
+                              f"{base * 1000:.1f} ms (one-paragraph PDF)", seconds / base))
 
-        print("\nThe worker's path (a fresh child process per job, memory-limited), "
-              "wall time and the child's peak memory:")
         limits = {"static_root": static, "timeout": app.config["SUMMARY_RENDER_TIMEOUT"],
                   "memory_mb": app.config["SUMMARY_RENDER_MEMORY_MB"]}
         base_job = render_isolated(baseline_html, **limits)
-        print(f"  one-paragraph PDF (baseline)   {base_job.seconds * 1000:8.1f} ms  "
-              f"peak {base_job.peak_kb / 1024:6.1f} MB")
-        for label, html in (("typical record (Camille)", typical_html),
-                            (f"very full ({FULL_TREATMENTS} treatments)", full_html)):
+        for label, html in records:
             job = render_isolated(html, **limits)
-            print(f"  {label:<30} {job.seconds * 1000:8.1f} ms  peak {job.peak_kb / 1024:6.1f} MB"
-                  f"  ({job.seconds / base_job.seconds:.1f}x, {job.pages} pages, "
-                  f"{len(job.pdf) / 1024:.0f} KB)")
+            result.append(Row(
+                f"Ma synthèse, {label}, worker's child process ({job.pages} pages, "
+                f"{len(job.pdf) / 1024:.0f} KB)",
+                f"{job.seconds * 1000:.0f} ms, peak {job.peak_kb / 1024:.1f} MB",
+                f"{base_job.seconds * 1000:.0f} ms, peak {base_job.peak_kb / 1024:.1f} MB "
+                "(one-paragraph PDF)", job.seconds / base_job.seconds))
         db.close()
+    return result
