@@ -78,27 +78,41 @@ def fill(app, total):
         start_at = datetime(2020, 1, 1)
         raw = db.connection()
         count = total - have
+        # Each row is a template's values (as the database holds them) with its own time and
+        # person; only those columns, and the chain's when there is one, change per row.
+        names = [f.name for f in fields]
+        shapes = [[f.db_value(t.__data__.get(f.name)) for f in fields] for t in templates]
+        for shape in shapes:
+            shape[names.index("actor")] = None
+            shape[names.index("actor_name")] = "Agent d’accueil"
+            shape[names.index("ip")] = ""
+            shape[names.index("detail")] = ""
+        at, patient = names.index("at"), names.index("patient")
         with db.atomic():
             for chunk_start in range(0, count, CHUNK):
                 batch = []
                 for i in range(chunk_start, min(count, chunk_start + CHUNK)):
-                    template = templates[i % len(templates)]
-                    values = {f.name: template.__data__.get(f.name) for f in fields}
-                    values.update(at=start_at + timedelta(seconds=i * 7), actor=None,
-                                  actor_name="Agent d’accueil", patient=people[i % len(people)],
-                                  ip="", detail="")
+                    row = list(shapes[i % len(shapes)])
+                    row[at] = start_at + timedelta(seconds=i * 7)
+                    row[patient] = people[i % len(people)]
                     if chained:
-                        event = SimpleNamespace(**values, actor_id=None,
-                                                patient_id=values["patient"])
-                        values["prev_hash"] = prev
-                        values["hash"] = prev = audit._digest(prev, audit._fields(event))
-                    batch.append(tuple(f.db_value(values[f.name]) for f in fields))
+                        prev = _link(audit, names, row, prev)
+                    batch.append(row)
                 raw.executemany(sql, batch)
             if chained:
                 audit.AuditHead.update(last_hash=prev, count=model.select().count()).where(
                     audit.AuditHead.id == 1).execute()
         db.close()
     return count, time.perf_counter() - started
+
+
+def _link(audit, names, row, prev):
+    """Give `row` its place in a chain linked at append time; returns its hash."""
+    event = SimpleNamespace(**dict(zip(names, row)))
+    event.actor_id, event.patient_id = event.actor, event.patient
+    row[names.index("prev_hash")] = prev
+    row[names.index("hash")] = digest = audit._digest(prev, audit._fields(event))
+    return digest
 
 
 def seal(app):
@@ -167,6 +181,12 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--measure"]:
         _measure_here(sys.argv[2])
     else:
+        import shutil
+
         from benchmarks.common import seeded_sqlite
         from benchmarks.report import print_table
-        print_table(rows(seeded_sqlite()[0]))
+        app, workdir = seeded_sqlite()
+        try:
+            print_table(rows(app))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
