@@ -276,7 +276,7 @@ def services(tmp_path_factory):
             "MAIL_USE_TLS": "0",
             "WEB_CONCURRENCY": "1", "WEB_THREADS": "4", "HUEY_WORKERS": "2",
             "TRUSTED_PROXIES": "0",
-            "LOGIN_LIMIT_ACCOUNT": "3 per 15 minutes",
+            "LOGIN_LIMIT_ACCOUNT": "3 per 15 minutes", "ACCESS_CODE_LIMIT": "3 per 15 minutes",
         })
         for name in ("MAIL_USERNAME", "MAIL_PASSWORD"):  # the sink has no AUTH
             env.pop(name)
@@ -385,8 +385,9 @@ def test_a_message_sent_through_one_process_is_read_through_the_other(services):
 
 
 def test_every_throttle_counts_failures_made_on_either_web_process(services):
-    """LOGIN_LIMIT_ACCOUNT is 3 here: two failures on one process and one on the other fill
-    the counter, so the right answer is refused on both (each process alone saw fewer)."""
+    """LOGIN_LIMIT_ACCOUNT and ACCESS_CODE_LIMIT are 3 here: two failures on one process and
+    one on the other fill the counter, so the next try is refused (each process alone saw
+    fewer): passwords, one-time codes, access codes."""
     web_a, web_b = services.web
     amina = Browser()
     for base in (web_a, web_b, web_a):
@@ -410,6 +411,15 @@ def test_every_throttle_counts_failures_made_on_either_web_process(services):
         assert status == 200, body[:500]
     status, _, body = camille.post_form(web_a, "/connexion/code", {"code": code})
     assert status == 429, body[:500]
+    # a patient's access code typed by a professional (ACCESS_CODE_LIMIT, 3 here)
+    from portal.access.codes import new_code
+    lefevre = Browser()
+    login(services, lefevre, "dr.lefevre@example.org", password_on=web_b, code_on=web_a)
+    for base in (web_a, web_b, web_a):
+        status, _, body = lefevre.post_form(base, "/acces/code", {"code": new_code()})
+        assert status == 200 and "Trop de tentatives" not in body, body[:500]
+    status, _, body = lefevre.post_form(web_b, "/acces/code", {"code": new_code()})
+    assert status == 429 and "Trop de tentatives" in body, body[:500]
 
 
 def test_periodic_tasks_are_enqueued_by_the_scheduler_only_and_each_runs_once(services):
