@@ -1,7 +1,7 @@
 """Ma synthèse: warm render time for a typical and a very full record, and the worker's cost.
 
 Three HTML documents are laid out and written to PDF in this (warm) process, each several
-times, and the median is reported against a one-paragraph PDF rendered the same way in the same
+times (after one warm-up), and the median is reported against a one-paragraph PDF rendered the same way in the same
 run (the baseline). Then each record goes through the worker's real path (`render_isolated`: a
 fresh child process, fonts loaded, memory limited), reporting its wall time and the child's
 peak resident memory, beside the same one-paragraph PDF through that path.
@@ -9,7 +9,7 @@ peak resident memory, beside the same one-paragraph PDF through that path.
 import statistics
 import time
 
-RUNS = 5
+RUNS = 3  # the 91-page record takes seconds a render: 3 keep the bench near 10 minutes
 FULL_TREATMENTS = 500
 
 
