@@ -43,6 +43,8 @@ def pytest_configure(config):
         part for part in (CLOCK_DIR, os.environ.get("PYTHONPATH")) if part)
     config._carnet_clock = time_machine.travel(SESSION_CLOCK, tick=True)
     config._carnet_clock.start()
+    from clock.real_clock_signing import sign_with_the_real_clock
+    sign_with_the_real_clock()  # the test S3 server lives on the real clock
 
 
 def pytest_unconfigure(config):

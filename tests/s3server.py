@@ -111,22 +111,23 @@ class S3Server:
 
 
 def _answers(client, bucket):
-    """True once the gateway answers signed requests and the bucket exists (create it)."""
+    """None once the gateway answers signed requests and the bucket exists (it creates it),
+    else what went wrong (said if the server never gets there)."""
     from botocore.exceptions import BotoCoreError, ClientError
     try:
         client.create_bucket(Bucket=bucket)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-            return False
-    except BotoCoreError:
-        return False
+            return str(error)
+    except BotoCoreError as error:
+        return str(error)
     try:
         client.put_object(Bucket=bucket, Key=".probe", Body=b"ok")
         client.delete_object(Bucket=bucket, Key=".probe")
-    except (BotoCoreError, ClientError):
-        return False  # the volume server has not joined the master yet
-    return True
+    except (BotoCoreError, ClientError) as error:
+        return str(error)  # e.g. the volume server has not joined the master yet
+    return None
 
 
 def start_s3(workdir: Path, bucket: str = "carnet", prefix: str = "") -> S3Server:
@@ -163,16 +164,19 @@ def start_s3(workdir: Path, bucket: str = "carnet", prefix: str = "") -> S3Serve
                       prefix=prefix, _process=process)
     client = server.client()
     deadline = began + START_TIMEOUT
+    problem = None
     while True:
         if process.poll() is not None:
             raise S3ServerError(f"weed exited with {process.returncode}; see "
                                 f"{workdir / 'weed.log'}:\n{_tail(workdir / 'weed.log')}")
-        if _answers(client, bucket):
+        problem = _answers(client, bucket)
+        if problem is None:
             break
         if time.monotonic() > deadline:
             server.stop()
-            raise S3ServerError(f"weed did not answer within {START_TIMEOUT:.0f} s:\n"
-                                f"{_tail(workdir / 'weed.log')}")
+            raise S3ServerError(f"weed did not answer within {START_TIMEOUT:.0f} s "
+                                f"(last answer: {problem}); its log:\n"
+                                f"{_tail(workdir / 'weed.log', 10)}")
         time.sleep(0.1)
     server.started_in = time.monotonic() - began
     return server
