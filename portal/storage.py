@@ -272,6 +272,12 @@ def storage(app=None):
     return made[1]
 
 
+def reset_storage(app):
+    """Forget this app's store, so the next use reads the STORAGE_* config again (tests, or a
+    shell that changed the config)."""
+    app.extensions.pop(_EXTENSION, None)
+
+
 def init_app(app):
     """Check STORAGE_URL at start-up (a typo fails here, not at the first upload), and answer
     a missing or unreachable object with a French page instead of an error 500."""
