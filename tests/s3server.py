@@ -97,17 +97,18 @@ class S3Server:
                                                                   Prefix=prefix)
                       for item in page.get("Contents", []))
 
-    def stop(self):
-        """Stop the server (by its PID) and wait for it; its data stays in `workdir`."""
+    def stop(self, grace=2.0):
+        """Stop the server by its PID and wait for it. SeaweedFS's graceful shutdown takes
+        about 15 s; a throw-away server gets `grace` seconds, then SIGKILL."""
         process = self._process
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait(timeout=5)
+            process.wait(timeout=10)
 
 
 def _answers(client, bucket):

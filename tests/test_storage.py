@@ -198,3 +198,45 @@ def test_one_store_per_process_and_per_app(app, monkeypatch):
     real_pid = os.getpid()
     monkeypatch.setattr(os, "getpid", lambda: real_pid + 1)  # as in a forked worker
     assert storage(app) is not first
+
+
+# --- the app, on the disk ------------------------------------------------------------------
+
+def test_on_disk_a_document_whose_file_is_gone_answers_a_french_page_not_a_500(
+        app, ctx, login_as):
+    from test_documents import doc_id, document, send_file
+    from test_documents_store import tiny_pdf
+
+    from portal.documents.store import object_key
+    jean = login_as("jean")
+    document_id = doc_id(send_file(jean, tiny_pdf(), "bilan.pdf", title="Bilan"))
+    storage(app).delete(object_key(document(document_id).storage_key))
+    response = jean.get(f"/dossier/documents/{document_id}/telecharger")
+    assert response.status_code == 404
+    assert "Le fichier de ce document est introuvable dans le stockage" in \
+        response.get_data(as_text=True)
+
+
+def test_a_file_written_by_the_earlier_file_store_still_reads(app, ctx, person):
+    """Existing instances keep their STORAGE_DIR: a document stored before this interface
+    existed (same path, same MAGIC + nonce + ciphertext format) decrypts as before."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from portal.accounts.models import Account
+    from portal.documents.models import Document
+    from portal.documents.store import _key, read_content
+    key = secrets.token_hex(16)
+    with app.app_context():
+        nonce = os.urandom(12)
+        blob = b"CRN1" + nonce + AESGCM(_key()).encrypt(nonce, b"ancien contenu", key.encode())
+    path = Path(app.config["STORAGE_DIR"]) / "documents" / key[:2] / f"{key}.bin"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(blob)
+    jean = person("Jean")
+    row = Document.create(patient=jean, author=Account.get(Account.person == jean.id),
+                          author_is_professional=False, title="Ancien",
+                          document_date="2026-01-05", category="autres", storage_key=key,
+                          mime_type="text/plain", size=14, sha256="0" * 64,
+                          original_name="ancien.txt", has_preview=False)
+    with app.app_context():
+        assert read_content(row) == b"ancien contenu"
