@@ -167,6 +167,8 @@ class S3Storage:
         if isinstance(error, ClientError):
             code = error.response.get("Error", {}).get("Code", "")
             status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code == "NoSuchBucket":  # a configuration error, not a lost object
+                return Unavailable(f"S3 {what} {key!r}: no bucket {self.bucket!r}")
             if code in ("NoSuchKey", "404", "NotFound") or status == 404:
                 return Missing(key)
             return Unavailable(f"S3 {what} {key!r}: {code or status}")

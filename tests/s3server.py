@@ -154,6 +154,8 @@ def start_s3(workdir: Path, bucket: str = "carnet", prefix: str = "") -> S3Serve
         "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
         f"-s3.localSocket={workdir / 's3.sock'}",
         "-s3.port.iceberg=0", "-s3.port.lance=0",
+        # Like AWS S3: a PUT into a bucket that does not exist fails instead of creating it.
+        "-s3.autoCreateBucket=false",
     ]
     log = open(workdir / "weed.log", "wb")
     began = time.monotonic()

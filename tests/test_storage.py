@@ -103,6 +103,16 @@ def test_s3_with_wrong_credentials_is_unavailable_not_missing(s3_server):
         store.get("a/b.bin")
 
 
+def test_a_bucket_that_does_not_exist_is_unavailable_not_missing(s3_server):
+    store = S3Storage(f"absent-{secrets.token_hex(4)}", endpoint_url=s3_server.endpoint_url,
+                      access_key=s3_server.access_key, secret_key=s3_server.secret_key,
+                      retries=1)
+    for operation in (lambda: store.get("a/b.bin"), lambda: store.put("a/b.bin", b"x"),
+                      lambda: store.keys("a/")):
+        with pytest.raises(Unavailable):
+            operation()
+
+
 def test_an_unreachable_s3_is_unavailable_within_its_timeout():
     import socket
     with socket.socket() as sock:  # a port nobody listens on
