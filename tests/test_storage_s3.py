@@ -196,3 +196,31 @@ def _down(app):
     app.config.update(STORAGE_ENDPOINT_URL=f"http://127.0.0.1:{port}", STORAGE_RETRIES=1,
                       STORAGE_TIMEOUT_SECONDS=1)
     reset_storage(app)
+
+
+def test_a_process_started_with_the_servers_environment_stores_in_the_bucket(
+        s3_server, tmp_path):
+    """What a web or worker process of a deployment does: its config comes from the
+    environment (S3Server.env(), as the multi-machine recipe passes it), and it lives on the
+    tests' clock like every process the suite starts."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT_DIR
+    prefix = f"process-{secrets.token_hex(6)}"
+    env = {**os.environ, **s3_server.env(), "STORAGE_URL": f"s3://{s3_server.bucket}/{prefix}",
+           "CARNET_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+           "STORAGE_DIR": str(tmp_path / "files")}
+    script = ("from portal import create_app\n"
+              "from portal.storage import storage\n"
+              "app = create_app()\n"
+              "with app.app_context():\n"
+              "    storage().put('documents/ab/from-a-process.bin', b'CRN1 chiffre')\n"
+              "    print(type(storage()).__name__, storage().get('documents/ab/from-a-process.bin'))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "S3Storage b'CRN1 chiffre'"
+    assert s3_server.keys(prefix) == [f"{prefix}/documents/ab/from-a-process.bin"]
+    assert not (tmp_path / "files").exists()
