@@ -123,6 +123,7 @@ def test_a_print_file_is_written_by_the_worker_on_s3_and_deleted_with_its_job(
 
 # --- faults -------------------------------------------------------------------------------
 
+@pytest.mark.db  # the row's rollback, on SQLite and on PostgreSQL
 def test_an_upload_while_s3_is_down_says_so_keeps_the_form_and_leaves_no_row(
         app, ctx, login_as, bucket):
     from portal.documents.models import Document
