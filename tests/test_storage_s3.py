@@ -14,6 +14,20 @@ from test_messaging import BLOOD, conversation, messages_in
 from test_messaging_more import attachment_rows, reply_files
 from test_summary import CAMILLE, ask, job_id_of, the_job
 
+# The same specifications as on the disk, run here again on S3 (pytest collects them in this
+# module, so they get its storage_settings): encryption and refusals, a failed write, the
+# message trash emptied for good, print files expiring, a closure proof, lapsed print files.
+from test_documents_store import (  # noqa: E402,F401
+    test_a_failed_database_write_removes_the_written_files,
+    test_a_file_moved_under_another_documents_name_does_not_decrypt,
+    test_content_is_encrypted_at_rest_and_decrypts_back, test_refused_files_leave_nothing_behind)
+from test_documents_store import jean_and_author, store_as_jean  # noqa: E402,F401 (fixtures)
+from test_lifecycle import test_closing_ends_every_access_and_gives_a_proof  # noqa: E402,F401
+from test_messaging_more import (  # noqa: E402,F401
+    test_once_both_sides_emptied_their_trash_nothing_is_left)
+from test_summary import test_files_expire_after_a_day_unless_saved  # noqa: E402,F401
+from test_tokens import test_the_periodic_purge_removes_files_whose_access_lapsed  # noqa: E402,F401
+
 # A text the person's files carry in clear: it must never be seen in the bucket.
 MARKER = "TENSION-EN-CLAIR-7Q4"
 
@@ -22,6 +36,15 @@ MARKER = "TENSION-EN-CLAIR-7Q4"
 def storage_settings(s3_server):
     """Every app of this module keeps its objects on S3, under a prefix of its own."""
     return s3_settings(s3_server, f"app-{secrets.token_hex(6)}")
+
+
+@pytest.fixture(autouse=True)
+def on_s3(request):
+    """Every app of this module, the specifications imported from other modules included,
+    really runs on S3 (a fixture override that did not apply would test the disk twice)."""
+    if "app" in request.fixturenames:
+        from portal.storage import S3Storage, storage
+        assert isinstance(storage(request.getfixturevalue("app")), S3Storage)
 
 
 @pytest.fixture
