@@ -239,9 +239,10 @@ def test_a_process_started_with_the_servers_environment_stores_in_the_bucket(
     script = ("from portal import create_app\n"
               "from portal.storage import storage\n"
               "app = create_app()\n"
+              "key = 'documents/ab/from-a-process.bin'\n"
               "with app.app_context():\n"
-              "    storage().put('documents/ab/from-a-process.bin', b'CRN1 chiffre')\n"
-              "    print(type(storage()).__name__, storage().get('documents/ab/from-a-process.bin'))\n")
+              "    storage().put(key, b'CRN1 chiffre')\n"
+              "    print(type(storage()).__name__, storage().get(key))\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT_DIR, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
