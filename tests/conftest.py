@@ -43,8 +43,6 @@ def pytest_configure(config):
         part for part in (CLOCK_DIR, os.environ.get("PYTHONPATH")) if part)
     config._carnet_clock = time_machine.travel(SESSION_CLOCK, tick=True)
     config._carnet_clock.start()
-    from clock.real_clock_signing import sign_with_the_real_clock
-    sign_with_the_real_clock()  # the test S3 server lives on the real clock
 
 
 def pytest_unconfigure(config):
@@ -120,9 +118,10 @@ def seeded_postgres(pg_url, tmp_path_factory):
 
 @pytest.fixture
 def storage_settings():
-    """Config for the app's object store: {} is the disk under the test's STORAGE_DIR. A test
-    module overrides this fixture to run its app on S3 (see test_storage_s3.py)."""
-    return {}
+    """Config for the app's object store: the disk under the test's STORAGE_DIR (whatever
+    STORAGE_URL the shell has). A test module overrides this fixture to run its app on S3
+    (see test_storage_s3.py)."""
+    return {"STORAGE_URL": None}
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +129,9 @@ def s3_server(tmp_path_factory):
     """A real S3 server (SeaweedFS) for the whole run, started on first use on 127.0.0.1 and
     stopped by its PID at the end. A server that does not start fails the tests that need it:
     they are never skipped."""
+    from clock.real_clock_signing import sign_with_the_real_clock
     from s3server import S3ServerError, start_s3
+    sign_with_the_real_clock()  # the server lives on the real clock, the tests do not
     try:
         server = start_s3(tmp_path_factory.mktemp("s3"))
     except S3ServerError as error:
