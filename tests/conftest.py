@@ -90,7 +90,8 @@ def _build_seeded(url, storage):
     from portal.extensions import db
     from portal.migrations import upgrade
     from portal.seed import seed_demo
-    application = create_app(TestConfig, DATABASE_URL=url, STORAGE_DIR=str(storage))
+    application = create_app(TestConfig, DATABASE_URL=url, STORAGE_DIR=str(storage),
+                             STORAGE_URL=None)  # seeded on disk, copied where each test says
     with application.app_context():
         db.connect(reuse_if_open=True)
         upgrade(echo=lambda *_: None)
