@@ -9,7 +9,7 @@ from flask_login import current_user
 from htmx_flask import Htmx
 
 from . import db as database
-from . import errors, htmx, security, uploads
+from . import errors, htmx, security, storage, uploads
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
 
@@ -98,6 +98,7 @@ def create_app(config=None, **overrides):
     _init_login(app)
     security.init_app(app)
     errors.init_app(app)
+    storage.init_app(app)
     _register_blueprints(app)
     _template_globals(app)
     from . import cli

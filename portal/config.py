@@ -31,6 +31,19 @@ class Config:
         os.environ["HUEY_URL"] if os.environ.get("HUEY_URL", "").startswith("redis") else "memory://"
     )
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE / "storage"))
+    # Where stored objects (documents, previews, attachments, print files) live: unset or
+    # file:///path for the disk (STORAGE_DIR by default), s3://bucket/prefix for an S3 bucket
+    # (portal/storage.py). The S3 endpoint (for an S3-compatible server), region and
+    # credentials; without AWS_* here, boto3's own chain (environment, ~/.aws, instance role).
+    STORAGE_URL = os.environ.get("STORAGE_URL") or None
+    STORAGE_ENDPOINT_URL = os.environ.get("STORAGE_ENDPOINT_URL") or None
+    STORAGE_REGION = os.environ.get("STORAGE_REGION", "us-east-1")
+    AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID") or None
+    AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY") or None
+    # A store that does not answer fails the request after this many seconds per attempt
+    # (connect, then read), and this many attempts in all.
+    STORAGE_TIMEOUT_SECONDS = float(os.environ.get("STORAGE_TIMEOUT_SECONDS", "10"))
+    STORAGE_RETRIES = int(os.environ.get("STORAGE_RETRIES", "3"))
     # Documents are encrypted at rest with this key (32 bytes, urlsafe base64); required in
     # production, derived from SECRET_KEY elsewhere.
     DOCUMENT_KEY = os.environ.get("DOCUMENT_KEY")

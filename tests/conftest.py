@@ -90,7 +90,8 @@ def _build_seeded(url, storage):
     from portal.extensions import db
     from portal.migrations import upgrade
     from portal.seed import seed_demo
-    application = create_app(TestConfig, DATABASE_URL=url, STORAGE_DIR=str(storage))
+    application = create_app(TestConfig, DATABASE_URL=url, STORAGE_DIR=str(storage),
+                             STORAGE_URL=None)  # seeded on disk, copied where each test says
     with application.app_context():
         db.connect(reuse_if_open=True)
         upgrade(echo=lambda *_: None)
@@ -117,6 +118,48 @@ def seeded_postgres(pg_url, tmp_path_factory):
 
 
 @pytest.fixture
+def storage_settings():
+    """Config for the app's object store: the disk under the test's STORAGE_DIR (whatever
+    STORAGE_URL the shell has). A test module overrides this fixture to run its app on S3
+    (see test_storage_s3.py)."""
+    return {"STORAGE_URL": None}
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3 server (SeaweedFS) for the whole run, started on first use on 127.0.0.1 and
+    stopped by its PID at the end. A server that does not start fails the tests that need it:
+    they are never skipped."""
+    from clock.real_clock_signing import sign_with_the_real_clock
+    from s3server import S3ServerError, start_s3
+    sign_with_the_real_clock()  # the server lives on the real clock, the tests do not
+    try:
+        server = start_s3(tmp_path_factory.mktemp("s3"))
+    except S3ServerError as error:
+        pytest.fail(f"the S3 server did not start: {error}")
+    yield server
+    server.stop()
+
+
+def s3_settings(server, prefix):
+    """App config that keeps objects in `server`'s bucket under `prefix`."""
+    return {"STORAGE_URL": f"s3://{server.bucket}/{prefix}",
+            "STORAGE_ENDPOINT_URL": server.endpoint_url,
+            "AWS_ACCESS_KEY_ID": server.access_key,
+            "AWS_SECRET_ACCESS_KEY": server.secret_key}
+
+
+def _copy_into_store(folder, application):
+    """The seeded demo's objects, put into the app's own store (an S3 prefix of its own)."""
+    from portal.storage import storage
+    store = storage(application)
+    if folder.exists():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                store.put(path.relative_to(folder).as_posix(), path.read_bytes())
+
+
+@pytest.fixture
 def app(request, backend, tmp_path):
     from portal import create_app
     from portal.config import TestConfig
@@ -132,9 +175,13 @@ def app(request, backend, tmp_path):
         template = request.getfixturevalue("seeded_sqlite")
         shutil.copyfile(template / "carnet.db", tmp_path / "carnet.db")
         url = f"sqlite:///{tmp_path / 'carnet.db'}"
-    if (template / "files").exists():
+    settings = request.getfixturevalue("storage_settings")
+    if (template / "files").exists() and not settings.get("STORAGE_URL"):
         shutil.copytree(template / "files", tmp_path / "files")
-    application = create_app(TestConfig, DATABASE_URL=url, STORAGE_DIR=str(tmp_path / "files"))
+    application = create_app(TestConfig, DATABASE_URL=url, STORAGE_DIR=str(tmp_path / "files"),
+                             **settings)
+    if settings.get("STORAGE_URL"):
+        _copy_into_store(template / "files", application)
     application.config["BACKEND"] = backend
     limiter.reset()
     yield application

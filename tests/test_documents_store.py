@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 from conftest import ROOT_DIR
@@ -64,8 +63,14 @@ SAMPLES = {
 
 
 def stored_files(app):
-    root = Path(app.config["STORAGE_DIR"])
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    """Every object key in the app's store (the disk or an S3 bucket), sorted."""
+    from portal.storage import storage
+    return storage(app).keys()
+
+
+def stored_bytes(app, key):
+    from portal.storage import storage
+    return storage(app).get(key)
 
 
 # --- fixtures -----------------------------------------------------------------------------
@@ -129,8 +134,8 @@ def test_content_is_encrypted_at_rest_and_decrypts_back(app, store_as_jean, kind
     document = store_as_jean(data, filename=name)
     assert document.mime_type == mime and document.size == len(data)
     assert document.sha256 == hashlib.sha256(data).hexdigest()
-    files = [p for p in stored_files(app) if p.name.startswith(document.storage_key)]
-    content = next(p for p in files if p.suffix == ".bin").read_bytes()
+    keys = [k for k in stored_files(app) if document.storage_key in k]
+    content = stored_bytes(app, next(k for k in keys if k.endswith(".bin")))
     assert data not in content and data[:64] not in content
     with app.app_context():
         back = read_content(document)
@@ -140,11 +145,12 @@ def test_content_is_encrypted_at_rest_and_decrypts_back(app, store_as_jean, kind
 def test_a_file_moved_under_another_documents_name_does_not_decrypt(app, store_as_jean):
     from cryptography.exceptions import InvalidTag
 
-    from portal.documents.store import _path, read_content
+    from portal.documents.store import object_key, read_content
+    from portal.storage import storage
     first = store_as_jean(b"premier document")
     second = store_as_jean(b"second document")
     with app.app_context():
-        _path(second.storage_key).write_bytes(_path(first.storage_key).read_bytes())
+        storage().put(object_key(second.storage_key), storage().get(object_key(first.storage_key)))
         with pytest.raises(InvalidTag):
             read_content(second)
 
@@ -192,10 +198,11 @@ def test_oversize_is_refused_with_the_limit_in_megabytes(app, store_as_jean):
 
 
 def test_a_failed_database_write_removes_the_written_files(app, store_as_jean, monkeypatch):
-    from portal.documents import store
+    from portal.storage import Unavailable, storage
     files = stored_files(app)
-    monkeypatch.setattr(store, "_write_atomic", _fail_after_first_write(store._write_atomic))
-    with pytest.raises(OSError):
+    store = storage(app)
+    monkeypatch.setattr(store, "put", _fail_after_first_write(store.put))
+    with pytest.raises(Unavailable):
         store_as_jean(image_bytes("PNG"))
     assert stored_files(app) == files
     from portal.documents.models import Document
@@ -205,11 +212,12 @@ def test_a_failed_database_write_removes_the_written_files(app, store_as_jean, m
 def _fail_after_first_write(write):
     calls = []
 
-    def wrapped(path, data):
-        calls.append(path)
+    def wrapped(key, data):
+        from portal.storage import Unavailable
+        calls.append(key)
         if len(calls) > 1:
-            raise OSError("disk full")
-        write(path, data)
+            raise Unavailable("disk full")
+        write(key, data)
     return wrapped
 
 

@@ -128,11 +128,12 @@ def test_camille_prints_her_summary_with_the_sections_she_chose(app, client, log
 
 
 def test_the_generated_file_is_stored_encrypted(app, client, login_as, ctx):
-    from portal.documents.store import _path
+    from portal.documents.store import object_key
+    from portal.storage import storage
     login_as(CAMILLE, client)
     job = the_job(job_id_of(ask(client, kind="carte")))
     with app.app_context():
-        stored = _path(job.storage_key).read_bytes()
+        stored = storage().get(object_key(job.storage_key))
     assert not stored.startswith(b"%PDF") and b"Camille" not in stored
     assert job.expires_at - job.finished_at == timedelta(hours=24)
 
@@ -303,36 +304,36 @@ def test_saving_to_the_dossier_makes_a_document_once(app, client, login_as, ctx,
 
 
 def test_deleting_removes_the_file_and_the_job(app, client, login_as, ctx):
-    from portal.documents.store import _path
+    from portal.documents.store import object_key
+    from portal.storage import storage
     from portal.summary.models import PrintJob
     login_as(CAMILLE, client)
     job_id = job_id_of(ask(client, kind="carte"))
-    with app.app_context():
-        path = _path(the_job(job_id).storage_key)
-    assert path.exists()
+    key = object_key(the_job(job_id).storage_key)
+    assert storage(app).exists(key)
     page = client.get(f"/imprimer/{job_id}")
     response = client.post(f"/imprimer/{job_id}/supprimer", data=hidden_fields(page))
     assert response.status_code == 303
-    assert not path.exists()
+    assert not storage(app).exists(key)
     assert PrintJob.get_or_none(PrintJob.id == job_id) is None
     assert client.get(f"/imprimer/{job_id}").status_code == 404
     assert len(journal("summary.deleted")) == 1
 
 
 def test_files_expire_after_a_day_unless_saved(app, client, login_as, ctx):
-    from portal.documents.store import _path, read_content
+    from portal.documents.store import object_key, read_content
+    from portal.storage import storage
     from portal.summary.tasks import purge
     login_as(CAMILLE, client)
     kept = job_id_of(ask(client))
     page = client.get(f"/imprimer/{kept}")
     client.post(f"/imprimer/{kept}/enregistrer", data=hidden_fields(page))
     dropped = job_id_of(ask(client, kind="carte"))
-    with app.app_context():
-        path = _path(the_job(dropped).storage_key)
+    key = object_key(the_job(dropped).storage_key)
     with app.app_context():
         assert purge(datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(hours=23)) == 0
         assert purge(datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(hours=25)) == 2
-    assert not path.exists()
+    assert not storage(app).exists(key)
     assert the_job(dropped).status == "expired"
     html = client.get(f"/imprimer/{dropped}").get_data(as_text=True)
     assert "Ce fichier a été supprimé : il n’était gardé que 24 heures." in html

@@ -1,10 +1,12 @@
-"""The document store: content checked, then encrypted at rest (AES-256-GCM) under STORAGE_DIR.
+"""The document store: content checked, then encrypted at rest (AES-256-GCM) and kept in the
+object store (portal/storage.py: the disk under STORAGE_DIR, or an S3 bucket).
 
 Other areas (prescriptions…) add documents through `store_document` and read them through
-`read_content` / `read_preview`; nothing else touches the files. Every file is written
-atomically (temporary file, fsync, os.replace), so a crash never leaves half a document. The
-document's storage_key is the AES-GCM associated data: a file moved under another document's
-name fails to decrypt instead of showing the wrong person's content.
+`read_content` / `read_preview`; nothing else touches the stored objects. Encryption happens
+here, above the store, so the disk or the bucket only ever holds ciphertext. Every object is
+written whole or not at all (see storage.py), so a crash never leaves half a document. The
+document's storage_key is the AES-GCM associated data: an object moved under another
+document's name fails to decrypt instead of showing the wrong person's content.
 
 Callers journal their own action (audit.record) with the returned document's id.
 """
@@ -13,20 +15,19 @@ import hashlib
 import os
 import re
 import secrets
-import tempfile
-from pathlib import Path
 
 from flask import current_app
 
 from ..accounts.models import ROLE_PROFESSIONAL
 from ..db import write_tx
+from ..storage import Missing, StorageError, storage
 from .models import CATEGORIES, Document
 from .images import opened, shrink_to_fit
 from .previews import dicom_meta, make_preview
 from .sniff import DICOM, JPEG, PNG, Rejected, identify, sniff
 
 __all__ = ["Rejected", "store_document", "check_upload", "fit_to_limit", "read_content",
-           "read_preview", "delete_content",
+           "read_preview", "delete_content", "object_key",
            "decode_key", "store_blob", "read_blob", "delete_blob"]
 
 MAGIC = b"CRN1"  # format version of an encrypted file: MAGIC + nonce (12 bytes) + ciphertext
@@ -66,11 +67,12 @@ def _key():
                 info=b"document content at rest, v1").derive(config["SECRET_KEY"].encode())
 
 
-def _path(storage_key, preview=False):
+def object_key(storage_key, preview=False):
+    """Where a document's content (or preview) lives in the object store: the same relative
+    path as the files of earlier versions, so an existing STORAGE_DIR keeps working."""
     if not _KEY_RE.match(storage_key):
         raise ValueError("malformed storage key")
-    root = Path(current_app.config["STORAGE_DIR"]) / "documents" / storage_key[:2]
-    return root / (storage_key + (".preview" if preview else ".bin"))
+    return f"documents/{storage_key[:2]}/{storage_key}{'.preview' if preview else '.bin'}"
 
 
 def _aad(storage_key, preview):
@@ -90,26 +92,6 @@ def _decrypt(storage_key, blob, preview=False):
     nonce = blob[len(MAGIC):len(MAGIC) + NONCE_BYTES]
     return AESGCM(_key()).decrypt(nonce, blob[len(MAGIC) + NONCE_BYTES:],
                                   _aad(storage_key, preview))
-
-
-def _write_atomic(path, data):
-    """Write a whole file or nothing: temporary file in the same directory, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself survives a crash
-    finally:
-        os.close(directory)
 
 
 def clean_filename(name):
@@ -176,37 +158,42 @@ def store_document(patient, author, data: bytes, *, filename, title, category, d
         document.hide_from_patient_until_announced()
     content = _encrypt(document.storage_key, data)
     preview_blob = _encrypt(document.storage_key, preview[0], preview=True) if preview else None
-    written = []
+    store, written = storage(), []
     try:
         with write_tx():
             document.save()
-            path = _path(document.storage_key)
-            _write_atomic(path, content)
-            written.append(path)
+            key = object_key(document.storage_key)
+            store.put(key, content)
+            written.append(key)
             if preview_blob is not None:
-                path = _path(document.storage_key, preview=True)
-                _write_atomic(path, preview_blob)
-                written.append(path)
+                key = object_key(document.storage_key, preview=True)
+                store.put(key, preview_blob)
+                written.append(key)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        # The row rolls back with the transaction; the objects already written go too.
+        for key in written:
+            try:
+                store.delete(key)
+            except StorageError:  # the store is down: the original error is what matters
+                pass
         raise
     return document
 
 
 def read_content(document) -> bytes:
     """The document's content, decrypted (and authenticated: a tampered file raises)."""
-    return _decrypt(document.storage_key, _path(document.storage_key).read_bytes())
+    return _decrypt(document.storage_key, storage().get(object_key(document.storage_key)))
 
 
 def read_preview(document) -> bytes | None:
     """The decrypted preview image, or None when the document has none."""
     if not document.has_preview:
         return None
-    path = _path(document.storage_key, preview=True)
-    if not path.exists():
+    try:
+        blob = storage().get(object_key(document.storage_key, preview=True))
+    except Missing:
         return None
-    return _decrypt(document.storage_key, path.read_bytes(), preview=True)
+    return _decrypt(document.storage_key, blob, preview=True)
 
 
 def preview_mime(preview):
@@ -216,8 +203,9 @@ def preview_mime(preview):
 
 def delete_content(document):
     """Remove the document's files (content and preview); the row is the caller's business."""
+    store = storage()
     for preview in (False, True):
-        _path(document.storage_key, preview).unlink(missing_ok=True)
+        store.delete(object_key(document.storage_key, preview))
 
 
 # --- files that are not (yet) dossier documents, e.g. a message's attachments ---------------
@@ -229,15 +217,16 @@ def store_blob(data: bytes, *, filename) -> dict:
     The caller saves its row, and calls delete_blob(storage_key) if that fails."""
     sniffed = identify(data, current_app.config["MAX_UPLOAD_BYTES"])
     storage_key = secrets.token_hex(16)
-    _write_atomic(_path(storage_key), _encrypt(storage_key, data))
+    storage().put(object_key(storage_key), _encrypt(storage_key, data))
     return {"storage_key": storage_key, "mime_type": sniffed.mime, "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest(), "original_name": clean_filename(filename)}
 
 
 def read_blob(storage_key) -> bytes:
     """A stored blob's content, decrypted and authenticated."""
-    return _decrypt(storage_key, _path(storage_key).read_bytes())
+    return _decrypt(storage_key, storage().get(object_key(storage_key)))
 
 
 def delete_blob(storage_key):
-    _path(storage_key).unlink(missing_ok=True)
+    """Remove a stored blob (nothing happens when it is already gone)."""
+    storage().delete(object_key(storage_key))

@@ -13,6 +13,7 @@ from ..pages_of import page_of
 from ..uploads import accepts_upload
 from .download import content_response
 from ..htmx import render
+from ..storage import UNAVAILABLE_MESSAGE, Unavailable
 from ..policy import (DOCUMENT_ANNOUNCE, DOCUMENT_DEPOSIT, DOCUMENT_MANAGE, DOCUMENT_REPORT,
                       DOCUMENT_UPLOAD, DOCUMENTS_VIEW, allowed, pending_documents, requires,
                       scoped_or_404, visible_documents)
@@ -131,6 +132,12 @@ def _receive(form, **extra):
             document_date=form.document_date.data, **extra)
     except store.Rejected as refusal:
         form.fichier.errors.append(refusal.message)
+        return None
+    except Unavailable:
+        # The document's row rolled back with its savepoint: nothing points to a missing
+        # object, and the form comes back with what the person typed.
+        current_app.logger.error("upload refused: the object store is unavailable")
+        form.fichier.errors.append(UNAVAILABLE_MESSAGE)
         return None
 
 

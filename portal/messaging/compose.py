@@ -8,6 +8,7 @@ from ..accounts.forms import EmptyForm
 from ..errors import KEPT_MESSAGE
 from ..documents.sniff import Rejected
 from ..htmx import render
+from ..storage import UNAVAILABLE_MESSAGE, Unavailable
 from . import drafts, presenters, rules, service
 from .models import Message
 
@@ -44,7 +45,12 @@ def post(form, place, text, send, back):
         except Rejected as refusal:
             form.fichiers.errors = [refusal.message]
         else:
-            return send(files)
+            try:
+                return send(files)
+            except Unavailable:
+                # Attachments are stored before any row is written (service._save_message):
+                # nothing was sent, and the text is kept as a draft below.
+                form.fichiers.errors = [UNAVAILABLE_MESSAGE]
     drafts.save(account(), *place, **text())
     return None
 
