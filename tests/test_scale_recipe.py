@@ -232,7 +232,7 @@ class Services:
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory):
+def services(tmp_path_factory, s3_server):
     if not available():
         pytest.fail("PostgreSQL 15 binaries not found (/usr/lib/postgresql/15/bin)")
     redis_server = shutil.which("redis-server")
@@ -268,8 +268,7 @@ def services(tmp_path_factory):
             "DATABASE_URL": database_url,
             "HUEY_URL": f"redis://127.0.0.1:{redis_port}/0",
             "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/1",
-            # --- the S3 store joins here: once tests/s3server.py is merged, start it
-            # (start_s3(workdir)) and env.update(s3.env()) instead of this shared folder. ---
+            # Objects go to the S3 server; STORAGE_DIR must stay empty (checked below).
             "STORAGE_DIR": str(workdir / "storage"),
             "CARNET_INSTANCE": str(workdir / "instance"),
             "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(sink.server_address[1]),
@@ -278,6 +277,10 @@ def services(tmp_path_factory):
             "TRUSTED_PROXIES": "0",
             "LOGIN_LIMIT_ACCOUNT": "3 per 15 minutes", "ACCESS_CODE_LIMIT": "3 per 15 minutes",
         })
+        # the run's S3 server (conftest), under a prefix of this module's own
+        running.s3, running.s3_prefix = s3_server, f"scale-{secrets.token_hex(4)}/"
+        env.update(s3_server.env())
+        env["STORAGE_URL"] = f"s3://{s3_server.bucket}/{running.s3_prefix}"
         for name in ("MAIL_USERNAME", "MAIL_PASSWORD"):  # the sink has no AUTH
             env.pop(name)
         running.env = env
@@ -365,6 +368,12 @@ def test_a_document_uploaded_through_one_process_is_read_through_the_other(servi
     response = connection.getresponse()
     assert response.status == 200 and response.read() == data
     connection.close()
+    # the file lives in the shared object store (encrypted), never on a web machine's disk
+    stored = services.s3.keys(services.s3_prefix)
+    assert stored and all(b"Recette multi-machines" not in services.s3.client().get_object(
+        Bucket=services.s3.bucket, Key=key)["Body"].read() for key in stored)
+    storage_dir = Path(services.env["STORAGE_DIR"])
+    assert not storage_dir.exists() or not any(p.is_file() for p in storage_dir.rglob("*"))
 
 
 def test_a_message_sent_through_one_process_is_read_through_the_other(services):
