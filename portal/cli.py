@@ -1,4 +1,5 @@
 """Command-line tools: migrations, demo data, outbox reading, audit verification."""
+import os
 import sys
 
 import click
@@ -83,7 +84,9 @@ def init_app(app):
             full = True  # the journal must be intact from its start to that checkpoint
         with db.connection_context():
             report = verify.verify(full=full, public_key=public_key, extra=extra,
-                                   witness_file=current_app.config.get("JOURNAL_WITNESS_FILE"))
+                                   witness_file=current_app.config.get("JOURNAL_WITNESS_FILE"),
+                                   database_url=current_app.config["DATABASE_URL"],
+                                   workers=os.cpu_count() or 1)
             verify.save(report)
             if report.intact:
                 verify._witness(current_app.config.get("JOURNAL_WITNESS_FILE"), report)

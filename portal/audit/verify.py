@@ -14,7 +14,6 @@ saw is appended to JOURNAL_WITNESS_FILE, and a published checkpoint is checked w
 """
 import base64
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -26,7 +25,8 @@ from flask import current_app
 from ..accounts.models import utcnow
 from ..extensions import db
 from . import GENESIS, ActivityEvent, JournalSeal, JournalVerification
-from .seal import COLUMNS, ORIGIN, checkpoint_body, key_id, merkle_root, seal_text, signing_key, timestamp
+from .seal import (COLUMNS, ORIGIN, canonical_json, checkpoint_body, key_id, merkle_root_of, seal_text, signing_key,
+                   timestamp)
 
 ALERT_ACTION = "audit.broken"
 ALERT_EVERY = timedelta(hours=1)
@@ -103,86 +103,138 @@ class _Heads(dict):
         return value
 
 
-def _check_entries(report, seals, rows, heads):
-    """Entries of `seals` (consecutive), rows ordered by (seal, id): hashes, links, roots."""
+def check_chunk(seals, rows):
+    """The entries of consecutive seals ((seq, count, root) each), rows ordered by (seal, id):
+    each stored hash is its content's, each patient link inside the chunk holds, each seal's
+    count and Merkle root match. Returns (problem or None, first, last): first = {patient:
+    (patient_prev, entry id, seal)} of each patient's first entry here, last = {patient: hash}
+    of its last one, for the links across chunks. The inner loop is the verifier's speed."""
     sha = hashlib.sha256
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    by_seal = {}
+    dumps = _DUMPS
+    first, last, leaves_of = {}, {}, {}
     for row in rows:
-        seal_id, stored, prev = row[0], row[1], row[2]
-        fields = list(row[3:])
-        fields[1] = timestamp(fields[1])
-        digest = sha(dumps(fields).encode("utf-8")).hexdigest()
-        if digest != stored:
-            return report.fail("entry_hash", seal_id, row[3])
+        at = row[4]
+        if at.__class__ is str:
+            at = at.replace(" ", "T")
+            if len(at) == 19:
+                at += ".000000"
+        else:
+            at = timestamp(at)
+        digest = sha(dumps((row[3], at) + row[5:]).encode()).digest()
+        text = digest.hex()
+        if text != row[1]:
+            return ("entry_hash", row[0], row[3], ""), first, last
         patient = row[7]
-        if heads[patient] != prev:
-            return report.fail("patient_chain", seal_id, row[3])
-        heads[patient] = digest
-        hashes = by_seal.get(seal_id)
-        if hashes is None:
-            hashes = by_seal[seal_id] = []
-        hashes.append(digest)
-    for seal in seals:
-        hashes = by_seal.pop(seal[0], [])
-        if len(hashes) != seal[3]:
-            return report.fail("count", seal[0], detail=f"{len(hashes)} of {seal[3]}")
-        if merkle_root(hashes) != seal[5]:
-            return report.fail("merkle", seal[0])
-        report.checked += len(hashes)
-        report.seals += 1
-        report.seq, report.seal_hash, report.tree_size = seal[0], seal[7], seal[4]
-        report.sizes[seal[4]] = seal[7]
+        before = last.get(patient)
+        if before is None:
+            first[patient] = (row[2], row[3], row[0])
+        elif before != row[2]:
+            return ("patient_chain", row[0], row[3], ""), first, last
+        last[patient] = text
+        leaves = leaves_of.get(row[0])
+        if leaves is None:
+            leaves = leaves_of[row[0]] = []
+        leaves.append(digest)
+    for seq, count, root in seals:
+        leaves = leaves_of.pop(seq, [])
+        if len(leaves) != count:
+            return ("count", seq, None, f"{len(leaves)} of {count}"), first, last
+        if merkle_root_of(leaves).hex() != root:
+            return ("merkle", seq, None, ""), first, last
+    return None, first, last
+
+
+_DUMPS = canonical_json
+
+
+def _chunk_rows(seals):
+    return db.execute_sql(ENTRY_SQL.format(low=int(seals[0][0]), high=int(seals[-1][0])))
+
+
+def _chunk_in_worker(task):
+    """A chunk checked in a worker process, on a connection of its own."""
+    database_url, seals = task
+    from ..db import open_database
+    database = open_database(database_url)
+    try:
+        rows = database.execute_sql(ENTRY_SQL.format(low=int(seals[0][0]),
+                                                     high=int(seals[-1][0]))).fetchall()
+    finally:
+        database.close()
+    return check_chunk(seals, rows)
+
+
+def _check_entries(report, chunks, heads, database_url=None, workers=1):
+    """Check the entries of each chunk of seals (in worker processes when asked: the hashing
+    is CPU-bound), then link each patient's chain across chunks, in order."""
+    tasks = [[(s[0], s[3], s[5]) for s in chunk] for chunk in chunks]
+    pool = None
+    if workers > 1 and database_url and len(chunks) > 1:
+        import multiprocessing
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        results = pool.imap(_chunk_in_worker, [(database_url, t) for t in tasks])
+    else:
+        results = (check_chunk(t, _chunk_rows(t)) for t in tasks)
+    try:
+        for chunk, (problem, first, last) in zip(chunks, results):
+            for patient, (prev, entry_id, seal_id) in first.items():
+                if heads[patient] != prev:
+                    return report.fail("patient_chain", seal_id, entry_id)
+            if problem:
+                return report.fail(*problem)
+            heads.update(last)
+            for seal in chunk:
+                report.checked += seal[3]
+                report.seals += 1
+                report.seq, report.seal_hash, report.tree_size = seal[0], seal[7], seal[4]
+                report.sizes[seal[4]] = seal[7]
+    finally:
+        if pool is not None:
+            pool.terminate()
     return report
 
 
-def walk(after_seq=0, after_hash=GENESIS, after_size=0, public_key=None):
-    """Verify every seal after `after_seq` (whose hash and tree size are given)."""
+def walk(after_seq=0, after_hash=GENESIS, after_size=0, public_key=None, database_url=None,
+         workers=1):
+    """Verify every seal after `after_seq` (whose hash and tree size are given): first the
+    seals themselves, in order, then their entries by chunks of about CHUNK_ENTRIES."""
     public_key = public_key or signing_key().public_key()
     report = Report(seq=after_seq, seal_hash=after_hash, tree_size=after_size)
     heads = _Heads(after_seq)
     cursor = db.execute_sql(
         f'SELECT {", ".join(SEAL_COLUMNS)} FROM "journal_seal" WHERE "seq" > {int(after_seq)} '
         'ORDER BY "seq"')
-    chunk, size = [], 0
+    seq, seal_hash, tree_size = after_seq, after_hash, after_size
+    chunks, chunk, size, failure = [], [], 0, None
     for seal in cursor.fetchall():
-        seq, count, tree_size, prev = seal[0], seal[3], seal[4], seal[6]
-        expected_seq = (chunk[-1][0] if chunk else report.seq) + 1
-        if seq != expected_seq:
-            _flush(report, chunk, heads)
-            return report.fail("seal_gap", seq, detail=f"expected {expected_seq}")
-        expected_prev = chunk[-1][7] if chunk else report.seal_hash
-        expected_size = (chunk[-1][4] if chunk else report.tree_size) + count
-        if prev != expected_prev:
-            _flush(report, chunk, heads)
-            return report.fail("seal_chain", seq)
-        if tree_size != expected_size:
-            _flush(report, chunk, heads)
-            return report.fail("tree_size", seq)
-        problem = _seal_ok(seal, public_key)
-        if problem:
-            _flush(report, chunk, heads)
-            return report.fail(problem, seq)
+        if seal[0] != seq + 1:
+            failure = ("seal_gap", seal[0], None, f"expected {seq + 1}")
+        elif seal[6] != seal_hash:
+            failure = ("seal_chain", seal[0], None, "")
+        elif seal[4] != tree_size + seal[3]:
+            failure = ("tree_size", seal[0], None, "")
+        else:
+            problem = _seal_ok(seal, public_key)
+            failure = (problem, seal[0], None, "") if problem else None
+        if failure:
+            break
+        seq, seal_hash, tree_size = seal[0], seal[7], seal[4]
         chunk.append(seal)
-        size += count
+        size += seal[3]
         if size >= CHUNK_ENTRIES:
-            if not _flush(report, chunk, heads).intact:
-                return report
+            chunks.append(chunk)
             chunk, size = [], 0
-    _flush(report, chunk, heads)
+    if chunk:
+        chunks.append(chunk)
+    _check_entries(report, chunks, heads, database_url, workers)
+    if failure:
+        return report.fail(*failure)
     if report.intact:
         orphans = ActivityEvent.select(ActivityEvent.id).where(
             ActivityEvent.seal > report.seq).order_by(ActivityEvent.id).tuples().first()
         if orphans:
             report.fail("orphan", entry=orphans[0])
     return report
-
-
-def _flush(report, chunk, heads):
-    if not chunk or not report.intact:
-        return report
-    rows = db.execute_sql(ENTRY_SQL.format(low=int(chunk[0][0]), high=int(chunk[-1][0])))
-    return _check_entries(report, chunk, rows, heads)
 
 
 def _pending(report):
@@ -240,7 +292,8 @@ def _compare(report, known, source):
     return report
 
 
-def verify(full=False, public_key=None, witness_file=None, extra=()):
+def verify(full=False, public_key=None, witness_file=None, extra=(), database_url=None,
+           workers=1):
     """Verify the journal (from the last verified seal, or all of it) and compare it with the
     checkpoints witnessed (the verifier's row, the witness file, `extra` ones)."""
     started = time.perf_counter()
@@ -253,11 +306,12 @@ def verify(full=False, public_key=None, witness_file=None, extra=()):
         known.append((seen[1], seen[2], "witness file"))
     known.extend(extra)
     if full or state is None or not state.intact or not state.seq:
-        report = walk(public_key=public_key)
+        report = walk(public_key=public_key, database_url=database_url, workers=workers)
     elif not contains(state.tree_size, state.seal_hash):
         report = Report().fail("truncated", detail=f"verifier: {state.tree_size} entries")
     else:
-        report = walk(state.seq, state.seal_hash, state.tree_size, public_key)
+        report = walk(state.seq, state.seal_hash, state.tree_size, public_key, database_url,
+                      workers)
     for tree_size, seal_hash, source in known:
         _compare(report, [(tree_size, seal_hash)], source)
     _pending(report)
