@@ -16,7 +16,7 @@ import base64
 import hashlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidSignature
@@ -54,7 +54,6 @@ class Report:
     pending: int = 0
     oldest_pending_at: object = None
     duration_ms: float = 0.0
-    sizes: dict = field(default_factory=dict, repr=False)   # tree size → seal hash, seen
 
     def fail(self, problem, seal=None, entry=None, detail=""):
         if self.intact:
@@ -187,7 +186,6 @@ def _check_entries(report, chunks, heads, database_url=None, workers=1):
                 report.checked += seal[3]
                 report.seals += 1
                 report.seq, report.seal_hash, report.tree_size = seal[0], seal[7], seal[4]
-                report.sizes[seal[4]] = seal[7]
     finally:
         if pool is not None:
             pool.terminate()
@@ -271,10 +269,8 @@ def _witness(path, report):
                      f"{utcnow().isoformat(timespec='seconds')}\n")
 
 
-def contains(tree_size, seal_hash, report=None):
+def contains(tree_size, seal_hash):
     """Whether the journal still holds the checkpoint (tree size, seal hash)."""
-    if report is not None and tree_size in report.sizes:
-        return report.sizes[tree_size] == seal_hash
     return JournalSeal.select().where(JournalSeal.tree_size == tree_size,
                                       JournalSeal.seal_hash == seal_hash).exists()
 
@@ -286,7 +282,7 @@ def _compare(report, known, source):
             continue
         if not report.intact:
             return report
-        if not contains(tree_size, seal_hash, report) or tree_size > report.tree_size:
+        if not contains(tree_size, seal_hash) or tree_size > report.tree_size:
             report.fail("truncated", detail=f"{source}: {tree_size} entries, "
                                             f"journal: {report.tree_size}")
     return report
