@@ -203,6 +203,7 @@ def test_an_entry_committed_after_a_later_id_was_sealed_is_sealed_next(ctx, pers
     assert late.id > early[0]
     seal()
     assert ActivityEvent.get_by_id(late.id).seal_id is not None
+    assert verify(full=True).intact  # a write still open is no false alarm
     release.set()
     thread.join(15)
     assert ActivityEvent.get_by_id(early[0]).seal_id is None
@@ -280,6 +281,25 @@ def test_an_edited_row_with_its_stored_hash_recomputed_breaks_the_merkle_root(ct
     sql('UPDATE "activity_event" SET "entry_hash" = ? WHERE "id" = ?', entry_hash(row), target.id)
     report = verify(full=True)
     assert not report.intact and report.problem in ("patient_chain", "merkle")
+
+
+@pytest.mark.db
+def test_the_verifiers_worker_processes_find_the_same_break(app, ctx, monkeypatch):
+    """`audit verify` hashes chunks of seals in worker processes and links the patients'
+    chains across chunks; the result is the same as in one process."""
+    from portal.audit import ActivityEvent
+    from portal.audit import verify as verifier
+    fill(ctx, count=60)
+    monkeypatch.setattr(verifier, "CHUNK_ENTRIES", 5)
+    url = app.config["DATABASE_URL"]
+    report = verify(full=True, database_url=url, workers=2)
+    assert report.intact and report.checked == report.tree_size >= 60
+    target = ActivityEvent.select().order_by(ActivityEvent.id).offset(40).first()
+    unguard()
+    sql('DELETE FROM "activity_event" WHERE "id" = ?', target.id)
+    report = verify(full=True, database_url=url, workers=2)
+    assert not report.intact and report.problem in ("patient_chain", "count")
+    assert report.broken_seal in (target.seal_id, target.seal_id + 1)
 
 
 @pytest.mark.db
