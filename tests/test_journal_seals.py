@@ -469,3 +469,17 @@ def test_operator_page_shows_the_last_verification_and_what_waits(app, login_as,
         check()
     html = operator.get("/operateur/journal").get_data(as_text=True)
     assert "Le journal est intact" in html and "2 entrées, la plus ancienne du" in html
+
+
+def test_the_worker_tasks_seal_then_verify(app, ctx, monkeypatch):
+    """The periodic tasks as the huey worker runs them (one sealing round here)."""
+    from portal.audit import ActivityEvent, JournalVerification
+    from portal.audit import tasks
+    monkeypatch.setattr(tasks, "SEAL_FOR", 0)
+    append(3)
+    with app.app_context():
+        assert tasks.seal_journal.call_local() >= 3
+        assert tasks.verify_journal.call_local() is True
+    assert not ActivityEvent.select().where(ActivityEvent.seal.is_null()).exists()
+    state = JournalVerification.get_by_id(1)
+    assert state.intact and state.tree_size == ActivityEvent.select().count()
