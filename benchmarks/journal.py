@@ -150,7 +150,8 @@ def append_table(url, seconds):
         db.connect(reuse_if_open=True)
         db.execute_sql('CREATE TABLE IF NOT EXISTS "bench_plain" '
                        '(LIKE "activity_event" INCLUDING DEFAULTS INCLUDING INDEXES)')
-        db.execute_sql('CREATE SEQUENCE IF NOT EXISTS "bench_plain_seq" OWNED BY "bench_plain"."id"')
+        db.execute_sql('CREATE SEQUENCE IF NOT EXISTS "bench_plain_seq" '
+                       'OWNED BY "bench_plain"."id"')
         db.execute_sql('ALTER TABLE "bench_plain" ALTER COLUMN "id" '
                        "SET DEFAULT nextval('bench_plain_seq')")
         db.close()

@@ -202,8 +202,8 @@ def seal_batch(key, batch_size=BATCH_SIZE, cache=None):
         ids = [row[0] for row in rows]
         seal = JournalSeal(seq=seq, first_entry_id=min(ids), last_entry_id=max(ids),
                            count=len(rows), tree_size=(last.tree_size if last else 0) + len(rows),
-                           root=merkle_root_of(hashes).hex(), prev_hash=last.seal_hash if last else GENESIS,
-                           sealed_at=utcnow())
+                           root=merkle_root_of(hashes).hex(),
+                           prev_hash=last.seal_hash if last else GENESIS, sealed_at=utcnow())
         seal.seal_hash = hashlib.sha256(seal_text(
             seal.seq, seal.first_entry_id, seal.last_entry_id, seal.count, seal.tree_size,
             seal.root, seal.prev_hash, seal.sealed_at).encode("utf-8")).hexdigest()

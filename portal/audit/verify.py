@@ -25,8 +25,8 @@ from flask import current_app
 from ..accounts.models import utcnow
 from ..extensions import db
 from . import GENESIS, ActivityEvent, JournalSeal, JournalVerification
-from .seal import (COLUMNS, ORIGIN, canonical_json, checkpoint_body, key_id, merkle_root_of, seal_text, signing_key,
-                   timestamp)
+from .seal import (COLUMNS, ORIGIN, canonical_json, checkpoint_body, key_id, merkle_root_of,
+                   seal_text, signing_key, timestamp)
 
 ALERT_ACTION = "audit.broken"
 ALERT_EVERY = timedelta(hours=1)
@@ -354,8 +354,9 @@ def alert_operator(report):
     if ActivityEvent.select().where(ActivityEvent.action == ALERT_ACTION,
                                     ActivityEvent.at > since).exists():
         return False
+    detail = f"reason={report.problem} seal={report.broken_seal or ''} {report.detail}"
     record(ALERT_ACTION, obj_type="activity_event", obj_id=report.broken_entry or "",
-           detail=f"reason={report.problem} seal={report.broken_seal or ''} {report.detail}".strip())
+           detail=detail.strip())
     return True
 
 

@@ -26,8 +26,8 @@ bp = Blueprint("history", __name__)
 PAGE_SIZE = 50
 REASONS = {
     "entry_hash": _l("Le contenu d’une entrée a été modifié après son scellement."),
-    "patient_chain": _l("Une entrée ne suit pas la précédente du même patient (entrée supprimée, "
-                        "insérée ou déplacée)."),
+    "patient_chain": _l("Une entrée ne suit pas la précédente du même patient "
+                        "(entrée supprimée, insérée ou déplacée)."),
     "count": _l("Un sceau ne compte plus le même nombre d’entrées (entrée supprimée)."),
     "merkle": _l("Les entrées d’un sceau ne correspondent plus à sa racine de Merkle."),
     "seal_gap": _l("Un sceau manque dans la suite des sceaux."),
