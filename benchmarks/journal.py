@@ -98,7 +98,7 @@ def _writer(url, table, seconds, start, counter):
 
     with app.app_context():
         db.connect(reuse_if_open=True)
-        start.wait()
+        start.wait()  # every process imported and connected: they all append at once
         stop = time.perf_counter() + seconds
         done = 0
         while time.perf_counter() < stop:
@@ -128,7 +128,7 @@ def _sealer(url, seconds, start):
 
 def appends_per_second(url, table, writers, seconds):
     context = multiprocessing.get_context("spawn")
-    start = context.Event()
+    start = context.Barrier(writers + (1 if table == "journal" else 0))
     counter = context.Value("l", 0)
     procs = [context.Process(target=_writer, args=(url, table, seconds, start, counter))
              for _ in range(writers)]
@@ -136,8 +136,6 @@ def appends_per_second(url, table, writers, seconds):
         procs.append(context.Process(target=_sealer, args=(url, seconds + 1, start)))
     for proc in procs:
         proc.start()
-    time.sleep(3 + writers * 0.3)  # every process imported and connected
-    start.set()
     for proc in procs:
         proc.join()
     return counter.value / seconds
