@@ -85,6 +85,10 @@ def test_an_entry_is_a_plain_insert_reported_pending_until_the_sealer_runs(ctx):
     assert seal() == waiting
     stored = ActivityEvent.get_by_id(event.id)
     assert stored.seal_id == JournalSeal.select().count() and len(stored.entry_hash) == 64
+    from portal.audit.seal import COLUMNS, entry_hash
+    row = sql(f'SELECT {", ".join(COLUMNS)} FROM "activity_event" WHERE "id" = ?',
+              event.id).fetchone()
+    assert entry_hash(row) == stored.entry_hash  # the database's spelling of the time is ours
     report = verify(full=True)
     assert report.intact and report.pending == 0 and report.checked == report.tree_size
     assert seal() == 0  # nothing sealed twice

@@ -38,7 +38,14 @@ BATCH_SIZE = 5000
 # The columns hashed, in this order (the canonical form of an entry).
 COLUMNS = ("id", "at", "actor_id", "actor_name", "patient_id", "action", "object_type",
            "object_id", "via", "outcome", "detail", "ip")
-SELECT_COLUMNS = ", ".join(f'"{c}"' for c in COLUMNS)
+# PostgreSQL spells the time itself, in C, as timestamp() would: building a datetime for each
+# row only to format it again costs the verifier a third of its time.
+PG_AT = """to_char("at", 'YYYY-MM-DD"T"HH24:MI:SS.US')"""
+
+
+def select_columns(postgres):
+    """The hashed columns, in COLUMNS order, for a raw SELECT."""
+    return ", ".join(PG_AT if postgres and c == "at" else f'"{c}"' for c in COLUMNS)
 NO_PATIENT = None  # the chain key of entries about no patient
 
 
@@ -185,7 +192,7 @@ def seal_batch(key, batch_size=BATCH_SIZE, cache=None):
         _lock()
         last = JournalSeal.select().order_by(JournalSeal.seq.desc()).first()
         cursor = db.execute_sql(
-            f'SELECT {SELECT_COLUMNS} FROM "activity_event" WHERE "seal_id" IS NULL '
+            f'SELECT {select_columns(is_postgres())} FROM "activity_event" WHERE "seal_id" IS NULL '
             f'ORDER BY "id" LIMIT {int(batch_size)}')
         rows = cursor.fetchall()
         if not rows:

@@ -25,18 +25,19 @@ from flask import current_app
 from ..accounts.models import utcnow
 from ..extensions import db
 from . import GENESIS, ActivityEvent, JournalSeal, JournalVerification
-from .seal import (COLUMNS, ORIGIN, canonical_json, checkpoint_body, key_id, merkle_root_of,
-                   seal_text, signing_key, timestamp)
+from .seal import (ORIGIN, canonical_json, checkpoint_body, key_id, merkle_root_of,
+                   seal_text, select_columns, signing_key, timestamp)
 
 ALERT_ACTION = "audit.broken"
 ALERT_EVERY = timedelta(hours=1)
 CHUNK_ENTRIES = 50_000
 SEAL_COLUMNS = ("seq", "first_entry_id", "last_entry_id", "count", "tree_size", "root",
                 "prev_hash", "seal_hash", "sealed_at", "signature")
-ENTRY_SQL = ('SELECT "seal_id", "entry_hash", "patient_prev", '
-             + ", ".join(f'"{c}"' for c in COLUMNS)
-             + ' FROM "activity_event" WHERE "seal_id" >= {low} AND "seal_id" <= {high} '
-             'ORDER BY "seal_id", "id"')
+def entry_sql(postgres, low, high):
+    """The entries of seals low to high, in the journal's order."""
+    return (f'SELECT "seal_id", "entry_hash", "patient_prev", {select_columns(postgres)} '
+            f'FROM "activity_event" WHERE "seal_id" >= {int(low)} AND "seal_id" <= {int(high)} '
+            'ORDER BY "seal_id", "id"')
 
 
 @dataclass
@@ -147,7 +148,8 @@ _DUMPS = canonical_json
 
 
 def _chunk_rows(seals):
-    return db.execute_sql(ENTRY_SQL.format(low=int(seals[0][0]), high=int(seals[-1][0])))
+    from ..db import is_postgres
+    return db.execute_sql(entry_sql(is_postgres(), seals[0][0], seals[-1][0]))
 
 
 def _chunk_in_worker(task):
@@ -156,8 +158,9 @@ def _chunk_in_worker(task):
     from ..db import open_database
     database = open_database(database_url)
     try:
-        rows = database.execute_sql(ENTRY_SQL.format(low=int(seals[0][0]),
-                                                     high=int(seals[-1][0]))).fetchall()
+        from peewee import PostgresqlDatabase
+        postgres = isinstance(database, PostgresqlDatabase)
+        rows = database.execute_sql(entry_sql(postgres, seals[0][0], seals[-1][0])).fetchall()
     finally:
         database.close()
     return check_chunk(seals, rows)
