@@ -487,3 +487,20 @@ def test_the_worker_tasks_seal_then_verify(app, ctx, monkeypatch):
     assert not ActivityEvent.select().where(ActivityEvent.seal.is_null()).exists()
     state = JournalVerification.get_by_id(1)
     assert state.intact and state.tree_size == ActivityEvent.select().count()
+
+
+def test_the_journal_key_is_its_own(app):
+    """Derived outside production from SECRET_KEY, but never the prescriptions' key; a
+    configured seed is used as it is."""
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    from portal.audit.seal import signing_key
+    from portal.prescriptions.signing import signing_key as prescription_key
+
+    def raw(key):
+        return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    assert raw(signing_key(app)) != raw(prescription_key(app))
+    app.config["JOURNAL_SIGNING_KEY"] = base64.urlsafe_b64encode(b"j" * 32).decode()
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    assert raw(signing_key(app)) == raw(Ed25519PrivateKey.from_private_bytes(b"j" * 32))
