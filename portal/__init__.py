@@ -138,6 +138,11 @@ def _check_production(app):
          "prescriptions' QR codes (Ed25519 seed: 32 random bytes, urlsafe base64).\n"
          f"Generate one with: {generate_bytes}\nKeep it safe and keep it: prescriptions "
          "signed with a lost key can no longer be verified."),
+        ("JOURNAL_SIGNING_KEY", lambda value: parse_key(value, "JOURNAL_SIGNING_KEY"),
+         "JOURNAL_SIGNING_KEY must be set to run in production: it signs the activity "
+         "journal's seals (Ed25519 seed: 32 random bytes, urlsafe base64).\n"
+         f"Generate one with: {generate_bytes}\nKeep it out of the database and keep it: "
+         "seals signed with a lost key can no longer be verified."),
         ("PUBLIC_URL", public_url,
          "PUBLIC_URL must be set to run in production: the https address of the service, used "
          "for the links in e-mails (for example https://carnet.example.org)."),

@@ -1,4 +1,5 @@
 """Command-line tools: migrations, demo data, outbox reading, audit verification."""
+import os
 import sys
 
 import click
@@ -61,16 +62,66 @@ def init_app(app):
         """Activity journal."""
 
     @audit_group.command("verify")
-    def audit_verify():
-        """Check the hash chain; report the first broken entry."""
-        from . import audit
+    @click.option("--full", is_flag=True, help="Verify every seal, not only the new ones.")
+    @click.option("--checkpoint", "checkpoint", type=click.File("r"),
+                  help="A signed checkpoint (from `audit checkpoint`) the journal must hold.")
+    def audit_verify(full, checkpoint):
+        """Verify the seals, the Merkle roots and the patients' chains; report what is broken
+        and what is not yet sealed."""
+        from .audit import verify
+        from .audit.seal import signing_key
+        from .extensions import db
+        from flask import current_app
+        public_key = signing_key().public_key()
+        extra = []
+        if checkpoint is not None:
+            try:
+                size, seal_hash = verify.parse_checkpoint(checkpoint.read(), public_key)
+            except ValueError as error:
+                click.echo(f"checkpoint refused: {error}", err=True)
+                sys.exit(1)
+            extra.append((size, seal_hash, "checkpoint"))
+            full = True  # the journal must be intact from its start to that checkpoint
+        with db.connection_context():
+            report = verify.verify(full=full, public_key=public_key, extra=extra,
+                                   witness_file=current_app.config.get("JOURNAL_WITNESS_FILE"),
+                                   database_url=current_app.config["DATABASE_URL"],
+                                   workers=os.cpu_count() or 1)
+            verify.save(report)
+            if report.intact:
+                verify._witness(current_app.config.get("JOURNAL_WITNESS_FILE"), report)
+        rate = report.checked / (report.duration_ms / 1000) if report.duration_ms else 0
+        pending = (f"; {report.pending} not yet sealed (oldest "
+                   f"{report.oldest_pending_at:%Y-%m-%d %H:%M:%S} UTC)" if report.pending else "")
+        if report.intact:
+            click.echo(f"journal intact: {report.checked} entries in {report.seals} seals "
+                       f"verified ({rate:,.0f}/s), {report.tree_size} sealed in all{pending}")
+            return
+        where = " ".join(part for part in (
+            f"seal {report.broken_seal}" if report.broken_seal else "",
+            f"entry {report.broken_entry}" if report.broken_entry else "") if part)
+        click.echo(f"journal BROKEN ({report.problem}) {where} {report.detail}".rstrip()
+                   + pending, err=True)
+        sys.exit(1)
+
+    @audit_group.command("checkpoint")
+    def audit_checkpoint():
+        """Print the latest signed checkpoint (a C2SP signed note), to publish elsewhere."""
+        from .audit import JournalSeal
+        from .audit.seal import checkpoint_note, signing_key
         from .extensions import db
         with db.connection_context():
-            checked, broken, reason = audit.verify()
-        if reason is None:
-            click.echo(f"audit chain intact: {checked} entries verified")
-            return
-        where = f"entry {broken}" if broken else "chain head"
-        click.echo(f"audit chain BROKEN at {where} ({reason}); {checked} entries valid before it",
-                   err=True)
-        sys.exit(1)
+            seal = JournalSeal.select().order_by(JournalSeal.seq.desc()).first()
+        if seal is None:
+            click.echo("nothing sealed yet", err=True)
+            sys.exit(1)
+        click.echo(checkpoint_note(seal, signing_key().public_key()), nl=False)
+
+    @audit_group.command("seal")
+    def audit_seal():
+        """Seal the entries waiting now (the worker does it every few seconds)."""
+        from .audit.seal import seal_pending
+        from .extensions import db
+        with db.connection_context():
+            sealed = seal_pending()
+        click.echo(f"{sealed} entries sealed")

@@ -56,6 +56,15 @@ class Config:
     # Prescriptions are signed with this Ed25519 key (its 32-byte seed, urlsafe base64);
     # required in production, derived from SECRET_KEY elsewhere.
     PRESCRIPTION_SIGNING_KEY = os.environ.get("PRESCRIPTION_SIGNING_KEY")
+    # The journal's seals are signed with this Ed25519 key (its 32-byte seed, urlsafe base64);
+    # required in production, derived from SECRET_KEY elsewhere. Kept out of the database, so
+    # that someone who can write to the database cannot re-seal a rewritten journal.
+    JOURNAL_SIGNING_KEY = os.environ.get("JOURNAL_SIGNING_KEY")
+    # Signed checkpoints the background verifier has witnessed are appended to this file,
+    # outside the database: a journal truncated and re-sealed in the database no longer
+    # contains them.
+    JOURNAL_WITNESS_FILE = os.environ.get("JOURNAL_WITNESS_FILE",
+                                          str(INSTANCE / "journal-checkpoints"))
     # Printed summaries are rendered by the worker in a child process that is stopped after
     # this many seconds and may not use more than this much memory.
     SUMMARY_RENDER_TIMEOUT = int(os.environ.get("SUMMARY_RENDER_TIMEOUT", "120"))
@@ -123,6 +132,8 @@ class TestConfig(DevelopmentConfig):
     SECRET_KEY = "carnet-test-secret"
     HUEY_IMMEDIATE = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Tests that witness checkpoints name a file of their own (tmp_path).
+    JOURNAL_WITNESS_FILE = None
 
 
 def pick_config():

@@ -1,4 +1,4 @@
-"""The activity journal: every read of health data recorded, hash-chained, append-only."""
+"""The activity journal: every read of health data recorded, sealed, append-only."""
 import pytest
 from conftest import csrf_from
 from peewee import IntegrityError, InternalError, OperationalError
@@ -60,63 +60,77 @@ def test_logins_and_failures_are_journaled(login_as, client, ctx):
     assert events(action="auth.login_failed")[-1].outcome == "denied"
 
 
-@pytest.mark.db
-def test_chain_verifies_and_detects_a_tampered_row(app, login_as, ctx):
-    from portal import audit
+def _seal_and_verify(app):
+    from portal.audit.seal import seal_pending
+    from portal.audit.verify import verify
+    with app.app_context():
+        seal_pending()
+        return verify(full=True)
+
+
+def _unguard():
+    """An attacker with database access has to remove the append-only guard first."""
     from portal.db import is_postgres
     from portal.extensions import db
-    client = login_as("jean")
-    for _ in range(3):
-        client.get("/dossier/")
-    checked, broken, reason = audit.verify()
-    assert reason is None and checked >= 4
-    target = events(action="dossier.view")[1]
-    # An attacker with database access has to remove the append-only guard first.
     if is_postgres():
         db.execute_sql('ALTER TABLE "activity_event" DISABLE TRIGGER "activity_event_no_change"')
     else:
         db.execute_sql('DROP TRIGGER "activity_event_no_update"')
-    db.execute_sql('UPDATE "activity_event" SET "detail" = %s WHERE "id" = %s'
-                   if is_postgres() else
-                   'UPDATE "activity_event" SET "detail" = ? WHERE "id" = ?', ("/rien", target.id))
-    checked, broken, reason = audit.verify()
-    assert broken == target.id and reason == "hash"
-    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+        db.execute_sql('DROP TRIGGER "activity_event_no_delete"')
+
+
+@pytest.mark.db
+def test_sealed_journal_verifies_and_detects_a_tampered_row(app, login_as, ctx):
+    from portal.extensions import db
+    client = login_as("jean")
+    for _ in range(3):
+        client.get("/dossier/")
+    report = _seal_and_verify(app)
+    assert report.intact and report.checked >= 4
+    target = events(action="dossier.view")[1]
+    _unguard()
+    db.execute_sql(f'UPDATE "activity_event" SET "detail" = {db.param} WHERE "id" = {db.param}',
+                   ("/rien", target.id))
+    report = _seal_and_verify(app)
+    assert report.broken_entry == target.id and report.problem == "entry_hash"
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--full"])
     assert result.exit_code == 1 and f"entry {target.id}" in result.output
 
 
 @pytest.mark.db
-def test_deleting_a_row_breaks_the_chain(app, login_as, ctx):
-    from portal import audit
-    from portal.db import is_postgres
+def test_deleting_a_sealed_row_is_detected(app, login_as, ctx):
     from portal.extensions import db
     client = login_as("jean")
     client.get("/dossier/")
     client.get("/dossier/")
+    assert _seal_and_verify(app).intact
     victim = events(action="dossier.view")[0]
-    if is_postgres():
-        db.execute_sql('ALTER TABLE "activity_event" DISABLE TRIGGER "activity_event_no_change"')
-        db.execute_sql('DELETE FROM "activity_event" WHERE "id" = %s', (victim.id,))
-    else:
-        db.execute_sql('DROP TRIGGER "activity_event_no_delete"')
-        db.execute_sql('DELETE FROM "activity_event" WHERE "id" = ?', (victim.id,))
-    assert audit.verify()[2] == "prev_hash"
+    _unguard()
+    db.execute_sql(f'DELETE FROM "activity_event" WHERE "id" = {db.param}', (victim.id,))
+    assert _seal_and_verify(app).problem in ("patient_chain", "count")
 
 
 @pytest.mark.db
-def test_database_refuses_update_and_delete_of_journal_rows(login_as, ctx):
+def test_database_refuses_update_and_delete_of_journal_rows(app, login_as, ctx):
     from portal.audit import ActivityEvent
     from portal.extensions import db
     login_as("jean").get("/dossier/")
-    with pytest.raises(DB_ERRORS):
-        with db.atomic():
-            ActivityEvent.update(detail="x").execute()
-    with pytest.raises(DB_ERRORS):
-        with db.atomic():
-            ActivityEvent.delete().execute()
+    for sealed in (False, True):
+        with pytest.raises(DB_ERRORS):
+            with db.atomic():
+                ActivityEvent.update(detail="x").execute()
+        with pytest.raises(DB_ERRORS):
+            with db.atomic():
+                ActivityEvent.delete().execute()
+        _seal_and_verify(app)
 
 
-def test_cli_reports_an_intact_chain(app, login_as):
+def test_cli_reports_an_intact_journal_and_what_waits(app, login_as):
     login_as("jean").get("/dossier/")
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
-    assert result.exit_code == 0 and "audit chain intact" in result.output
+    assert result.exit_code == 0 and "journal intact" in result.output
+    assert "not yet sealed" in result.output
+    runner = app.test_cli_runner()
+    assert "entries sealed" in runner.invoke(args=["audit", "seal"]).output
+    result = runner.invoke(args=["audit", "verify", "--full"])
+    assert result.exit_code == 0 and "not yet sealed" not in result.output

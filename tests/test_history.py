@@ -1,5 +1,5 @@
 """Historique d'activité: the holder sees every access and change by name, filtered, paginated,
-exported; caregivers and professionals cannot see it; a broken journal chain is reported."""
+exported; caregivers and professionals cannot see it; a broken journal is reported."""
 import csv
 import io
 
@@ -19,15 +19,6 @@ def reads(login_as, patient_id, *visits):
         client = login_as(role)
         open_space(client, patient_id)
         assert client.get(path).status_code == 200
-
-
-@pytest.fixture(autouse=True)
-def fresh_chain_check():
-    """Each test starts without a kept chain result (the cache lives in the process)."""
-    from portal.history import chain
-    chain.forget()
-    yield
-    chain.forget()
 
 
 def table_text(response):
@@ -193,50 +184,66 @@ def _tamper(target_id):
     db.execute_sql('UPDATE "activity_event" SET "detail" = ? WHERE "id" = ?', ("/rien", target_id))
 
 
-def test_intact_chain_shows_no_notice_and_operator_sees_it_intact(login_as):
+def _background_check(app):
+    """What the worker does every minute: seal, then verify the new seals."""
+    from portal.audit.seal import seal_pending
+    from portal.audit.verify import check
+    with app.app_context():
+        seal_pending()
+        return check()
+
+
+def test_intact_journal_shows_no_notice_and_operator_sees_it_intact(app, login_as):
     html = login_as("jean").get("/dossier/historique/").get_data(as_text=True)
     assert "Une anomalie a été détectée" not in html
+    _background_check(app)
     page = login_as("operateur").get("/operateur/journal")
     assert page.status_code == 200
-    assert "La chaîne du journal est intacte." in page.get_data(as_text=True)
+    assert "Le journal est intact" in page.get_data(as_text=True)
 
 
-def test_tampered_chain_is_shown_to_patient_and_reported_to_operator(login_as, ctx):
+def test_tampered_journal_is_shown_to_patient_and_reported_to_operator(app, login_as, ctx):
+    """The background verifier finds it; the pages only read its result."""
     from portal.audit import ActivityEvent
     client = login_as("jean")
     client.get("/dossier/")
+    assert _background_check(app).intact
     assert "Une anomalie" not in client.get("/dossier/historique/").get_data(as_text=True)
     target = ActivityEvent.select().where(ActivityEvent.action == "dossier.view").first()
     _tamper(target.id)
-    # Within the kept result's lifetime only new entries are checked: the full walk is forced
-    # here as it is after CACHE_SECONDS.
-    from portal.history import chain
-    chain.forget()
+    assert "Une anomalie" not in client.get("/dossier/historique/").get_data(as_text=True)
+    from portal.audit.verify import check
+    with app.app_context():
+        assert not check(full=True).intact
+        check(full=True)
     html = client.get("/dossier/historique/").get_data(as_text=True)
     assert "Une anomalie a été détectée dans le journal ; l’équipe technique a été prévenue." in html
-    client.get("/dossier/historique/")
     alerts = list(ActivityEvent.select().where(ActivityEvent.action == "audit.broken"))
     assert len(alerts) == 1 and alerts[0].object_id == str(target.id)  # once an hour at most
     assert "Anomalie" not in table_text(client.get("/dossier/historique/"))
     page = login_as("operateur").get("/operateur/journal").get_data(as_text=True)
-    assert "La chaîne du journal est rompue." in page
+    assert "Le journal a été altéré." in page
     assert f"Entrée n° {target.id}" in page
-    assert "modifié après son écriture" in page
+    assert "modifié après son scellement" in page
 
 
-def test_kept_result_still_catches_a_broken_new_entry(app, login_as, ctx):
-    """Between full walks, entries appended since the last check are verified."""
+def test_background_verifier_catches_a_broken_new_entry(app, login_as, ctx):
+    """Between full walks, the seals made since the last check are verified."""
     from portal.audit import ActivityEvent
-    from portal.history import chain
     client = login_as("jean")
-    client.get("/dossier/historique/")
-    assert chain._cache is not None and chain._cache.intact
+    assert _background_check(app).intact
     client.get("/dossier/")
+    from portal.audit.seal import seal_pending
+    with app.app_context():
+        seal_pending()
     newest = ActivityEvent.select().order_by(ActivityEvent.id.desc()).first()
     _tamper(newest.id)
-    html = client.get("/dossier/historique/").get_data(as_text=True)
-    assert "Une anomalie a été détectée" in html
-    assert chain._cache.broken_id == newest.id
+    from portal.audit.verify import check
+    with app.app_context():
+        report = check()
+    assert report.problem == "entry_hash" and report.broken_entry == newest.id
+    assert "Une anomalie a été détectée" in client.get("/dossier/historique/").get_data(
+        as_text=True)
 
 
 def test_patient_cannot_open_operator_journal(login_as):

@@ -68,11 +68,14 @@ def test_future_and_unaccepted_delegations_give_nothing(ctx):
     assert "delegation" not in {r.kind for r in relations_for(camille)}
 
 
-def test_audit_chain_stays_linear_under_concurrent_writers(app):
-    """Several threads (own connections) append at once; the chain must not fork."""
+def test_journal_seals_stay_linear_under_concurrent_writers_and_sealers(app):
+    """Several threads (own connections) append while two sealers run; every entry is sealed
+    once and the seals form one chain."""
     from portal import audit
+    from portal.audit.seal import seal_pending
+    from portal.audit.verify import verify
     from portal.extensions import db
-    errors = []
+    errors, writing = [], threading.Event()
 
     def writer(n):
         try:
@@ -84,17 +87,35 @@ def test_audit_chain_stays_linear_under_concurrent_writers(app):
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for t in threads:
+    def sealer():
+        try:
+            with app.app_context():
+                db.connect(reuse_if_open=True)
+                while not writing.is_set():
+                    seal_pending(batch_size=4)
+                db.close()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    sealers = [threading.Thread(target=sealer) for _ in range(2)]
+    for t in sealers + writers:
         t.start()
-    for t in threads:
+    for t in writers:
+        t.join(60)
+    writing.set()
+    for t in sealers:
         t.join(60)
     assert not errors, errors
     with app.app_context():
         db.connect(reuse_if_open=True)
-        checked, broken, reason = audit.verify()
+        seal_pending()
+        report = verify(full=True)
+        concurrent = audit.ActivityEvent.select().where(
+            audit.ActivityEvent.action == "test.concurrent",
+            audit.ActivityEvent.seal.is_null(False)).count()
         db.close()
-    assert reason is None and checked == 40
+    assert report.intact and report.pending == 0 and concurrent == 40
 
 
 def test_outbox_keeps_mail_without_smtp(ctx, app):

@@ -375,7 +375,7 @@ def run_in_production(tmp_path, signing_key):
         "CARNET_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
         "HUEY_URL": f"sqlite:///{tmp_path}/h.db", "SECRET_KEY": "k" * 40,
         "DOCUMENT_KEY": "A" * 43 + "=", "PRESCRIPTION_SIGNING_KEY": signing_key,
-        "PUBLIC_URL": "https://carnet.example.org"})
+        "JOURNAL_SIGNING_KEY": "C" * 43 + "=", "PUBLIC_URL": "https://carnet.example.org"})
 
 
 def test_production_refuses_to_start_without_a_prescription_signing_key(tmp_path):

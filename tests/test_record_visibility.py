@@ -15,14 +15,6 @@ CAMILLE = "camille.martin@example.org"
 SECRET_TITLE = "Consultation confidentielle – contraception"
 
 
-@pytest.fixture(autouse=True)
-def fresh_chain_check():
-    from portal.history import chain
-    chain.forget()
-    yield
-    chain.forget()
-
-
 def open_space(client, person_id):
     page = client.get("/espaces")
     assert client.post(f"/espaces/{person_id}",

@@ -144,6 +144,7 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
 PRODUCTION_KEYS = {"SECRET_KEY": "k" * 40,
                    "DOCUMENT_KEY": base64.urlsafe_b64encode(b"d" * 32).decode(),
                    "PRESCRIPTION_SIGNING_KEY": base64.urlsafe_b64encode(b"p" * 32).decode(),
+                   "JOURNAL_SIGNING_KEY": base64.urlsafe_b64encode(b"j" * 32).decode(),
                    "PUBLIC_URL": "https://carnet.example.org"}
 
 
@@ -162,6 +163,7 @@ def test_production_starts_with_its_keys_and_without_debug(tmp_path):
 @pytest.mark.parametrize("missing, message", [
     ("DOCUMENT_KEY", "DOCUMENT_KEY must be set"),
     ("PRESCRIPTION_SIGNING_KEY", "PRESCRIPTION_SIGNING_KEY must be set"),
+    ("JOURNAL_SIGNING_KEY", "JOURNAL_SIGNING_KEY must be set"),
     ("PUBLIC_URL", "PUBLIC_URL must be set"),
 ])
 def test_production_refuses_to_start_without_each_key(tmp_path, missing, message):

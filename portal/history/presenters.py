@@ -268,4 +268,11 @@ def row(event, account, space, document_titles):
         "how": how_label(event, space),
         "denied": event.outcome != "ok",
         "outcome": _("Tentative refusée") if event.outcome != "ok" else _("Effectuée"),
+        "sealed_at": _sealed_at(event),
     }
+
+
+def _sealed_at(event):
+    """When the entry was sealed (None while it waits), read from the joined seal: no walk."""
+    sealing = getattr(event, "sealing", None)
+    return sealing.sealed_at if sealing is not None else None

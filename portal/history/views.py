@@ -14,19 +14,30 @@ from peewee import JOIN
 
 from .. import audit
 from ..accounts.models import Account, Person
-from ..audit import ActivityEvent
+from ..audit import ActivityEvent, JournalSeal
+from ..audit.verify import ALERT_ACTION, last_result
 from ..documents.models import Document
 from ..htmx import render
 from ..policy import AUDIT_STATUS, HISTORY_VIEW, requires, unknown_documents, visible_documents
-from . import chain, presenters
+from . import presenters
 from .forms import HistoryFilterForm
 
 bp = Blueprint("history", __name__)
 PAGE_SIZE = 50
 REASONS = {
-    "prev_hash": _l("Une entrée ne suit pas la précédente (entrée supprimée ou insérée)."),
-    "hash": _l("Le contenu d’une entrée a été modifié après son écriture."),
-    "head": _l("La tête de chaîne ne correspond pas à la dernière entrée (fin du journal tronquée)."),
+    "entry_hash": _l("Le contenu d’une entrée a été modifié après son scellement."),
+    "patient_chain": _l("Une entrée ne suit pas la précédente du même patient "
+                        "(entrée supprimée, insérée ou déplacée)."),
+    "count": _l("Un sceau ne compte plus le même nombre d’entrées (entrée supprimée)."),
+    "merkle": _l("Les entrées d’un sceau ne correspondent plus à sa racine de Merkle."),
+    "seal_gap": _l("Un sceau manque dans la suite des sceaux."),
+    "seal_chain": _l("Un sceau ne suit pas le précédent (chaîne des sceaux bifurquée)."),
+    "tree_size": _l("Le nombre cumulé d’entrées d’un sceau est faux."),
+    "seal_hash": _l("Le contenu d’un sceau a été modifié."),
+    "signature": _l("La signature d’un sceau n’est pas valide (sceau refait sans la clé)."),
+    "orphan": _l("Une entrée renvoie à un sceau qui n’existe plus."),
+    "truncated": _l("Le journal ne contient plus un point de contrôle déjà constaté "
+                    "(fin du journal tronquée ou réécrite)."),
 }
 
 
@@ -57,9 +68,12 @@ def _events(space, account, filters):
     own_account = (ActivityEvent.actor.in_(holder_accounts) & ActivityEvent.patient.is_null()
                    & (ActivityEvent.action.startswith("auth.")
                       | ActivityEvent.action.startswith("account.")))
-    query = (ActivityEvent.select(ActivityEvent, Account, Person)
+    query = (ActivityEvent.select(ActivityEvent, Account, Person, JournalSeal.sealed_at)
              .join(Account, JOIN.LEFT_OUTER, on=(ActivityEvent.actor == Account.id))
              .join(Person, JOIN.LEFT_OUTER, on=(Account.person == Person.id))
+             .switch(ActivityEvent)
+             .join(JournalSeal, JOIN.LEFT_OUTER, on=(ActivityEvent.seal == JournalSeal.seq),
+                   attr="sealing")
              .where(((ActivityEvent.patient == space.id) | own_account)
                     & ~ActivityEvent.action.startswith("audit."))
              .where(~((ActivityEvent.object_type == "document")
@@ -102,7 +116,8 @@ def _filter_form():
 @bp.route("/dossier/historique/")
 @requires(HISTORY_VIEW)
 def index():
-    """The space's activity, 50 entries a page, filtered; the chain is checked on display."""
+    """The space's activity, 50 entries a page, filtered, each with its seal status; the journal
+    is never verified here: the notice comes from the background verifier's last result."""
     account = current_user._get_current_object()
     form = _filter_form()
     query = _events(g.space, account, form.filters())
@@ -114,12 +129,10 @@ def index():
         page = 1
     titles = _document_titles()
     rows = [presenters.row(e, account, g.space, titles) for e in query.paginate(page, PAGE_SIZE)]
-    state = chain.status()
-    if not state.intact:
-        chain.alert_operator(state, request.path)
+    state = last_result()
     return render("history/index.html", block="history", form=form, rows=rows, total=total,
-                  page=page, pages=pages, params=form.params(), chain_ok=state.intact,
-                  person=g.space)
+                  page=page, pages=pages, params=form.params(),
+                  chain_ok=state is None or state.intact, person=g.space)
 
 
 @bp.route("/dossier/historique/export.csv")
@@ -153,9 +166,11 @@ def _ascii(text):
 @bp.route("/operateur/journal")
 @requires(AUDIT_STATUS)
 def audit_status():
-    """The journal's integrity for the operator: walked in full on every visit, never hidden."""
-    state = chain.status(fresh=True)
-    incidents = list(ActivityEvent.select().where(ActivityEvent.action == chain.ALERT_ACTION)
+    """The journal's integrity for the operator: the background verifier's last result, what
+    waits for its seal, and the anomalies reported; nothing is verified in the request."""
+    state = last_result()
+    incidents = list(ActivityEvent.select().where(ActivityEvent.action == ALERT_ACTION)
                      .order_by(ActivityEvent.id.desc()).limit(20))
     return render("history/audit_status.html", state=state, incidents=incidents,
-                  reason=REASONS[state.reason] if state.reason else "")
+                  reason=REASONS.get(state.problem, state.problem) if state and not state.intact
+                  else "")

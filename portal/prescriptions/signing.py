@@ -39,35 +39,41 @@ def new_public_id():
     return base64.b32encode(secrets.token_bytes(PUBLIC_ID_BYTES)).decode("ascii").rstrip("=")
 
 
-def parse_key(text):
+def parse_key(text, setting="PRESCRIPTION_SIGNING_KEY"):
     """An Ed25519 private key from its 32-byte seed written in base64 (url-safe or not)."""
     text = (text or "").strip()
     try:
         seed = base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_")
                                         + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
-        raise ValueError("PRESCRIPTION_SIGNING_KEY is not base64") from exc
+        raise ValueError(f"{setting} is not base64") from exc
     if len(seed) != 32:
-        raise ValueError("PRESCRIPTION_SIGNING_KEY must hold 32 bytes (44 base64 characters)")
+        raise ValueError(f"{setting} must hold 32 bytes (44 base64 characters)")
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def derived_key(secret_key):
-    """Development and test only: a signing key derived from SECRET_KEY with HKDF-SHA256."""
+def derived_key(secret_key, info=HKDF_INFO):
+    """Development and test only: a signing key derived from SECRET_KEY with HKDF-SHA256
+    (`info` keeps the keys of different uses apart)."""
     seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=HKDF_INFO).derive(secret_key.encode("utf-8"))
+                info=info).derive(secret_key.encode("utf-8"))
     return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def configured_key(app, setting, info):
+    """An Ed25519 key from the configuration `setting`, else (outside production) derived from
+    SECRET_KEY with `info`."""
+    configured = app.config.get(setting)
+    if configured:
+        return parse_key(configured, setting)
+    if app.config["ENV_NAME"] == "production":
+        raise RuntimeError(f"{setting} is required in production")
+    return derived_key(app.config["SECRET_KEY"], info)
 
 
 def signing_key(app=None):
     """The server's key: PRESCRIPTION_SIGNING_KEY, else (outside production) derived."""
-    app = app or current_app
-    configured = app.config.get("PRESCRIPTION_SIGNING_KEY")
-    if configured:
-        return parse_key(configured)
-    if app.config["ENV_NAME"] == "production":
-        raise RuntimeError("PRESCRIPTION_SIGNING_KEY is required in production")
-    return derived_key(app.config["SECRET_KEY"])
+    return configured_key(app or current_app, "PRESCRIPTION_SIGNING_KEY", HKDF_INFO)
 
 
 def lines_hash(lines):
