@@ -37,7 +37,8 @@ def init_app(app):
         if app.config.get("HSTS"):
             h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         if request.endpoint == "static":
-            h["Cache-Control"] = "public, max-age=3600"
+            # wire.static_file says how long: a year under a versioned address, else minutes.
+            h.setdefault("Cache-Control", "public, max-age=300")
         else:
             response.vary.add("HX-Request")
             # Health pages must never sit in a shared or disk cache.
