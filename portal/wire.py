@@ -95,6 +95,7 @@ def compressed_copy(app, path, encoding, suffix):
         handle, temporary = tempfile.mkstemp(dir=folder)
         with os.fdopen(handle, "wb") as f:
             f.write(data)
+        os.chmod(temporary, 0o644)  # built at set-up, perhaps by another user than the server's
         os.replace(temporary, target)
     return target
 
@@ -142,6 +143,7 @@ def static_file(filename):
         response.headers["Content-Encoding"] = encoding[0]
     else:
         response = send_file(path, mimetype=mimetype, conditional=True, max_age=None)
+    response.headers.pop("Content-Disposition", None)  # shown inline, under its own name
     if precompressible(path):
         response.vary.add("Accept-Encoding")
     versioned = request.args.get("v") == content_hash(path)

@@ -32,6 +32,7 @@ class Point:
 class Series:
     points: list
     alt: bool = False  # second series (diastolic): other colour, square points
+    ranges: list = field(default_factory=list)  # [(x, low, high)]: a grouped point's spread
 
 
 @dataclass
@@ -200,6 +201,7 @@ class _Drawing:
     def __init__(self, chart):
         self.c = chart
         points = [p for s in chart.series for p in s.points]
+        spread = [v for s in chart.series for _x, low, high in s.ranges for v in (low, high)]
         xs = [p.x for p in points]
         if chart.x_domain:
             self.x0, self.x1 = chart.x_domain
@@ -209,7 +211,7 @@ class _Drawing:
             self.x0, self.x1 = min(xs) - pad, max(xs) + pad
         else:
             self.x0, self.x1 = 0, 1
-        ys = [p.y for p in points]
+        ys = [p.y for p in points] + spread
         ys += [v for lv in chart.levels for v in (lv.low, lv.high) if v is not None]
         ys += [v for _age, row in chart.reference for v in row.values()]
         if not ys:
@@ -350,6 +352,11 @@ class _Drawing:
         css = " chart-line--alt" if series.alt else ""
         points = sorted(series.points, key=lambda p: p.x)
         out = []
+        for x, low, high in series.ranges:
+            if high > low:
+                sx = _f(self.sx(x))
+                out.append(f'<line class="chart-range{css}" x1="{sx}" x2="{sx}" '
+                           f'y1="{_f(self.sy(high))}" y2="{_f(self.sy(low))}"/>')
         if len(points) > 1:
             path = " ".join(f"{_f(self.sx(p.x))},{_f(self.sy(p.y))}" for p in points)
             out.append(f'<polyline class="chart-line{css}" points="{path}"/>')
@@ -363,3 +370,66 @@ class _Drawing:
                 out.append(f'<circle class="chart-point" cx="{_f(x)}" cy="{_f(y)}" r="5">'
                            f'{tip}</circle>')
         return out
+
+
+# --- many values: grouped by period ------------------------------------------------------------
+
+# Past this many values a date chart shows one point per period (day, week, month or year,
+# the shortest that keeps at most this many points): the mean, with the lowest and highest
+# value of the period as a vertical bar. The table below the chart keeps every value.
+MAX_POINTS = 120
+
+
+@dataclass
+class Group:
+    x: float             # mean day number of the period's values
+    start: date          # first day of the period
+    count: int
+    mean: float
+    low: float
+    high: float
+    mean2: float | None = None  # diastolic, for blood pressure
+    low2: float | None = None
+    high2: float | None = None
+
+
+def _period_start(day, unit):
+    if unit == "day":
+        return day
+    if unit == "week":
+        return day - timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+PERIODS = ("day", "week", "month", "year")
+
+
+def group_by_period(values, most=MAX_POINTS):
+    """(unit, groups) for `values` = [(local datetime, value, value2 or None)], oldest first:
+    unit None and one group per value when there are at most `most` of them, else the
+    shortest period (day, week, month, year) that leaves at most `most` groups."""
+    if len(values) <= most:
+        return None, [Group(day_number(at), at.date(), 1, v, v, v, v2, v2, v2)
+                      for at, v, v2 in values]
+    for unit in PERIODS:
+        starts = {_period_start(at.date(), unit) for at, _v, _v2 in values}
+        if len(starts) <= most or unit == PERIODS[-1]:
+            break
+    buckets = {}
+    for at, v, v2 in values:
+        buckets.setdefault(_period_start(at.date(), unit), []).append((at, v, v2))
+    groups = []
+    for start in sorted(buckets):
+        items = buckets[start]
+        firsts = [v for _at, v, _v2 in items]
+        seconds = [v2 for _at, _v, v2 in items if v2 is not None]
+        group = Group(x=sum(day_number(at) for at, _v, _v2 in items) / len(items), start=start,
+                      count=len(items), mean=sum(firsts) / len(firsts), low=min(firsts),
+                      high=max(firsts))
+        if seconds:
+            group.mean2, group.low2 = sum(seconds) / len(seconds), min(seconds)
+            group.high2 = max(seconds)
+        groups.append(group)
+    return unit, groups

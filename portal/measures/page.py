@@ -1,5 +1,7 @@
 """The page of one kind of measure: summary, chart (with targets, or a child's growth curves),
 data table and forms. Used by the views for the page itself and for htmx fragments."""
+from math import ceil
+
 from flask import g, request
 from flask_babel import format_date, format_datetime, format_time, ngettext, to_user_timezone
 from flask_babel import gettext as _
@@ -9,7 +11,7 @@ from ..accounts.models import ROLE_PROFESSIONAL
 from ..htmx import render, wants_fragment
 from ..policy import MEASURES_EDIT, allowed
 from . import presenters
-from .charts import Chart, Level, Point, Series, age_domain, day_number
+from .charts import Chart, Level, Point, Series, age_domain, day_number, group_by_period
 from .forms import MeasureForm, TargetForm
 from .growth import DAYS_PER_MONTH, SOURCE_NOTES, centile, curves
 from .models import (BMI_NORMAL, BY_CODE, Measure, MeasureTarget, bmi_series, latest_bmi, trend,
@@ -17,6 +19,9 @@ from .models import (BMI_NORMAL, BY_CODE, Measure, MeasureTarget, bmi_series, la
 
 BLOCK = "measure_body"
 EARLY_DAYS = 36 * DAYS_PER_MONTH  # the "0 à 3 ans" growth chart, as in the carnet de santé
+# The table of values, newest first, a page at a time (?page=N): years of daily values would
+# otherwise make a page of megabytes.
+ROWS_PER_PAGE = 50
 
 
 def can_edit():
@@ -31,35 +36,44 @@ def render_kind(kind, form=None, target_form=None, announce=None):
     growth = bool(kind.growth and person.is_minor)
     if kind.entered:
         measures = list(Measure.of(person.id, kind.code))
-        rows = [_row(kind, m, account, person, growth) for m in measures]
         target = MeasureTarget.of(person.id, kind.code)
     else:
         pairs = bmi_series(list(Measure.of(person.id, "weight")),
                            list(Measure.of(person.id, "height")))
         measures = [_BmiMeasure(w, h, value) for w, h, value in pairs]
-        rows = [_row(kind, m, account, person, False) for m in measures]
         target = None
+    pages = max(1, ceil(len(measures) / ROWS_PER_PAGE))
+    try:
+        page = min(max(1, int(request.args.get("page", 1))), pages)
+    except ValueError:
+        page = 1
+    newest_first = measures[::-1][(page - 1) * ROWS_PER_PAGE:page * ROWS_PER_PAGE]
+    rows = [_row(kind, m, account, person, growth and kind.entered) for m in newest_first]
+    latest = _row(kind, measures[-1], account, person, False) if measures else None
     # A child's growth since birth squeezes the first years: offer the 0–3 years view too.
     early = [m for m in measures if growth and _age_days(person, m.measured_at) <= EARLY_DAYS]
     periods = bool(growth and early and len(early) < len(measures))
     first_years = bool(periods and request.args.get("ages") == "0-3")
     shown = early if first_years else measures
-    chart = _chart(kind, person, shown, target, growth, first_years) if shown else None
+    chart, grouping = _chart(kind, person, shown, target, growth, first_years) if shown \
+        else (None, None)
     measure_form = form or (MeasureForm(kind, person, formdata=None) if editable else None)
     if target_form is None and editable:
         target_form = TargetForm(kind, formdata=None, **_target_data(kind, target))
     submitted = form if form is not None else (
         target_form if target_form is not None and target_form.errors else None)
     return render(
-        "measures/kind.html", block=BLOCK, kind=kind, person=person, rows=list(reversed(rows)),
-        chart=chart, target=target, target_text=presenters.target_text(kind, target),
+        "measures/kind.html", block=BLOCK, kind=kind, person=person, rows=rows,
+        page=page, pages=pages, total=len(measures), page_args={"ages": "0-3"} if first_years
+        else {}, chart=chart, grouping=grouping, target=target, target_text=presenters.target_text(kind, target),
         target_author=_author(target.set_by, account, with_role=False) if target else "",
         measure_form=measure_form, target_form=target_form, form=submitted,
-        can_edit=editable, growth=growth, removable=any(r["removable"] for r in rows),
+        can_edit=editable, growth=growth,
+        removable=any(bool(m.id) and m.removable_by(account) for m in measures),
         announce=announce if wants_fragment() else None,
         growth_source=SOURCE_NOTES.get(kind.growth, ""),
         trend=presenters.trend_text(trend(trend_points(measures), kind.stable)),
-        latest=rows[-1] if rows else None, presenters=presenters,
+        latest=latest, presenters=presenters,
         bmi_now=latest_bmi(person.id) if not kind.entered else None,
         bmi_scale=presenters.bmi_scale() if not kind.entered else None,
         weight_kind=BY_CODE["weight"], height_kind=BY_CODE["height"],
@@ -123,20 +137,70 @@ def _chart(kind, person, measures, target, growth, first_years=False):
         xs = ages
     else:
         xs = [day_number(_local(m.measured_at)) for m in measures]
+    unit, grouping = None, None
+    if not growth:  # a child's growth is drawn by age, a few dozen visits at most
+        unit, groups = group_by_period([(_local(m.measured_at), m.value, m.value2)
+                                        for m in measures])
+    if unit:
+        grouping = _("Valeurs regroupées : %(mean)s, avec la plus basse et la plus haute "
+                     "(trait vertical).", mean=PERIOD_MEANS[unit]())
+        desc.append(_("Le graphique montre %(mean)s (%(count)s points), avec la plus basse et "
+                      "la plus haute valeur de chaque période.", mean=PERIOD_MEANS[unit](),
+                      count=len(groups)))
     desc.append(_("Toutes les valeurs figurent dans le tableau sous le graphique."))
-    first_series = [Point(x, m.value, f"{_day(m.measured_at)} : "
-                                      f"{presenters.measure_text(kind, m)}")
-                    for x, m in zip(xs, measures)]
-    series = [Series(first_series)]
+    if unit:
+        series = _grouped_series(kind, unit, groups)
+    else:
+        first_series = [Point(x, m.value, f"{_day(m.measured_at)} : "
+                                          f"{presenters.measure_text(kind, m)}")
+                        for x, m in zip(xs, measures)]
+        series = [Series(first_series)]
+        if kind.paired:
+            series.append(Series([Point(x, m.value2, f"{_day(m.measured_at)} : "
+                                                     f"{presenters.measure_text(kind, m)}")
+                                  for x, m in zip(xs, measures)], alt=True))
+    chart = Chart(title=_("%(label)s – %(name)s", label=label, name=person.full_name),
+                  desc=" ".join(desc), unit=str(kind.unit), series=series,
+                  x_axis="age" if growth else "date", x_domain=x_domain, levels=levels,
+                  reference=reference, y_floor=kind.axis_floor, y_ceiling=kind.axis_ceiling,
+                  decimals=kind.decimals).render()
+    return chart, grouping
+
+
+# What a grouped chart shows, said on screen and in the chart's description.
+PERIOD_MEANS = {"day": lambda: _("la moyenne par jour"),
+                "week": lambda: _("la moyenne par semaine"),
+                "month": lambda: _("la moyenne par mois"),
+                "year": lambda: _("la moyenne par année")}
+
+
+def _period_text(unit, start):
+    if unit == "day":
+        return format_date(start, "long")
+    if unit == "week":
+        return _("semaine du %(date)s", date=format_date(start, "long"))
+    if unit == "month":
+        return format_date(start, "MMMM yyyy")
+    return str(start.year)
+
+
+def _grouped_series(kind, unit, groups):
+    """One point per period (its mean, its values' spread as a bar), told in its tooltip."""
+    def tip(group):
+        return _("%(period)s : moyenne %(mean)s (de %(low)s à %(high)s), %(count)s",
+                 period=_period_text(unit, group.start),
+                 mean=presenters.display(kind, group.mean, group.mean2),
+                 low=presenters.display(kind, group.low, group.low2),
+                 high=presenters.display(kind, group.high, group.high2),
+                 count=ngettext("%(num)s mesure", "%(num)s mesures", group.count))
+    tips = [tip(group) for group in groups]
+    series = [Series([Point(g.x, g.mean, t) for g, t in zip(groups, tips)],
+                     ranges=[(g.x, g.low, g.high) for g in groups])]
     if kind.paired:
-        series.append(Series([Point(x, m.value2, f"{_day(m.measured_at)} : "
-                                                 f"{presenters.measure_text(kind, m)}")
-                              for x, m in zip(xs, measures)], alt=True))
-    return Chart(title=_("%(label)s – %(name)s", label=label, name=person.full_name),
-                 desc=" ".join(desc), unit=str(kind.unit), series=series,
-                 x_axis="age" if growth else "date", x_domain=x_domain, levels=levels,
-                 reference=reference, y_floor=kind.axis_floor, y_ceiling=kind.axis_ceiling,
-                 decimals=kind.decimals).render()
+        pairs = [(g, t) for g, t in zip(groups, tips) if g.mean2 is not None]
+        series.append(Series([Point(g.x, g.mean2, t) for g, t in pairs],
+                             ranges=[(g.x, g.low2, g.high2) for g, _t in pairs], alt=True))
+    return series
 
 
 def _target_data(kind, target):
