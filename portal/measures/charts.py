@@ -382,7 +382,7 @@ MAX_POINTS = 120
 
 @dataclass
 class Group:
-    x: float             # mean day number of the period's values
+    x: float             # the middle of the period (local day number)
     start: date          # first day of the period
     count: int
     mean: float
@@ -393,43 +393,76 @@ class Group:
     high2: float | None = None
 
 
-def _period_start(day, unit):
-    if unit == "day":
-        return day
-    if unit == "week":
-        return day - timedelta(days=day.weekday())
-    if unit == "month":
-        return day.replace(day=1)
-    return day.replace(month=1, day=1)
-
-
 PERIODS = ("day", "week", "month", "year")
+
+
+def period_key(day, unit):
+    """A number naming the period of `day` (cheap: thousands of values go through it)."""
+    if unit == "day":
+        return day.toordinal()
+    if unit == "week":
+        return day.toordinal() - day.weekday()
+    if unit == "month":
+        return day.year * 12 + day.month - 1
+    return day.year
+
+
+def period_first_day(key, unit):
+    if unit in ("day", "week"):
+        return date.fromordinal(key)
+    if unit == "month":
+        return date(key // 12, key % 12 + 1, 1)
+    return date(key, 1, 1)
+
+
+def period_unit(first_day, last_day, most=MAX_POINTS):
+    """The shortest period (day, week, month, year) of which at most `most` cover the days."""
+    return next((unit for unit in PERIODS
+                 if (period_key(last_day, unit) - period_key(first_day, unit))
+                 // _step(unit) + 1 <= most), PERIODS[-1])
+
+
+def _step(unit):
+    return 7 if unit == "week" else 1  # week keys are the ordinals of their Mondays
+
+
+def period_keys(unit, first_day, last_day):
+    """The keys of the periods from `first_day`'s to the one after `last_day`'s (n periods
+    covering the days, and the next one: their first days are the n + 1 bounds)."""
+    step = _step(unit)
+    return list(range(period_key(first_day, unit), period_key(last_day, unit) + 2 * step, step))
+
+
+def period_x(unit, key):
+    """The x of a period's point: the middle of the period (local days)."""
+    start = period_first_day(key, unit)
+    following = period_first_day(key + _step(unit), unit)
+    return (day_number(datetime.combine(start, datetime.min.time()))
+            + day_number(datetime.combine(following, datetime.min.time()))) / 2
 
 
 def group_by_period(values, most=MAX_POINTS):
     """(unit, groups) for `values` = [(local datetime, value, value2 or None)], oldest first:
     unit None and one group per value when there are at most `most` of them, else the
-    shortest period (day, week, month, year) that leaves at most `most` groups."""
+    shortest period (day, week, month, year) of which at most `most` cover them all."""
     if len(values) <= most:
         return None, [Group(day_number(at), at.date(), 1, v, v, v, v2, v2, v2)
                       for at, v, v2 in values]
-    for unit in PERIODS:
-        starts = {_period_start(at.date(), unit) for at, _v, _v2 in values}
-        if len(starts) <= most or unit == PERIODS[-1]:
-            break
+    unit = period_unit(values[0][0].date(), values[-1][0].date(), most)
     buckets = {}
     for at, v, v2 in values:
-        buckets.setdefault(_period_start(at.date(), unit), []).append((at, v, v2))
+        buckets.setdefault(period_key(at.date(), unit), []).append((v, v2))
     groups = []
-    for start in sorted(buckets):
-        items = buckets[start]
-        firsts = [v for _at, v, _v2 in items]
-        seconds = [v2 for _at, _v, v2 in items if v2 is not None]
-        group = Group(x=sum(day_number(at) for at, _v, _v2 in items) / len(items), start=start,
-                      count=len(items), mean=sum(firsts) / len(firsts), low=min(firsts),
-                      high=max(firsts))
-        if seconds:
-            group.mean2, group.low2 = sum(seconds) / len(seconds), min(seconds)
-            group.high2 = max(seconds)
-        groups.append(group)
+    for key in sorted(buckets):
+        items = buckets[key]
+        firsts = [v for v, _v2 in items]
+        seconds = [v2 for _v, v2 in items if v2 is not None]
+        groups.append(make_group(unit, key, len(items), sum(firsts) / len(firsts), min(firsts),
+                                 max(firsts), *((sum(seconds) / len(seconds), min(seconds),
+                                                 max(seconds)) if seconds else ())))
     return unit, groups
+
+
+def make_group(unit, key, count, mean, low, high, mean2=None, low2=None, high2=None):
+    return Group(period_x(unit, key), period_first_day(key, unit), count, mean, low, high,
+                 mean2, low2, high2)

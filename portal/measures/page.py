@@ -1,9 +1,15 @@
 """The page of one kind of measure: summary, chart (with targets, or a child's growth curves),
 data table and forms. Used by the views for the page itself and for htmx fragments."""
+from bisect import bisect_right
+from datetime import datetime, timezone
 from math import ceil
+from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import g, request
-from flask_babel import format_date, format_datetime, format_time, ngettext, to_user_timezone
+from flask_babel import (format_date, format_datetime, format_time, get_locale, get_timezone,
+                         ngettext, to_user_timezone)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,17 +17,18 @@ from ..accounts.models import ROLE_PROFESSIONAL
 from ..htmx import render, wants_fragment
 from ..policy import MEASURES_EDIT, allowed
 from . import presenters
-from .charts import Chart, Level, Point, Series, age_domain, day_number, group_by_period
+from .charts import (MAX_POINTS, Chart, Level, Point, Series, age_domain, day_number,
+                     group_by_period, make_group, period_first_day, period_keys, period_unit)
 from .forms import MeasureForm, TargetForm
 from .growth import DAYS_PER_MONTH, SOURCE_NOTES, centile, curves
-from .models import (BMI_NORMAL, BY_CODE, Measure, MeasureTarget, bmi_series, latest_bmi, trend,
-                     trend_points)
+from .models import (BMI_NORMAL, BY_CODE, TREND_WINDOW, Measure, MeasureTarget, bmi_series,
+                     latest_bmi, trend, trend_points)
 
 BLOCK = "measure_body"
 EARLY_DAYS = 36 * DAYS_PER_MONTH  # the "0 à 3 ans" growth chart, as in the carnet de santé
 # The table of values, newest first, a page at a time (?page=N): years of daily values would
 # otherwise make a page of megabytes.
-ROWS_PER_PAGE = 50
+ROWS_PER_PAGE = 25
 
 
 def can_edit():
@@ -34,29 +41,49 @@ def render_kind(kind, form=None, target_form=None, announce=None):
     account = current_user._get_current_object()
     editable = can_edit() and kind.entered
     growth = bool(kind.growth and person.is_minor)
+    grouped = None
     if kind.entered:
-        measures = list(Measure.of(person.id, kind.code))
+        # The chart, trend and summary need only when and how much: plain tuples, and past
+        # MAX_POINTS values only the first, the latest few and the periods' figures (computed
+        # by the database); the table reads its page of whole rows.
+        values = Measure.select(Measure.measured_at, Measure.value, Measure.value2).where(
+            Measure.patient == person.id, Measure.kind == kind.code)
+        total = values.count()
+        if growth or total <= MAX_POINTS:
+            measures = list(values.order_by(Measure.measured_at, Measure.id).namedtuples())
+        else:
+            recent = list(values.order_by(Measure.measured_at.desc(), Measure.id.desc())
+                          .limit(TREND_WINDOW).namedtuples())[::-1]
+            measures = [values.order_by(Measure.measured_at, Measure.id).namedtuples()
+                        .first()] + recent
+            grouped = _grouped_in_database(values, measures[0], measures[-1])
         target = MeasureTarget.of(person.id, kind.code)
+        newest = Measure.of(person.id, kind.code).order_by(Measure.measured_at.desc(),
+                                                           Measure.id.desc())
+        page, pages = _page(total)
+        in_page = list(newest.limit(ROWS_PER_PAGE).offset((page - 1) * ROWS_PER_PAGE))
+        newest_one = in_page[0] if page == 1 and in_page else newest.first()
+        removable = _any_removable(kind, person, account)
     else:
         pairs = bmi_series(list(Measure.of(person.id, "weight")),
                            list(Measure.of(person.id, "height")))
         measures = [_BmiMeasure(w, h, value) for w, h, value in pairs]
         target = None
-    pages = max(1, ceil(len(measures) / ROWS_PER_PAGE))
-    try:
-        page = min(max(1, int(request.args.get("page", 1))), pages)
-    except ValueError:
-        page = 1
-    newest_first = measures[::-1][(page - 1) * ROWS_PER_PAGE:page * ROWS_PER_PAGE]
-    rows = [_row(kind, m, account, person, growth and kind.entered) for m in newest_first]
-    latest = _row(kind, measures[-1], account, person, False) if measures else None
+        total = len(measures)
+        page, pages = _page(total)
+        in_page = measures[::-1][(page - 1) * ROWS_PER_PAGE:page * ROWS_PER_PAGE]
+        newest_one = measures[-1] if measures else None
+        removable = False
+    rows = [_row(kind, m, account, person, growth and kind.entered) for m in in_page]
+    latest = _row(kind, newest_one, account, person, False) if newest_one else None
     # A child's growth since birth squeezes the first years: offer the 0–3 years view too.
     early = [m for m in measures if growth and _age_days(person, m.measured_at) <= EARLY_DAYS]
     periods = bool(growth and early and len(early) < len(measures))
     first_years = bool(periods and request.args.get("ages") == "0-3")
     shown = early if first_years else measures
-    chart, grouping = _chart(kind, person, shown, target, growth, first_years) if shown \
-        else (None, None)
+    chart, grouping = _chart(kind, person, shown, target, growth, first_years,
+                             total=None if first_years else total, grouped=grouped) \
+        if shown else (None, None)
     measure_form = form or (MeasureForm(kind, person, formdata=None) if editable else None)
     if target_form is None and editable:
         target_form = TargetForm(kind, formdata=None, **_target_data(kind, target))
@@ -64,12 +91,12 @@ def render_kind(kind, form=None, target_form=None, announce=None):
         target_form if target_form is not None and target_form.errors else None)
     return render(
         "measures/kind.html", block=BLOCK, kind=kind, person=person, rows=rows,
-        page=page, pages=pages, total=len(measures), page_args={"ages": "0-3"} if first_years
+        page=page, pages=pages, total=total, page_args={"ages": "0-3"} if first_years
         else {}, chart=chart, grouping=grouping, target=target, target_text=presenters.target_text(kind, target),
         target_author=_author(target.set_by, account, with_role=False) if target else "",
         measure_form=measure_form, target_form=target_form, form=submitted,
         can_edit=editable, growth=growth,
-        removable=any(bool(m.id) and m.removable_by(account) for m in measures),
+        removable=removable,
         announce=announce if wants_fragment() else None,
         growth_source=SOURCE_NOTES.get(kind.growth, ""),
         trend=presenters.trend_text(trend(trend_points(measures), kind.stable)),
@@ -78,6 +105,24 @@ def render_kind(kind, form=None, target_form=None, announce=None):
         bmi_scale=presenters.bmi_scale() if not kind.entered else None,
         weight_kind=BY_CODE["weight"], height_kind=BY_CODE["height"],
         periods=periods, first_years=first_years)
+
+
+def _page(total):
+    """(page, pages) for the request's ?page= (out of range or not a number: the nearest)."""
+    pages = max(1, ceil(total / ROWS_PER_PAGE))
+    try:
+        return min(max(1, int(request.args.get("page", 1))), pages), pages
+    except ValueError:
+        return 1, pages
+
+
+def _any_removable(kind, person, account):
+    """Whether `account` may remove one of these measures (see Measure.removable_by)."""
+    query = Measure.select(Measure.id).where(Measure.patient == person.id,
+                                             Measure.kind == kind.code)
+    if account.role == ROLE_PROFESSIONAL:
+        return query.where(Measure.author == account.id).exists()
+    return query.where(Measure.author_is_professional == False).exists()  # noqa: E712
 
 
 class _BmiMeasure:
@@ -109,10 +154,13 @@ def _row(kind, measure, account, person, growth):
     return row
 
 
-def _chart(kind, person, measures, target, growth, first_years=False):
+def _chart(kind, person, measures, target, growth, first_years=False, total=None,
+           grouped=None):
+    """The chart of `measures` (oldest first), or of `grouped` = (unit, groups) made by the
+    database: `measures` then holds the first and the latest values only, of `total`."""
     label = str(kind.label)
     first, last = measures[0], measures[-1]
-    count = ngettext("%(num)s mesure", "%(num)s mesures", len(measures))
+    count = ngettext("%(num)s mesure", "%(num)s mesures", total or len(measures))
     desc = [_("%(count)s, du %(first)s (%(first_value)s) au %(last)s (%(last_value)s).",
               count=count, first=_day(first.measured_at), last=_day(last.measured_at),
               first_value=presenters.measure_text(kind, first),
@@ -135,12 +183,13 @@ def _chart(kind, person, measures, target, growth, first_years=False):
         desc.append(_("Les mesures sont placées selon l’âge, sur les courbes de référence de "
                       "l’OMS (3e, 50e et 97e percentiles)."))
         xs = ages
-    else:
-        xs = [day_number(_local(m.measured_at)) for m in measures]
-    unit, grouping = None, None
-    if not growth:  # a child's growth is drawn by age, a few dozen visits at most
-        unit, groups = group_by_period([(_local(m.measured_at), m.value, m.value2)
-                                        for m in measures])
+    (unit, groups), grouping = grouped or (None, None), None
+    if not growth and not grouped:  # a child's growth is drawn by age: a few dozen visits
+        local = _localizer()
+        times = [local(m.measured_at) for m in measures]
+        xs = [day_number(t) for t in times]
+        unit, groups = group_by_period([(t, m.value, m.value2)
+                                        for t, m in zip(times, measures)])
     if unit:
         grouping = _("Valeurs regroupées : %(mean)s, avec la plus basse et la plus haute "
                      "(trait vertical).", mean=PERIOD_MEANS[unit]())
@@ -174,26 +223,36 @@ PERIOD_MEANS = {"day": lambda: _("la moyenne par jour"),
                 "year": lambda: _("la moyenne par année")}
 
 
-def _period_text(unit, start):
+def _period_text(unit, start, locale):
     if unit == "day":
-        return format_date(start, "long")
+        return babel_dates.format_date(start, "long", locale=locale)
     if unit == "week":
-        return _("semaine du %(date)s", date=format_date(start, "long"))
+        return _("semaine du %(date)s",
+                 date=babel_dates.format_date(start, "long", locale=locale))
     if unit == "month":
-        return format_date(start, "MMMM yyyy")
+        return babel_dates.format_date(start, "MMMM yyyy", locale=locale)
     return str(start.year)
 
 
 def _grouped_series(kind, unit, groups):
-    """One point per period (its mean, its values' spread as a bar), told in its tooltip."""
-    def tip(group):
-        return _("%(period)s : moyenne %(mean)s (de %(low)s à %(high)s), %(count)s",
-                 period=_period_text(unit, group.start),
-                 mean=presenters.display(kind, group.mean, group.mean2),
-                 low=presenters.display(kind, group.low, group.low2),
-                 high=presenters.display(kind, group.high, group.high2),
-                 count=ngettext("%(num)s mesure", "%(num)s mesures", group.count))
-    tips = [tip(group) for group in groups]
+    """One point per period (its mean, its values' spread as a bar), told in its tooltip.
+    (Up to MAX_POINTS tooltips: the locale and the sentence are looked up once.)"""
+    locale = get_locale()
+    sentence = _("%(period)s : moyenne %(mean)s (de %(low)s à %(high)s), %(count)s")
+    pattern = "#,##0" + ("." + "#" * kind.decimals if kind.decimals else "")
+
+    def text(value, value2):
+        out = babel_numbers.format_decimal(round(value, kind.decimals), pattern, locale=locale)
+        if kind.paired and value2 is not None:
+            out += "/" + babel_numbers.format_decimal(round(value2, kind.decimals), pattern,
+                                                      locale=locale)
+        return presenters.with_unit(out, kind.unit)
+
+    tips = [sentence % {"period": _period_text(unit, g.start, locale),
+                        "mean": text(g.mean, g.mean2), "low": text(g.low, g.low2),
+                        "high": text(g.high, g.high2),
+                        "count": ngettext("%(num)s mesure", "%(num)s mesures", g.count)}
+            for g in groups]
     series = [Series([Point(g.x, g.mean, t) for g, t in zip(groups, tips)],
                      ranges=[(g.x, g.low, g.high) for g in groups])]
     if kind.paired:
@@ -227,6 +286,55 @@ def _author(author, account, with_role=True):
     if author.role == ROLE_PROFESSIONAL and with_role:
         return f"{author.display_name} ({author.role_label})"
     return author.display_name
+
+
+def _zone():
+    """The user's time zone as a zoneinfo (its conversions are several times faster)."""
+    zone = get_timezone()
+    try:
+        return ZoneInfo(str(zone))
+    except (ValueError, KeyError):
+        return zone
+
+
+def _localizer():
+    """A fast UTC → local conversion for hundreds of values (the time zone looked up once)."""
+    zone = _zone()
+
+    def local(utc_naive):
+        return utc_naive.replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
+    return local
+
+
+def _grouped_in_database(values, oldest, newest):
+    """(unit, groups): the values of `values` (a query) by local day, week, month or year,
+    counted, averaged and bounded. The periods' bounds are local midnights turned into UTC
+    once, so that summer time moves no value to the wrong period; each value then finds its
+    period by bisection on its raw stored time (SQLite's text, PostgreSQL's timestamp): no
+    date is parsed, no model built, for thousands of values."""
+    local, zone = _localizer(), _zone()
+    first_day, last_day = local(oldest.measured_at).date(), local(newest.measured_at).date()
+    unit = period_unit(first_day, last_day)
+    keys = period_keys(unit, first_day, last_day)
+    bounds = [datetime.combine(period_first_day(key, unit), datetime.min.time(), tzinfo=zone)
+              .astimezone(timezone.utc).replace(tzinfo=None) for key in keys]
+    sql, params = values.order_by(Measure.measured_at, Measure.id).sql()
+    rows = Measure._meta.database.execute_sql(sql, params).fetchall()
+    if rows and isinstance(rows[0][0], str):  # SQLite: "YYYY-MM-DD HH:MM:SS[.ffffff]"
+        bounds = [bound.strftime("%Y-%m-%d %H:%M:%S") for bound in bounds]
+    buckets = {}
+    for at, value, value2 in rows:
+        buckets.setdefault(bisect_right(bounds, at) - 1, []).append((value, value2))
+    groups = []
+    for index in sorted(buckets):
+        items = buckets[index]
+        firsts = [v for v, _v2 in items]
+        seconds = [v2 for _v, v2 in items if v2 is not None]
+        groups.append(make_group(unit, keys[index], len(items), sum(firsts) / len(firsts),
+                                 min(firsts), max(firsts),
+                                 *((sum(seconds) / len(seconds), min(seconds), max(seconds))
+                                   if seconds else ())))
+    return unit, groups
 
 
 def _local(utc_naive):
