@@ -137,9 +137,14 @@ def static_file(filename):
     encoding = None
     if precompressible(path):
         encoding = next(((name, suffix) for name, suffix in ENCODINGS if _accepted(name)), None)
+    copy = None
     if encoding:
-        response = send_file(compressed_copy(app, path, *encoding), mimetype=mimetype,
-                             conditional=True, max_age=None)
+        try:
+            copy = compressed_copy(app, path, *encoding)
+        except OSError:  # an instance folder we may not write to: send the file as it is
+            app.logger.warning("static-compressed: cannot write into %s", app.instance_path)
+    if copy:
+        response = send_file(copy, mimetype=mimetype, conditional=True, max_age=None)
         response.headers["Content-Encoding"] = encoding[0]
     else:
         response = send_file(path, mimetype=mimetype, conditional=True, max_age=None)
@@ -173,7 +178,7 @@ def init_app(app):
     app.config.setdefault("COMPRESS_STREAMS", False)
     app.config.setdefault("COMPRESS_EVALUATE_CONDITIONAL_REQUEST", False)
     app.config.setdefault("COMPRESS_MIMETYPES", [
-        "text/html", "text/css", "text/plain", "text/javascript", "text/calendar",
+        "text/html", "text/css", "text/plain", "text/javascript", "text/calendar", "text/csv",
         "application/javascript", "application/json", "application/xml", "image/svg+xml",
         "application/fhir+json"])
     compress.init_app(app)

@@ -145,3 +145,14 @@ def test_static_compress_builds_every_text_file_once_per_content(app, tmp_path):
     assert any(n.endswith(".br") for n in built) and any(n.endswith(".gz") for n in built)
     assert wire.build_all(app) >= 3
     assert sorted(p.name for p in (tmp_path / "static-compressed").iterdir()) == built
+
+
+def test_static_files_are_still_sent_when_the_instance_folder_cannot_be_written(app, tmp_path):
+    blocker = tmp_path / "un-fichier"
+    blocker.write_text("")
+    app.instance_path = str(blocker / "instance")  # under a file: no folder can be made there
+    response = app.test_client().get("/static/css/carnet.css", headers={"Accept-Encoding": "br"})
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
+    with open(f"{ROOT_DIR}/static/css/carnet.css", "rb") as f:
+        assert response.get_data() == f.read()
+    response.close()
