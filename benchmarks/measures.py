@@ -1,5 +1,6 @@
 """The page of one kind of measure as the values pile up: Jean's weight page with its 13 demo
-values, then with 5,000 (years of twice-daily weighing), same app, same client.
+values beside his temperature page with 5,000 (years of twice-daily values), same app, same
+client, the two pages requested in turn (so that a busy machine slows both alike).
 
 Interface for the bench driver:
     figures(app, client, runs=RUNS) -> dict   with a logged-in client of Jean
@@ -15,15 +16,17 @@ import time
 from datetime import datetime, timedelta
 
 RUNS = int(os.environ.get("MEASURES_RUNS", "20"))
-URL = "/dossier/mesures/poids/"
+URL = "/dossier/mesures/poids/"  # the 13 demo weights
+LARGE_URL = "/dossier/mesures/temperature/"  # filled with TOTAL values
+LARGE_KIND = "temperature"
 EMAIL = "jean.dupont@example.org"
 PASSWORD = "demo-carnet-2026"
 TOTAL = 5_000
 BATCH = 500  # rows per INSERT (SQLite's limit on bound variables)
 
 
-def fill(app, total=TOTAL):
-    """Top Jean's weights up to `total`, two a day going back from yesterday."""
+def fill(app, total=TOTAL, kind=LARGE_KIND):
+    """Top Jean's values of `kind` up to `total`, two a day going back from yesterday."""
     from portal.accounts.models import Account
     from portal.db import write_tx
     from portal.extensions import db
@@ -32,10 +35,10 @@ def fill(app, total=TOTAL):
         db.connect(reuse_if_open=True)
         jean = Account.get(Account.email == EMAIL)
         have = Measure.select().where(Measure.patient == jean.person_id,
-                                      Measure.kind == "weight").count()
+                                      Measure.kind == kind).count()
         start = datetime.utcnow().replace(hour=6, minute=0, second=0, microsecond=0)
-        rows = [{"patient": jean.person_id, "kind": "weight", "author": jean.id,
-                 "value": round(70 + 8 * ((i * 7919) % 1000) / 1000, 1),
+        rows = [{"patient": jean.person_id, "kind": kind, "author": jean.id,
+                 "value": round(36 + 2 * ((i * 7919) % 1000) / 1000, 1),
                  "measured_at": start - timedelta(days=1 + i // 2, hours=12 * (i % 2))}
                 for i in range(total - have)]
         with write_tx():
@@ -44,23 +47,27 @@ def fill(app, total=TOTAL):
         db.close()
 
 
-def _median_ms(client, url, runs):
-    client.get(url)
-    samples = []
+def _medians(client, urls, runs):
+    """{url: (median ms, HTML bytes)}, the urls requested in turn."""
+    samples = {url: [] for url in urls}
+    sizes = {}
+    for url in urls:
+        client.get(url)
     for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-    return statistics.median(samples), len(response.get_data())
+        for url in urls:
+            started = time.perf_counter()
+            response = client.get(url)
+            samples[url].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            sizes[url] = len(response.get_data())
+    return {url: (statistics.median(samples[url]), sizes[url]) for url in urls}
 
 
 def figures(app, client, runs=RUNS):
     """{"small": (median ms, HTML bytes), "large": (…)} for the 13- and 5,000-value page."""
-    out = {"small": _median_ms(client, URL, runs)}
     fill(app, TOTAL)
-    out["large"] = _median_ms(client, URL, runs)
-    return out
+    result = _medians(client, (URL, LARGE_URL), runs)
+    return {"small": result[URL], "large": result[LARGE_URL]}
 
 
 def _logged_in(app):

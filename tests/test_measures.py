@@ -459,18 +459,18 @@ def test_five_thousand_blood_pressures_make_a_light_page(login_as, person, ctx):
     desc = svg.find(f"{SVG}desc").text
     assert desc.startswith("5024 mesures, du 16 janvier 2020")
     assert "la moyenne par mois" in desc
-    assert table_rows(html) == 25
-    assert "Page 1 sur 201" in html and "Page précédente" not in html
+    assert table_rows(html) == 20
+    assert "Page 1 sur 252" in html and "Page précédente" not in html
     next_link = re.search(r'<a href="(/dossier/mesures/tension/\?page=2[^"]*)">Page suivante',
                           html)
     assert next_link, "the next page is a plain link"
     second = client.get(next_link.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert "Page 2 sur 201" in second and table_rows(second) == 25
+    assert "Page 2 sur 252" in second and table_rows(second) == 20
     first_rows = re.findall(r'<th scope="row" class="nowrap">([^<]+)</th>', html)
     second_rows = re.findall(r'<th scope="row" class="nowrap">([^<]+)</th>', second)
     assert not set(first_rows) & set(second_rows)
     last = client.get(f"{BASE}/tension/?page=999").get_data(as_text=True)
-    assert "Page 201 sur 201" in last and table_rows(last) == 5024 - 200 * 25
+    assert "Page 252 sur 252" in last and table_rows(last) == 5024 - 251 * 20
     assert "Page suivante" not in last and "Page précédente" in last
 
 
@@ -527,7 +527,7 @@ def test_the_grouped_chart_shows_the_true_monthly_figures(login_as, person, ctx)
     for (_x, top, bottom), name in zip(segments, ("jan", "feb")):
         assert float(top) < ys_of[name] < float(bottom)
     assert "Valeurs regroupées : la moyenne par mois" in html
-    assert table_rows(html) == 25 and "Page 1 sur 5" in html
+    assert table_rows(html) == 20 and "Page 1 sur 6" in html
 
 
 def test_grouping_in_python_gives_the_same_figures(app):

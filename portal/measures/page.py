@@ -2,6 +2,7 @@
 data table and forms. Used by the views for the page itself and for htmx fragments."""
 from bisect import bisect_right
 from datetime import datetime, timezone
+from itertools import groupby
 from math import ceil
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ BLOCK = "measure_body"
 EARLY_DAYS = 36 * DAYS_PER_MONTH  # the "0 à 3 ans" growth chart, as in the carnet de santé
 # The table of values, newest first, a page at a time (?page=N): years of daily values would
 # otherwise make a page of megabytes.
-ROWS_PER_PAGE = 25
+ROWS_PER_PAGE = 20
 
 
 def can_edit():
@@ -239,13 +240,13 @@ def _grouped_series(kind, unit, groups):
     (Up to MAX_POINTS tooltips: the locale and the sentence are looked up once.)"""
     locale = get_locale()
     sentence = _("%(period)s : moyenne %(mean)s (de %(low)s à %(high)s), %(count)s")
-    pattern = "#,##0" + ("." + "#" * kind.decimals if kind.decimals else "")
+    pattern = babel_numbers.parse_pattern(  # as presenters.number writes them
+        "#,##0" + ("." + "#" * kind.decimals if kind.decimals else ""))
 
     def text(value, value2):
-        out = babel_numbers.format_decimal(round(value, kind.decimals), pattern, locale=locale)
+        out = pattern.apply(round(value, kind.decimals), locale)
         if kind.paired and value2 is not None:
-            out += "/" + babel_numbers.format_decimal(round(value2, kind.decimals), pattern,
-                                                      locale=locale)
+            out += "/" + pattern.apply(round(value2, kind.decimals), locale)
         return presenters.with_unit(out, kind.unit)
 
     tips = [sentence % {"period": _period_text(unit, g.start, locale),
@@ -322,14 +323,12 @@ def _grouped_in_database(values, oldest, newest):
     rows = Measure._meta.database.execute_sql(sql, params).fetchall()
     if rows and isinstance(rows[0][0], str):  # SQLite: "YYYY-MM-DD HH:MM:SS[.ffffff]"
         bounds = [bound.strftime("%Y-%m-%d %H:%M:%S") for bound in bounds]
-    buckets = {}
-    for at, value, value2 in rows:
-        buckets.setdefault(bisect_right(bounds, at) - 1, []).append((value, value2))
     groups = []
-    for index in sorted(buckets):
-        items = buckets[index]
-        firsts = [v for v, _v2 in items]
-        seconds = [v2 for _v, v2 in items if v2 is not None]
+    # rows are in time order: each period's rows follow one another
+    for index, items in groupby(rows, key=lambda row: bisect_right(bounds, row[0]) - 1):
+        items = list(items)
+        firsts = [row[1] for row in items]
+        seconds = [row[2] for row in items if row[2] is not None]
         groups.append(make_group(unit, keys[index], len(items), sum(firsts) / len(firsts),
                                  min(firsts), max(firsts),
                                  *((sum(seconds) / len(seconds), min(seconds), max(seconds))
