@@ -44,20 +44,19 @@ def render_kind(kind, form=None, target_form=None, announce=None):
     growth = bool(kind.growth and person.is_minor)
     grouped = None
     if kind.entered:
-        # The chart, trend and summary need only when and how much: plain tuples, and past
-        # MAX_POINTS values only the first, the latest few and the periods' figures (computed
-        # by the database); the table reads its page of whole rows.
-        values = Measure.select(Measure.measured_at, Measure.value, Measure.value2).where(
-            Measure.patient == person.id, Measure.kind == kind.code)
-        total = values.count()
+        # The chart, trend and summary need only when and how much, read raw (thousands of
+        # values: no date parsed, no model built); past MAX_POINTS values they use only the
+        # first, the latest few and the periods' figures. The table reads its page of rows.
+        values = (Measure.select(Measure.measured_at, Measure.value, Measure.value2)
+                  .where(Measure.patient == person.id, Measure.kind == kind.code)
+                  .order_by(Measure.measured_at, Measure.id))
+        raw = Measure._meta.database.execute_sql(*values.sql()).fetchall()
+        total = len(raw)
         if growth or total <= MAX_POINTS:
-            measures = list(values.order_by(Measure.measured_at, Measure.id).namedtuples())
+            measures = [_Value(*row) for row in raw]
         else:
-            recent = list(values.order_by(Measure.measured_at.desc(), Measure.id.desc())
-                          .limit(TREND_WINDOW).namedtuples())[::-1]
-            measures = [values.order_by(Measure.measured_at, Measure.id).namedtuples()
-                        .first()] + recent
-            grouped = _grouped_in_database(values, measures[0], measures[-1])
+            measures = [_Value(*row) for row in raw[:1] + raw[-TREND_WINDOW:]]
+            grouped = _group_raw(raw, measures[0], measures[-1])
         target = MeasureTarget.of(person.id, kind.code)
         newest = Measure.of(person.id, kind.code).order_by(Measure.measured_at.desc(),
                                                            Measure.id.desc())
@@ -307,20 +306,27 @@ def _localizer():
     return local
 
 
-def _grouped_in_database(values, oldest, newest):
-    """(unit, groups): the values of `values` (a query) by local day, week, month or year,
-    counted, averaged and bounded. The periods' bounds are local midnights turned into UTC
-    once, so that summer time moves no value to the wrong period; each value then finds its
-    period by bisection on its raw stored time (SQLite's text, PostgreSQL's timestamp): no
-    date is parsed, no model built, for thousands of values."""
+class _Value:
+    """One raw row (stored time, value, value2) shaped like a measure for the chart."""
+    __slots__ = ("measured_at", "value", "value2")
+
+    def __init__(self, measured_at, value, value2):
+        self.measured_at = Measure.measured_at.python_value(measured_at)
+        self.value, self.value2 = value, value2
+
+
+def _group_raw(rows, oldest, newest):
+    """(unit, groups): raw rows (stored time, value, value2), in time order, by local day,
+    week, month or year, counted, averaged and bounded. The periods' bounds are local
+    midnights turned into UTC once, so that summer time moves no value to the wrong period;
+    each row then finds its period by bisection on its raw stored time (SQLite's text,
+    PostgreSQL's timestamp): no date is parsed for thousands of values."""
     local, zone = _localizer(), _zone()
     first_day, last_day = local(oldest.measured_at).date(), local(newest.measured_at).date()
     unit = period_unit(first_day, last_day)
     keys = period_keys(unit, first_day, last_day)
     bounds = [datetime.combine(period_first_day(key, unit), datetime.min.time(), tzinfo=zone)
               .astimezone(timezone.utc).replace(tzinfo=None) for key in keys]
-    sql, params = values.order_by(Measure.measured_at, Measure.id).sql()
-    rows = Measure._meta.database.execute_sql(sql, params).fetchall()
     if rows and isinstance(rows[0][0], str):  # SQLite: "YYYY-MM-DD HH:MM:SS[.ffffff]"
         bounds = [bound.strftime("%Y-%m-%d %H:%M:%S") for bound in bounds]
     groups = []
