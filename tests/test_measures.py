@@ -547,3 +547,18 @@ def test_the_shortest_period_that_keeps_at_most_100_points(days, unit):
     from portal.measures.charts import period_unit
     first = date(2024, 1, 1)  # a Monday
     assert period_unit(first, first + timedelta(days=days)) == unit
+
+
+@pytest.mark.db
+def test_the_overview_reads_the_latest_values_of_each_kind_in_one_query(login_as, person, ctx):
+    from portal.measures.models import Measure
+    jean = person("Jean")
+    insert_measures(jean, "temperature", [(paris_to_utc(*at.timetuple()[:5]), value, value2)
+                                          for at, value, value2 in known_temperatures()])
+    latest, counts = Measure.latest_of(jean.id)
+    assert counts["temperature"] == 103 and counts["hba1c"] == 5
+    assert [m.value for m in latest["temperature"]] == [37.5, 37.5, 37.5, 37.5, 38.0, 39.0]
+    assert latest["temperature"][-1].measured_at == paris_to_utc(2025, 4, 1, 0, 30)
+    html = login_as("jean").get(f"{BASE}/").get_data(as_text=True).replace("\u00a0", " ")
+    card = html[html.index(">Température<"):]
+    assert "39 °C" in card[:600] and "1 avril 2025" in card[:600]
