@@ -91,8 +91,9 @@ def render_kind(kind, form=None, target_form=None, announce=None):
         target_form if target_form is not None and target_form.errors else None)
     return render(
         "measures/kind.html", block=BLOCK, kind=kind, person=person, rows=rows,
-        page=page, pages=pages, total=total, page_args={"ages": "0-3"} if first_years
-        else {}, chart=chart, grouping=grouping, target=target, target_text=presenters.target_text(kind, target),
+        page=page, pages=pages, total=total,
+        page_args={"ages": "0-3"} if first_years else {}, chart=chart, grouping=grouping,
+        target=target, target_text=presenters.target_text(kind, target),
         target_author=_author(target.set_by, account, with_role=False) if target else "",
         measure_form=measure_form, target_form=target_form, form=submitted,
         can_edit=editable, growth=growth,
