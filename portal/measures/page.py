@@ -243,10 +243,18 @@ def _grouped_series(kind, unit, groups):
     pattern = babel_numbers.parse_pattern(  # as presenters.number writes them
         "#,##0" + ("." + "#" * kind.decimals if kind.decimals else ""))
 
+    written = {}  # rounded values repeat from one period to the next: each is written once
+
+    def number(value):
+        value = round(value, kind.decimals)
+        if value not in written:
+            written[value] = pattern.apply(value, locale)
+        return written[value]
+
     def text(value, value2):
-        out = pattern.apply(round(value, kind.decimals), locale)
-        if kind.paired and value2 is not None:
-            out += "/" + pattern.apply(round(value2, kind.decimals), locale)
+        out = number(value)
+        if value2 is not None and kind.paired:
+            out += "/" + number(value2)
         return presenters.with_unit(out, kind.unit)
 
     tips = [sentence % {"period": _period_text(unit, g.start, locale),
