@@ -11,8 +11,8 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 FLASK = $(BIN)/flask --app wsgi
 RUN_ENV = CARNET_ENV=$${CARNET_ENV:-development}
 
-.PHONY: run test install system-deps vendor translations migrate seed serve bench bench-scale \
-	bench-tools clean
+.PHONY: run test install system-deps vendor translations static migrate seed serve bench \
+	bench-scale bench-tools clean
 
 system-deps: .system-deps.stamp
 .system-deps.stamp:
@@ -46,7 +46,12 @@ static/vendor/htmx.min.js:
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile -d translations 2>&1 | tail -1
 
-install: system-deps $(VENV)/.installed vendor translations
+# The brotli and gzip forms of the static files, built once per content into the instance
+# folder (the server builds a missing one on first request; this spares the first visitors).
+static: $(VENV)/.installed vendor
+	@$(RUN_ENV) $(FLASK) static-compress
+
+install: system-deps $(VENV)/.installed vendor translations static
 
 migrate: install
 	$(RUN_ENV) $(FLASK) db upgrade

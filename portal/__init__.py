@@ -9,7 +9,7 @@ from flask_login import current_user
 from htmx_flask import Htmx
 
 from . import db as database
-from . import errors, htmx, security, storage, uploads
+from . import errors, htmx, security, storage, uploads, wire
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
 
@@ -84,6 +84,7 @@ def create_app(config=None, **overrides):
     _check_production(app)
     _trust_proxies(app)
 
+    wire.init_app(app)  # first: its after_request hook (compression) must run last
     Htmx(app)
     htmx.init_app(app)
     database.init_app(app)

@@ -413,3 +413,152 @@ def test_growth_references_match_the_who_tables():
     assert round(value_at(lms_at("height", "F", 120 * DAYS_PER_MONTH), 0), 1) == 138.6
     assert round(centile("head", "F", 0, 33.8787)) == 50
     assert lms_at("weight", "F", 11 * 365.25) is None  # no WHO weight reference after 10 years
+
+
+# --- many values: a grouped chart, a paginated table ------------------------------------------
+
+def insert_measures(patient, kind, rows):
+    """Insert (utc datetime, value, value2) rows directly, authored by the patient."""
+    from portal.accounts.models import Account
+    from portal.db import write_tx
+    from portal.measures.models import Measure
+    author = Account.get(Account.person == patient.id)
+    data = [{"patient": patient.id, "kind": kind, "author": author.id, "value": value,
+             "value2": value2, "measured_at": at} for at, value, value2 in rows]
+    with write_tx():
+        for start in range(0, len(data), 500):
+            Measure.insert_many(data[start:start + 500]).execute()
+
+
+def paris_to_utc(*parts):
+    from zoneinfo import ZoneInfo
+    return (datetime(*parts, tzinfo=ZoneInfo("Europe/Paris")).astimezone(ZoneInfo("UTC"))
+            .replace(tzinfo=None))
+
+
+def table_rows(html):
+    body = re.search(r'<table class="measure-table">.*?<tbody>(.*?)</tbody>', html, re.S)
+    return body.group(1).count("<tr>")
+
+
+def test_five_thousand_blood_pressures_make_a_light_page(login_as, person, ctx):
+    """Years of twice-daily values: a chart of at most 200 points (means by period, said on
+    screen) and a table a page at a time, with links that work without JavaScript."""
+    jean = person("Jean")
+    start = datetime(2026, 11, 20, 6, 0)
+    insert_measures(jean, "blood_pressure", [
+        (start - timedelta(hours=12 * i), 120 + i % 30, 70 + i % 15) for i in range(5000)])
+    client = login_as("jean")
+    response = client.get(f"{BASE}/tension/")
+    html = response.get_data(as_text=True)
+    assert len(response.get_data()) <= 60 * 1024
+    svg = svg_of(html)
+    points = [e for e in svg.iter() if "chart-point" in (e.get("class") or "")]
+    assert 0 < len(points) <= 200
+    assert "Valeurs regroupées : la moyenne par mois" in html
+    desc = svg.find(f"{SVG}desc").text
+    assert desc.startswith("5024 mesures, du 16 janvier 2020")
+    assert "la moyenne par mois" in desc
+    assert table_rows(html) == 20
+    assert "Page 1 sur 252" in html and "Page précédente" not in html
+    next_link = re.search(r'<a href="(/dossier/mesures/tension/\?page=2[^"]*)">Page suivante',
+                          html)
+    assert next_link, "the next page is a plain link"
+    second = client.get(next_link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Page 2 sur 252" in second and table_rows(second) == 20
+    first_rows = re.findall(r'<th scope="row" class="nowrap">([^<]+)</th>', html)
+    second_rows = re.findall(r'<th scope="row" class="nowrap">([^<]+)</th>', second)
+    assert not set(first_rows) & set(second_rows)
+    last = client.get(f"{BASE}/tension/?page=999").get_data(as_text=True)
+    assert "Page 252 sur 252" in last and table_rows(last) == 5024 - 251 * 20
+    assert "Page suivante" not in last and "Page précédente" in last
+
+
+def test_thirteen_values_are_drawn_one_by_one_without_pager(login_as):
+    html = login_as("jean").get(f"{BASE}/poids/").get_data(as_text=True)
+    assert "Valeurs regroupées" not in html and 'class="pagination"' not in html
+    assert table_rows(html) == 13
+    points = [e for e in svg_of(html).iter() if "chart-point" in (e.get("class") or "")]
+    assert len(points) == 13
+
+
+EXPECTED_MONTHS = [
+    "janvier 2023 : moyenne 36,6 °C (de 36,6 °C à 36,6 °C), 1 mesure",
+    "janvier 2025 : moyenne 37 °C (de 36,8 °C à 37,2 °C), 50 mesures",
+    "février 2025 : moyenne 37,6 °C (de 37,5 °C à 40,1 °C), 50 mesures",
+    "mars 2025 : moyenne 38 °C (de 38 °C à 38 °C), 1 mesure",
+    "avril 2025 : moyenne 39 °C (de 39 °C à 39 °C), 1 mesure",
+]
+
+
+def known_temperatures():
+    """103 temperatures (local times, Paris) whose monthly figures are EXPECTED_MONTHS; the
+    last two sit either side of midnight on 31 March, in summer time (UTC+2): by UTC date
+    both would fall in March."""
+    rows = [(datetime(2023, 1, 10, 8, 0), 36.6, None)]
+    rows += [(datetime(2025, 1, 1 + i // 2, 8 + 12 * (i % 2)), 36.8 if i % 2 else 37.2, None)
+             for i in range(50)]
+    rows += [(datetime(2025, 2, 1 + i // 2, 8 + 12 * (i % 2)), 40.1 if i == 7 else 37.5, None)
+             for i in range(50)]
+    rows += [(datetime(2025, 3, 31, 23, 30), 38.0, None), (datetime(2025, 4, 1, 0, 30), 39.0,
+                                                           None)]
+    return rows
+
+
+@pytest.mark.db
+def test_the_grouped_chart_shows_the_true_monthly_figures(login_as, person, ctx):
+    jean = person("Jean")
+    insert_measures(jean, "temperature", [(paris_to_utc(*at.timetuple()[:5]), value, value2)
+                                          for at, value, value2 in known_temperatures()])
+    html = login_as("jean").get(f"{BASE}/temperature/").get_data(as_text=True)
+    svg = svg_of(html)
+    points = [e for e in svg.iter() if "chart-point" in (e.get("class") or "")]
+    tips = [p.find(f"{SVG}title").text.replace("\u00a0", " ") for p in points]
+    assert tips == EXPECTED_MONTHS
+    # the mean is the point; the lowest and highest values of the month are its vertical bar
+    ys = [float(p.get("cy")) for p in points]
+    assert ys[2] < ys[1] and ys[4] < ys[3] < ys[2]  # higher values are drawn higher
+    bars = [e for e in svg.iter(f"{SVG}path") if e.get("class") == "chart-range"]
+    assert len(bars) == 1
+    # January and February 2025 (a single value has no spread to draw), from high to low
+    ys_of = {name: float(p.get("cy")) for name, p in zip(("jan", "feb"), points[1:3])}
+    segments = re.findall(r"M([\d.]+) ([\d.]+)V([\d.]+)", bars[0].get("d"))
+    assert [x for x, _top, _bottom in segments] == [points[1].get("cx"), points[2].get("cx")]
+    for (_x, top, bottom), name in zip(segments, ("jan", "feb")):
+        assert float(top) < ys_of[name] < float(bottom)
+    assert "Valeurs regroupées : la moyenne par mois" in html
+    assert table_rows(html) == 20 and "Page 1 sur 6" in html
+
+
+def test_grouping_in_python_gives_the_same_figures(app):
+    from portal.measures.charts import group_by_period
+    with app.test_request_context():
+        unit, groups = group_by_period(known_temperatures())
+    assert unit == "month"
+    assert [(g.start, g.count, round(g.mean, 3), g.low, g.high) for g in groups] == [
+        (date(2023, 1, 1), 1, 36.6, 36.6, 36.6), (date(2025, 1, 1), 50, 37.0, 36.8, 37.2),
+        (date(2025, 2, 1), 50, 37.552, 37.5, 40.1), (date(2025, 3, 1), 1, 38.0, 38.0, 38.0),
+        (date(2025, 4, 1), 1, 39.0, 39.0, 39.0)]
+
+
+@pytest.mark.parametrize("days, unit", [(99, "day"), (100 * 7 - 7, "week"), (800, "month"),
+                                        (365 * 120, "year")])
+def test_the_shortest_period_that_keeps_at_most_100_points(days, unit):
+    from portal.measures.charts import period_unit
+    first = date(2024, 1, 1)  # a Monday
+    assert period_unit(first, first + timedelta(days=days)) == unit
+
+
+@pytest.mark.db
+def test_the_overview_reads_the_latest_values_of_each_kind_in_one_query(login_as, person, ctx):
+    from portal.measures.models import Measure
+    jean = person("Jean")
+    insert_measures(jean, "temperature", [(paris_to_utc(*at.timetuple()[:5]), value, value2)
+                                          for at, value, value2 in known_temperatures()])
+    latest, counts = Measure.latest_of(jean.id)
+    assert counts["temperature"] == 103 and counts["hba1c"] == 5
+    assert [m.value for m in latest["temperature"]] == [37.5, 37.5, 37.5, 37.5, 38.0, 39.0]
+    assert latest["temperature"][-1].measured_at == paris_to_utc(2025, 4, 1, 0, 30)
+    html = login_as("jean").get(f"{BASE}/").get_data(as_text=True).replace("\u00a0", " ")
+    card = html[html.index(">Température<"):]
+    assert "39 °C" in card[:600] and "1 avril 2025" in card[:600]

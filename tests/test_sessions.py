@@ -1,6 +1,7 @@
 """Server-side sessions: logout really ends them, timeouts, rotation, Mes sessions."""
 from datetime import timedelta
 
+import pytest
 from conftest import ROLES, csrf_from
 
 
@@ -135,7 +136,70 @@ def test_anonymous_visits_do_not_fill_the_session_table(client, ctx):
     from portal.accounts.models import UserSession
     client.get("/accessibilite")
     client.get("/nexiste-pas")
-    assert UserSession.select().count() <= 1  # only the CSRF token's session, if any
+    assert UserSession.select().count() == 0
+
+
+EXPIRED_FORM = "Pour votre sécurité, ce formulaire a expiré."
+
+
+def test_reading_the_login_page_writes_nothing(client, ctx):
+    """An anonymous GET writes no row: the login form's CSRF secret rides in a signed cookie,
+    set once, and no session cookie is set."""
+    from portal.accounts.models import UserSession
+    responses = [client.get(url) for url in ["/connexion"] * 20 + ["/accessibilite"]]
+    assert all(r.status_code == 200 for r in responses)
+    assert UserSession.select().count() == 0
+    cookies = [c for r in responses for c in r.headers.getlist("Set-Cookie")]
+    assert len(cookies) == 1 and cookies[0].startswith("carnet_csrf=")
+    assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
+    assert client.get_cookie("carnet_session") is None
+
+
+def test_over_https_the_csrf_cookie_is_host_only(app, ctx):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    cookie = app.test_client().get("/connexion").headers["Set-Cookie"]
+    assert cookie.startswith("__Host-carnet_csrf=")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+
+
+def test_logging_in_after_anonymous_pages_starts_one_session_and_drops_the_csrf_cookie(
+        app, client, login_as, ctx):
+    from portal.accounts.models import UserSession
+    client.get("/accessibilite")
+    assert client.get_cookie("carnet_csrf") is not None
+    login_as("camille", client=client)
+    assert client.get_cookie("carnet_csrf") is None  # the secret now lives in the row
+    assert client.get_cookie("carnet_session") is not None
+    assert UserSession.select().count() == 1
+    assert client.get("/dossier/").status_code == 200
+    # the forms of the logged-in pages still pass the CSRF check
+    page = client.get("/parametres/")
+    response = client.post("/deconnexion", data={"csrf_token": csrf_from(page)})
+    assert response.status_code in (302, 303)
+    assert UserSession.select().count() == 0
+
+
+@pytest.mark.parametrize("case", ["missing", "other visitor's token", "forged cookie",
+                                  "no cookie"])
+def test_anonymous_posts_still_need_their_own_csrf_token(app, client, ctx, case):
+    from portal.accounts.models import UserSession
+    token = csrf_from(client.get("/connexion"))
+    data = {"email": ROLES["camille"], "password": "demo-carnet-2026", "csrf_token": token}
+    if case == "missing":
+        del data["csrf_token"]
+    elif case == "other visitor's token":
+        data["csrf_token"] = csrf_from(app.test_client().get("/connexion"))
+    elif case == "forged cookie":
+        value = client.get_cookie("carnet_csrf").value
+        secret, _dot, signature = value.rpartition(".")
+        client.set_cookie("carnet_csrf", "0" * len(secret) + "." + signature)
+    else:
+        client.delete_cookie("carnet_csrf")
+    response = client.post("/connexion", data=data)
+    assert response.status_code == 400
+    assert EXPIRED_FORM in response.get_data(as_text=True)
+    assert UserSession.select().count() == 0
+    assert client.get_cookie("carnet_session") is None
 
 
 def test_cookie_flags(app, login_as):

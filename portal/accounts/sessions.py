@@ -2,6 +2,17 @@
 
 Deleting the row ends the session everywhere at once: a copy of the cookie taken earlier
 finds nothing and is treated as a stranger. Idle and absolute lifetimes are enforced here.
+
+An anonymous visitor gets no row: reading the login page (or any public page) writes nothing.
+The only thing such a visitor's session holds is the secret behind the CSRF tokens of its forms
+(Flask-WTF keeps it in `session["csrf_token"]` and puts a signed, timestamped copy in each
+form). It rides in a cookie of its own instead, signed with the app's key, HttpOnly and
+SameSite=Lax like the session cookie, and named `__Host-…` over HTTPS so that no other origin
+(a sibling subdomain, a plain-http page) can plant one. A POST is then checked exactly as before:
+the form's token must carry the server's signature over the secret that the cookie holds, so a
+form posted from another site (which cannot read the cookie nor sign a token) is refused. When
+the visitor starts a real session (a first POST that stores something: a login, a language) the
+secret moves into the new row and the cookie is deleted.
 """
 import hashlib
 import json
@@ -9,6 +20,7 @@ import secrets
 from datetime import timedelta
 
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, Signer
 from werkzeug.datastructures import CallbackDict
 
 from ..db import write_tx
@@ -22,6 +34,17 @@ ENDED_ACCOUNT = "ended_account"
 # An expired row is kept (unusable) this long, so that a form posted from a page left open
 # still says whose session it was: what was typed can then be offered to that account only.
 EXPIRED_REMEMBERED_FOR = timedelta(hours=24)
+# Flask-WTF's session key (WTF_CSRF_FIELD_NAME's default) for the secret behind its tokens.
+CSRF_KEY = "csrf_token"
+
+
+def csrf_cookie_name(app):
+    """The anonymous CSRF cookie; `__Host-` (Secure, this host only, path /) over HTTPS."""
+    return "__Host-carnet_csrf" if app.config["SESSION_COOKIE_SECURE"] else "carnet_csrf"
+
+
+def _csrf_signer(app):
+    return Signer(app.secret_key, salt="carnet-anonymous-csrf")
 
 
 def _key(token):
@@ -41,6 +64,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.rotate = False
         self.ended = False
+        self.anonymous_csrf = None  # the CSRF secret this request's cookie brought, if any
 
     @property
     def new(self):
@@ -96,22 +120,39 @@ class ServerSideSessionInterface(SessionInterface):
     def open_session(self, app, request):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 100:
-            return ServerSession()
+            return self._anonymous(app, request)
         row = UserSession.get_or_none(UserSession.key == _key(token))
         if row is None:
-            return ServerSession(expired=True)
+            return self._anonymous(app, request, expired=True)
         now = utcnow()
         if (now - row.last_seen_at > app.config["SESSION_IDLE"]
                 or now - row.created_at > app.config["SESSION_ABSOLUTE"]):
             row.delete_instance()
             if row.account_id:
-                return ServerSession({ENDED_ACCOUNT: row.account_id}, expired=True)
-            return ServerSession()
+                return self._anonymous(app, request, {ENDED_ACCOUNT: row.account_id},
+                                       expired=True)
+            return self._anonymous(app, request)
         try:
             data = json.loads(row.data)
         except ValueError:
             data = {}
         return ServerSession(data, token=token, row=row)
+
+    def _anonymous(self, app, request, data=None, expired=False):
+        """A session without a row, holding the CSRF secret its cookie brought (if valid)."""
+        data = dict(data or {})
+        value = request.cookies.get(csrf_cookie_name(app))
+        secret = None
+        if value and len(value) < 200:
+            try:
+                secret = _csrf_signer(app).unsign(value).decode("ascii")
+            except (BadSignature, UnicodeDecodeError):
+                secret = None
+        if secret:
+            data[CSRF_KEY] = secret
+        session = ServerSession(data or None, expired=expired)
+        session.anonymous_csrf = secret
+        return session
 
     def save_session(self, app, session, response):
         name = self.get_cookie_name(app)
@@ -122,10 +163,22 @@ class ServerSideSessionInterface(SessionInterface):
                 UserSession.delete().where(UserSession.key == session.row.key).execute()
             response.delete_cookie(name, domain=domain, path=path)
             return
-        if session.new and not session:
+        if session.new and set(session) <= {CSRF_KEY}:
+            # Anonymous: no row. A CSRF secret made in this request goes into its cookie.
             if session.expired:
                 response.delete_cookie(name, domain=domain, path=path)
+            secret = session.get(CSRF_KEY)
+            if secret and secret != session.anonymous_csrf:
+                response.set_cookie(
+                    csrf_cookie_name(app), _csrf_signer(app).sign(secret).decode("ascii"),
+                    httponly=True, secure=self.get_cookie_secure(app),
+                    samesite=self.get_cookie_samesite(app), path="/")
             return
+        if session.anonymous_csrf:
+            # The secret now lives in the session row created below.
+            response.delete_cookie(csrf_cookie_name(app), path="/",
+                                   secure=self.get_cookie_secure(app), httponly=True,
+                                   samesite=self.get_cookie_samesite(app))
         from flask import request
         now = utcnow()
         account_id = session.get("_user_id")

@@ -32,6 +32,7 @@ class Point:
 class Series:
     points: list
     alt: bool = False  # second series (diastolic): other colour, square points
+    ranges: list = field(default_factory=list)  # [(x, low, high)]: a grouped point's spread
 
 
 @dataclass
@@ -200,6 +201,7 @@ class _Drawing:
     def __init__(self, chart):
         self.c = chart
         points = [p for s in chart.series for p in s.points]
+        spread = [v for s in chart.series for _x, low, high in s.ranges for v in (low, high)]
         xs = [p.x for p in points]
         if chart.x_domain:
             self.x0, self.x1 = chart.x_domain
@@ -209,7 +211,7 @@ class _Drawing:
             self.x0, self.x1 = min(xs) - pad, max(xs) + pad
         else:
             self.x0, self.x1 = 0, 1
-        ys = [p.y for p in points]
+        ys = [p.y for p in points] + spread
         ys += [v for lv in chart.levels for v in (lv.low, lv.high) if v is not None]
         ys += [v for _age, row in chart.reference for v in row.values()]
         if not ys:
@@ -350,6 +352,11 @@ class _Drawing:
         css = " chart-line--alt" if series.alt else ""
         points = sorted(series.points, key=lambda p: p.x)
         out = []
+        # every period's spread in one path (a hundred <line>s would weigh five times more)
+        bars = "".join(f"M{_f(self.sx(x))} {_f(self.sy(high))}V{_f(self.sy(low))}"
+                       for x, low, high in series.ranges if high > low)
+        if bars:
+            out.append(f'<path class="chart-range{css}" d="{bars}"/>')
         if len(points) > 1:
             path = " ".join(f"{_f(self.sx(p.x))},{_f(self.sy(p.y))}" for p in points)
             out.append(f'<polyline class="chart-line{css}" points="{path}"/>')
@@ -363,3 +370,99 @@ class _Drawing:
                 out.append(f'<circle class="chart-point" cx="{_f(x)}" cy="{_f(y)}" r="5">'
                            f'{tip}</circle>')
         return out
+
+
+# --- many values: grouped by period ------------------------------------------------------------
+
+# Past this many values a date chart shows one point per period (day, week, month or year,
+# the shortest that keeps at most this many points): the mean, with the lowest and highest
+# value of the period as a vertical bar. The table below the chart keeps every value.
+MAX_POINTS = 100
+
+
+@dataclass
+class Group:
+    x: float             # the middle of the period (local day number)
+    start: date          # first day of the period
+    count: int
+    mean: float
+    low: float
+    high: float
+    mean2: float | None = None  # diastolic, for blood pressure
+    low2: float | None = None
+    high2: float | None = None
+
+
+PERIODS = ("day", "week", "month", "year")
+
+
+def period_key(day, unit):
+    """A number naming the period of `day` (cheap: thousands of values go through it)."""
+    if unit == "day":
+        return day.toordinal()
+    if unit == "week":
+        return day.toordinal() - day.weekday()
+    if unit == "month":
+        return day.year * 12 + day.month - 1
+    return day.year
+
+
+def period_first_day(key, unit):
+    if unit in ("day", "week"):
+        return date.fromordinal(key)
+    if unit == "month":
+        return date(key // 12, key % 12 + 1, 1)
+    return date(key, 1, 1)
+
+
+def period_unit(first_day, last_day, most=MAX_POINTS):
+    """The shortest period (day, week, month, year) of which at most `most` cover the days."""
+    return next((unit for unit in PERIODS
+                 if (period_key(last_day, unit) - period_key(first_day, unit))
+                 // _step(unit) + 1 <= most), PERIODS[-1])
+
+
+def _step(unit):
+    return 7 if unit == "week" else 1  # week keys are the ordinals of their Mondays
+
+
+def period_keys(unit, first_day, last_day):
+    """The keys of the periods from `first_day`'s to the one after `last_day`'s (n periods
+    covering the days, and the next one: their first days are the n + 1 bounds)."""
+    step = _step(unit)
+    return list(range(period_key(first_day, unit), period_key(last_day, unit) + 2 * step, step))
+
+
+def period_x(unit, key):
+    """The x of a period's point: the middle of the period (local days)."""
+    start = period_first_day(key, unit)
+    following = period_first_day(key + _step(unit), unit)
+    return (day_number(datetime.combine(start, datetime.min.time()))
+            + day_number(datetime.combine(following, datetime.min.time()))) / 2
+
+
+def group_by_period(values, most=MAX_POINTS):
+    """(unit, groups) for `values` = [(local datetime, value, value2 or None)], oldest first:
+    unit None and one group per value when there are at most `most` of them, else the
+    shortest period (day, week, month, year) of which at most `most` cover them all."""
+    if len(values) <= most:
+        return None, [Group(day_number(at), at.date(), 1, v, v, v, v2, v2, v2)
+                      for at, v, v2 in values]
+    unit = period_unit(values[0][0].date(), values[-1][0].date(), most)
+    buckets = {}
+    for at, v, v2 in values:
+        buckets.setdefault(period_key(at.date(), unit), []).append((v, v2))
+    groups = []
+    for key in sorted(buckets):
+        items = buckets[key]
+        firsts = [v for v, _v2 in items]
+        seconds = [v2 for _v, v2 in items if v2 is not None]
+        groups.append(make_group(unit, key, len(items), sum(firsts) / len(firsts), min(firsts),
+                                 max(firsts), *((sum(seconds) / len(seconds), min(seconds),
+                                                 max(seconds)) if seconds else ())))
+    return unit, groups
+
+
+def make_group(unit, key, count, mean, low, high, mean2=None, low2=None, high2=None):
+    return Group(period_x(unit, key), period_first_day(key, unit), count, mean, low, high,
+                 mean2, low2, high2)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from peewee import BooleanField, CharField, DateTimeField, DoubleField, ForeignKeyField
+from peewee import BooleanField, CharField, DateTimeField, DoubleField, ForeignKeyField, fn
 
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
 from ..db import BaseModel
@@ -158,6 +158,28 @@ class Measure(BaseModel):
         if kind_code is not None:
             query = query.where(cls.kind == kind_code)
         return query.order_by(cls.measured_at, cls.id)
+
+    @classmethod
+    def latest_of(cls, patient_id):
+        """({kind: the latest TREND_WINDOW measures, oldest first}, {kind: how many}) in one
+        query, however many values there are (a window function ranks them per kind)."""
+        ranked = (cls.select(cls.kind, cls.measured_at, cls.value, cls.value2,
+                             fn.ROW_NUMBER().over(partition_by=[cls.kind],
+                                                  order_by=[cls.measured_at.desc(),
+                                                            cls.id.desc()]).alias("rank"),
+                             fn.COUNT(cls.id).over(partition_by=[cls.kind]).alias("total"))
+                  .where(cls.patient == patient_id))
+        rows = (cls.select(ranked.c.kind, ranked.c.measured_at, ranked.c.value, ranked.c.value2,
+                           ranked.c.total)
+                .from_(ranked).where(ranked.c.rank <= TREND_WINDOW)
+                .order_by(ranked.c.kind, ranked.c.rank.desc()).tuples())
+        latest, counts = {}, {}
+        for kind, measured_at, value, value2, total in rows:
+            latest.setdefault(kind, []).append(
+                cls(kind=kind, measured_at=cls.measured_at.python_value(measured_at),
+                    value=value, value2=value2))
+            counts[kind] = total
+        return latest, counts
 
     def removable_by(self, account):
         """The patient's side removes what the patient's side entered; a professional only

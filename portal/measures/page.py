@@ -1,7 +1,16 @@
 """The page of one kind of measure: summary, chart (with targets, or a child's growth curves),
 data table and forms. Used by the views for the page itself and for htmx fragments."""
+from bisect import bisect_right
+from datetime import datetime, timezone
+from itertools import groupby
+from math import ceil
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import g, request
-from flask_babel import format_date, format_datetime, format_time, ngettext, to_user_timezone
+from flask_babel import (format_date, format_datetime, format_time, get_locale, get_timezone,
+                         ngettext, to_user_timezone)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,14 +18,18 @@ from ..accounts.models import ROLE_PROFESSIONAL
 from ..htmx import render, wants_fragment
 from ..policy import MEASURES_EDIT, allowed
 from . import presenters
-from .charts import Chart, Level, Point, Series, age_domain, day_number
+from .charts import (MAX_POINTS, Chart, Level, Point, Series, age_domain, day_number,
+                     group_by_period, make_group, period_first_day, period_keys, period_unit)
 from .forms import MeasureForm, TargetForm
 from .growth import DAYS_PER_MONTH, SOURCE_NOTES, centile, curves
-from .models import (BMI_NORMAL, BY_CODE, Measure, MeasureTarget, bmi_series, latest_bmi, trend,
-                     trend_points)
+from .models import (BMI_NORMAL, BY_CODE, TREND_WINDOW, Measure, MeasureTarget, bmi_series,
+                     latest_bmi, trend, trend_points)
 
 BLOCK = "measure_body"
 EARLY_DAYS = 36 * DAYS_PER_MONTH  # the "0 à 3 ans" growth chart, as in the carnet de santé
+# The table of values, newest first, a page at a time (?page=N): years of daily values would
+# otherwise make a page of megabytes.
+ROWS_PER_PAGE = 20
 
 
 def can_edit():
@@ -29,41 +42,88 @@ def render_kind(kind, form=None, target_form=None, announce=None):
     account = current_user._get_current_object()
     editable = can_edit() and kind.entered
     growth = bool(kind.growth and person.is_minor)
+    grouped = None
     if kind.entered:
-        measures = list(Measure.of(person.id, kind.code))
-        rows = [_row(kind, m, account, person, growth) for m in measures]
+        # The chart, trend and summary need only when and how much, read raw (thousands of
+        # values: no date parsed, no model built); past MAX_POINTS values they use only the
+        # first, the latest few and the periods' figures. The table reads its page of rows.
+        values = (Measure.select(Measure.measured_at, Measure.value, Measure.value2)
+                  .where(Measure.patient == person.id, Measure.kind == kind.code)
+                  .order_by(Measure.measured_at, Measure.id))
+        raw = Measure._meta.database.execute_sql(*values.sql()).fetchall()
+        total = len(raw)
+        if growth or total <= MAX_POINTS:
+            measures = [_Value(*row) for row in raw]
+        else:
+            measures = [_Value(*row) for row in raw[:1] + raw[-TREND_WINDOW:]]
+            grouped = _group_raw(raw, measures[0], measures[-1])
         target = MeasureTarget.of(person.id, kind.code)
+        newest = Measure.of(person.id, kind.code).order_by(Measure.measured_at.desc(),
+                                                           Measure.id.desc())
+        page, pages = _page(total)
+        in_page = list(newest.limit(ROWS_PER_PAGE).offset((page - 1) * ROWS_PER_PAGE))
+        newest_one = in_page[0] if page == 1 and in_page else newest.first()
+        removable = _any_removable(kind, person, account)
     else:
         pairs = bmi_series(list(Measure.of(person.id, "weight")),
                            list(Measure.of(person.id, "height")))
         measures = [_BmiMeasure(w, h, value) for w, h, value in pairs]
-        rows = [_row(kind, m, account, person, False) for m in measures]
         target = None
+        total = len(measures)
+        page, pages = _page(total)
+        in_page = measures[::-1][(page - 1) * ROWS_PER_PAGE:page * ROWS_PER_PAGE]
+        newest_one = measures[-1] if measures else None
+        removable = False
+    rows = [_row(kind, m, account, person, growth and kind.entered) for m in in_page]
+    latest = _row(kind, newest_one, account, person, False) if newest_one else None
     # A child's growth since birth squeezes the first years: offer the 0–3 years view too.
     early = [m for m in measures if growth and _age_days(person, m.measured_at) <= EARLY_DAYS]
     periods = bool(growth and early and len(early) < len(measures))
     first_years = bool(periods and request.args.get("ages") == "0-3")
     shown = early if first_years else measures
-    chart = _chart(kind, person, shown, target, growth, first_years) if shown else None
+    chart, grouping = _chart(kind, person, shown, target, growth, first_years,
+                             total=None if first_years else total, grouped=grouped) \
+        if shown else (None, None)
     measure_form = form or (MeasureForm(kind, person, formdata=None) if editable else None)
     if target_form is None and editable:
         target_form = TargetForm(kind, formdata=None, **_target_data(kind, target))
     submitted = form if form is not None else (
         target_form if target_form is not None and target_form.errors else None)
     return render(
-        "measures/kind.html", block=BLOCK, kind=kind, person=person, rows=list(reversed(rows)),
-        chart=chart, target=target, target_text=presenters.target_text(kind, target),
+        "measures/kind.html", block=BLOCK, kind=kind, person=person, rows=rows,
+        page=page, pages=pages, total=total,
+        page_args={"ages": "0-3"} if first_years else {}, chart=chart, grouping=grouping,
+        target=target, target_text=presenters.target_text(kind, target),
         target_author=_author(target.set_by, account, with_role=False) if target else "",
         measure_form=measure_form, target_form=target_form, form=submitted,
-        can_edit=editable, growth=growth, removable=any(r["removable"] for r in rows),
+        can_edit=editable, growth=growth,
+        removable=removable,
         announce=announce if wants_fragment() else None,
         growth_source=SOURCE_NOTES.get(kind.growth, ""),
         trend=presenters.trend_text(trend(trend_points(measures), kind.stable)),
-        latest=rows[-1] if rows else None, presenters=presenters,
+        latest=latest, presenters=presenters,
         bmi_now=latest_bmi(person.id) if not kind.entered else None,
         bmi_scale=presenters.bmi_scale() if not kind.entered else None,
         weight_kind=BY_CODE["weight"], height_kind=BY_CODE["height"],
         periods=periods, first_years=first_years)
+
+
+def _page(total):
+    """(page, pages) for the request's ?page= (out of range or not a number: the nearest)."""
+    pages = max(1, ceil(total / ROWS_PER_PAGE))
+    try:
+        return min(max(1, int(request.args.get("page", 1))), pages), pages
+    except ValueError:
+        return 1, pages
+
+
+def _any_removable(kind, person, account):
+    """Whether `account` may remove one of these measures (see Measure.removable_by)."""
+    query = Measure.select(Measure.id).where(Measure.patient == person.id,
+                                             Measure.kind == kind.code)
+    if account.role == ROLE_PROFESSIONAL:
+        return query.where(Measure.author == account.id).exists()
+    return query.where(Measure.author_is_professional == False).exists()  # noqa: E712
 
 
 class _BmiMeasure:
@@ -95,10 +155,13 @@ def _row(kind, measure, account, person, growth):
     return row
 
 
-def _chart(kind, person, measures, target, growth, first_years=False):
+def _chart(kind, person, measures, target, growth, first_years=False, total=None,
+           grouped=None):
+    """The chart of `measures` (oldest first), or of `grouped` = (unit, groups) made by the
+    database: `measures` then holds the first and the latest values only, of `total`."""
     label = str(kind.label)
     first, last = measures[0], measures[-1]
-    count = ngettext("%(num)s mesure", "%(num)s mesures", len(measures))
+    count = ngettext("%(num)s mesure", "%(num)s mesures", total or len(measures))
     desc = [_("%(count)s, du %(first)s (%(first_value)s) au %(last)s (%(last_value)s).",
               count=count, first=_day(first.measured_at), last=_day(last.measured_at),
               first_value=presenters.measure_text(kind, first),
@@ -121,22 +184,91 @@ def _chart(kind, person, measures, target, growth, first_years=False):
         desc.append(_("Les mesures sont placées selon l’âge, sur les courbes de référence de "
                       "l’OMS (3e, 50e et 97e percentiles)."))
         xs = ages
-    else:
-        xs = [day_number(_local(m.measured_at)) for m in measures]
+    (unit, groups), grouping = grouped or (None, None), None
+    if not growth and not grouped:  # a child's growth is drawn by age: a few dozen visits
+        local = _localizer()
+        times = [local(m.measured_at) for m in measures]
+        xs = [day_number(t) for t in times]
+        unit, groups = group_by_period([(t, m.value, m.value2)
+                                        for t, m in zip(times, measures)])
+    if unit:
+        grouping = _("Valeurs regroupées : %(mean)s, avec la plus basse et la plus haute "
+                     "(trait vertical).", mean=PERIOD_MEANS[unit]())
+        desc.append(_("Le graphique montre %(mean)s (%(count)s points), avec la plus basse et "
+                      "la plus haute valeur de chaque période.", mean=PERIOD_MEANS[unit](),
+                      count=len(groups)))
     desc.append(_("Toutes les valeurs figurent dans le tableau sous le graphique."))
-    first_series = [Point(x, m.value, f"{_day(m.measured_at)} : "
-                                      f"{presenters.measure_text(kind, m)}")
-                    for x, m in zip(xs, measures)]
-    series = [Series(first_series)]
+    if unit:
+        series = _grouped_series(kind, unit, groups)
+    else:
+        first_series = [Point(x, m.value, f"{_day(m.measured_at)} : "
+                                          f"{presenters.measure_text(kind, m)}")
+                        for x, m in zip(xs, measures)]
+        series = [Series(first_series)]
+        if kind.paired:
+            series.append(Series([Point(x, m.value2, f"{_day(m.measured_at)} : "
+                                                     f"{presenters.measure_text(kind, m)}")
+                                  for x, m in zip(xs, measures)], alt=True))
+    chart = Chart(title=_("%(label)s – %(name)s", label=label, name=person.full_name),
+                  desc=" ".join(desc), unit=str(kind.unit), series=series,
+                  x_axis="age" if growth else "date", x_domain=x_domain, levels=levels,
+                  reference=reference, y_floor=kind.axis_floor, y_ceiling=kind.axis_ceiling,
+                  decimals=kind.decimals).render()
+    return chart, grouping
+
+
+# What a grouped chart shows, said on screen and in the chart's description.
+PERIOD_MEANS = {"day": lambda: _("la moyenne par jour"),
+                "week": lambda: _("la moyenne par semaine"),
+                "month": lambda: _("la moyenne par mois"),
+                "year": lambda: _("la moyenne par année")}
+
+
+def _period_text(unit, start, locale):
+    if unit == "day":
+        return babel_dates.format_date(start, "long", locale=locale)
+    if unit == "week":
+        return _("semaine du %(date)s",
+                 date=babel_dates.format_date(start, "long", locale=locale))
+    if unit == "month":
+        return babel_dates.format_date(start, "MMMM yyyy", locale=locale)
+    return str(start.year)
+
+
+def _grouped_series(kind, unit, groups):
+    """One point per period (its mean, its values' spread as a bar), told in its tooltip.
+    (Up to MAX_POINTS tooltips: the locale and the sentence are looked up once.)"""
+    locale = get_locale()
+    sentence = _("%(period)s : moyenne %(mean)s (de %(low)s à %(high)s), %(count)s")
+    pattern = babel_numbers.parse_pattern(  # as presenters.number writes them
+        "#,##0" + ("." + "#" * kind.decimals if kind.decimals else ""))
+
+    written = {}  # rounded values repeat from one period to the next: each is written once
+
+    def number(value):
+        value = round(value, kind.decimals)
+        if value not in written:
+            written[value] = pattern.apply(value, locale)
+        return written[value]
+
+    def text(value, value2):
+        out = number(value)
+        if value2 is not None and kind.paired:
+            out += "/" + number(value2)
+        return presenters.with_unit(out, kind.unit)
+
+    tips = [sentence % {"period": _period_text(unit, g.start, locale),
+                        "mean": text(g.mean, g.mean2), "low": text(g.low, g.low2),
+                        "high": text(g.high, g.high2),
+                        "count": ngettext("%(num)s mesure", "%(num)s mesures", g.count)}
+            for g in groups]
+    series = [Series([Point(g.x, g.mean, t) for g, t in zip(groups, tips)],
+                     ranges=[(g.x, g.low, g.high) for g in groups])]
     if kind.paired:
-        series.append(Series([Point(x, m.value2, f"{_day(m.measured_at)} : "
-                                                 f"{presenters.measure_text(kind, m)}")
-                              for x, m in zip(xs, measures)], alt=True))
-    return Chart(title=_("%(label)s – %(name)s", label=label, name=person.full_name),
-                 desc=" ".join(desc), unit=str(kind.unit), series=series,
-                 x_axis="age" if growth else "date", x_domain=x_domain, levels=levels,
-                 reference=reference, y_floor=kind.axis_floor, y_ceiling=kind.axis_ceiling,
-                 decimals=kind.decimals).render()
+        pairs = [(g, t) for g, t in zip(groups, tips) if g.mean2 is not None]
+        series.append(Series([Point(g.x, g.mean2, t) for g, t in pairs],
+                             ranges=[(g.x, g.low2, g.high2) for g, _t in pairs], alt=True))
+    return series
 
 
 def _target_data(kind, target):
@@ -163,6 +295,60 @@ def _author(author, account, with_role=True):
     if author.role == ROLE_PROFESSIONAL and with_role:
         return f"{author.display_name} ({author.role_label})"
     return author.display_name
+
+
+def _zone():
+    """The user's time zone as a zoneinfo (its conversions are several times faster)."""
+    zone = get_timezone()
+    try:
+        return ZoneInfo(str(zone))
+    except (ValueError, KeyError):
+        return zone
+
+
+def _localizer():
+    """A fast UTC → local conversion for hundreds of values (the time zone looked up once)."""
+    zone = _zone()
+
+    def local(utc_naive):
+        return utc_naive.replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
+    return local
+
+
+class _Value:
+    """One raw row (stored time, value, value2) shaped like a measure for the chart."""
+    __slots__ = ("measured_at", "value", "value2")
+
+    def __init__(self, measured_at, value, value2):
+        self.measured_at = Measure.measured_at.python_value(measured_at)
+        self.value, self.value2 = value, value2
+
+
+def _group_raw(rows, oldest, newest):
+    """(unit, groups): raw rows (stored time, value, value2), in time order, by local day,
+    week, month or year, counted, averaged and bounded. The periods' bounds are local
+    midnights turned into UTC once, so that summer time moves no value to the wrong period;
+    each row then finds its period by bisection on its raw stored time (SQLite's text,
+    PostgreSQL's timestamp): no date is parsed for thousands of values."""
+    local, zone = _localizer(), _zone()
+    first_day, last_day = local(oldest.measured_at).date(), local(newest.measured_at).date()
+    unit = period_unit(first_day, last_day)
+    keys = period_keys(unit, first_day, last_day)
+    bounds = [datetime.combine(period_first_day(key, unit), datetime.min.time(), tzinfo=zone)
+              .astimezone(timezone.utc).replace(tzinfo=None) for key in keys]
+    if rows and isinstance(rows[0][0], str):  # SQLite: "YYYY-MM-DD HH:MM:SS[.ffffff]"
+        bounds = [bound.strftime("%Y-%m-%d %H:%M:%S") for bound in bounds]
+    groups = []
+    # rows are in time order: each period's rows follow one another
+    for index, items in groupby(rows, key=lambda row: bisect_right(bounds, row[0]) - 1):
+        items = list(items)
+        firsts = [row[1] for row in items]
+        seconds = [row[2] for row in items if row[2] is not None]
+        groups.append(make_group(unit, keys[index], len(items), sum(firsts) / len(firsts),
+                                 min(firsts), max(firsts),
+                                 *((sum(seconds) / len(seconds), min(seconds), max(seconds))
+                                   if seconds else ())))
+    return unit, groups
 
 
 def _local(utc_naive):

@@ -31,9 +31,7 @@ def _kind_or_404(slug, entered=False):
 def index():
     """Each kind with its latest value, date and trend; the BMI (adults) with its category."""
     person = g.space
-    by_kind = {}
-    for measure in Measure.of(person.id):
-        by_kind.setdefault(measure.kind, []).append(measure)
+    by_kind, counts = Measure.latest_of(person.id)
     cards, empty = [], []
     for kind in KINDS:
         series = by_kind.get(kind.code, [])
@@ -45,7 +43,7 @@ def index():
             empty.append(kind)
             continue
         latest = series[-1]
-        cards.append({"kind": kind, "latest": latest, "count": len(series),
+        cards.append({"kind": kind, "latest": latest, "count": counts[kind.code],
                       "text": presenters.measure_text(kind, latest),
                       "trend": presenters.trend_text(trend(trend_points(series),
                                                            kind.stable))})
