@@ -213,5 +213,64 @@ def main():
             cluster.stop()
 
 
+def _own_database(url, name):
+    """A fresh database `name` on the PostgreSQL server of `url` (the bench driver's cluster):
+    the journal figures migrate and seed their own."""
+    from urllib.parse import urlparse, urlunparse
+    import psycopg2
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
+def _read_rate(app):
+    """Entries/s of a plain SELECT of the whole journal (the verifier's floor: it reads them)."""
+    from portal.audit import ActivityEvent
+    from portal.extensions import db
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        started = time.perf_counter()
+        count = sum(1 for _ in ActivityEvent.select().tuples().iterator())
+        elapsed = time.perf_counter() - started
+        db.close()
+    return count / elapsed
+
+
+def rows(database, entries=None, seconds=None):
+    """The bench driver's rows: with "sqlite", `audit verify` on BENCH_JOURNAL_SIZE entries
+    (1 M) against a plain read of the same rows; with a PostgreSQL URL, appends/s with 1 and 16
+    writers against plain INSERTs into a table of the same shape."""
+    from benchmarks.common import Row
+    entries = entries or int(os.environ.get("BENCH_JOURNAL_SIZE", "1000000"))
+    seconds = seconds or float(os.environ.get("BENCH_APPEND_SECONDS", "10"))
+    if database == "sqlite":
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='carnet-journal-')}/journal.db"
+        app = prepare(url)
+        fill(app, entries)
+        sealed, seal_s, checked, verify_s, cpu_s = seal_and_verify(app)
+        read = _read_rate(app)
+        rate = checked / verify_s
+        return [
+            Row(f"journal: seal, {entries:,} entries (SQLite)", f"{sealed / seal_s:,.0f}/s"),
+            Row(f"journal: audit verify --full, {entries:,} entries (SQLite, "
+                f"{os.cpu_count()} processes)", f"{rate:,.0f}/s",
+                f"{read:,.0f}/s (SELECT of the same rows)", rate / read, "≥ 200,000/s",
+                rate >= 200_000),
+            Row("journal: audit verify, one core's CPU", f"{checked / cpu_s:,.0f}/s"),
+        ]
+    url = _own_database(database, "bench_journal")
+    prepare(url)
+    out = []
+    for writers, plain, journal in append_table(url, seconds):
+        out.append(Row(f"journal appends/s on PostgreSQL, {writers} writer(s), sealer running",
+                       f"{journal:,.0f}/s", f"{plain:,.0f}/s plain INSERT", journal / plain,
+                       "≥ 0.7× (16 writers)", journal / plain >= 0.7 if writers == 16 else None))
+    return out
+
+
 if __name__ == "__main__":
     main()
