@@ -113,7 +113,8 @@ def init_app(app):
         with db.connection_context():
             seal = JournalSeal.select().order_by(JournalSeal.seq.desc()).first()
         if seal is None:
-            click.echo("nothing sealed yet", err=True)
+            click.echo("nothing sealed yet: the journal is empty, or the sealer has not run "
+                       "(flask --app wsgi audit seal)", err=True)
             sys.exit(1)
         click.echo(checkpoint_note(seal, signing_key().public_key()), nl=False)
 

@@ -38,3 +38,37 @@ def test_the_outbox_command_works_verbatim(tmp_path):
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "123456" in result.stdout
+
+
+def test_the_journal_commands_work_verbatim(tmp_path):
+    """The Journal section's commands, in its order, on a freshly seeded demo instance: seal,
+    verify, verify --full, export a checkpoint, verify against it."""
+    commands = [c for c in readme_commands("CARNET_ENV=") if " audit " in c]
+    assert len(commands) == 5, commands
+    env = {key: os.environ[key] for key in SAFE if key in os.environ}
+    env["CARNET_INSTANCE"] = str(tmp_path)
+    setup = {**env, "CARNET_ENV": "development"}
+    for step in ("db upgrade", "seed"):
+        subprocess.run(f".venv/bin/flask --app wsgi {step}", shell=True, cwd=ROOT_DIR, env=setup,
+                       check=True, capture_output=True, timeout=120)
+    # someone used the demo (the journal of a fresh seed is empty: nothing to seal)
+    subprocess.run([".venv/bin/python", "-c", (
+        "from portal import create_app, audit\nfrom portal.extensions import db\n"
+        "app = create_app()\n"
+        "with app.app_context(), db.connection_context():\n"
+        "    audit.record('auth.login', detail='demo')\n")],
+        cwd=ROOT_DIR, env=setup, check=True, timeout=120)
+    checkpoint = os.path.join(ROOT_DIR, "cp.txt")
+    assert not os.path.exists(checkpoint)
+    try:
+        outputs = []
+        for command in commands:
+            result = subprocess.run(command, shell=True, cwd=ROOT_DIR, env=env,
+                                    capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0, (command, result.stdout[-1000:], result.stderr[-2000:])
+            outputs.append(result.stdout)
+        assert "carnet/journal" in open(checkpoint, encoding="utf-8").read()
+    finally:
+        if os.path.exists(checkpoint):
+            os.remove(checkpoint)
+    assert "intact" in outputs[1] and "intact" in outputs[2] and "intact" in outputs[4]
