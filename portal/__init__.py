@@ -239,6 +239,10 @@ def _template_globals(app):
         nav = []
         if account is not None:
             relation = g.relation if "relation" in g else policy.current_relation(account)
+        if htmx.in_fragment():
+            # A fragment is swapped into a page that already has its header and menu.
+            return {"account": account, "relation": relation, "get_locale": get_locale}
+        if account is not None:
             for endpoint, label, action in NAVIGATION:
                 if endpoint == "proxies.spaces":
                     label = SPACES_LABELS.get(account.role)

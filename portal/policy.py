@@ -141,7 +141,39 @@ CLOSED_SPACE = _l("Cet espace santé est fermé à la demande de la personne : p
 
 
 def relations_for(account, patient_id=None):
-    """Every space this account may open (optionally only `patient_id`), own space first."""
+    """Every space this account may open (optionally only `patient_id`), own space first.
+
+    Within a reading request (GET, HEAD, OPTIONS) the logged-in account's relations are
+    resolved once and reused: the policy check, the header's switcher and the menu all ask,
+    and nothing a reading request does changes who may open what. A request that may write
+    resolves them afresh each time (it may have just granted, opened or ended an access)."""
+    cache = _request_relations_cache(account)
+    if cache is None:
+        return _resolve_relations(account, patient_id)
+    if account.id not in cache:
+        cache[account.id] = _resolve_relations(account)
+    found = cache[account.id]
+    if patient_id is not None:
+        found = [r for r in found if r.person.id == patient_id]
+    return list(found)
+
+
+def _request_relations_cache(account):
+    """The per-request store of the logged-in account's relations, or None when they must be
+    resolved afresh (outside a request, a request that may write, another account)."""
+    from flask import has_request_context
+    from .db import SAFE_METHODS
+    if not has_request_context() or request.method not in SAFE_METHODS:
+        return None
+    if not current_user.is_authenticated or current_user.id != account.id:
+        return None
+    if "_relations" not in g:
+        g._relations = {}
+    return g._relations
+
+
+def _resolve_relations(account, patient_id=None):
+    """The relations of `account` (to `patient_id` only, when given), read from the database."""
     relations = []
 
     def wanted(query, column):
