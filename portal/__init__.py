@@ -169,11 +169,14 @@ def _init_login(app):
     login_manager.session_protection = None  # sessions are server-side; rotation on login
     login_manager.login_view = "accounts.login"
 
+    # Asked on every request: its SQL is built once (see db.Prepared).
+    active_account = database.Prepared(
+        lambda account_id: Account.select(Account, Person).join(Person)
+        .where(Account.id == account_id, Account.is_active == True).limit(1), 0)  # noqa: E712
+
     @login_manager.user_loader
     def load_account(account_id):
-        return (Account.select(Account, Person).join(Person)
-                .where(Account.id == int(account_id), Account.is_active == True)  # noqa: E712
-                .first())
+        return active_account.first(int(account_id))
 
     @login_manager.unauthorized_handler
     def unauthorized():

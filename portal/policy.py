@@ -15,6 +15,7 @@ from flask_login import current_user
 from .accounts.models import (ROLE_MEDIATOR, ROLE_OPERATOR, ROLE_PATIENT, ROLE_PROFESSIONAL,
                               Person, utcnow)
 from .access.models import Grant
+from .db import Prepared
 from .proxies.models import Delegation, Guardianship, Mandate
 
 # --- relationships --------------------------------------------------------------------------
@@ -208,39 +209,14 @@ def _sorted(relations):
 def _patient_relations(account, patient_id=None):
     """A patient's relations in one query (asked on every page): their own space, the spaces
     of those they represent (active guardianships) and of those who delegated to them (active
-    delegations), each with its person, none whose space is closed. The same conditions as
-    _active_guardianships and _active_delegations, and closed_spaces as a NOT EXISTS."""
-    from peewee import Cast, DateField, Value, fn
-
-    from .lifecycle.models import SpaceClosure
-    own = account.person_id
-    today = _today()
-
-    def still_open():
-        return ~fn.EXISTS(SpaceClosure.select(SpaceClosure.id).where(
-            SpaceClosure.person == Person.id, SpaceClosure.reopened_at.is_null()))
-
-    def branch(kind, record_id, scopes, until):
-        query = Person.select(Value(kind).alias("rel_kind"), record_id.alias("rel_id"),
-                              scopes.alias("rel_scopes"), until.alias("rel_until"),
-                              *Person._meta.sorted_fields)
-        return query if patient_id is None else query.where(Person.id == patient_id)
-
-    # Typed NULLs: PostgreSQL types each column of a UNION from its first rows.
-    no_id, no_date = Cast(Value(None), "INTEGER"), Cast(Value(None), "DATE")
-    own_space = branch(SELF, no_id, Value(""), no_date).where(
-        Person.id == own, still_open())
-    represented = branch(GUARDIAN, Guardianship.id, Value(""), no_date).join(
-        Guardianship, on=(Guardianship.ward == Person.id)).where(
-        Guardianship.guardian == own, Guardianship.ended_at.is_null(),
-        Guardianship.accepted_at.is_null(False), still_open())
-    delegated = branch(DELEGATION, Delegation.id, Delegation.scopes, Delegation.ends_on).join(
-        Delegation, on=(Delegation.patient == Person.id)).where(
-        Delegation.caregiver == own, Delegation.ended_at.is_null(),
-        Delegation.accepted_at.is_null(False), Delegation.starts_on <= today,
-        Delegation.ends_on >= today, still_open())
+    delegations), each with its person, none whose space is closed."""
+    from peewee import DateField
+    if patient_id is None:
+        rows = _PATIENT_RELATIONS(account.person_id, _today())
+    else:
+        rows = _PATIENT_RELATIONS_TO(account.person_id, _today(), patient_id)
     relations = []
-    for person in own_space.union_all(represented).union_all(delegated):
+    for person in rows:
         kind = person.rel_kind
         if kind == SELF:
             relations.append(Relation(SELF, person, ALL_PATIENT_SCOPES))
@@ -254,6 +230,43 @@ def _patient_relations(account, patient_id=None):
             relations.append(Relation(DELEGATION, person, scopes, person.rel_id,
                                       DateField().python_value(person.rel_until)))
     return relations
+
+
+def _patient_relations_query(own, today, patient_id=None):
+    """The query of _patient_relations: the same conditions as _active_guardianships and
+    _active_delegations, and closed_spaces as a NOT EXISTS, in one UNION ALL."""
+    from peewee import Cast, Value, fn
+
+    from .lifecycle.models import SpaceClosure
+
+    def still_open():
+        return ~fn.EXISTS(SpaceClosure.select(SpaceClosure.id).where(
+            SpaceClosure.person == Person.id, SpaceClosure.reopened_at.is_null()))
+
+    def branch(kind, record_id, scopes, until):
+        query = Person.select(Value(kind).alias("rel_kind"), record_id.alias("rel_id"),
+                              scopes.alias("rel_scopes"), until.alias("rel_until"),
+                              *Person._meta.sorted_fields)
+        return query if patient_id is None else query.where(Person.id == patient_id)
+
+    # Typed NULLs: PostgreSQL types each column of a UNION from its first rows.
+    no_id, no_date = Cast(Value(None), "INTEGER"), Cast(Value(None), "DATE")
+    own_space = branch(SELF, no_id, Value(""), no_date).where(Person.id == own, still_open())
+    represented = branch(GUARDIAN, Guardianship.id, Value(""), no_date).join(
+        Guardianship, on=(Guardianship.ward == Person.id)).where(
+        Guardianship.guardian == own, Guardianship.ended_at.is_null(),
+        Guardianship.accepted_at.is_null(False), still_open())
+    delegated = branch(DELEGATION, Delegation.id, Delegation.scopes, Delegation.ends_on).join(
+        Delegation, on=(Delegation.patient == Person.id)).where(
+        Delegation.caregiver == own, Delegation.ended_at.is_null(),
+        Delegation.accepted_at.is_null(False), Delegation.starts_on <= today,
+        Delegation.ends_on >= today, still_open())
+    return own_space.union_all(represented).union_all(delegated)
+
+
+# Asked on every page by every patient: built once (see db.Prepared).
+_PATIENT_RELATIONS = Prepared(_patient_relations_query, 0, utcnow().date())
+_PATIENT_RELATIONS_TO = Prepared(_patient_relations_query, 0, utcnow().date(), 0)
 
 
 def relation_to(account, patient_id):
