@@ -1,5 +1,6 @@
 """Throughput of logged-in pages beside a bare Flask page, both under gunicorn, measured by wrk.
 
+    sqlite_connection_rows() -> [dict]: a SQLite request with its connection kept vs closed.
     rows(database="sqlite", processes=1) -> list of dicts
         database: "sqlite" (a fresh file), "postgresql" (a throw-away cluster started here, as
         tests/pgcluster.py does), or a postgresql:// URL of a running server (a fresh database
@@ -269,6 +270,45 @@ def rows(database="sqlite", processes=1):
         if cluster is not None:
             cluster.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def sqlite_connection_rows(requests=1000):
+    """What closing the connection after each request costs on SQLite in WAL mode (the last
+    connection to close checkpoints the WAL and deletes it): a request that reads a row and
+    writes one (as a page and its journal entry do), with connect/close around each request
+    (the baseline: what Carnet did) and on a connection kept open (what it does now)."""
+    from peewee import SqliteDatabase
+    workdir = tempfile.mkdtemp(prefix="carnet-wal-")
+    pragmas = {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal",
+               "busy_timeout": 5000}
+    database = SqliteDatabase(f"{workdir}/wal.db", pragmas=pragmas)
+    try:
+        database.connect()
+        database.execute_sql("CREATE TABLE entry (id INTEGER PRIMARY KEY, body TEXT)")
+        database.close()
+
+        def per_request(reopen):
+            start = time.perf_counter()
+            for _ in range(requests):
+                if reopen:
+                    database.connect()
+                database.execute_sql("SELECT count(*) FROM entry").fetchone()
+                with database.atomic("IMMEDIATE"):
+                    database.execute_sql("INSERT INTO entry (body) VALUES (?)", ("x" * 200,))
+                if reopen:
+                    database.close()
+            return (time.perf_counter() - start) / requests * 1000
+
+        closing = per_request(True)
+        database.connect()
+        kept = per_request(False)
+        database.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return [{"figure": "SQLite request (read + write), connection kept / closed each time",
+             "measured": round(kept, 3), "baseline": round(closing, 3),
+             "ratio": round(kept / closing, 4), "goal": None, "met": kept < closing,
+             "database": "sqlite", "processes": 1, "unit": "ms per request"}]
 
 
 def main(argv):
