@@ -239,18 +239,20 @@ def rows(database="sqlite", processes=1):
 
         bare = Gunicorn("app:app", os.path.join(HERE, "bare"), dict(os.environ), processes)
         servers.append(bare)
-        wrk(bare.url + "/", seconds=2)  # warm-up
-        baseline = wrk(bare.url + "/")
-        bare.stop()
-
         carnet = Gunicorn("wsgi:app", root, env, processes)
         servers.append(carnet)
         cookie = log_in(carnet.url, database_url)
+        wrk(bare.url + "/", seconds=2)  # warm-up
         found = []
         for figure, path, headers in PAGES:
             headers = {"Cookie": cookie, **headers}
             wrk(carnet.url + path, headers, seconds=2)  # warm-up (templates, connections)
+            # The baseline is measured just before and just after each page and averaged: on
+            # a shared machine the load changes within a run, and a ratio must compare
+            # figures taken under the same load.
+            before = wrk(bare.url + "/")
             measured = wrk(carnet.url + path, headers)
+            baseline = (before + wrk(bare.url + "/")) / 2
             ratio = measured / baseline
             found.append({"figure": f"throughput, {figure} / bare Flask 5 KB page",
                           "path": path, "measured": round(measured, 1),
