@@ -176,11 +176,14 @@ def _init_login(app):
     login_manager.session_protection = None  # sessions are server-side; rotation on login
     login_manager.login_view = "accounts.login"
 
+    # Asked on every request: its SQL is built once (see db.Prepared).
+    active_account = database.Prepared(
+        lambda account_id: Account.select(Account, Person).join(Person)
+        .where(Account.id == account_id, Account.is_active == True).limit(1), 0)  # noqa: E712
+
     @login_manager.user_loader
     def load_account(account_id):
-        return (Account.select(Account, Person).join(Person)
-                .where(Account.id == int(account_id), Account.is_active == True)  # noqa: E712
-                .first())
+        return active_account.first(int(account_id))
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -246,6 +249,10 @@ def _template_globals(app):
         nav = []
         if account is not None:
             relation = g.relation if "relation" in g else policy.current_relation(account)
+        if htmx.in_fragment():
+            # A fragment is swapped into a page that already has its header and menu.
+            return {"account": account, "relation": relation, "get_locale": get_locale}
+        if account is not None:
             for endpoint, label, action in NAVIGATION:
                 if endpoint == "proxies.spaces":
                     label = SPACES_LABELS.get(account.role)

@@ -25,6 +25,13 @@ class Config:
     TESTING = False
 
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'carnet.db'}")
+    # PostgreSQL connections are pooled per process (portal/db.py): at most this many (keep it
+    # at least the number of gunicorn threads, or huey workers, of one process), a request
+    # waits this many seconds for a free one before failing, and a connection is renewed
+    # after this many seconds.
+    DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
+    DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", "10"))
+    DATABASE_POOL_RECYCLE = int(os.environ.get("DATABASE_POOL_RECYCLE", "600"))
     HUEY_URL = os.environ.get("HUEY_URL", f"sqlite:///{INSTANCE / 'huey.db'}")
     HUEY_IMMEDIATE = _bool("HUEY_IMMEDIATE", False)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (

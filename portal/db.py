@@ -1,13 +1,24 @@
-"""Database wiring: one connection per request, IMMEDIATE write transactions on SQLite, and one
-transaction per request that may write (every method but GET, HEAD, OPTIONS): the view's writes
-and their journal entries commit together when it returns, and roll back together when it
-raises (abort, refusal, crash), so no error path commits half an action."""
+"""Database wiring: IMMEDIATE write transactions on SQLite, and one transaction per request
+that may write (every method but GET, HEAD, OPTIONS): the view's writes and their journal
+entries commit together when it returns, and roll back together when it raises (abort, refusal,
+crash), so no error path commits half an action.
+
+Connections: on SQLite each thread keeps its own connection open from one request to the next
+(closing the last connection of a WAL database checkpoints and deletes the WAL file: a disk
+write and several syscalls per request). On PostgreSQL a pool per process
+(`PooledPostgresqlDatabase`, DATABASE_POOL_SIZE connections at most, a request waiting up to
+DATABASE_POOL_TIMEOUT seconds for one); a request takes a connection when it first needs one
+and gives it back at teardown. Nothing connects while the app is created, and a process forked
+from one that had connected (gunicorn with --preload, a worker's child) forgets its parent's
+connections instead of sharing their sockets."""
 import os
+import threading
 from contextlib import contextmanager
 from urllib.parse import unquote, urlparse
 
 from peewee import Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.pool import PooledDatabase
 
 from .extensions import db
 
@@ -27,29 +38,135 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-def open_database(url):
-    """A peewee database for DATABASE_URL: SQLite file (pragmas set) or PostgreSQL."""
+POOLED_SCHEMES = {"postgresql": "postgresql+pool", "postgres": "postgresql+pool"}
+
+
+def open_database(url, pool_size=20, pool_timeout=10, pool_recycle=600):
+    """A peewee database for DATABASE_URL: SQLite file (pragmas set) or PostgreSQL, pooled.
+    `postgresql://` and `postgres://` URLs open a `PooledPostgresqlDatabase` (as
+    `postgresql+pool://` does): at most `pool_size` connections, a caller waits up to
+    `pool_timeout` seconds for a free one, and a connection older than `pool_recycle` seconds
+    is replaced when it comes back."""
     if url.startswith("sqlite:"):
         # sqlite:///relative/path or sqlite:////absolute/path
         path = unquote(urlparse(url).path)[1:]
         if path not in ("", ":memory:"):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         return SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
+    scheme, rest = url.split("://", 1)
+    scheme = POOLED_SCHEMES.get(scheme, scheme)
+    if scheme.endswith("+pool"):
+        return connect(f"{scheme}://{rest}", max_connections=int(pool_size),
+                       timeout=float(pool_timeout), stale_timeout=int(pool_recycle))
     return connect(url)
 
 
-def init_app(app):
-    """Bind the proxy to the configured database and open/close a connection per request."""
-    db.initialize(open_database(app.config["DATABASE_URL"]))
+class Prepared:
+    """A query asked on every request, its SQL built once per process.
 
-    @app.before_request
-    def _connect():
-        db.connect(reuse_if_open=True)
+    peewee builds a query's SQL from its expression tree each time it runs, which costs about
+    as much as running it (a wide SELECT with joins: half a millisecond). The few queries every
+    page runs (who is logged in, which spaces they may open) are built once by `build`, called
+    with markers in place of its arguments (one example value per argument, in `samples`,
+    gives each marker its type); each call puts the real arguments where the markers landed in
+    the parameters, and reads the rows with the query's own reader (the same model objects,
+    joined models and conversions as running the query itself)."""
+
+    def __init__(self, build, *samples):
+        self._build = build
+        self._samples = samples
+        self._compiled = (None, None)  # (the database it was built for, what was built)
+
+    def _compile(self, database):
+        markers = [_marker(sample, index) for index, sample in enumerate(self._samples)]
+        query = self._build(*markers)
+        sql, params = database.get_sql_context().sql(query).query()
+        slots = [(position, markers.index(value)) for position, value in enumerate(params)
+                 if any(value == m and type(value) is type(m) for m in markers)]
+        if sorted({index for _position, index in slots}) != list(range(len(markers))):
+            raise ValueError("every argument of a prepared query must appear in its SQL")
+        return query, sql, list(params), slots
+
+    def __call__(self, *args):
+        """The rows (an iterable cursor wrapper, read once) for these arguments."""
+        database = db.obj
+        built_for, compiled = self._compiled
+        if built_for is not database:
+            compiled = self._compile(database)
+            self._compiled = (database, compiled)
+        query, sql, params, slots = compiled
+        params = list(params)
+        for position, index in slots:
+            params[position] = args[index]
+        return query._get_cursor_wrapper(database.execute_sql(sql, params))
+
+    def first(self, *args):
+        """The first row, or None."""
+        return next(iter(self(*args)), None)
+
+
+def _marker(sample, index):
+    """A value of the sample's type that no real argument will equal."""
+    from datetime import date, datetime
+    if isinstance(sample, bool):
+        raise TypeError("a boolean cannot be a prepared argument (it has two values)")
+    if isinstance(sample, int):
+        return -987_654_321_000 - index
+    if isinstance(sample, datetime):
+        return datetime(1001, 1, 1, 0, 0, 0, index + 1)
+    if isinstance(sample, date):
+        return date(1001, 1, 1 + index)
+    if isinstance(sample, str):
+        return f"\x00prepared-{index}\x00"
+    raise TypeError(f"no marker for {type(sample).__name__}")
+
+
+def keeps_connection():
+    """Whether a thread keeps its connection between requests (SQLite: see the module's
+    docstring); otherwise it gives it back (to the pool) when a request or a task ends."""
+    return isinstance(db.obj, SqliteDatabase) and db.obj.database != ":memory:"
+
+
+def release():
+    """End of a request or a task: give the connection back, unless this thread keeps it."""
+    if not db.is_closed() and db.transaction_depth() == 0 and not keeps_connection():
+        db.close()
+
+
+def forget_inherited_connections():
+    """In a freshly forked child: drop (without closing: the parent still uses them) the
+    connections the parent had open, so that the child opens its own."""
+    target = db.obj
+    if target is None:
+        return
+    target._state = type(target._state)()
+    if target.thread_safe:
+        target._lock = threading.Lock()
+    if isinstance(target, PooledDatabase):
+        target._connections = []
+        target._in_use = {}
+        target._pool_lock = threading.RLock()
+        target._pool_available = threading.Condition(target._pool_lock)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=forget_inherited_connections)
+
+
+def init_app(app):
+    """Bind the proxy to the configured database; a request connects when it first needs to
+    (lazily, so creating the app opens nothing) and releases its connection at teardown."""
+    previous = db.obj
+    if isinstance(previous, PooledDatabase):
+        previous.close_idle()  # another app (tests) replaces this one: its idle sockets go
+    db.initialize(open_database(app.config["DATABASE_URL"],
+                                app.config.get("DATABASE_POOL_SIZE", 20),
+                                app.config.get("DATABASE_POOL_TIMEOUT", 10),
+                                app.config.get("DATABASE_POOL_RECYCLE", 600)))
 
     @app.teardown_appcontext
     def _close(exc):
-        if not db.is_closed() and db.transaction_depth() == 0:
-            db.close()
+        release()
 
 
 def is_sqlite():

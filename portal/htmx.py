@@ -1,5 +1,5 @@
 """Render a whole page, or one named block of it for htmx partial requests."""
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
 
 WHOLE_PAGE = b"<!doctype html"
 
@@ -21,9 +21,34 @@ def render(template_name, block=None, **context):
     if block and wants_fragment():
         app = current_app._get_current_object()
         template = app.jinja_env.get_or_select_template(template_name)
-        app.update_template_context(context)
+        _without_layout(app, context)
         return "".join(template.blocks[block](template.new_context(context)))
     return render_template(template_name, **context)
+
+
+def render_partial(template_name, **context):
+    """A template that is a piece of a page and never the layout (a badge answered to a poll):
+    rendered without the layout's context."""
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_or_select_template(template_name)
+    _without_layout(app, context)
+    return template.render(context)
+
+
+def _without_layout(app, context):
+    """Fill the template context for a fragment: the layout is not rendered, so its context
+    processor skips the menu, the space switcher and the badges (their queries) when it sees
+    `g.without_layout` (see portal.layout_context)."""
+    g.without_layout = True
+    try:
+        app.update_template_context(context)
+    finally:
+        g.without_layout = False
+
+
+def in_fragment():
+    """True while the context of a fragment (no layout) is being filled."""
+    return bool(g.get("without_layout"))
 
 
 def init_app(app):

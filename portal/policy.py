@@ -15,6 +15,7 @@ from flask_login import current_user
 from .accounts.models import (ROLE_MEDIATOR, ROLE_OPERATOR, ROLE_PATIENT, ROLE_PROFESSIONAL,
                               Person, utcnow)
 from .access.models import Grant
+from .db import Prepared
 from .proxies.models import Delegation, Guardianship, Mandate
 
 # --- relationships --------------------------------------------------------------------------
@@ -141,25 +142,48 @@ CLOSED_SPACE = _l("Cet espace santé est fermé à la demande de la personne : p
 
 
 def relations_for(account, patient_id=None):
-    """Every space this account may open (optionally only `patient_id`), own space first."""
+    """Every space this account may open (optionally only `patient_id`), own space first.
+
+    Within a reading request (GET, HEAD, OPTIONS) the logged-in account's relations are
+    resolved once and reused: the policy check, the header's switcher and the menu all ask,
+    and nothing a reading request does changes who may open what. A request that may write
+    resolves them afresh each time (it may have just granted, opened or ended an access)."""
+    cache = _request_relations_cache(account)
+    if cache is None:
+        return _resolve_relations(account, patient_id)
+    if account.id not in cache:
+        cache[account.id] = _resolve_relations(account)
+    found = cache[account.id]
+    if patient_id is not None:
+        found = [r for r in found if r.person.id == patient_id]
+    return list(found)
+
+
+def _request_relations_cache(account):
+    """The per-request store of the logged-in account's relations, or None when they must be
+    resolved afresh (outside a request, a request that may write, another account)."""
+    from flask import has_request_context
+    from .db import SAFE_METHODS
+    if not has_request_context() or request.method not in SAFE_METHODS:
+        return None
+    if not current_user.is_authenticated or current_user.id != account.id:
+        return None
+    if "_relations" not in g:
+        g._relations = {}
+    return g._relations
+
+
+def _resolve_relations(account, patient_id=None):
+    """The relations of `account` (to `patient_id` only, when given), read from the database."""
     relations = []
 
     def wanted(query, column):
         return query.where(column == patient_id) if patient_id is not None else query
 
     if account.role == ROLE_PATIENT:
-        if patient_id is None or patient_id == account.person_id:
-            relations.append(Relation(SELF, account.person, ALL_PATIENT_SCOPES))
-        for gs in wanted(_active_guardianships().where(Guardianship.guardian == account.person_id),
-                         Guardianship.ward):
-            relations.append(Relation(GUARDIAN, gs.ward, ALL_PATIENT_SCOPES - {"account_settings"},
-                                      gs.id))
-        for d in wanted(_active_delegations().where(Delegation.caregiver == account.person_id),
-                        Delegation.patient):
-            scopes = frozenset().union(*(DELEGATION_SCOPE_MAP[s] for s in d.scope_set
-                                         if s in DELEGATION_SCOPE_MAP))
-            relations.append(Relation(DELEGATION, d.patient, scopes, d.id, d.ends_on))
-    elif account.role == ROLE_MEDIATOR:
+        # Closed spaces are already left out by the query itself.
+        return _sorted(_patient_relations(account, patient_id))
+    if account.role == ROLE_MEDIATOR:
         for m in wanted(_active_mandates().where(Mandate.mediator == account.id), Mandate.patient):
             scopes = frozenset().union(*(MANDATE_TASK_SCOPES[t] for t in m.task_set
                                          if t in MANDATE_TASK_SCOPES))
@@ -173,9 +197,76 @@ def relations_for(account, patient_id=None):
     # Operators reach no space: they never see medical content.
     # A closed space opens to no one (not even its holder) until an operator reopens it.
     closed = closed_spaces({r.person.id for r in relations})
-    relations = [r for r in relations if r.person.id not in closed]
-    relations.sort(key=lambda r: (r.kind != SELF, r.person.family_name, r.person.given_names))
+    return _sorted([r for r in relations if r.person.id not in closed])
+
+
+def _sorted(relations):
+    """Own space first, then by name."""
+    return sorted(relations, key=lambda r: (r.kind != SELF, r.person.family_name,
+                                            r.person.given_names))
+
+
+def _patient_relations(account, patient_id=None):
+    """A patient's relations in one query (asked on every page): their own space, the spaces
+    of those they represent (active guardianships) and of those who delegated to them (active
+    delegations), each with its person, none whose space is closed."""
+    from peewee import DateField
+    if patient_id is None:
+        rows = _PATIENT_RELATIONS(account.person_id, _today())
+    else:
+        rows = _PATIENT_RELATIONS_TO(account.person_id, _today(), patient_id)
+    relations = []
+    for person in rows:
+        kind = person.rel_kind
+        if kind == SELF:
+            relations.append(Relation(SELF, person, ALL_PATIENT_SCOPES))
+        elif kind == GUARDIAN:
+            relations.append(Relation(GUARDIAN, person, ALL_PATIENT_SCOPES - {"account_settings"},
+                                      person.rel_id))
+        else:
+            scopes = frozenset().union(*(DELEGATION_SCOPE_MAP[s] for s in
+                                         Delegation(scopes=person.rel_scopes).scope_set
+                                         if s in DELEGATION_SCOPE_MAP))
+            relations.append(Relation(DELEGATION, person, scopes, person.rel_id,
+                                      DateField().python_value(person.rel_until)))
     return relations
+
+
+def _patient_relations_query(own, today, patient_id=None):
+    """The query of _patient_relations: the same conditions as _active_guardianships and
+    _active_delegations, and closed_spaces as a NOT EXISTS, in one UNION ALL."""
+    from peewee import Cast, Value, fn
+
+    from .lifecycle.models import SpaceClosure
+
+    def still_open():
+        return ~fn.EXISTS(SpaceClosure.select(SpaceClosure.id).where(
+            SpaceClosure.person == Person.id, SpaceClosure.reopened_at.is_null()))
+
+    def branch(kind, record_id, scopes, until):
+        query = Person.select(Value(kind).alias("rel_kind"), record_id.alias("rel_id"),
+                              scopes.alias("rel_scopes"), until.alias("rel_until"),
+                              *Person._meta.sorted_fields)
+        return query if patient_id is None else query.where(Person.id == patient_id)
+
+    # Typed NULLs: PostgreSQL types each column of a UNION from its first rows.
+    no_id, no_date = Cast(Value(None), "INTEGER"), Cast(Value(None), "DATE")
+    own_space = branch(SELF, no_id, Value(""), no_date).where(Person.id == own, still_open())
+    represented = branch(GUARDIAN, Guardianship.id, Value(""), no_date).join(
+        Guardianship, on=(Guardianship.ward == Person.id)).where(
+        Guardianship.guardian == own, Guardianship.ended_at.is_null(),
+        Guardianship.accepted_at.is_null(False), still_open())
+    delegated = branch(DELEGATION, Delegation.id, Delegation.scopes, Delegation.ends_on).join(
+        Delegation, on=(Delegation.patient == Person.id)).where(
+        Delegation.caregiver == own, Delegation.ended_at.is_null(),
+        Delegation.accepted_at.is_null(False), Delegation.starts_on <= today,
+        Delegation.ends_on >= today, still_open())
+    return own_space.union_all(represented).union_all(delegated)
+
+
+# Asked on every page by every patient: built once (see db.Prepared).
+_PATIENT_RELATIONS = Prepared(_patient_relations_query, 0, utcnow().date())
+_PATIENT_RELATIONS_TO = Prepared(_patient_relations_query, 0, utcnow().date(), 0)
 
 
 def relation_to(account, patient_id):

@@ -20,12 +20,10 @@ def app_context():
         from . import create_app
         _worker_app = create_app()
     with _worker_app.app_context():
+        # The app context's teardown releases the connection (back to the pool on PostgreSQL;
+        # kept by this worker thread on SQLite, see portal/db.py).
         db.connect(reuse_if_open=True)
-        try:
-            yield _worker_app
-        finally:
-            if not db.is_closed():
-                db.close()
+        yield _worker_app
 
 
 from . import mail  # noqa: E402,F401  (registers the mail task)

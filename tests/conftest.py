@@ -97,6 +97,14 @@ def _build_seeded(url, storage):
         upgrade(echo=lambda *_: None)
         seed_demo()
         db.close()
+    _close_pool(db)
+
+
+def _close_pool(db):
+    """Really close a pool's connections (db.close() gives them back to it): a template
+    database must have no session left, and a dropped test database none either."""
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
 
 
 @pytest.fixture(scope="session")
@@ -187,6 +195,7 @@ def app(request, backend, tmp_path):
     yield application
     if not db.is_closed():
         db.close()
+    _close_pool(db)
 
 
 @pytest.fixture

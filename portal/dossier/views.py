@@ -3,7 +3,7 @@ from flask import Blueprint, g
 from flask_login import current_user
 
 from ..access.models import Grant
-from ..accounts.models import Account
+from ..accounts.models import Account, Person
 from ..htmx import render
 from ..policy import (AGENDA_PRO_ADD, DOSSIER_VIEW, PRESCRIPTION_WRITE, allowed,
                       pending_documents, requires)
@@ -18,7 +18,10 @@ def home():
     """The record's first page: who the person is, who cares for them, and what matters most
     in an emergency or a consultation (blood group, allergies, treatments, conditions)."""
     person = g.space
-    care_team = (Grant.select(Grant, Account).join(Account, on=(Grant.professional == Account.id))
+    # The professional's person is joined too: the page names each one (no query per card).
+    care_team = (Grant.select(Grant, Account, Person)
+                 .join(Account, on=(Grant.professional == Account.id))
+                 .join(Person, on=(Account.person == Person.id))
                  .where(Grant.patient == person.id, Grant.blocked == False)  # noqa: E712
                  .order_by(Grant.treating_doctor.desc(), Grant.created_at))
     pending = pending_documents(g.relation)

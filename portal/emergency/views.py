@@ -8,7 +8,7 @@ from .. import audit, mail
 from ..access.models import Grant
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, Person, utcnow
-from ..db import write_tx
+from ..db import Prepared, write_tx
 from ..entourage.presenters import donation_text, entourage_for
 from ..htmx import render
 from ..notifications import email_body, notify, recipients
@@ -36,14 +36,22 @@ def _notices():
     return {"emergency_notices": unseen_accesses, "emergency_ack_form": EmptyForm}
 
 
+def _unseen_query(patient_id):
+    return (EmergencyAccess.select(EmergencyAccess, Account, Person)
+            .join(Account, on=(EmergencyAccess.professional == Account.id)).join(Person)
+            .where(EmergencyAccess.patient == patient_id,
+                   EmergencyAccess.patient_seen_at.is_null())
+            .order_by(EmergencyAccess.started_at.desc()))
+
+
+# Asked by the record's first page, the page most opened: built once (see db.Prepared).
+_UNSEEN = Prepared(_unseen_query, 0)
+
+
 def unseen_accesses(relation):
     if relation is None or relation.kind != "self":
         return []
-    return list(EmergencyAccess.select(EmergencyAccess, Account, Person)
-                .join(Account, on=(EmergencyAccess.professional == Account.id)).join(Person)
-                .where(EmergencyAccess.patient == relation.person.id,
-                       EmergencyAccess.patient_seen_at.is_null())
-                .order_by(EmergencyAccess.started_at.desc()))
+    return list(_UNSEEN(relation.person.id))
 
 
 # --- the professional's side ---------------------------------------------------------------

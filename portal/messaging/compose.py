@@ -3,14 +3,16 @@ and one page of a list of conversations."""
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from peewee import prefetch
 
 from ..accounts.forms import EmptyForm
+from ..accounts.models import Account, Person
 from ..errors import KEPT_MESSAGE
 from ..documents.sniff import Rejected
 from ..htmx import render
 from ..storage import UNAVAILABLE_MESSAGE, Unavailable
 from . import drafts, presenters, rules, service
-from .models import Message
+from .models import Attachment, Message
 
 SAVE = "brouillon"            # "Enregistrer le brouillon" (works without JavaScript)
 AUTOSAVE = "brouillon-auto"   # htmx, while typing: answered with 204, nothing swapped
@@ -87,7 +89,13 @@ def thread_page(conversation, *, pro, form, form_class, can_write, reply_endpoin
                 **extra):
     """A conversation's page on either side: the thread, oldest first, and the reply box (with
     the author's draft) when this side may reply."""
-    messages = list(conversation.messages.order_by(Message.created_at, Message.id))
+    # Each message's author (and their person) is joined and the attachments read in one
+    # query for the whole thread: the page names who wrote each message and lists its files.
+    messages = prefetch(
+        conversation.messages.select(Message, Account, Person)
+        .join(Account, on=(Message.author == Account.id))
+        .join(Person, on=(Account.person == Person.id))
+        .order_by(Message.created_at, Message.id), Attachment)
     blocked = rules.why_no_reply(conversation, pro=pro)
     draft = None
     if form is None and blocked is None and can_write:

@@ -10,6 +10,7 @@ an id outside them is a 404.
 """
 from ..access.models import Grant
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
+from ..db import Prepared
 from .models import Conversation, Message, MessagingSettings
 
 
@@ -55,12 +56,31 @@ def unread_by_conversation(conversation_ids, pro):
     return {row.conversation_id: row.n for row in rows}
 
 
+def _unread_count_query(owner, pro):
+    """The number of unread_messages(in_box(…)) of one side, as one COUNT over a join."""
+    from peewee import fn
+    if pro:
+        mine = (Conversation.professional == owner, Conversation.professional_deleted_at.is_null(),
+                Conversation.professional_trashed_at.is_null())
+    else:
+        mine = (Conversation.patient == owner, Conversation.patient_deleted_at.is_null(),
+                Conversation.patient_trashed_at.is_null())
+    return (Message.select(fn.COUNT(Message.id)).join(Conversation)
+            .where(*mine, Message.from_professional == (not pro), Message.read_at.is_null())
+            .tuples())
+
+
+# The header's badge asks one of these on every page: built once (see db.Prepared).
+_UNREAD_FOR_PATIENT = Prepared(lambda patient_id: _unread_count_query(patient_id, False), 0)
+_UNREAD_FOR_PROFESSIONAL = Prepared(lambda account_id: _unread_count_query(account_id, True), 0)
+
+
 def unread_count_for_patient(patient_id):
-    return unread_messages(in_box(patient_side(patient_id), pro=False), pro=False).count()
+    return _UNREAD_FOR_PATIENT.first(patient_id)[0]
 
 
 def unread_count_for_professional(account):
-    return unread_messages(in_box(professional_side(account), pro=True), pro=True).count()
+    return _UNREAD_FOR_PROFESSIONAL.first(account.id)[0]
 
 
 def mark_read(conversation, pro):

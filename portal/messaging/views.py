@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .. import audit, policy
 from ..accounts.models import Account, Person, utcnow
-from ..htmx import render
+from ..htmx import render, render_partial
 from ..pages_of import page_of
 from ..uploads import accepts_upload
 from ..policy import (ACCOUNT_SELF, DOCUMENT_UPLOAD, DOCUMENTS_VIEW, MESSAGING_PRO,
@@ -216,7 +216,7 @@ def unread():
     count = found[0]
     if request.args.get("vu") == str(count):
         return "", 204
-    return render("messaging/_badge.html", unread_count=count)
+    return render_partial("messaging/_badge.html", unread_count=count)
 
 
 from . import files, pharmacy, pro, trash  # noqa: E402,F401  (routes on the same blueprint)

@@ -176,6 +176,18 @@ def _save(section, form, entry):
     return action
 
 
+def _section_counts(patient_id):
+    """How many entries each section holds, in one query (section key -> count)."""
+    from peewee import Value, fn
+    query = None
+    for section in SECTIONS:
+        model = section.model
+        part = model.select(Value(section.key).alias("section"),
+                            fn.COUNT(model.id).alias("entries")).where(model.patient == patient_id)
+        query = part if query is None else query.union_all(part)
+    return {row["section"]: row["entries"] for row in query.dicts()}
+
+
 @bp.route("/")
 @requires(PROFILE_VIEW)
 def overview():
@@ -184,10 +196,11 @@ def overview():
     marked = {row.section for row in NotConcerned.select(NotConcerned.section)
               .where(NotConcerned.patient == patient_id)}
     tag = presenters.not_concerned_texts(g.space, g.relation.kind == SELF)[2]
+    counts = _section_counts(patient_id)
     items = []
     for section in SECTIONS:
         model = section.model
-        count = model.select().where(model.patient == patient_id).count()
+        count = counts.get(section.key, 0)
         if not _applies(section):
             state, text = "na", _("Réservé aux personnes majeures")
         elif count and section.single:

@@ -1,0 +1,331 @@
+"""Throughput of logged-in pages beside a bare Flask page, both under gunicorn, measured by wrk.
+
+    sqlite_connection_rows() -> [dict]: a SQLite request with its connection kept vs closed.
+    rows(database="sqlite", processes=1) -> list of dicts
+        database: "sqlite" (a fresh file), "postgresql" (a throw-away cluster started here, as
+        tests/pgcluster.py does), or a postgresql:// URL of a running server (a fresh database
+        `carnet_bench_<pid>` is created in it and dropped at the end).
+        processes: gunicorn worker processes (8 threads each, as scripts/serve.sh).
+        Each row: {"figure", "path", "measured", "baseline", "ratio", "goal", "met",
+                   "database", "processes", "unit"} — measured and baseline in requests/s.
+
+    python -m benchmarks.throughput [sqlite|postgresql|URL] [processes]   prints the rows.
+
+The logged-in pages are read as Camille (demo) in her own space: the dossier, the documents,
+the agenda, and the documents list asked as an htmx fragment (HX-Request). She logs in once
+through the real forms over HTTP (password, then the e-mail code read from the outbox table)
+and wrk reuses the session cookie; a 10 s run stays far inside the session's idle and absolute
+lifetimes (and its last-seen time is written at most once a minute). Environment:
+BENCH_WRK_SECONDS (10), BENCH_WRK_CONNECTIONS (8), BENCH_ROOT (the code to measure: this
+checkout by default; another checkout measures a "before").
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+GOAL = 0.30
+THREADS = 8
+EMAIL = "camille.martin@example.org"
+PASSWORD = "demo-carnet-2026"
+PAGES = [  # (figure, path, extra headers)
+    ("dossier", "/dossier/", {}),
+    ("documents", "/dossier/documents/", {}),
+    ("agenda", "/agenda/", {}),
+    ("htmx fragment (documents)", "/dossier/documents/", {"HX-Request": "true"}),
+]
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_listening(port, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start listening")
+
+
+class Gunicorn:
+    """gunicorn on 127.0.0.1 and a free port, as scripts/serve.sh runs it (8 threads per
+    process, access log on); stopped by its PID."""
+
+    def __init__(self, app, cwd, env, processes=1):
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(processes), "--threads", str(THREADS), "--access-logfile", "-",
+             app], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True)
+        try:
+            _wait_listening(self.port, self.process)
+        except Exception:
+            self.stop()
+            raise
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def wrk(url, headers=None, seconds=None, connections=None):
+    """Requests per second wrk reaches on `url`; a non-2xx answer is an error, not a speed."""
+    seconds = seconds or int(os.environ.get("BENCH_WRK_SECONDS", "10"))
+    connections = connections or int(os.environ.get("BENCH_WRK_CONNECTIONS", "8"))
+    command = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk saw failed requests on {url}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+# --- the logged-in session --------------------------------------------------------------------
+
+class _Session:
+    """A cookie jar of one cookie, over plain HTTP (urllib's jar would keep a Secure cookie)."""
+
+    def __init__(self, base):
+        self.base = base
+        self.cookie = None
+        self.opener = urllib.request.build_opener(_NoRedirect)
+
+    def request(self, path, data=None, headers=None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, headers=dict(headers or {}))
+        if self.cookie:
+            req.add_header("Cookie", self.cookie)
+        try:
+            response = self.opener.open(req, timeout=30)
+        except urllib.error.HTTPError as error:  # redirects land here (see _NoRedirect)
+            response = error
+        for header in response.headers.get_all("Set-Cookie") or []:
+            pair = header.split(";", 1)[0]
+            if pair.startswith("carnet_session="):
+                self.cookie = pair if pair != "carnet_session=" else None
+        return response.status, response.read().decode("utf-8", "replace")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _latest_code(database_url):
+    """The newest one-time code e-mailed to Camille, read from the outbox table."""
+    query = 'SELECT body FROM outbox_message WHERE "to" = %s ORDER BY id DESC LIMIT 1'
+    if database_url.startswith("sqlite:"):
+        import sqlite3
+        path = urllib.parse.urlparse(database_url).path[1:]
+        with sqlite3.connect(path) as conn:
+            body = conn.execute(query.replace("%s", "?"), (EMAIL,)).fetchone()[0]
+    else:
+        import psycopg2
+        conn = psycopg2.connect(database_url)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(query, (EMAIL,))
+                body = cursor.fetchone()[0]
+        finally:
+            conn.close()
+    return re.search(r"\b(\d{6})\b", body).group(1)
+
+
+def log_in(base, database_url):
+    """Log Camille in through the forms; returns the session cookie ("carnet_session=…")."""
+    session = _Session(base)
+    status, page = session.request("/connexion")
+    status, _ = session.request("/connexion", {"csrf_token": TOKEN.search(page).group(1),
+                                               "email": EMAIL, "password": PASSWORD})
+    if status != 302:
+        raise RuntimeError(f"password step answered {status}")
+    status, page = session.request("/connexion/code")
+    status, _ = session.request("/connexion/code", {"csrf_token": TOKEN.search(page).group(1),
+                                                    "code": _latest_code(database_url)})
+    if status != 302:
+        raise RuntimeError(f"code step answered {status}")
+    status, page = session.request("/dossier/")
+    if status != 200 or "Camille" not in page:
+        raise RuntimeError(f"the dossier did not open after logging in ({status})")
+    return session.cookie
+
+
+# --- the databases ----------------------------------------------------------------------------
+
+def _carnet_env(workdir, database_url):
+    env = dict(os.environ)
+    env.update({
+        "CARNET_ENV": "development", "CARNET_INSTANCE": workdir, "DATABASE_URL": database_url,
+        "HUEY_URL": f"sqlite:///{workdir}/huey.db", "STORAGE_DIR": f"{workdir}/files",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    })
+    return env
+
+
+def _prepare(root, env):
+    """Migrate and seed the demo with the measured code's own commands."""
+    flask = [os.path.join(ROOT, ".venv", "bin", "flask"), "--app", "wsgi"]
+    for command in (["db", "upgrade"], ["seed"]):
+        subprocess.run(flask + command, cwd=root, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _admin(url, statement):
+    import psycopg2
+    conn = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        conn.close()
+
+
+def rows(database="sqlite", processes=1):
+    """The throughput rows (see the module's docstring)."""
+    root = os.environ.get("BENCH_ROOT", ROOT)
+    workdir = tempfile.mkdtemp(prefix="carnet-throughput-")
+    cluster = None
+    servers = []
+    database_url = None
+    label = "sqlite"
+    try:
+        if database == "sqlite":
+            database_url = f"sqlite:///{workdir}/carnet.db"
+        else:
+            label = "postgresql"
+            server_url = database
+            if database == "postgresql":
+                sys.path.insert(0, os.path.join(ROOT, "tests"))
+                from pgcluster import PgCluster
+                cluster = PgCluster()
+                server_url = cluster.start()
+            name = f"carnet_bench_{os.getpid()}"
+            database_url = server_url.rsplit("/", 1)[0] + "/" + name
+            _admin(database_url, f"DROP DATABASE IF EXISTS {name}")
+            _admin(database_url, f"CREATE DATABASE {name}")
+        env = _carnet_env(workdir, database_url)
+        _prepare(root, env)
+
+        bare = Gunicorn("app:app", os.path.join(HERE, "bare"), dict(os.environ), processes)
+        servers.append(bare)
+        carnet = Gunicorn("wsgi:app", root, env, processes)
+        servers.append(carnet)
+        cookie = log_in(carnet.url, database_url)
+        wrk(bare.url + "/", seconds=2)  # warm-up
+        found = []
+        for figure, path, headers in PAGES:
+            headers = {"Cookie": cookie, **headers}
+            wrk(carnet.url + path, headers, seconds=2)  # warm-up (templates, connections)
+            # The baseline is measured just before and just after each page and averaged: on
+            # a shared machine the load changes within a run, and a ratio must compare
+            # figures taken under the same load.
+            before = wrk(bare.url + "/")
+            measured = wrk(carnet.url + path, headers)
+            baseline = (before + wrk(bare.url + "/")) / 2
+            ratio = measured / baseline
+            found.append({"figure": f"throughput, {figure} / bare Flask 5 KB page",
+                          "path": path, "measured": round(measured, 1),
+                          "baseline": round(baseline, 1), "ratio": round(ratio, 3),
+                          "goal": GOAL, "met": ratio >= GOAL, "database": label,
+                          "processes": processes, "unit": "requests/s"})
+        return found
+    finally:
+        for server in servers:
+            server.stop()
+        if database_url and database != "sqlite":
+            try:
+                _admin(database_url, f"DROP DATABASE IF EXISTS {database_url.rsplit('/', 1)[1]}"
+                                     " WITH (FORCE)")
+            except Exception:
+                pass
+        if cluster is not None:
+            cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def sqlite_connection_rows(requests=1000):
+    """What closing the connection after each request costs on SQLite in WAL mode (the last
+    connection to close checkpoints the WAL and deletes it): a request that reads a row and
+    writes one (as a page and its journal entry do), with connect/close around each request
+    (the baseline: what Carnet did) and on a connection kept open (what it does now)."""
+    from peewee import SqliteDatabase
+    workdir = tempfile.mkdtemp(prefix="carnet-wal-")
+    pragmas = {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal",
+               "busy_timeout": 5000}
+    database = SqliteDatabase(f"{workdir}/wal.db", pragmas=pragmas)
+    try:
+        database.connect()
+        database.execute_sql("CREATE TABLE entry (id INTEGER PRIMARY KEY, body TEXT)")
+        database.close()
+
+        def per_request(reopen):
+            start = time.perf_counter()
+            for _ in range(requests):
+                if reopen:
+                    database.connect()
+                database.execute_sql("SELECT count(*) FROM entry").fetchone()
+                with database.atomic("IMMEDIATE"):
+                    database.execute_sql("INSERT INTO entry (body) VALUES (?)", ("x" * 200,))
+                if reopen:
+                    database.close()
+            return (time.perf_counter() - start) / requests * 1000
+
+        closing = per_request(True)
+        database.connect()
+        kept = per_request(False)
+        database.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return [{"figure": "SQLite request (read + write), connection kept / closed each time",
+             "measured": round(kept, 3), "baseline": round(closing, 3),
+             "ratio": round(kept / closing, 4), "goal": None, "met": kept < closing,
+             "database": "sqlite", "processes": 1, "unit": "ms per request"}]
+
+
+def main(argv):
+    database = argv[0] if argv else "sqlite"
+    processes = int(argv[1]) if len(argv) > 1 else 1
+    found = rows(database, processes)
+    print(f"| figure | measured | baseline | ratio | goal | met? |  ({found[0]['database']}, "
+          f"{processes} process(es) × {THREADS} threads)")
+    print("|---|---|---|---|---|---|")
+    for row in found:
+        print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
+              f"{row['ratio']:.3f}× | ≥ {row['goal']}× | {'yes' if row['met'] else 'no'} |")
+    if os.environ.get("BENCH_JSON"):
+        print(json.dumps(found))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
