@@ -67,6 +67,8 @@ def test_creating_the_app_opens_no_connection(pg_app):
 def test_a_request_takes_a_pooled_connection_and_gives_it_back(pg_app):
     from portal.extensions import db
     client = pg_app.test_client()
+    # A session cookie to look up: an anonymous visit without one needs no database at all.
+    client.set_cookie(pg_app.config["SESSION_COOKIE_NAME"], "unknown-session")
     assert client.get("/connexion").status_code == 200
     assert db.is_closed() and db.obj._in_use == {}
     assert len(db.obj._connections) == 1
