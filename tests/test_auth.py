@@ -41,6 +41,18 @@ def test_each_role_lands_on_its_home(login_as):
     assert login_as("operateur").get("/").headers["Location"].endswith("/annuaire/")
 
 
+def test_the_header_link_goes_home_without_a_redirect(login_as, client):
+    """On a slow network a redirect costs a round trip: the "Carnet" link points at the home
+    itself, for each role, and at the login page for a visitor."""
+    import re
+    brand = re.compile(r'<a class="brand" href="([^"]+)"')
+    for role, page, home in (("camille", "/dossier/", "/dossier/"), ("benali", "/espaces", "/espaces"),
+                             ("operateur", "/annuaire/", "/annuaire/")):
+        body = login_as(role).get(page).get_data(as_text=True)
+        assert brand.search(body).group(1) == home, role
+    assert brand.search(client.get("/connexion").get_data(as_text=True)).group(1) == "/connexion"
+
+
 def test_code_is_single_use(app, client, ctx):
     from portal.accounts.models import Account
     from portal.accounts.otp import check_login_code
