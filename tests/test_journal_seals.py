@@ -476,13 +476,19 @@ def test_operator_page_shows_the_last_verification_and_what_waits(app, login_as,
 
 
 def test_the_worker_tasks_seal_then_verify(app, ctx, monkeypatch):
-    """The periodic tasks as the huey worker runs them (one sealing round here)."""
+    """The periodic tasks as the huey worker runs them: the minute's task seals at once and
+    schedules the minute's other passes, each a short task (no thread held for the minute)."""
     from portal.audit import ActivityEvent, JournalVerification
     from portal.audit import tasks
-    monkeypatch.setattr(tasks, "SEAL_FOR", 0)
+    scheduled = []
+    monkeypatch.setattr(tasks.seal_pass, "schedule",
+                        lambda delay=None, **kw: scheduled.append(delay))
     append(3)
     with app.app_context():
         assert tasks.seal_journal.call_local() >= 3
+        assert scheduled == [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55]
+        append(2)
+        assert tasks.seal_pass.call_local() == 2
         assert tasks.verify_journal.call_local() is True
     assert not ActivityEvent.select().where(ActivityEvent.seal.is_null()).exists()
     state = JournalVerification.get_by_id(1)

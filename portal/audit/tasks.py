@@ -1,12 +1,13 @@
 """The journal's worker side: the sealer and the background verifier.
 
-huey's crontab cannot fire every few seconds, so the sealer is a periodic task started every
-minute that seals what is waiting every SEAL_EVERY seconds for SEAL_FOR seconds, then returns
-before the next one starts. This was chosen over a task queued after each commit (with a
-debounce): appends then need nothing from the queue, a lost or duplicated task cannot leave an
-entry unsealed for long (the next minute's run takes it), and a killed worker is replaced by
-the next run. Two runs overlapping (a slow database, two schedulers by mistake) are harmless:
-the sealers' lock row lets one batch be sealed at a time, exactly once.
+huey's crontab cannot fire every few seconds, so every minute the scheduler's `seal_journal`
+seals what is waiting and schedules SEALS_PER_MINUTE - 1 more single passes (`seal_pass`),
+SEAL_EVERY seconds apart. Each pass takes milliseconds, so sealing never holds a worker thread
+for long (an earlier loop that slept inside the task for most of a minute starved the other
+tasks, e-mails included, when two such runs met on a two-thread worker). Appends need nothing
+from the queue; a lost pass (its worker died) only leaves entries for the next one, and a
+duplicated pass or minute (two schedulers by mistake) is harmless: the sealers' lock row lets one
+batch be sealed at a time, exactly once.
 """
 import logging
 
@@ -16,16 +17,32 @@ from ..extensions import huey
 
 LOGGER = logging.getLogger("carnet.journal")
 SEAL_EVERY = 5
-SEAL_FOR = 50
+SEALS_PER_MINUTE = 60 // SEAL_EVERY
+
+
+def _seal_once():
+    from ..tasks import app_context
+    from .seal import seal_pending
+    with app_context():
+        try:
+            return seal_pending()
+        except Exception:  # a database hiccup: the next pass, or the next minute, retries
+            LOGGER.exception("sealing the journal failed")
+            return 0
+
+
+@huey.task()
+def seal_pass():
+    """One sealing pass: seal what is waiting now."""
+    return _seal_once()
 
 
 @huey.periodic_task(crontab(minute="*"))
 def seal_journal():
-    """Seal new journal entries every few seconds, for most of a minute."""
-    from ..tasks import app_context
-    from .seal import seal_for
-    with app_context():
-        return seal_for(SEAL_FOR, SEAL_EVERY)
+    """Seal what is waiting now, and schedule the passes of the rest of this minute."""
+    for n in range(1, SEALS_PER_MINUTE):
+        seal_pass.schedule(delay=n * SEAL_EVERY)
+    return _seal_once()
 
 
 @huey.periodic_task(crontab(minute="*"))
