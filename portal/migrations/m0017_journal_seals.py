@@ -13,6 +13,21 @@ SEAL_COLUMNS = ("seal_id", "entry_hash", "patient_prev")
 OTHER_COLUMNS = ("id", "at", "actor_id", "actor_name", "patient_id", "action", "object_type",
                  "object_id", "via", "outcome", "detail", "ip")
 
+# The same on both databases: the entries' seal columns replace the old chain's, and the indexes
+# the sealer (unsealed entries in id order) and the patients' chains read by.
+_ENTRY_COLUMNS = [
+    'ALTER TABLE "activity_event" ADD COLUMN "seal_id" INTEGER '
+    'REFERENCES "journal_seal" ("seq") ON DELETE RESTRICT',
+    'ALTER TABLE "activity_event" ADD COLUMN "entry_hash" VARCHAR(64)',
+    'ALTER TABLE "activity_event" ADD COLUMN "patient_prev" VARCHAR(64)',
+    'ALTER TABLE "activity_event" DROP COLUMN "prev_hash"',
+    'ALTER TABLE "activity_event" DROP COLUMN "hash"',
+    'DROP TABLE "audit_head"',
+    'CREATE INDEX "activity_event_seal_id_id" ON "activity_event" ("seal_id", "id")',
+    'CREATE INDEX "activity_event_patient_id_seal_id_id" ON "activity_event" '
+    '("patient_id", "seal_id", "id")',
+]
+
 SQLITE = [
     'DROP TRIGGER IF EXISTS "activity_event_no_update"',
     'CREATE TABLE "journal_seal" ("seq" INTEGER NOT NULL PRIMARY KEY, '
@@ -29,16 +44,7 @@ SQLITE = [
     '"broken_entry" INTEGER, "detail" TEXT NOT NULL, "pending" INTEGER NOT NULL, '
     '"oldest_pending_at" DATETIME, "checked" INTEGER NOT NULL, "duration_ms" INTEGER NOT NULL, '
     '"verified_at" DATETIME)',
-    'ALTER TABLE "activity_event" ADD COLUMN "seal_id" INTEGER '
-    'REFERENCES "journal_seal" ("seq") ON DELETE RESTRICT',
-    'ALTER TABLE "activity_event" ADD COLUMN "entry_hash" VARCHAR(64)',
-    'ALTER TABLE "activity_event" ADD COLUMN "patient_prev" VARCHAR(64)',
-    'ALTER TABLE "activity_event" DROP COLUMN "prev_hash"',
-    'ALTER TABLE "activity_event" DROP COLUMN "hash"',
-    'DROP TABLE "audit_head"',
-    'CREATE INDEX "activity_event_seal_id_id" ON "activity_event" ("seal_id", "id")',
-    'CREATE INDEX "activity_event_patient_id_seal_id_id" ON "activity_event" '
-    '("patient_id", "seal_id", "id")',
+    *_ENTRY_COLUMNS,
     'CREATE TRIGGER "activity_event_no_update" BEFORE UPDATE ON "activity_event" WHEN '
     + " OR ".join([f'OLD."{c}" IS NOT NULL OR NEW."{c}" IS NULL' for c in SEAL_COLUMNS]
                   + [f'NEW."{c}" IS NOT OLD."{c}"' for c in OTHER_COLUMNS])
@@ -64,16 +70,7 @@ POSTGRESQL = [
     '"broken_entry" INTEGER, "detail" TEXT NOT NULL, "pending" INTEGER NOT NULL, '
     '"oldest_pending_at" TIMESTAMP, "checked" INTEGER NOT NULL, "duration_ms" INTEGER NOT NULL, '
     '"verified_at" TIMESTAMP)',
-    'ALTER TABLE "activity_event" ADD COLUMN "seal_id" INTEGER '
-    'REFERENCES "journal_seal" ("seq") ON DELETE RESTRICT',
-    'ALTER TABLE "activity_event" ADD COLUMN "entry_hash" VARCHAR(64)',
-    'ALTER TABLE "activity_event" ADD COLUMN "patient_prev" VARCHAR(64)',
-    'ALTER TABLE "activity_event" DROP COLUMN "prev_hash"',
-    'ALTER TABLE "activity_event" DROP COLUMN "hash"',
-    'DROP TABLE "audit_head"',
-    'CREATE INDEX "activity_event_seal_id_id" ON "activity_event" ("seal_id", "id")',
-    'CREATE INDEX "activity_event_patient_id_seal_id_id" ON "activity_event" '
-    '("patient_id", "seal_id", "id")',
+    *_ENTRY_COLUMNS,
     "CREATE OR REPLACE FUNCTION activity_event_append_only() RETURNS trigger LANGUAGE plpgsql "
     f"AS $$ BEGIN IF TG_OP = 'UPDATE' AND {_SEALING} AND {_UNCHANGED} THEN RETURN NEW; END IF; "
     "RAISE EXCEPTION 'activity_event is append-only'; END $$",
