@@ -69,6 +69,12 @@ class Relation:
     flags: frozenset = field(default_factory=frozenset)  # e.g. treating_doctor, administrator
 
     @property
+    def landing(self):
+        """The endpoint a space opens on, and that the header's "Carnet" link leads back to:
+        the record when this relation reads it, otherwise the list of spaces."""
+        return "dossier.home" if "dossier_read" in self.scopes else "proxies.spaces"
+
+    @property
     def label(self):
         return RELATION_LABELS[self.kind]
 

@@ -67,7 +67,12 @@ def home_url(account):
 @bp.app_template_global("home_address")
 def home_address():
     """The header's "Carnet" link: straight to the person's home, not through "/" and its
-    redirect (one more round trip, 2 s on a slow mobile network)."""
+    redirect (one more round trip, 2 s on a slow mobile network). In an open space it is
+    where that space opened (a caregiver for the agenda only has no record to go back to)."""
+    relation = g.get("relation")
+    if current_user.is_authenticated and relation is not None \
+            and current_user.role != ROLE_OPERATOR:
+        return url_for(relation.landing)
     if current_user.is_authenticated:
         return home_url(current_user)
     return url_for("accounts.login")

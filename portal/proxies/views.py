@@ -39,8 +39,7 @@ def switch(person_id):
         professional_opened(relation, current_user._get_current_object())
     audit.record("space.open", obj_type="person", obj_id=person_id)
     flash(_("Vous êtes dans l’espace de %(name)s.", name=relation.person.full_name), "info")
-    target = "dossier.home" if "dossier_read" in relation.scopes else "proxies.spaces"
-    return redirect(url_for(target))
+    return redirect(url_for(relation.landing))
 
 
 @bp.route("/proches")
