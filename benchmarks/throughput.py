@@ -113,12 +113,17 @@ def wrk(url, headers=None, seconds=None, connections=None):
 # --- the logged-in session --------------------------------------------------------------------
 
 class _Session:
-    """A cookie jar of one cookie, over plain HTTP (urllib's jar would keep a Secure cookie)."""
+    """A small cookie jar over plain HTTP (urllib's jar would keep a Secure cookie): the
+    visitor's CSRF cookie before login, then the session cookie."""
 
     def __init__(self, base):
         self.base = base
-        self.cookie = None
+        self.jar = {}
         self.opener = urllib.request.build_opener(_NoRedirect)
+
+    @property
+    def cookie(self):
+        return "; ".join(f"{name}={value}" for name, value in self.jar.items()) or None
 
     def request(self, path, data=None, headers=None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
@@ -130,9 +135,12 @@ class _Session:
         except urllib.error.HTTPError as error:  # redirects land here (see _NoRedirect)
             response = error
         for header in response.headers.get_all("Set-Cookie") or []:
-            pair = header.split(";", 1)[0]
-            if pair.startswith("carnet_session="):
-                self.cookie = pair if pair != "carnet_session=" else None
+            name, _, value = header.split(";", 1)[0].partition("=")
+            if value and "max-age=0" not in header.lower() and "expires=thu, 01 jan 1970" \
+                    not in header.lower():
+                self.jar[name] = value
+            else:
+                self.jar.pop(name, None)
         return response.status, response.read().decode("utf-8", "replace")
 
 
