@@ -262,7 +262,8 @@ def rows(database="sqlite", processes=1):
             measured = wrk(carnet.url + path, headers)
             baseline = (before + wrk(bare.url + "/")) / 2
             ratio = measured / baseline
-            found.append({"figure": f"throughput, {figure} / bare Flask 5 KB page",
+            found.append({"figure": f"throughput ({label}, {processes} gunicorn process(es) × 8 threads), "
+                                      f"{figure} / bare Flask 5 KB page",
                           "path": path, "measured": round(measured, 1),
                           "baseline": round(baseline, 1), "ratio": round(ratio, 3),
                           "goal": GOAL, "met": ratio >= GOAL, "database": label,
