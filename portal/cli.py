@@ -6,7 +6,7 @@ import click
 
 
 def init_app(app):
-    """Register `db`, `seed`, `outbox`, `audit`, `prevention` commands on the app."""
+    """Register `db`, `seed`, `outbox`, `audit`, `storage`, `prevention` commands on the app."""
     from .prevention.cli import prevention_cli
     app.cli.add_command(prevention_cli)
 
@@ -126,3 +126,38 @@ def init_app(app):
         with db.connection_context():
             sealed = seal_pending()
         click.echo(f"{sealed} entries sealed")
+
+    @app.cli.group("storage")
+    def storage_group():
+        """Stored objects (documents, attachments, print files, proofs)."""
+
+    @storage_group.command("orphans")
+    @click.option("--grace-minutes", default=60, show_default=True,
+                  help="Objects younger than this are uploads in flight, never orphans.")
+    @click.option("--delete", is_flag=True, help="Delete the orphaned objects found.")
+    @click.option("--force", is_flag=True,
+                  help="Delete even when more than half of the store looks orphaned.")
+    def storage_orphans(grace_minutes, delete, force):
+        """List the stored objects no row names any more (and delete them with --delete)."""
+        from datetime import timedelta
+
+        from .documents.orphans import Implausible, check_plausible, delete_orphans, find_orphans
+        from .extensions import db
+        with db.connection_context():
+            findings = find_orphans(grace=timedelta(minutes=grace_minutes))
+            for key in findings.orphans:
+                click.echo(f"orphan  {key}")
+            for key in findings.unknown:
+                click.echo(f"unknown {key}")
+            click.echo(f"{findings.objects} object(s): {findings.named} named by a row, "
+                       f"{len(findings.orphans)} orphaned, {findings.recent} too recent to "
+                       f"judge, {len(findings.unknown)} outside the layout (kept)")
+            if not delete or not findings.orphans:
+                return
+            if not force:
+                try:
+                    check_plausible(findings)
+                except Implausible as refusal:
+                    click.echo(f"nothing deleted: {refusal} (--force deletes anyway)", err=True)
+                    sys.exit(1)
+            click.echo(f"{delete_orphans(findings)} orphaned object(s) deleted")

@@ -2,7 +2,8 @@
 
 Every stored object (documents and their previews, message attachments, print files, closure
 proofs) goes through `storage()`: put(key, data) writes the whole object or nothing, get(key)
-returns it or raises Missing, delete(key) is idempotent, exists(key), keys(prefix). Objects
+returns it or raises Missing, delete(key) is idempotent, exists(key), keys(prefix),
+listing(prefix) (keys with their last-modified time). Objects
 arrive already encrypted (documents/store.py encrypts above this layer): the store, disk or
 S3, only ever sees ciphertext.
 
@@ -18,6 +19,7 @@ import os
 import re
 import tempfile
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -115,6 +117,10 @@ class DiskStorage:
 
     def keys(self, prefix=""):
         """Every key that starts with `prefix`, sorted (temporary files left out)."""
+        return [key for key, _modified in self.listing(prefix)]
+
+    def listing(self, prefix=""):
+        """(key, last modified, UTC) of every object whose key starts with `prefix`, sorted."""
         if not self.root.is_dir():
             return []
         found = []
@@ -122,9 +128,14 @@ class DiskStorage:
             for name in files:
                 if name.startswith(_TMP_PREFIX):
                     continue
-                key = (Path(folder) / name).relative_to(self.root).as_posix()
+                path = Path(folder) / name
+                key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
-                    found.append(key)
+                    try:
+                        modified = path.stat().st_mtime
+                    except FileNotFoundError:  # deleted while listing
+                        continue
+                    found.append((key, datetime.fromtimestamp(modified, timezone.utc)))
         return sorted(found)
 
 
@@ -214,13 +225,19 @@ class S3Storage:
                 raise failure from error
 
     def keys(self, prefix=""):
+        return [key for key, _modified in self.listing(prefix)]
+
+    def listing(self, prefix=""):
+        """(key, last modified, UTC) of every object whose key starts with `prefix`, sorted."""
         from botocore.exceptions import BotoCoreError, ClientError
         found = []
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=self.prefix + prefix)
             for page in pages:
-                found.extend(item["Key"][len(self.prefix):] for item in page.get("Contents", []))
+                found.extend((item["Key"][len(self.prefix):],
+                              item["LastModified"].astimezone(timezone.utc))
+                             for item in page.get("Contents", []))
         except (BotoCoreError, ClientError) as error:
             raise self._fail(error, prefix, "list") from error
         return sorted(found)

@@ -31,6 +31,7 @@ from .accounts import tasks as _account_tasks  # noqa: E402,F401
 from .agenda import tasks as _agenda_tasks  # noqa: E402,F401
 from .audit import tasks as _journal_tasks  # noqa: E402,F401
 from .documents import tasks as _document_tasks  # noqa: E402,F401
+from .documents import orphans as _orphan_tasks  # noqa: E402,F401
 from .lifecycle import tasks as _lifecycle_tasks  # noqa: E402,F401
 from .prevention import tasks as _prevention_tasks  # noqa: E402,F401
 from .proxies import tasks as _proxy_tasks  # noqa: E402,F401

@@ -72,3 +72,32 @@ def test_the_journal_commands_work_verbatim(tmp_path):
         if os.path.exists(checkpoint):
             os.remove(checkpoint)
     assert "intact" in outputs[1] and "intact" in outputs[2] and "intact" in outputs[4]
+
+
+def test_the_storage_orphans_commands_work_verbatim(tmp_path):
+    """The storage section's commands on a freshly seeded demo instance: an object no row names
+    is listed, then deleted; the demo's own objects stay."""
+    commands = [c for c in readme_commands("CARNET_ENV=") if " storage orphans" in c]
+    assert len(commands) == 2, commands
+    env = {key: os.environ[key] for key in SAFE if key in os.environ}
+    env["CARNET_INSTANCE"] = str(tmp_path)
+    setup = {**env, "CARNET_ENV": "development"}
+    for step in ("db upgrade", "seed"):
+        subprocess.run(f".venv/bin/flask --app wsgi {step}", shell=True, cwd=ROOT_DIR, env=setup,
+                       check=True, capture_output=True, timeout=120)
+    stray = tmp_path / "storage" / "documents" / "ab" / ("ab" + "0" * 30 + ".bin")
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"left behind by a failed clean-up")
+    os.utime(stray, (0, 0))  # written long ago (1970): past any grace period
+    demo = sorted(p for p in (tmp_path / "storage").rglob("*") if p.is_file() and p != stray)
+    assert demo
+    outputs = []
+    for command in commands:
+        result = subprocess.run(command, shell=True, cwd=ROOT_DIR, env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, (command, result.stdout[-1000:], result.stderr[-2000:])
+        outputs.append(result.stdout)
+    assert "orphan  documents/ab/" in outputs[0] and "1 orphaned" in outputs[0]
+    assert "1 orphaned object(s) deleted" in outputs[1]
+    assert not stray.exists()
+    assert sorted(p for p in (tmp_path / "storage").rglob("*") if p.is_file()) == demo
