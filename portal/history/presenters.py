@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "documents.view": _l("Consultation des documents"),
     "history.view": _l("Consultation de l’historique d’activité"),
     "history.export": _l("Export de l’historique d’activité"),
+    "journal.migrated": _l("Passage du journal aux sceaux signés"),
     "documents.open": _l("Ouverture d’un document"),
     "documents.download": _l("Téléchargement d’un document"),
     "documents.upload": _l("Ajout d’un document"),

@@ -2,12 +2,26 @@
 
 activity_event: seal_id, entry_hash, patient_prev (set once by the sealer), indexes for the
 unsealed entries and each patient's chain; the old global chain (prev_hash, hash, audit_head)
-is dropped: the first sealer run seals the existing entries in id order. journal_seal (signed
+is dropped: the first sealer run seals the existing entries in id order. Before it is dropped,
+the old chain is walked once (`check_old_chain`): intact, its head hash and length are written
+into a "journal.migrated" entry, which the first seal then signs, so the old chain stays
+anchored in the new one; broken, the migration stops and names the first broken entry (an
+operator who accepts the break sets CARNET_MIGRATE_BROKEN_JOURNAL=accept, and the break is
+written into that entry instead). journal_seal (signed
 Merkle batches), journal_sealer (the sealers' lock row), journal_verification (the background
 verifier's progress). The triggers now let an UPDATE through only when it sets the seal columns
 of an unsealed entry and changes nothing else; DELETE is still refused.
 """
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+
 from . import execute_frozen
+
+GENESIS = "0" * 64
+_OLD_FIELDS = ("id", "at", "actor_id", "actor_name", "patient_id", "action", "object_type",
+               "object_id", "via", "outcome", "detail", "ip", "prev_hash", "hash")
 
 SEAL_COLUMNS = ("seal_id", "entry_hash", "patient_prev")
 OTHER_COLUMNS = ("id", "at", "actor_id", "actor_name", "patient_id", "action", "object_type",
@@ -77,5 +91,64 @@ POSTGRESQL = [
 ]
 
 
+class BrokenOldChain(RuntimeError):
+    """The journal's old hash chain does not verify: it is not dropped silently."""
+
+
+def _old_digest(prev_hash, row):
+    """The old chain's hash of one entry (portal/audit.py before 0017, frozen here)."""
+    at = row["at"] if isinstance(row["at"], datetime) else datetime.fromisoformat(row["at"])
+    fields = {"at": at.isoformat(timespec="microseconds"), "actor": row["actor_id"],
+              "actor_name": row["actor_name"], "patient": row["patient_id"],
+              "action": row["action"], "object_type": row["object_type"],
+              "object_id": row["object_id"], "via": row["via"], "outcome": row["outcome"],
+              "detail": row["detail"], "ip": row["ip"]}
+    payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def check_old_chain(db, batch=5000):
+    """Walk the old chain in id order, by batches (a server-side read of the whole table would
+    hold it in memory). Returns (entries checked, head hash, None) when intact, or
+    (entries checked, last good hash, "entry <id>: <what>") at the first break."""
+    prev, checked, last_id = GENESIS, 0, 0
+    columns = ", ".join(f'"{name}"' for name in _OLD_FIELDS)
+    while True:
+        rows = db.execute_sql(f'SELECT {columns} FROM "activity_event" WHERE "id" > %s '
+                              f'ORDER BY "id" LIMIT {int(batch)}'.replace(
+                                  "%s", db.param), (last_id,)).fetchall()
+        if not rows:
+            break
+        for values in rows:
+            row = dict(zip(_OLD_FIELDS, values))
+            if row["prev_hash"] != prev:
+                return checked, prev, f"entry {row['id']}: does not follow the previous one"
+            if _old_digest(prev, row) != row["hash"]:
+                return checked, prev, f"entry {row['id']}: its content was changed"
+            prev, last_id, checked = row["hash"], row["id"], checked + 1
+    head = db.execute_sql('SELECT "last_hash", "count" FROM "audit_head" WHERE "id" = 1').fetchone()
+    if head is not None and (head[0] != prev or head[1] != checked):
+        return checked, prev, (f"the head names {head[1]} entries ending {head[0][:12]}…, the "
+                               f"table holds {checked} ending {prev[:12]}… (entries removed)")
+    return checked, prev, None
+
+
 def upgrade(db):
+    checked, head, problem = check_old_chain(db)
+    if problem and os.environ.get("CARNET_MIGRATE_BROKEN_JOURNAL") != "accept":
+        raise BrokenOldChain(
+            f"the journal's hash chain is broken at {problem}; nothing was migrated. Keep a "
+            "copy of the database for the investigation, then set "
+            "CARNET_MIGRATE_BROKEN_JOURNAL=accept to migrate anyway (the break is recorded).")
     execute_frozen(db, SQLITE, POSTGRESQL)
+    if problem:
+        detail = f"old chain BROKEN at {problem}; {checked} entries verified before it"
+    else:
+        detail = f"old chain intact: {checked} entries, head {head}"
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    db.execute_sql(
+        'INSERT INTO "activity_event" ("at", "actor_name", "action", "object_type", '
+        '"object_id", "via", "outcome", "detail", "ip") VALUES (%s, %s, %s, %s, %s, %s, %s, '
+        '%s, %s)'.replace("%s", db.param),
+        (now, "Carnet", "journal.migrated", "", "", "", "broken" if problem else "ok", detail,
+         ""))

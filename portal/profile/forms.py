@@ -221,7 +221,7 @@ DISABILITY_KINDS = [("moteur", _l("Handicap moteur")), ("visuel", _l("Handicap v
                     ("invalidant", _l("Trouble de santé invalidant")),
                     ("autre", _l("Autre handicap"))]
 RATE_BANDS = [("", _l("Non évalué ou non précisé")), ("lt50", _l("Moins de 50 %")),
-              ("50_79", _l("De 50 à 79 %")), ("ge80", _l("80 % ou plus"))]
+              ("50_79", _l("De 50 à 79 %")), ("ge80", _l("Au moins 80 %"))]
 YES_NO = [("oui", _l("Oui")), ("non", _l("Non"))]
 
 
