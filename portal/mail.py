@@ -140,7 +140,7 @@ def deliver_now(app, message_id):
 @huey.task(retries=3, retry_delay=5)
 def deliver(message_id):
     """Send one queued message by SMTP, or keep it in the outbox; idempotent."""
-    from .tasks import app_context
+    from .worker import app_context
     with app_context() as app:
         return deliver_now(app, message_id)
 
@@ -169,6 +169,6 @@ def sweep(now=None):
 @huey.periodic_task(crontab(minute="*"))
 def sweep_outbox():
     """Every minute: messages a dead worker left, or the queue lost, are handed over again."""
-    from .tasks import app_context
+    from .worker import app_context
     with app_context():
         sweep()

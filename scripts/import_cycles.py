@@ -4,8 +4,8 @@ when it is called, after every module has loaded, so it cannot make a cycle at i
     .venv/bin/python scripts/import_cycles.py           prints each cycle; exit 1 if there is one
     .venv/bin/python scripts/import_cycles.py --all     counts imports inside functions too
 
-`from package import name` counts as importing `package` and, when `name` is a submodule,
-that submodule too; `import a.b` counts as importing a.b (not its parents: a package's
+`from package import name` counts as importing the submodule `package.name` when there is
+one, else `package`; `import a.b` counts as importing a.b (not its parents: a package's
 __init__ that imports its own submodules is not a cycle). A package's __init__ is the module
 `package`.
 """
@@ -64,7 +64,10 @@ def graph(found=None, deferred=False):
                     module = ".".join(base + ([node.module] if node.module else []))
                 else:
                     module = node.module
-                targets = [module] + [f"{module}.{alias.name}" for alias in node.names]
+                # `from package import submodule` needs the submodule; `from module import
+                # name` needs the module
+                targets = [f"{module}.{alias.name}" if f"{module}.{alias.name}" in found
+                           else module for alias in node.names]
             for target in targets:
                 if target in found and target != name:
                     edges[name].add(target)

@@ -135,10 +135,10 @@ def test_a_forked_child_opens_its_own_connection_and_leaves_the_parents_alone(pg
 def test_a_worker_task_gives_its_connection_back(pg_app, monkeypatch):
     """The huey worker runs each task in its app's context: the connection returns to the
     pool when the task ends."""
-    from portal import tasks
+    from portal import worker
     from portal.extensions import db
-    monkeypatch.setattr(tasks, "_worker_app", pg_app)
-    with tasks.app_context():
+    monkeypatch.setattr(worker, "_worker_app", pg_app)
+    with worker.app_context():
         backend_pid()
         assert len(db.obj._in_use) == 1
     assert db.obj._in_use == {} and len(db.obj._connections) == 1

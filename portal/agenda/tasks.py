@@ -67,6 +67,6 @@ def send_appointment_reminders(now=None):
 @huey.periodic_task(crontab(minute="*/10"))
 def appointment_reminders():
     """Every 10 minutes: the reminders that are due."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         send_appointment_reminders()

@@ -21,7 +21,7 @@ SEALS_PER_MINUTE = 60 // SEAL_EVERY
 
 
 def _seal_once():
-    from ..tasks import app_context
+    from ..worker import app_context
     from .seal import seal_pending
     with app_context():
         try:
@@ -48,7 +48,7 @@ def seal_journal():
 @huey.periodic_task(crontab(minute="*"))
 def verify_journal():
     """Verify the seals made since the last run; keep the result for the operator."""
-    from ..tasks import app_context
+    from ..worker import app_context
     from .verify import check
     with app_context():
         report = check()

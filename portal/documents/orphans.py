@@ -126,7 +126,7 @@ def delete_orphans(findings):
 @huey.periodic_task(crontab(hour="4", minute="40"))
 def report_orphans():
     """Nightly: say in the log how many orphaned objects wait for `storage orphans --delete`."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         findings = find_orphans()
         if findings.orphans or findings.unknown:

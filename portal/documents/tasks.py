@@ -79,6 +79,6 @@ def process_hidden_documents(now=None):
 @huey.periodic_task(crontab(minute="5,35"))
 def release_hidden_documents():
     """Twice an hour: notices at two weeks, documents shown after a month (idempotent)."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         return process_hidden_documents()

@@ -70,7 +70,7 @@ def sweep_proofs(now=None):
 @huey.task()
 def render_proof(proof_id):
     """Render a closure's or an opposition's proof (outside the web request)."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         return run_proof(proof_id)
 
@@ -89,7 +89,7 @@ def purge_proofs(now=None):
 @huey.periodic_task(crontab(minute="20"))
 def purge_expired_proofs():
     """Hourly: proofs whose private link expired are deleted."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         purge_proofs()
 
@@ -97,6 +97,6 @@ def purge_expired_proofs():
 @huey.periodic_task(crontab(minute="*"))
 def sweep_stuck_proofs():
     """Every minute: proofs a dead worker left, or the queue lost, are handed over again."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         sweep_proofs()

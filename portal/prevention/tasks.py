@@ -81,6 +81,6 @@ def send_prevention_reminders(today=None):
 @huey.periodic_task(crontab(hour="8", minute="30"))
 def prevention_reminders():
     """Every morning: the prevention reminders of the day."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         send_prevention_reminders()

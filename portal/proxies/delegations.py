@@ -238,7 +238,7 @@ def make_attestations(delegation_id, event, actor_account_id):
 @huey.task()
 def store_attestations(delegation_id, event, actor_account_id):
     """Render and store a delegation's attestation in both spaces (outside the web request)."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         return make_attestations(delegation_id, event, actor_account_id)
 
@@ -305,7 +305,7 @@ def close_finished(today=None):
 def expire_delegation_invitations():
     """Every hour: invitations not accepted in time are closed, and delegations past their
     end date end (both idempotent)."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         return expire_invitations(), close_finished()
 

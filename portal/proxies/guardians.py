@@ -473,7 +473,7 @@ def expire_invitations():
 @huey.periodic_task(crontab(hour="3", minute="15"))
 def daily_guardianships():
     """Every night: majorities reached, then invitations left unanswered."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         process_majorities()
         expire_invitations()

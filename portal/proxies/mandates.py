@@ -394,7 +394,7 @@ def store_mandate_document(mandate_id):
     or a second run finds `mandate.document` set and stops)."""
     from ..documents.store import store_document
     from ..pdf import render_pdf
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         mandate = Mandate.get_or_none(Mandate.id == mandate_id)
         if mandate is None or mandate.confirmed_at is None or mandate.document_id:

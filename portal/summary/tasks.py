@@ -115,7 +115,7 @@ def run_job(job_id):
 @huey.task()
 def render_job(job_id):
     """Render a print job's PDF (outside the web request)."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         return run_job(job_id)
 
@@ -185,7 +185,7 @@ def interrupted(job):
 @huey.periodic_task(crontab(minute="*"))
 def sweep_print_jobs():
     """Every minute: jobs whose worker died fail, jobs the queue lost are handed over again."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         sweep()
 
@@ -201,7 +201,7 @@ def revoke_lapsed_tokens_of_print_jobs():
 @huey.periodic_task(crontab(minute="*/10"))
 def purge_print_jobs():
     """Every ten minutes: expired generated files are deleted."""
-    from ..tasks import app_context
+    from ..worker import app_context
     with app_context():
         purge()
 
