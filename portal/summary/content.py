@@ -61,7 +61,7 @@ def identity(patient):
     if patient.phone:
         rows.append((_("Téléphone"), ltr(patient.phone)))
     if patient.address:
-        rows.append((_("Adresse"), patient.address))
+        rows.append((_("Adresse"), ltr(patient.address)))  # French postal addresses: "12 rue…"
     return rows
 
 
