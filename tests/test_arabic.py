@@ -64,8 +64,8 @@ def test_the_dossier_in_arabic_isolates_the_nir_and_the_phone_left_to_right(app,
 
 
 def test_a_dose_and_a_measure_are_isolated_left_to_right(app, login_as, person, ctx):
-    from portal.profile.models import Treatment
     from portal.accounts.models import Account
+    from portal.profile.models import Treatment
     camille = person("Camille")
     author = Account.get(Account.person == camille.id)
     Treatment.create(patient=camille.id, author=author, name="Lévothyroxine", dose="75 µg/j")
@@ -89,9 +89,11 @@ def test_ltr_wraps_escapes_and_drops_directional_marks():
 
 
 def test_arabic_writes_latin_digits_on_purpose(app):
-    from flask_babel import force_locale, format_date, format_decimal
-    from portal.bidi import NUMBERING_SYSTEM, html_attributes, numbering_system, text_direction
     from datetime import date
+
+    from flask_babel import force_locale, format_date, format_decimal
+
+    from portal.bidi import NUMBERING_SYSTEM, html_attributes, numbering_system, text_direction
     assert numbering_system("ar") == NUMBERING_SYSTEM == "latn"
     assert text_direction("ar") == "rtl" and text_direction("fr") == "ltr"
     assert html_attributes("ar") == 'lang="ar" dir="rtl"'
@@ -175,7 +177,7 @@ def test_the_emergency_card_in_arabic_is_right_to_left_tagged_and_set_in_amiri(
         pdf = write_pdf(html, app.static_folder)
     assert '<html lang="ar" dir="rtl">' in html
     assert '<bdi dir="ltr">06 58 21 47 93</bdi>' in html   # the contact's phone
-    assert '<bdi dir="ltr">14/05/1980</bdi>' in html or '<bdi dir="ltr">14/5/1980</bdi>' in html
+    assert '<bdi dir="ltr">14/5/1980</bdi>' in html  # Babel's right-to-left marks dropped
     # The front comes first in the reading direction: on the right.
     document = layout(html, app.static_folder)
     page = document.pages[0]
