@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HTMX_VERSION := 2.0.11
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	fonts-noto-color-emoji gettext
+	fonts-noto-color-emoji fonts-hosny-amiri gettext
 FLASK = $(BIN)/flask --app wsgi
 RUN_ENV = CARNET_ENV=$${CARNET_ENV:-development}
 
@@ -23,8 +23,9 @@ system-deps: .system-deps.stamp
 	  echo "Installing system packages: $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
-	@# PDFs are set in DejaVu Sans (Latin, Arabic, Hebrew…): a stale font cache would hide it.
-	@fc-list | grep -q "DejaVu Sans" || fc-cache -f
+	@# PDFs are set in DejaVu Sans (Latin, Hebrew…), Arabic ones in Amiri: a stale font cache
+	@# would hide them.
+	@fc-list | grep -q "DejaVu Sans" && fc-list | grep -q "Amiri" || fc-cache -f
 	@touch $@
 
 $(BIN)/activate:

@@ -118,7 +118,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
-    LANGUAGES = ("fr", "en")
+    # French is the source; English and Arabic (Modern Standard Arabic, right to left: see
+    # portal/bidi.py for the direction and the choice of Latin digits) are complete catalogues.
+    LANGUAGES = ("fr", "en", "ar")
 
 
 class DevelopmentConfig(Config):

@@ -9,7 +9,8 @@ from conftest import csrf_from, hidden_fields
 pytestmark = pytest.mark.db
 
 PAGE = "/dossier/professionnels/"
-CODE_RE = re.compile(r'class="access-code">([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})<')
+CODE_RE = re.compile(
+    r'class="access-code"><bdi dir="ltr">([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})<')
 
 
 def open_space(client, person_id):

@@ -46,22 +46,22 @@ def test_switching_to_english_translates_the_page_and_is_remembered(app, login_a
     from portal.accounts.models import Account
     client = app.test_client()
     page = client.get("/connexion")
-    assert '<html lang="fr">' in page.get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in page.get_data(as_text=True)
     client.post("/langue", data={"csrf_token": csrf_from(page), "lang": "en",
                                  "next": "/connexion"})
     english = client.get("/connexion").get_data(as_text=True)
-    assert '<html lang="en">' in english
+    assert '<html lang="en" dir="ltr">' in english
     assert "Adresse e-mail" not in english and "Mot de passe" not in english
     logged = login_as("jean")
     settings = logged.get("/parametres/")
     logged.post("/langue", data={"csrf_token": csrf_from(settings), "lang": "en"})
     assert Account.get(Account.email == "jean.dupont@example.org").language == "en"
     again = login_as("jean")
-    assert '<html lang="en">' in again.get("/dossier/").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in again.get("/dossier/").get_data(as_text=True)
 
 
 def test_browser_language_is_used_when_nothing_was_chosen(client):
     page = client.get("/connexion", headers={"Accept-Language": "en-GB,en;q=0.9"})
-    assert '<html lang="en">' in page.get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page.get_data(as_text=True)
     page = client.get("/connexion", headers={"Accept-Language": "de-DE"})
-    assert '<html lang="fr">' in page.get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in page.get_data(as_text=True)

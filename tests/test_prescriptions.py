@@ -237,7 +237,8 @@ def test_a_pharmacist_verifies_and_dispenses_until_no_renewal_is_left(girard, pe
     page = girard.get(result_url)
     text = page.get_data(as_text=True)
     for expected in ("Ordonnance authentique", "Jean Dupont", "né le 11 février 1944",
-                     "Dr Nadia Benali", "RPPS 10000000001", "Metformine 850 mg",
+                     "Dr Nadia Benali", 'RPPS <bdi dir="ltr">10000000001</bdi>',
+                     "Metformine 850 mg",
                      "Apixaban 2,5 mg", "utilisés : 0 sur 3 – restants : 3", "Première délivrance",
                      "Enregistrer le renouvellement n° 1"):
         assert expected in text, expected

@@ -16,7 +16,8 @@ from conftest import csrf_from, hidden_fields
 CAMILLE = "camille.martin@example.org"
 PASSWORD = "demo-carnet-2026"
 PAGE = "/dossier/professionnels/"
-CODE_RE = re.compile(r'class="access-code">([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})<')
+CODE_RE = re.compile(
+    r'class="access-code"><bdi dir="ltr">([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})<')
 
 
 def at(*args):

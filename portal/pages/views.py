@@ -20,7 +20,8 @@ def accessibility():
 @bp.route("/langue", methods=["POST"])
 @public
 def language():
-    """Switch between French and English; remembered on the account when logged in."""
+    """Switch to another of the app's languages (French, English, Arabic); remembered on the
+    account when logged in."""
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..access.models import Grant
 from ..accounts.models import SEXES, Account, utcnow
 from ..accounts.nir import spaced
+from ..bidi import ltr
 from ..agenda import presenters as agenda_presenters
 from ..agenda.models import Appointment
 from ..entourage.models import EMERGENCY, TRUSTED, Contact
@@ -56,11 +57,11 @@ def identity(patient):
                                        age=patient.age_on(utcnow().date()))),
             (_("Sexe"), str(SEXES.get(patient.sex, patient.sex)))]
     if patient.nir:
-        rows.append((_("Numéro de sécurité sociale"), spaced(patient.nir)))
+        rows.append((_("Numéro de sécurité sociale"), ltr(spaced(patient.nir))))
     if patient.phone:
-        rows.append((_("Téléphone"), patient.phone))
+        rows.append((_("Téléphone"), ltr(patient.phone)))
     if patient.address:
-        rows.append((_("Adresse"), patient.address))
+        rows.append((_("Adresse"), ltr(patient.address)))  # French postal addresses: "12 rue…"
     return rows
 
 

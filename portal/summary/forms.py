@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, ValidationError
 from ..profile.fields import CheckboxesField, one_of_choices, options
 from .models import SECTIONS
 
-LANGUAGES = {"fr": _l("Français"), "en": _l("Anglais (English)")}
+LANGUAGES = {"fr": _l("Français"), "en": _l("Anglais (English)"), "ar": _l("Arabe (العربية)")}
 
 
 def at_least_one(form, field):

@@ -2,7 +2,7 @@
 preparation by the worker (an htmx poll that stops once done; a refresh link without
 JavaScript), then download it, keep it in the dossier, or delete it. Generated files expire
 after a day. Every request, download and saving is journaled."""
-from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -62,7 +62,7 @@ def _default_language():
     """The person's language: the space holder's account, else the one acting's."""
     holder = Account.get_or_none(Account.person == g.space.id)
     language = (holder.language if holder else None) or _actor().language
-    return language if language in ("fr", "en") else "fr"
+    return language if language in current_app.config["LANGUAGES"] else "fr"
 
 
 def _forms(posted=None):

@@ -1,0 +1,88 @@
+"""Writing direction: the page's `dir` from Babel, and left-to-right islands in any page.
+
+Arabic is written right to left, but a NIR, a dose, "72.5 kg", an access code, a phone number
+or an e-mail address must keep their left-to-right order: without an isolate, the bidi
+algorithm moves "kg" before the number, or the trailing "+" of a phone number to its start.
+Every such value goes through `ltr()` (the `ltr` filter in templates), on screens and in PDFs:
+it wraps the value in `<bdi dir="ltr">`, an isolate with an explicit direction. The direction
+is written out because WeasyPrint ignores `dir="auto"`; `<bdi>` rather than `<span>` because it
+isolates even where a browser's CSS would not (and WeasyPrint's default CSS isolates it too).
+
+Digits: Latin (0-9) in every language, on purpose. Carnet's Arabic is the locale `ar` (Modern
+Standard Arabic), whose CLDR default numbering system is "latn", unlike `ar_EG` or `ar_SA`
+("arab": ٠-٩, with ٫ as decimal mark); Babel's number functions also write "latn" unless told
+otherwise. A French mediator, the French papers the person holds (carte Vitale, ordonnances)
+and the professionals all read Latin digits, so a NIR or a dose must look the same on the
+Arabic screen, on the Arabic PDF and on the French prescription. NUMBERING_SYSTEM names that
+choice; a test holds `ar` to it, so that switching to a regional locale cannot change it silently.
+
+Babel's numeric Arabic dates ("14‏/5‏/2026") carry RIGHT-TO-LEFT MARKs between the numbers, made
+for a right-to-left run: inside a left-to-right isolate they would reorder the date, so `ltr()`
+drops the marks (the isolate already gives the direction).
+"""
+from babel import Locale
+from flask_babel import get_locale
+from markupsafe import Markup, escape
+
+# The numbering system every language of Carnet writes digits with (see the docstring).
+NUMBERING_SYSTEM = "latn"
+# Directional marks (LRM, RLM, ALM) that Babel's Arabic patterns insert: meaningless, and
+# harmful, inside an isolate whose direction is explicit.
+_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c"))
+
+
+# Each language named in itself, as the switcher offers it (a reader of Arabic who landed on a
+# French page must recognise "العربية", not "Arabe").
+AUTONYMS = {"fr": "Français", "en": "English", "ar": "العربية"}
+
+
+def _locale(locale=None):
+    if locale is None:
+        locale = get_locale() or "fr"
+    return locale if isinstance(locale, Locale) else Locale.parse(str(locale))
+
+
+def text_direction(locale=None):
+    """"rtl" or "ltr": the direction of `locale` (the current one by default), from Babel."""
+    return _locale(locale).text_direction
+
+
+def html_attributes(locale=None):
+    """`lang="ar" dir="rtl"`: the attributes of <html> for `locale` (current by default), used
+    by the layout and by every PDF template so that screens and papers agree."""
+    found = _locale(locale)
+    return Markup('lang="{}" dir="{}"').format(str(found).replace("_", "-"), found.text_direction)
+
+
+def numbering_system(locale=None):
+    """The digits `locale` writes numbers with: Babel's default for it ("latn" for fr, en, ar)."""
+    return _locale(locale).default_numbering_system
+
+
+def ltr(value):
+    """`value` as a left-to-right isolate (`<bdi dir="ltr">…</bdi>`), escaped; "" for nothing.
+
+    A value that is already markup (a link, say) is wrapped as it is, not escaped again."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, Markup):
+        value = escape(str(value).translate(_MARKS))
+    return Markup('<bdi dir="ltr">{}</bdi>').format(value)
+
+
+def other_languages():
+    """[(code, autonym, direction)] of the app's languages other than the current one, for the
+    header's switcher."""
+    from flask import current_app
+    current = _locale().language
+    return [(code, AUTONYMS.get(code, code), text_direction(code))
+            for code in current_app.config["LANGUAGES"] if code != current]
+
+
+def init_app(app):
+    """The `ltr` filter and the `html_attributes`/`text_direction` globals, for every template
+    (screens and PDFs alike, as PDFs are rendered by the same Jinja environment)."""
+    app.jinja_env.filters["ltr"] = ltr
+    app.jinja_env.globals["html_attributes"] = html_attributes
+    app.jinja_env.globals["text_direction"] = text_direction
+    app.jinja_env.globals["other_languages"] = other_languages
