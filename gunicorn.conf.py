@@ -1,0 +1,68 @@
+"""gunicorn settings for every way Carnet is served: scripts/serve.sh (`make run`), the
+Procfile, deploy/carnet-web.service and benchmarks/throughput.py (Carnet and its bare Flask
+baseline alike) all start gunicorn with `-c gunicorn.conf.py` and set nothing else but the
+address (`--bind`). WEB_CONCURRENCY (processes) and WEB_THREADS (threads per process) override
+the choices below.
+
+Why these numbers (measured on a 2-core machine, `python -m benchmarks.throughput threads`;
+the figures are in the README's benchmark section):
+
+- A Carnet page is CPU-bound Python (SQL text building, Jinja) and one process runs Python on
+  one core at a time (the GIL). Threads add no capacity: in-process, the CPU time of a dossier
+  request is the same with 1, 2 or 8 threads serving at once (no lock, thread-local lookup or
+  pool in Carnet grows with threads). What threads add is hand-offs: every sqlite3 or psycopg2
+  call releases the GIL and, when other threads wait for it, the next one is woken (a futex
+  call and a context switch, 0.1 per request with 1 thread, 4 with 2, 25 with 8), and on an
+  idle machine the GIL sits unused while the woken thread gets scheduled. That is the gap the
+  lead measured (one process: 157-172 requests/s with `--threads 1`, 97-113 with 8).
+  Capacity comes from processes: one per core, as soon as the throttles' counters are shared.
+- Threads stay for what they are good at: waiting. A second thread keeps a process answering
+  while one request waits on a slow client or on storage; on PostgreSQL every query is a round
+  trip to the server (another machine at scale), during which another thread runs, so a
+  PostgreSQL process gets more threads than a SQLite one, whose reads cost no wait.
+- Worker class gthread even with one thread: gunicorn would otherwise pick its sync worker,
+  which closes the connection after every response (no keep-alive).
+- Processes: as many as cores when the throttles count in shared storage (Redis); one with
+  `memory://` counters (the embedded default), since each process would count only its own
+  failed logins and an attacker would get one set of tries per process (README: Running
+  several machines)."""
+import os
+
+# Threads per process by database (see above).
+THREADS = {"sqlite": 2, "postgresql": 4}
+
+
+def database_kind(environ):
+    """"postgresql" or "sqlite", as portal/db.py reads DATABASE_URL (SQLite when unset)."""
+    url = environ.get("DATABASE_URL", "")
+    return "postgresql" if url.startswith(("postgresql", "postgres:")) else "sqlite"
+
+
+def shared_throttle(environ):
+    """Whether the throttles count in storage every process shares (portal/config.py's
+    RATELIMIT_STORAGE_URI: given, or Redis when the queue is on Redis, else memory://)."""
+    uri = environ.get("RATELIMIT_STORAGE_URI") or (
+        environ.get("HUEY_URL", "") if environ.get("HUEY_URL", "").startswith("redis") else "")
+    return bool(uri) and not uri.startswith("memory:")
+
+
+def cores():
+    """The CPUs this process may run on (a container's or taskset's share, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def choose(environ):
+    """{"workers", "threads"} for this environment (WEB_CONCURRENCY / WEB_THREADS override)."""
+    workers = environ.get("WEB_CONCURRENCY") or (cores() if shared_throttle(environ) else 1)
+    threads = environ.get("WEB_THREADS") or THREADS[database_kind(environ)]
+    return {"workers": int(workers), "threads": int(threads)}
+
+
+_chosen = choose(os.environ)
+workers = _chosen["workers"]
+threads = _chosen["threads"]
+worker_class = "gthread"
+accesslog = "-"
