@@ -4,22 +4,25 @@ baseline alike) all start gunicorn with `-c gunicorn.conf.py` and set nothing el
 address (`--bind`). WEB_CONCURRENCY (processes) and WEB_THREADS (threads per process) override
 the choices below.
 
-Why these numbers (measured on a 2-core machine, `python -m benchmarks.throughput threads`;
-the figures are in the README's benchmark section):
+Why these numbers (measured on a 2-core machine shared with other jobs; the throughput bench's
+thread rows, `python -m benchmarks.throughput threads [sqlite|postgresql]`, show them again):
 
-- A Carnet page is CPU-bound Python (SQL text building, Jinja) and one process runs Python on
-  one core at a time (the GIL). Threads add no capacity: in-process, the CPU time of a dossier
-  request is the same with 1, 2 or 8 threads serving at once (no lock, thread-local lookup or
-  pool in Carnet grows with threads). What threads add is hand-offs: every sqlite3 or psycopg2
-  call releases the GIL and, when other threads wait for it, the next one is woken (a futex
-  call and a context switch, 0.1 per request with 1 thread, 4 with 2, 25 with 8), and on an
-  idle machine the GIL sits unused while the woken thread gets scheduled. That is the gap the
-  lead measured (one process: 157-172 requests/s with `--threads 1`, 97-113 with 8).
-  Capacity comes from processes: one per core, as soon as the throttles' counters are shared.
-- Threads stay for what they are good at: waiting. A second thread keeps a process answering
-  while one request waits on a slow client or on storage; on PostgreSQL every query is a round
-  trip to the server (another machine at scale), during which another thread runs, so a
-  PostgreSQL process gets more threads than a SQLite one, whose reads cost no wait.
+- A Carnet page is CPU-bound Python (SQL text building, Jinja), and one process runs Python on
+  one core at a time (the GIL). Threads add no capacity to a process: the CPU time of a dossier
+  request is the same with 1, 2, 4 or 8 threads serving at once (in-process, SQLite 6.8 / 6.5 /
+  7.0 ms at 1 / 2 / 8 threads; PostgreSQL 7.8 / 7.6 / 7.4 / 7.2 ms at 1 / 2 / 4 / 8), so no
+  lock, thread-local lookup or pool in Carnet grows with threads. What grows is GIL hand-offs:
+  every sqlite3 or psycopg2 call releases the GIL and wakes a waiting thread (voluntary
+  context switches per request under gunicorn: 4 with 1 thread, 7 with 2, 19 with 4, 27 with
+  8), and while the woken thread gets a core the GIL does nothing. On a quiet machine that is
+  the lead's gap (one process, 157-172 dossiers/s with `--threads 1`, 97-113 with 8; note that
+  `--threads 1` alone is gunicorn's sync worker, without keep-alive). Capacity comes from
+  processes: one per core, as soon as the throttles' counters are shared.
+- Threads stay for what they are good at: waiting. A SQLite request waits for nothing (0.03 ms
+  blocked per dossier request: its reads come from the page cache), so a second thread only
+  keeps the process answering while one request waits on a slow client. A PostgreSQL request
+  waits 4-7 ms per dossier for the server (12 round trips; more when the server is another
+  machine) for 8-9 ms of CPU, so a PostgreSQL process gets 4 threads to run during those waits.
 - Worker class gthread even with one thread: gunicorn would otherwise pick its sync worker,
   which closes the connection after every response (no keep-alive).
 - Processes: as many as cores when the throttles count in shared storage (Redis); one with
