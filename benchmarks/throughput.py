@@ -12,8 +12,9 @@
     thread_rows(database="sqlite", threads=(1, 2, 4, 8), rounds=3) -> list of dicts
         The dossier and the bare page with one process and each number of threads, in
         alternating rounds (A B C D, A B C D, …), medians: requests/s, and the CPU time and
-        voluntary context switches per dossier request of the gunicorn worker (the machine is
-        shared: CPU time per request moves less with other programs' load than requests/s).
+        voluntary context switches per dossier request of the gunicorn worker, and the cores it
+        used (the machine is shared: CPU time per request moves less with other programs' load
+        than requests/s).
 
     python -m benchmarks.throughput [sqlite|postgresql|URL] [processes]   prints the rows.
     python -m benchmarks.throughput threads [sqlite|postgresql|URL]        the thread rows.
@@ -381,9 +382,13 @@ def thread_rows(database="sqlite", threads=(1, 2, 4, 8), rounds=3):
                 measured, baseline, cpu, switches = (
                     statistics.median(run[i] for run in taken[count]) for i in range(4))
                 found.append({
+                    # CPU time × rate: the cores the process used. On a machine busy with
+                    # other programs, more threads take a larger share of the cores (more
+                    # requests/s at the same CPU time per request): that is not capacity.
                     "figure": f"dossier, {label}, 1 gunicorn process × {count} thread(s) "
-                              f"(median of {rounds} alternating runs; CPU {cpu:.2f} ms and "
-                              f"{switches:.1f} voluntary context switches per request)",
+                              f"(median of {rounds} alternating runs; per request CPU "
+                              f"{cpu:.2f} ms and {switches:.1f} voluntary context switches; "
+                              f"{measured * cpu / 1000:.2f} cores used)",
                     "path": "/dossier/", "measured": round(measured, 1),
                     "baseline": round(baseline, 1), "ratio": round(measured / baseline, 3),
                     "goal": None, "met": None, "database": label, "processes": 1,
