@@ -6,6 +6,7 @@ threads by database, one process per core once the throttles' counters are share
 they live in each process's memory). The launchers' command lines are read from their files,
 as tests/test_scale_recipe.py reads the units, so a launcher that drifts fails here."""
 import http.client
+import json
 import os
 import re
 import runpy
@@ -120,6 +121,36 @@ def test_processes_follow_the_cores_only_when_the_throttles_are_shared():
                                                        "threads": POSTGRESQL_THREADS}
     assert choose(RATELIMIT_STORAGE_URI="redis://cache:6379/1") == {
         "workers": cores, "threads": SQLITE_THREADS}
+    assert choose(DATABASE_URL="postgresql+pool://carnet@db/carnet")["threads"] == \
+        POSTGRESQL_THREADS
+
+
+def test_the_conf_reads_the_throttle_storage_as_the_app_does():
+    """gunicorn.conf.py decides "shared or not" on the same rule as portal/config.py's
+    RATELIMIT_STORAGE_URI (read here from the app's own config, environment by environment)."""
+    cases = [{}, {"HUEY_URL": "redis://cache:6379/0"}, {"HUEY_URL": "sqlite:///x/huey.db"},
+             {"RATELIMIT_STORAGE_URI": "redis://cache:6379/1"},
+             {"RATELIMIT_STORAGE_URI": "memory://", "HUEY_URL": "redis://cache:6379/0"}]
+    script = (
+        "import importlib, json, os, sys\n"
+        "import portal.config as config\n"
+        "found = []\n"
+        "for case in json.loads(sys.argv[1]):\n"
+        "    for name in ('HUEY_URL', 'RATELIMIT_STORAGE_URI'):\n"
+        "        os.environ.pop(name, None)\n"
+        "    os.environ.update(case)\n"
+        "    found.append(importlib.reload(config).Config.RATELIMIT_STORAGE_URI)\n"
+        "print(json.dumps(found))\n")
+    result = subprocess.run([os.path.join(ROOT_DIR, ".venv", "bin", "python"), "-c", script,
+                             json.dumps(cases)], cwd=ROOT_DIR, capture_output=True, text=True,
+                            timeout=120, env={key: os.environ[key] for key in SAFE
+                                              if key in os.environ})
+    assert result.returncode == 0, result.stderr[-2000:]
+    storages = json.loads(result.stdout.splitlines()[-1])
+    shared = runpy.run_path(CONF)["shared_throttle"]
+    assert [shared(case) for case in cases] == [
+        not storage.startswith("memory:") for storage in storages] == [
+        False, True, False, True, False]
 
 
 def test_make_run_serves_pages_with_keep_alive(tmp_path, seeded_sqlite):
