@@ -5,7 +5,7 @@
         database: "sqlite" (a fresh file), "postgresql" (a throw-away cluster started here, as
         tests/pgcluster.py does), or a postgresql:// URL of a running server (a fresh database
         `carnet_bench_<pid>` is created in it and dropped at the end).
-        processes: gunicorn worker processes (None: gunicorn.conf.py's choice).
+        processes: gunicorn worker processes (None: as many as gunicorn.conf.py chooses).
         Each row: {"figure", "path", "measured", "baseline", "ratio", "goal", "met",
                    "database", "processes", "threads", "unit"} — measured and baseline in
         requests/s.
