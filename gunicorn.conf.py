@@ -14,13 +14,14 @@ thread rows, `python -m benchmarks.throughput threads [sqlite|postgresql]`, show
   lock, thread-local lookup or pool in Carnet grows with threads. What grows is GIL hand-offs:
   every sqlite3 or psycopg2 call releases the GIL and wakes a waiting thread (voluntary
   context switches per dossier request under gunicorn: about 4 with 1 thread, 7-10 with 2,
-  19-28 with 4, 27-30 with 8), and while the woken thread gets a core the GIL does nothing. On a quiet machine that is
-  the lead's gap (one process, 157-172 dossiers/s with `--threads 1`, 97-113 with 8; note that
-  `--threads 1` alone is gunicorn's sync worker, without keep-alive). Capacity comes from
-  processes: one per core, as soon as the throttles' counters are shared. (On a machine busy
-  with other programs, 8 threads do serve more requests/s than 2, at the same CPU time per
-  request: they take a larger share of the cores from the other programs, which a web machine
-  running one process per core has no spare of.)
+  19-28 with 4, 27-30 with 8; with 8 threads, 1,100 futex calls per request under strace),
+  and while the woken thread gets a core the GIL does nothing. That is the lead's gap on a
+  quiet machine (one process, 157-172 dossiers/s with `--threads 1`, 97-113 with 8), together
+  with a different server: `--threads 1` alone is gunicorn's sync worker, without keep-alive.
+  Capacity comes from processes: one per core, as soon as the throttles' counters are shared.
+  (On a machine busy with other programs, 8 threads do serve more requests/s than 2 at the
+  same CPU time per request: they take a larger share of the cores from the other programs,
+  which a web machine running one process per core has no spare of.)
 - Threads stay for what they are good at: waiting. A SQLite request waits for nothing (0.03 ms
   blocked per dossier request: its reads come from the page cache), so a second thread only
   keeps the process answering while one request waits on a slow client. A PostgreSQL request
@@ -39,7 +40,8 @@ THREADS = {"sqlite": 2, "postgresql": 4}
 
 
 def database_kind(environ):
-    """"postgresql" or "sqlite", as portal/db.py reads DATABASE_URL (SQLite when unset)."""
+    """The database, "postgresql" or "sqlite", as portal/db.py reads DATABASE_URL (SQLite
+    when unset)."""
     url = environ.get("DATABASE_URL", "")
     return "postgresql" if url.startswith(("postgresql", "postgres:")) else "sqlite"
 
