@@ -16,8 +16,9 @@ thread rows, `python -m benchmarks.throughput threads [sqlite|postgresql]`, show
   context switches per dossier request under gunicorn: about 4 with 1 thread, 7-10 with 2,
   19-28 with 4, 27-30 with 8; futex calls per request under strace: 17 with 1 thread, 51
   with 2, 1,100-1,400 with 8), and while the woken thread gets a core the GIL does nothing.
-  That is the lead's gap on a quiet machine (one process, 157-172 dossiers/s with `--threads 1`, 97-113 with 8), together
-  with a different server: `--threads 1` alone is gunicorn's sync worker, without keep-alive.
+  That is the lead's gap on a quiet machine (one process, 157-172 dossiers/s with
+  `--threads 1`, 97-113 with 8), together with a different server: `--threads 1` alone is
+  gunicorn's sync worker, without keep-alive.
   Capacity comes from processes: one per core, as soon as the throttles' counters are shared.
   (On a machine busy with other programs, 8 threads do serve more requests/s than 2 at the
   same CPU time per request: they take a larger share of the cores from the other programs,
