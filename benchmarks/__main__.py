@@ -36,7 +36,7 @@ YEAR = 365 * 24 * 3600
 FAILED = []
 
 
-def optional(module, label, *args, **kwargs):
+def optional(module, label, *args, fn="rows", **kwargs):
     """Rows of a module another part of issue 14 writes. Until those branches are merged the
     module may be absent: the row then says so instead of stopping the run (this is only so
     that this branch runs on its own; once merged every module is present)."""
@@ -46,7 +46,7 @@ def optional(module, label, *args, **kwargs):
         if exc.name != f"benchmarks.{module}":
             raise
         return [Row(label, "not measured (module missing)")]
-    return list(found.rows(*args, **kwargs))
+    return list(getattr(found, fn)(*args, **kwargs))
 
 
 def section(title, measure):
@@ -118,6 +118,11 @@ def embedded():
     results["throughput"] = section("throughput (SQLite)", lambda: optional(
         "throughput", "logged-in page throughput / bare Flask page (SQLite)", "sqlite",
         processes=1))
+    # The dossier at 1, 2, 4 and 8 threads in one process: why gunicorn.conf.py chose its
+    # threads (the figures behind its comment).
+    results["throughput"] += section("throughput by threads (SQLite)", lambda: optional(
+        "throughput", "dossier throughput by gunicorn threads (SQLite)", "sqlite",
+        fn="thread_rows"))
     results["history"] = section("history page", lambda: fresh(history.rows))
     results["journal"] = section("audit verify", lambda: optional(
         "journal", "journal: audit verify entries/s, 1 M entries", "sqlite"))
@@ -216,6 +221,9 @@ def scale():
             rows += section(f"throughput, PostgreSQL, {count} process(es)", lambda c=count: optional(
                 "throughput", f"logged-in page throughput / bare Flask page (PostgreSQL, "
                 f"{c} gunicorn process(es))", database, processes=c))
+        rows += section("throughput by threads, PostgreSQL", lambda: optional(
+            "throughput", "dossier throughput by gunicorn threads (PostgreSQL)", database,
+            fn="thread_rows"))
         rows += section("journal appends", lambda: optional(
             "journal", "journal appends/s on PostgreSQL, 1 and 16 writers / plain INSERT",
             database))

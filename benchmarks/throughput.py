@@ -5,11 +5,23 @@
         database: "sqlite" (a fresh file), "postgresql" (a throw-away cluster started here, as
         tests/pgcluster.py does), or a postgresql:// URL of a running server (a fresh database
         `carnet_bench_<pid>` is created in it and dropped at the end).
-        processes: gunicorn worker processes (8 threads each, as scripts/serve.sh).
+        processes: gunicorn worker processes (None: as many as gunicorn.conf.py chooses).
         Each row: {"figure", "path", "measured", "baseline", "ratio", "goal", "met",
-                   "database", "processes", "unit"} — measured and baseline in requests/s.
+                   "database", "processes", "threads", "unit"} — measured and baseline in
+        requests/s.
+    thread_rows(database="sqlite", threads=(1, 2, 4, 8), rounds=3) -> list of dicts
+        The dossier and the bare page with one process and each number of threads, in
+        alternating rounds (A B C D, A B C D, …), medians: requests/s, and the CPU time and
+        voluntary context switches per dossier request of the gunicorn worker, and the cores it
+        used (the machine is shared: CPU time per request moves less with other programs' load
+        than requests/s).
 
     python -m benchmarks.throughput [sqlite|postgresql|URL] [processes]   prints the rows.
+    python -m benchmarks.throughput threads [sqlite|postgresql|URL]        the thread rows.
+
+Every gunicorn here, Carnet's and the bare baseline's, runs with the top-level gunicorn.conf.py
+(the settings every launcher reads) and the same environment, so both get the same processes,
+threads and worker class; only the thread rows override the threads, for both alike.
 
 The logged-in pages are read as Camille (demo) in her own space: the dossier, the documents,
 the agenda, and the documents list asked as an htmx fragment (HX-Request). She logs in once
@@ -19,12 +31,14 @@ lifetimes (and its last-seen time is written at most once a minute). Environment
 BENCH_WRK_SECONDS (10), BENCH_WRK_CONNECTIONS (8), BENCH_ROOT (the code to measure: this
 checkout by default; another checkout measures a "before").
 """
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +50,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 GOAL = 0.30
-THREADS = 8
+CONF = os.path.join(ROOT, "gunicorn.conf.py")
 EMAIL = "camille.martin@example.org"
 PASSWORD = "demo-carnet-2026"
 PAGES = [  # (figure, path, extra headers)
@@ -66,22 +80,45 @@ def _wait_listening(port, process, timeout=30):
     raise RuntimeError("gunicorn did not start listening")
 
 
-class Gunicorn:
-    """gunicorn on 127.0.0.1 and a free port, as scripts/serve.sh runs it (8 threads per
-    process, access log on); stopped by its PID."""
+def settings(env, processes=None, threads=None):
+    """{"workers", "threads"} gunicorn runs with under `env` (gunicorn.conf.py's choice), with
+    the benchmark's overrides."""
+    import runpy
+    chosen = runpy.run_path(CONF)["choose"](env)
+    return {"workers": processes or chosen["workers"], "threads": threads or chosen["threads"]}
 
-    def __init__(self, app, cwd, env, processes=1):
+
+def gunicorn_command(app, port, processes=None, threads=None):
+    """The command line: gunicorn.conf.py as every launcher, the address, the overrides."""
+    command = [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "-c", CONF,
+               "--bind", f"127.0.0.1:{port}"]
+    if processes:
+        command += ["--workers", str(processes)]
+    if threads:
+        command += ["--threads", str(threads)]
+    return command + [app]
+
+
+class Gunicorn:
+    """gunicorn on 127.0.0.1 and a free port, with gunicorn.conf.py (see the module's
+    docstring); stopped by its PID."""
+
+    def __init__(self, app, cwd, env, processes=None, threads=None):
         self.port = _free_port()
         self.process = subprocess.Popen(
-            [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(processes), "--threads", str(THREADS), "--access-logfile", "-",
-             app], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True)
+            gunicorn_command(app, self.port, processes, threads), cwd=cwd, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
         try:
             _wait_listening(self.port, self.process)
         except Exception:
             self.stop()
             raise
+
+    def workers(self):
+        """PIDs of the worker processes (gunicorn's children)."""
+        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,
+                             text=True).stdout
+        return [int(pid) for pid in out.split()]
 
     @property
     def url(self):
@@ -97,8 +134,9 @@ class Gunicorn:
                 self.process.wait()
 
 
-def wrk(url, headers=None, seconds=None, connections=None):
-    """Requests per second wrk reaches on `url`; a non-2xx answer is an error, not a speed."""
+def wrk(url, headers=None, seconds=None, connections=None, count=False):
+    """Requests per second wrk reaches on `url` (with count: and how many it made); a non-2xx
+    answer is an error, not a speed."""
     seconds = seconds or int(os.environ.get("BENCH_WRK_SECONDS", "10"))
     connections = connections or int(os.environ.get("BENCH_WRK_CONNECTIONS", "8"))
     command = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s"]
@@ -107,7 +145,25 @@ def wrk(url, headers=None, seconds=None, connections=None):
     out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk saw failed requests on {url}:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return (rate, int(re.search(r"(\d+) requests in", out).group(1))) if count else rate
+
+
+def _cpu_seconds(pid):
+    """User + system CPU time of a process so far (all its threads)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _switches(pid):
+    """Voluntary context switches of all the threads of a process so far."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/status") as handle:
+            total += int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)", handle.read(),
+                                   re.M).group(1))
+    return total
 
 
 # --- the logged-in session --------------------------------------------------------------------
@@ -219,12 +275,13 @@ def _admin(url, statement):
         conn.close()
 
 
-def rows(database="sqlite", processes=1):
-    """The throughput rows (see the module's docstring)."""
+@contextlib.contextmanager
+def _instance(database):
+    """A migrated and seeded demo on `database` (see the module's docstring), dropped at the
+    end: yields (root, env, database_url, label)."""
     root = os.environ.get("BENCH_ROOT", ROOT)
     workdir = tempfile.mkdtemp(prefix="carnet-throughput-")
     cluster = None
-    servers = []
     database_url = None
     label = "sqlite"
     try:
@@ -244,34 +301,8 @@ def rows(database="sqlite", processes=1):
             _admin(database_url, f"CREATE DATABASE {name}")
         env = _carnet_env(workdir, database_url)
         _prepare(root, env)
-
-        bare = Gunicorn("app:app", os.path.join(HERE, "bare"), dict(os.environ), processes)
-        servers.append(bare)
-        carnet = Gunicorn("wsgi:app", root, env, processes)
-        servers.append(carnet)
-        cookie = log_in(carnet.url, database_url)
-        wrk(bare.url + "/", seconds=2)  # warm-up
-        found = []
-        for figure, path, headers in PAGES:
-            headers = {"Cookie": cookie, **headers}
-            wrk(carnet.url + path, headers, seconds=2)  # warm-up (templates, connections)
-            # The baseline is measured just before and just after each page and averaged: on
-            # a shared machine the load changes within a run, and a ratio must compare
-            # figures taken under the same load.
-            before = wrk(bare.url + "/")
-            measured = wrk(carnet.url + path, headers)
-            baseline = (before + wrk(bare.url + "/")) / 2
-            ratio = measured / baseline
-            found.append({"figure": f"throughput ({label}, {processes} gunicorn process(es) × 8 threads), "
-                                      f"{figure} / bare Flask 5 KB page",
-                          "path": path, "measured": round(measured, 1),
-                          "baseline": round(baseline, 1), "ratio": round(ratio, 3),
-                          "goal": GOAL, "met": ratio >= GOAL, "database": label,
-                          "processes": processes, "unit": "requests/s"})
-        return found
+        yield root, env, database_url, label
     finally:
-        for server in servers:
-            server.stop()
         if database_url and database != "sqlite":
             try:
                 _admin(database_url, f"DROP DATABASE IF EXISTS {database_url.rsplit('/', 1)[1]}"
@@ -281,6 +312,92 @@ def rows(database="sqlite", processes=1):
         if cluster is not None:
             cluster.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def rows(database="sqlite", processes=1):
+    """The throughput rows (see the module's docstring)."""
+    servers = []
+    with _instance(database) as (root, env, database_url, label):
+        try:
+            # The bare app gets Carnet's environment too: gunicorn.conf.py reads it (the
+            # database decides the threads), so both run under the same settings.
+            bare = Gunicorn("app:app", os.path.join(HERE, "bare"), env, processes)
+            servers.append(bare)
+            carnet = Gunicorn("wsgi:app", root, env, processes)
+            servers.append(carnet)
+            chosen = settings(env, processes)
+            cookie = log_in(carnet.url, database_url)
+            wrk(bare.url + "/", seconds=2)  # warm-up
+            found = []
+            for figure, path, headers in PAGES:
+                headers = {"Cookie": cookie, **headers}
+                wrk(carnet.url + path, headers, seconds=2)  # warm-up (templates, connections)
+                # The baseline is measured just before and just after each page and averaged:
+                # on a shared machine the load changes within a run, and a ratio must compare
+                # figures taken under the same load.
+                before = wrk(bare.url + "/")
+                measured = wrk(carnet.url + path, headers)
+                baseline = (before + wrk(bare.url + "/")) / 2
+                ratio = measured / baseline
+                found.append({
+                    "figure": f"throughput ({label}, {chosen['workers']} gunicorn process(es) × "
+                              f"{chosen['threads']} threads), {figure} / bare Flask 5 KB page",
+                    "path": path, "measured": round(measured, 1),
+                    "baseline": round(baseline, 1), "ratio": round(ratio, 3), "goal": GOAL,
+                    "met": ratio >= GOAL, "database": label, "processes": chosen["workers"],
+                    "threads": chosen["threads"], "unit": "requests/s"})
+            return found
+        finally:
+            for server in servers:
+                server.stop()
+
+
+def thread_rows(database="sqlite", threads=(1, 2, 4, 8), rounds=3):
+    """The dossier and the bare page, one process, at each number of threads (see the
+    module's docstring)."""
+    servers = []
+    with _instance(database) as (root, env, database_url, label):
+        try:
+            pairs = {}
+            for count in threads:
+                pairs[count] = (Gunicorn("app:app", os.path.join(HERE, "bare"), env, 1, count),
+                                Gunicorn("wsgi:app", root, env, 1, count))
+                servers += pairs[count]
+            cookie = {"Cookie": log_in(pairs[threads[0]][1].url, database_url)}
+            taken = {count: [] for count in threads}
+            for bare, carnet in pairs.values():  # warm-up (templates, connections)
+                wrk(bare.url + "/", seconds=2)
+                wrk(carnet.url + "/dossier/", cookie, seconds=2)
+            for _ in range(rounds):
+                for count, (bare, carnet) in pairs.items():
+                    baseline = wrk(bare.url + "/")
+                    (worker,) = carnet.workers()
+                    cpu, switches = _cpu_seconds(worker), _switches(worker)
+                    measured, done = wrk(carnet.url + "/dossier/", cookie, count=True)
+                    taken[count].append((measured, baseline,
+                                         (_cpu_seconds(worker) - cpu) * 1000 / done,
+                                         (_switches(worker) - switches) / done))
+            found = []
+            for count in threads:
+                measured, baseline, cpu, switches = (
+                    statistics.median(run[i] for run in taken[count]) for i in range(4))
+                found.append({
+                    # CPU time × rate: the cores the process used. On a machine busy with
+                    # other programs, more threads take a larger share of the cores (more
+                    # requests/s at the same CPU time per request): that is not capacity.
+                    "figure": f"dossier, {label}, 1 gunicorn process × {count} thread(s) "
+                              f"(median of {rounds} alternating runs; per request CPU "
+                              f"{cpu:.2f} ms and {switches:.1f} voluntary context switches; "
+                              f"{measured * cpu / 1000:.2f} cores used)",
+                    "path": "/dossier/", "measured": round(measured, 1),
+                    "baseline": round(baseline, 1), "ratio": round(measured / baseline, 3),
+                    "goal": None, "met": None, "database": label, "processes": 1,
+                    "threads": count, "cpu_ms": round(cpu, 2),
+                    "switches": round(switches, 1), "unit": "requests/s"})
+            return found
+        finally:
+            for server in servers:
+                server.stop()
 
 
 def sqlite_connection_rows(requests=1000):
@@ -323,15 +440,22 @@ def sqlite_connection_rows(requests=1000):
 
 
 def main(argv):
-    database = argv[0] if argv else "sqlite"
-    processes = int(argv[1]) if len(argv) > 1 else 1
-    found = rows(database, processes)
-    print(f"| figure | measured | baseline | ratio | goal | met? |  ({found[0]['database']}, "
-          f"{processes} process(es) × {THREADS} threads)")
-    print("|---|---|---|---|---|---|")
-    for row in found:
-        print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
-              f"{row['ratio']:.3f}× | ≥ {row['goal']}× | {'yes' if row['met'] else 'no'} |")
+    if argv and argv[0] == "threads":
+        found = thread_rows(argv[1] if len(argv) > 1 else "sqlite")
+        print("| figure | dossier | bare page | ratio |\n|---|---|---|---|")
+        for row in found:
+            print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
+                  f"{row['ratio']:.3f}× |")
+    else:
+        database = argv[0] if argv else "sqlite"
+        processes = int(argv[1]) if len(argv) > 1 else 1
+        found = rows(database, processes)
+        print(f"| figure | measured | baseline | ratio | goal | met? |  ({found[0]['database']}, "
+              f"{found[0]['processes']} process(es) × {found[0]['threads']} threads)")
+        print("|---|---|---|---|---|---|")
+        for row in found:
+            print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
+                  f"{row['ratio']:.3f}× | ≥ {row['goal']}× | {'yes' if row['met'] else 'no'} |")
     if os.environ.get("BENCH_JSON"):
         print(json.dumps(found))
 

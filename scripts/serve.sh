@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 "$BIN/huey_consumer" portal.tasks.huey --workers 2 --delay 0.1 --max-delay 1 --logfile instance/worker.log &
 worker=$!
-"$BIN/gunicorn" --bind 127.0.0.1:8000 --workers 1 --threads 8 --access-logfile - wsgi:app &
+# Processes, threads and the access log come from gunicorn.conf.py, as for every launcher.
+"$BIN/gunicorn" -c gunicorn.conf.py --bind 127.0.0.1:8000 wsgi:app &
 web=$!
 stop() { kill "$web" "$worker" 2>/dev/null; wait "$web" "$worker" 2>/dev/null; echo "Carnet stopped."; }
 trap 'stop; exit 0' INT TERM
