@@ -24,7 +24,7 @@ CONF = os.path.join(ROOT_DIR, "gunicorn.conf.py")
 GUNICORN = os.path.join(ROOT_DIR, ".venv", "bin", "gunicorn")
 SAFE = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "CARNET_TEST_CLOCK_OFFSET")
 # What the measurements settled (gunicorn.conf.py, README "Serving"): threads per process.
-SQLITE_THREADS, POSTGRESQL_THREADS = 2, 4
+SQLITE_THREADS, POSTGRESQL_THREADS = 8, 8
 # Options that would set, beside the conf, what the conf decides.
 OWN_SETTINGS = {"-w", "--workers", "--threads", "-k", "--worker-class", "--access-logfile",
                 "--keep-alive", "--worker-connections"}
