@@ -1,0 +1,137 @@
+"""Cheap rendering: what every page asks many times per request is worked out once.
+
+A page asks for ~40 translations and ~40 addresses. Through Flask-Babel 4 each translation walks
+`get_domain` → `get_translations` → `get_locale`, each of which looks the request state up again
+through `flask.g` (nine context-local lookups and a `str(Locale)` per string); each `url_for`
+runs the whole werkzeug builder. Here:
+
+- translations: the catalog of the request's locale and domain is kept on `g` the first time it
+  is asked for, and reused while they stay the same object (`force_locale` and `refresh()` put
+  another locale in place, so they are followed). Jinja's own newstyle wrappers still do the
+  autoescaping, %-formatting and plurals: only the catalog lookup behind them is shorter.
+  `RequestDomain` gives Flask-Babel's `gettext`/`lazy_gettext` (Python code, lazy labels) the
+  same shortcut.
+- addresses: `url_for(endpoint)` without arguments is built once per app and script root; any
+  argument (a filename, an id, `_external`…) takes Flask's full path.
+"""
+from babel import support
+from flask.globals import _cv_app, _cv_request
+from flask_babel import Domain, get_translations
+
+# Name of the per-request entry on `g`: (locale, domain, translations).
+_CACHE = "_carnet_translations"
+
+
+def _state(app_ctx):
+    """Flask-Babel's per-request namespace (`g._flask_babel`), or None before its first use."""
+    state = app_ctx.g.__dict__.get("_flask_babel")
+    return state.__dict__ if state is not None else None
+
+
+def _remember(app_ctx, domain, translations):
+    state = _state(app_ctx) or {}
+    app_ctx.g.__dict__[_CACHE] = (state.get("babel_locale"), domain, translations)
+    return translations
+
+
+def translations():
+    """`flask_babel.get_translations()`, looked up once per request, locale and domain."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return get_translations()
+    cached = app_ctx.g.__dict__.get(_CACHE)
+    if cached is not None:
+        state = _state(app_ctx)
+        if state is not None and cached[0] is state.get("babel_locale") and \
+                cached[1] is state.get("babel_domain"):
+            return cached[2]
+    found = get_translations()  # sets the request's babel_locale and babel_domain
+    state = _state(app_ctx) or {}
+    return _remember(app_ctx, state.get("babel_domain"), found)
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's default domain whose catalog lookup is kept for the request (see module)."""
+
+    def get_translations(self):
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None:
+            return support.NullTranslations()  # as Domain.get_translations outside a context
+        cached = app_ctx.g.__dict__.get(_CACHE)
+        if cached is not None and cached[1] is self:
+            state = _state(app_ctx)
+            if state is not None and cached[0] is state.get("babel_locale"):
+                return cached[2]
+        return _remember(app_ctx, self, super().get_translations())
+
+
+# One domain for every app, as Flask-Babel's own `domain_instance` (its catalog cache is kept
+# across the apps a test run builds).
+_domains = {}
+
+# A client can choose some of what makes a script root (SCRIPT_NAME): never keep more than this
+# many addresses, whatever arrives.
+MAX_ADDRESSES = 2000
+
+
+def cached_url_for(app):
+    """`app.url_for` whose argument-free addresses are built once per script root.
+
+    Only the app's own url_defaults hook (static files' version, which needs a filename) may
+    change an address: another hook that depends on the request would make this cache wrong,
+    hence the check when it is installed."""
+    build = app.url_for
+    built = {}
+
+    def url_for(endpoint, **values):
+        if values or endpoint[:1] == ".":  # relative endpoints depend on the blueprint
+            return build(endpoint, **values)
+        req_ctx = _cv_request.get(None)
+        if req_ctx is None:  # outside a request: external addresses from SERVER_NAME
+            return build(endpoint)
+        key = (endpoint, req_ctx.request.script_root)
+        try:
+            return built[key]
+        except KeyError:
+            address = build(endpoint)
+            if len(built) < MAX_ADDRESSES:
+                built[key] = address
+            return address
+
+    return url_for
+
+
+def init_app(app, babel):
+    """Give the app's templates and Flask-Babel the shortcuts above (after every blueprint is
+    registered, so that their url_defaults hooks are known)."""
+    from .wire import add_static_version
+    hooks = [f for functions in app.url_default_functions.values() for f in functions]
+    if any(f is not add_static_version for f in hooks):
+        raise RuntimeError("rendering.cached_url_for assumes no url_defaults hook but "
+                           "wire.add_static_version: review it before adding one")
+    name = app.config.get("BABEL_DOMAIN", "messages")
+    babel.domain_instance = _domains.setdefault(name, RequestDomain(domain=name))
+    # Flask-Babel installs the same four callables, each going through get_translations().
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
+    app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = cached_url_for(app)
+
+
+def stock(app, babel):
+    """Put Flask-Babel's and Flask's own callables back (as Flask-Babel's init_app installs
+    them): the reference that tests/test_rendering.py and the benchmarks compare with."""
+    from flask_babel import get_translations as stock_translations
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: stock_translations().ugettext(s),
+        ngettext=lambda s, p, n: stock_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: stock_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: stock_translations().unpgettext(c, s, p, n),
+    )
+    babel.domain_instance = Domain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+    app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = app.url_for
