@@ -4,7 +4,6 @@ import sys
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from htmx_flask import Htmx
 
@@ -12,6 +11,8 @@ from . import db as database
 from . import errors, htmx, rendering, security, storage, uploads, wire
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
+# The menus' labels are translated on every page: through the request's kept catalog.
+from .rendering import lazy_gettext as _l
 
 NAVIGATION = [
     # (endpoint, label, action)

@@ -11,12 +11,16 @@ runs the whole werkzeug builder. Here:
   autoescaping, %-formatting and plurals: only the catalog lookup behind them is shorter.
   `RequestDomain` gives Flask-Babel's `gettext`/`lazy_gettext` (Python code, lazy labels) the
   same shortcut.
-- addresses: `url_for(endpoint)` without arguments is built once per app and script root; any
-  argument (a filename, an id, `_external`…) takes Flask's full path.
+- addresses: `url_for(endpoint)` without arguments, and `url_for('static', filename=…)` out of
+  debug mode (the file's hash is read once), are built once per app and script root; any other
+  argument (an id, `_external`…) takes Flask's full path.
 """
 from babel import support
 from flask.globals import _cv_app, _cv_request
 from flask_babel import Domain, get_translations
+from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from markupsafe import Markup
 
 # Name of the per-request entry on `g`: (locale, domain, translations).
 _CACHE = "_carnet_translations"
@@ -50,6 +54,38 @@ def translations():
     return _remember(app_ctx, state.get("babel_domain"), found)
 
 
+def gettext(string, **variables):
+    """`flask_babel.gettext` (same formatting) through the request's kept catalog."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string, **variables):
+    """`flask_babel.lazy_gettext` (the same LazyString) translated through `gettext` above: for
+    labels every page shows (the menus)."""
+    return LazyString(gettext, string, **variables)
+
+
+# Jinja's newstyle callables (jinja2.ext._make_new_gettext/_make_new_ngettext: autoescaping,
+# always %-formatting, `num` for plurals), line for line, with the catalog taken directly rather
+# than through a second Context.call and a lambda.
+@pass_context
+def template_gettext(__context, __string, **variables):
+    rv = translations().ugettext(__string)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_context
+def template_ngettext(__context, __singular, __plural, __num, **variables):
+    variables.setdefault("num", __num)
+    rv = translations().ungettext(__singular, __plural, __num)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
 class RequestDomain(Domain):
     """Flask-Babel's default domain whose catalog lookup is kept for the request (see module)."""
 
@@ -75,25 +111,36 @@ MAX_ADDRESSES = 2000
 
 
 def cached_url_for(app):
-    """`app.url_for` whose argument-free addresses are built once per script root.
+    """`app.url_for` whose argument-free addresses (and, out of debug mode, static files'
+    addresses) are built once per script root.
 
     Only the app's own url_defaults hook (static files' version, which needs a filename) may
     change an address: another hook that depends on the request would make this cache wrong,
     hence the check when it is installed."""
     build = app.url_for
     built = {}
+    # A static file's address carries its content hash (wire.add_static_version): in debug
+    # mode files are edited while the server runs, so it is worked out each time.
+    keep_static = not app.debug
 
     def url_for(endpoint, **values):
-        if values or endpoint[:1] == ".":  # relative endpoints depend on the blueprint
-            return build(endpoint, **values)
+        if values:
+            if not (keep_static and endpoint == "static" and len(values) == 1
+                    and "filename" in values):
+                return build(endpoint, **values)
+            key_values = values["filename"]
+        elif endpoint[:1] == ".":  # relative endpoints depend on the blueprint
+            return build(endpoint)
+        else:
+            key_values = None
         req_ctx = _cv_request.get(None)
         if req_ctx is None:  # outside a request: external addresses from SERVER_NAME
-            return build(endpoint)
-        key = (endpoint, req_ctx.request.script_root)
+            return build(endpoint, **values)
+        key = (endpoint, key_values, req_ctx.request.script_root)
         try:
             return built[key]
         except KeyError:
-            address = build(endpoint)
+            address = build(endpoint, **values)
             if len(built) < MAX_ADDRESSES:
                 built[key] = address
             return address
@@ -119,6 +166,10 @@ def init_app(app, babel):
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
+    # `_` is `gettext` itself: Jinja's alias would look `gettext` up in the context again on
+    # every call, for templates that rebind that name (none does here).
+    app.jinja_env.globals.update(gettext=template_gettext, ngettext=template_ngettext,
+                                 _=template_gettext)
     app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = cached_url_for(app)
 
 
@@ -133,5 +184,7 @@ def stock(app, babel):
         pgettext=lambda c, s: stock_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: stock_translations().unpgettext(c, s, p, n),
     )
+    from jinja2 import Environment
+    app.jinja_env.globals["_"] = Environment(extensions=["jinja2.ext.i18n"]).globals["_"]
     babel.domain_instance = Domain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = app.url_for

@@ -105,24 +105,37 @@ def test_the_locale_is_followed_inside_a_request(app):
     from flask_babel import force_locale, gettext, lazy_gettext, refresh
 
     label = lazy_gettext("Mesures")
+    menu_label = rendering.lazy_gettext("Mesures")  # the menus' labels
 
     def template():
         return render_template_string('{{ _("Mesures") }}')
 
     # Templates first, then Python: each must notice the change on its own.
     with app.test_request_context(headers={"Accept-Language": "fr"}):
-        assert template() == "Mesures" == gettext("Mesures") == str(label)
+        assert template() == "Mesures" == gettext("Mesures") == str(label) == str(menu_label) == rendering.gettext("Mesures")
         with force_locale("en"):
             assert template() == "Measurements"
-            assert gettext("Mesures") == "Measurements" == str(label)
+            assert gettext("Mesures") == "Measurements" == str(label) == str(menu_label) == rendering.gettext("Mesures")
         assert template() == "Mesures"
         with force_locale("en"):
-            assert gettext("Mesures") == "Measurements" == str(label)
-        assert gettext("Mesures") == "Mesures" == str(label)
+            assert gettext("Mesures") == "Measurements" == str(label) == str(menu_label) == rendering.gettext("Mesures")
+        assert gettext("Mesures") == "Mesures" == str(label) == str(menu_label) == rendering.gettext("Mesures")
         session["lang"] = "en"
         refresh()
         assert template() == "Measurements"
-        assert gettext("Mesures") == "Measurements" == str(label)
+        assert gettext("Mesures") == "Measurements" == str(label) == str(menu_label) == rendering.gettext("Mesures")
+
+
+def test_python_gettext_formats_as_flask_babel(app):
+    import flask_babel
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        for args in (("Dossier de %(name)s",), ("100 %",)):
+            variables = {"name": "<Léa>"} if "%(" in args[0] else {}
+            assert rendering.gettext(*args, **variables) == flask_babel.gettext(*args, **variables)
+        assert rendering.gettext("Dossier de %(name)s", name="Léa").endswith("Léa")
+        label = rendering.lazy_gettext("Dossier de %(name)s", name="Léa")
+        assert isinstance(label, flask_babel.speaklater.LazyString)
+        assert str(label) == flask_babel.gettext("Dossier de %(name)s", name="Léa")
 
 
 def test_addresses_follow_the_script_root_and_arguments(app):
