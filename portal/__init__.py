@@ -257,7 +257,9 @@ def _template_globals(app):
             for endpoint, label, action in NAVIGATION:
                 if endpoint == "proxies.spaces":
                     label = SPACES_LABELS.get(account.role)
-                if label and endpoint in app.view_functions and action in policy.RULES and \
+                # `is not None`: truth-testing a lazy label would translate it.
+                if label is not None and endpoint in app.view_functions and \
+                        action in policy.RULES and \
                         policy.allowed(account, action, relation):
                     nav.append((endpoint, label))
         nav_current = _current_menu_item(nav, app.extensions["carnet_url_for"])
