@@ -7,10 +7,10 @@ runs the whole werkzeug builder. Here:
 
 - translations: the catalog of the request's locale and domain is kept on `g` the first time it
   is asked for, and reused while they stay the same object (`force_locale` and `refresh()` put
-  another locale in place, so they are followed). Jinja's own newstyle wrappers still do the
-  autoescaping, %-formatting and plurals: only the catalog lookup behind them is shorter.
-  `RequestDomain` gives Flask-Babel's `gettext`/`lazy_gettext` (Python code, lazy labels) the
-  same shortcut.
+  another locale in place, so they are followed). The templates' `_`/`gettext`/`ngettext` are
+  Jinja's newstyle callables line for line (autoescaping, %-formatting, plurals) reading that
+  catalog directly. `RequestDomain` gives Flask-Babel's `gettext`/`lazy_gettext` (Python code,
+  lazy labels) the same shortcut; `lazy_gettext` here skips Flask-Babel's domain lookup too.
 - addresses: `url_for(endpoint)` without arguments, and `url_for('static', filename=…)` out of
   debug mode (the file's hash is read once), are built once per app and script root; any other
   argument (an id, `_external`…) takes Flask's full path.
