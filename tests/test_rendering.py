@@ -157,3 +157,19 @@ def test_a_request_dependent_url_defaults_hook_is_refused(app):
     app.url_defaults(lambda endpoint, values: None)
     with pytest.raises(RuntimeError, match="url_defaults"):
         rendering.init_app(app, babel)
+
+
+def test_static_addresses_are_kept_except_in_debug_mode(app, monkeypatch):
+    """Out of debug mode a static file's hash is read once; in debug mode an edited file gets
+    its new address on the next page."""
+    import portal.wire
+    digests = iter(f"{n:012x}" for n in range(100))
+    monkeypatch.setattr(portal.wire, "content_hash", lambda path: next(digests))
+    for debug, changes in ((False, False), (True, True)):
+        app.debug = debug
+        rendering.init_app(app, babel)
+        url_for = app.jinja_env.globals["url_for"]
+        with app.test_request_context("/"):
+            first = url_for("static", filename="css/carnet.css")
+            assert first.startswith("/static/css/carnet.css?v=")
+            assert (url_for("static", filename="css/carnet.css") != first) == changes
