@@ -68,20 +68,21 @@ def lazy_gettext(string, **variables):
 
 # Jinja's newstyle callables (jinja2.ext._make_new_gettext/_make_new_ngettext: autoescaping,
 # always %-formatting, `num` for plurals), line for line, with the catalog taken directly rather
-# than through a second Context.call and a lambda.
+# than through a second Context.call and a lambda. Positional-only, as Jinja's `__` names: a
+# placeholder may be called `string` or `num`.
 @pass_context
-def template_gettext(__context, __string, **variables):
-    rv = translations().ugettext(__string)
-    if __context.eval_ctx.autoescape:
+def template_gettext(context, string, /, **variables):
+    rv = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
         rv = Markup(rv)
     return rv % variables
 
 
 @pass_context
-def template_ngettext(__context, __singular, __plural, __num, **variables):
-    variables.setdefault("num", __num)
-    rv = translations().ungettext(__singular, __plural, __num)
-    if __context.eval_ctx.autoescape:
+def template_ngettext(context, singular, plural, num, /, **variables):
+    variables.setdefault("num", num)
+    rv = translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
         rv = Markup(rv)
     return rv % variables
 

@@ -73,7 +73,8 @@ def test_pages_are_byte_identical_to_stock_flask_babel_and_url_for(app, login_as
 
 TEMPLATE = ('{{ _("Dossier de %(name)s", name=who) }}|{{ _("Mesures") }}|'
             '{{ ngettext("%(num)s événement", "%(num)s événements", n) }}|{{ label }}|'
-            '{{ gettext("Connexion") }}')
+            '{{ gettext("Connexion") }}|{{ _("%(string)s et %(context)s", string=who, context=n) }}|'
+            '{{ ngettext("%(num)s de %(plural)s", "%(num)s de %(plural)s", n, plural=who) }}')
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
