@@ -4,14 +4,15 @@ import sys
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from htmx_flask import Htmx
 
 from . import db as database
-from . import errors, htmx, security, storage, uploads, wire
+from . import errors, htmx, rendering, security, storage, uploads, wire
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
+# The menus' labels are translated on every page: through the request's kept catalog.
+from .rendering import lazy_gettext as _l
 
 NAVIGATION = [
     # (endpoint, label, action)
@@ -102,6 +103,7 @@ def create_app(config=None, **overrides):
     storage.init_app(app)
     _register_blueprints(app)
     _template_globals(app)
+    rendering.init_app(app, babel)
     from . import cli
     cli.init_app(app)
     return app
@@ -213,10 +215,9 @@ def _register_blueprints(app):
             app.register_blueprint(importlib.import_module(f"{__name__}.{area}.views").bp)
 
 
-def _current_menu_item(nav):
+def _current_menu_item(nav, url_for):
     """The menu entry of this page: the one whose address is the longest prefix of the page's,
     else the first one of the page's area (blueprint)."""
-    from flask import url_for
     here = request.endpoint or ""
     by_path = sorted(((len(url_for(e)), e) for e, _label in nav
                       if request.path.startswith(url_for(e))), reverse=True)
@@ -258,10 +259,12 @@ def _template_globals(app):
             for endpoint, label, action in NAVIGATION:
                 if endpoint == "proxies.spaces":
                     label = SPACES_LABELS.get(account.role)
-                if label and endpoint in app.view_functions and action in policy.RULES and \
+                # `is not None`: truth-testing a lazy label would translate it.
+                if label is not None and endpoint in app.view_functions and \
+                        action in policy.RULES and \
                         policy.allowed(account, action, relation):
                     nav.append((endpoint, label))
-        nav_current = _current_menu_item(nav)
+        nav_current = _current_menu_item(nav, app.extensions["carnet_url_for"])
         expires_at = session.expires_at(app) if account is not None and hasattr(
             session, "expires_at") else None
         dossier_nav = [(endpoint, label) for endpoint, label, action in DOSSIER_SECTIONS

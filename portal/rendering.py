@@ -1,0 +1,191 @@
+"""Cheap rendering: what every page asks many times per request is worked out once.
+
+A page asks for ~40 translations and ~40 addresses. Through Flask-Babel 4 each translation walks
+`get_domain` → `get_translations` → `get_locale`, each of which looks the request state up again
+through `flask.g` (nine context-local lookups and a `str(Locale)` per string); each `url_for`
+runs the whole werkzeug builder. Here:
+
+- translations: the catalog of the request's locale and domain is kept on `g` the first time it
+  is asked for, and reused while they stay the same object (`force_locale` and `refresh()` put
+  another locale in place, so they are followed). The templates' `_`/`gettext`/`ngettext` are
+  Jinja's newstyle callables line for line (autoescaping, %-formatting, plurals) reading that
+  catalog directly. `RequestDomain` gives Flask-Babel's `gettext`/`lazy_gettext` (Python code,
+  lazy labels) the same shortcut; `lazy_gettext` here skips Flask-Babel's domain lookup too.
+- addresses: `url_for(endpoint)` without arguments, and `url_for('static', filename=…)` out of
+  debug mode (the file's hash is read once), are built once per app and script root; any other
+  argument (an id, `_external`…) takes Flask's full path.
+"""
+from babel import support
+from flask.globals import _cv_app, _cv_request
+from flask_babel import Domain, get_translations
+from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from markupsafe import Markup
+
+# Name of the per-request entry on `g`: (locale, domain, translations).
+_CACHE = "_carnet_translations"
+
+
+def _state(app_ctx):
+    """Flask-Babel's per-request namespace (`g._flask_babel`), or None before its first use."""
+    state = app_ctx.g.__dict__.get("_flask_babel")
+    return state.__dict__ if state is not None else None
+
+
+def _remember(app_ctx, domain, translations):
+    state = _state(app_ctx) or {}
+    app_ctx.g.__dict__[_CACHE] = (state.get("babel_locale"), domain, translations)
+    return translations
+
+
+def translations():
+    """`flask_babel.get_translations()`, looked up once per request, locale and domain."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return get_translations()
+    cached = app_ctx.g.__dict__.get(_CACHE)
+    if cached is not None:
+        state = _state(app_ctx)
+        if state is not None and cached[0] is state.get("babel_locale") and \
+                cached[1] is state.get("babel_domain"):
+            return cached[2]
+    found = get_translations()  # sets the request's babel_locale and babel_domain
+    state = _state(app_ctx) or {}
+    return _remember(app_ctx, state.get("babel_domain"), found)
+
+
+def gettext(string, **variables):
+    """`flask_babel.gettext` (same formatting) through the request's kept catalog."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string, **variables):
+    """`flask_babel.lazy_gettext` (the same LazyString) translated through `gettext` above: for
+    labels every page shows (the menus)."""
+    return LazyString(gettext, string, **variables)
+
+
+# Jinja's newstyle callables (jinja2.ext._make_new_gettext/_make_new_ngettext: autoescaping,
+# always %-formatting, `num` for plurals), line for line, with the catalog taken directly rather
+# than through a second Context.call and a lambda. Positional-only, as Jinja's `__` names: a
+# placeholder may be called `string` or `num`.
+@pass_context
+def template_gettext(context, string, /, **variables):
+    rv = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_context
+def template_ngettext(context, singular, plural, num, /, **variables):
+    variables.setdefault("num", num)
+    rv = translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's default domain whose catalog lookup is kept for the request (see module)."""
+
+    def get_translations(self):
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None:
+            return support.NullTranslations()  # as Domain.get_translations outside a context
+        cached = app_ctx.g.__dict__.get(_CACHE)
+        if cached is not None and cached[1] is self:
+            state = _state(app_ctx)
+            if state is not None and cached[0] is state.get("babel_locale"):
+                return cached[2]
+        return _remember(app_ctx, self, super().get_translations())
+
+
+# One domain for every app, as Flask-Babel's own `domain_instance` (its catalog cache is kept
+# across the apps a test run builds).
+_domains = {}
+
+# A client can choose some of what makes a script root (SCRIPT_NAME): never keep more than this
+# many addresses, whatever arrives.
+MAX_ADDRESSES = 2000
+
+
+def cached_url_for(app):
+    """`app.url_for` whose argument-free addresses (and, out of debug mode, static files'
+    addresses) are built once per script root.
+
+    Only the app's own url_defaults hook (static files' version, which needs a filename) may
+    change an address: another hook that depends on the request would make this cache wrong,
+    hence the check when it is installed."""
+    build = app.url_for
+    built = {}
+    # A static file's address carries its content hash (wire.add_static_version): in debug
+    # mode files are edited while the server runs, so it is worked out each time.
+    keep_static = not app.debug
+
+    def url_for(endpoint, **values):
+        if values:
+            if not (keep_static and endpoint == "static" and len(values) == 1
+                    and "filename" in values):
+                return build(endpoint, **values)
+            key_values = values["filename"]
+        elif endpoint[:1] == ".":  # relative endpoints depend on the blueprint
+            return build(endpoint)
+        else:
+            key_values = None
+        req_ctx = _cv_request.get(None)
+        if req_ctx is None:  # outside a request: external addresses from SERVER_NAME
+            return build(endpoint, **values)
+        key = (endpoint, key_values, req_ctx.request.script_root)
+        try:
+            return built[key]
+        except KeyError:
+            address = build(endpoint, **values)
+            if len(built) < MAX_ADDRESSES:
+                built[key] = address
+            return address
+
+    return url_for
+
+
+def init_app(app, babel):
+    """Give the app's templates and Flask-Babel the shortcuts above (after every blueprint is
+    registered, so that their url_defaults hooks are known)."""
+    from .wire import add_static_version
+    hooks = [f for functions in app.url_default_functions.values() for f in functions]
+    if any(f is not add_static_version for f in hooks):
+        raise RuntimeError("rendering.cached_url_for assumes no url_defaults hook but "
+                           "wire.add_static_version: review it before adding one")
+    name = app.config.get("BABEL_DOMAIN", "messages")
+    babel.domain_instance = _domains.setdefault(name, RequestDomain(domain=name))
+    # Flask-Babel installs the same four callables, each going through get_translations().
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
+    # `_` is `gettext` itself: Jinja's alias would look `gettext` up in the context again on
+    # every call, for templates that rebind that name (none does here).
+    app.jinja_env.globals.update(gettext=template_gettext, ngettext=template_ngettext,
+                                 _=template_gettext)
+    app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = cached_url_for(app)
+
+
+def stock(app, babel):
+    """Put Flask-Babel's and Flask's own callables back (as Flask-Babel's init_app installs
+    them): the reference that tests/test_rendering.py and the benchmarks compare with."""
+    from flask_babel import get_translations as stock_translations
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: stock_translations().ugettext(s),
+        ngettext=lambda s, p, n: stock_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: stock_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: stock_translations().unpgettext(c, s, p, n),
+    )
+    from jinja2 import Environment
+    app.jinja_env.globals["_"] = Environment(extensions=["jinja2.ext.i18n"]).globals["_"]
+    babel.domain_instance = Domain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+    app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = app.url_for
