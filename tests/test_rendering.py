@@ -43,7 +43,7 @@ def use_language(client, lang):
     client.post("/langue", data={"csrf_token": csrf_from(page), "lang": lang})
 
 
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 def test_pages_are_byte_identical_to_stock_flask_babel_and_url_for(app, login_as, lang):
     assert app.jinja_env.globals["url_for"] is not app.url_for  # the shortcuts are on
     clients = {role: login_as(role) for role in PAGES}
@@ -67,7 +67,7 @@ def test_pages_are_byte_identical_to_stock_flask_babel_and_url_for(app, login_as
             diff = difflib.unified_diff(expected.splitlines(), page.splitlines(), lineterm="", n=0)
             pytest.fail(f"{path} (htmx: {hx}) differs in {lang}:\n" + "\n".join(list(diff)[:12]))
     # The pages really are in the language asked for.
-    assert f'<html lang="{lang}">' in fast[0][2]
+    assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in fast[0][2]
     assert ("Se déconnecter" in fast[0][2]) == (lang == "fr")
 
 
