@@ -291,5 +291,5 @@ def redeem():
 
 
 def _format_until(moment):
-    from flask_babel import format_datetime
+    from ..i18n import format_datetime
     return format_datetime(moment, "d MMMM yyyy, HH:mm")

@@ -4,13 +4,13 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from flask import (Blueprint, current_app, flash, g, redirect, request, session, url_for)
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
 from ..extensions import limiter
 from ..htmx import render
+from ..i18n import format_date
 from ..policy import ACCOUNT_SELF, public, requires
 from ..throttle import Throttle
 from .forms import CodeForm, EmptyForm, LoginForm

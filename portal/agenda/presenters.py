@@ -4,12 +4,12 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..accounts.models import ROLE_PROFESSIONAL
+from ..i18n import format_date, format_datetime
 from ..measures.forms import to_utc
 from .models import REMINDER_DAY_BEFORE, REMINDER_HOURS, SHOW_PLACE, SHOW_PROFESSIONAL
 

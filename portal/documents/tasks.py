@@ -1,12 +1,12 @@
 """Documents hidden from the patient until announced: a notice at two weeks, visible after a
 month; and the e-mails telling a patient that a document arrived (never its content)."""
-from flask_babel import format_date
 from flask_babel import gettext as _
 from huey import crontab
 
 from .. import audit
 from ..accounts.models import utcnow
 from ..extensions import huey
+from ..i18n import format_date
 from ..notifications import notify
 from .models import HIDDEN_NOTICE_AFTER, Document
 

@@ -1,6 +1,5 @@
 """Emergency access: the professional's declaration and summary, the patient's settings."""
 from flask import Blueprint, abort, flash, g, redirect, session, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,6 +10,7 @@ from ..accounts.models import Account, Person, utcnow
 from ..db import Prepared, write_tx
 from ..entourage.presenters import donation_text, entourage_for
 from ..htmx import render
+from ..i18n import format_datetime
 from ..notifications import email_body, notify, recipients
 from ..policy import (CLOSED_SPACE, EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS,
                       EMERGENCY_SUMMARY, SPACE_KEY, open_space, requires, space_is_open)

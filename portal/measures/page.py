@@ -6,16 +6,15 @@ from itertools import groupby
 from math import ceil
 from zoneinfo import ZoneInfo
 
-from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import g, request
-from flask_babel import (format_date, format_datetime, format_time, get_locale, get_timezone,
-                         ngettext, to_user_timezone)
+from flask_babel import get_locale, get_timezone, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import ROLE_PROFESSIONAL
 from ..htmx import render, wants_fragment
+from ..i18n import format_date, format_datetime, format_time
 from ..policy import MEASURES_EDIT, allowed
 from . import presenters
 from .charts import (MAX_POINTS, Chart, Level, Point, Series, age_domain, day_number,
@@ -226,12 +225,12 @@ PERIOD_MEANS = {"day": lambda: _("la moyenne par jour"),
 
 def _period_text(unit, start, locale):
     if unit == "day":
-        return babel_dates.format_date(start, "long", locale=locale)
+        return format_date(start, "long", locale=locale)
     if unit == "week":
         return _("semaine du %(date)s",
-                 date=babel_dates.format_date(start, "long", locale=locale))
+                 date=format_date(start, "long", locale=locale))
     if unit == "month":
-        return babel_dates.format_date(start, "MMMM yyyy", locale=locale)
+        return format_date(start, "MMMM yyyy", locale=locale)
     return str(start.year)
 
 

@@ -63,7 +63,7 @@ def send_prescription():
 
 
 def _date(day):
-    from flask_babel import format_date
+    from ..i18n import format_date
     return format_date(day, "long")
 
 

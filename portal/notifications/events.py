@@ -5,11 +5,12 @@ from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import mail
 from ..accounts.models import utcnow
+from ..i18n import format_datetime
 from ..settings.presenters import describe_device
 from . import notify
 

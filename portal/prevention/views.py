@@ -8,7 +8,6 @@ the page says why it stays here only.
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +16,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..htmx import render
+from ..i18n import format_date
 from ..policy import (PREVENTION_EDIT, PREVENTION_VIEW, PROFILE_EDIT, SELF, allowed, refuse,
                       requires, scoped_or_404)
 from ..profile.models import NotConcerned, Vaccination

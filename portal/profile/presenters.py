@@ -1,8 +1,9 @@
 """How profile entries read on screen: a heading, label/value rows, who added them."""
 from flask import current_app, url_for
-from flask_babel import format_date, gettext as _, ngettext
+from flask_babel import gettext as _, ngettext
 
 from ..accounts.models import ROLE_PROFESSIONAL
+from ..i18n import format_date
 from . import forms
 
 

@@ -9,7 +9,6 @@ requests at once never go past them. Starting and ending leave a PDF attestation
 from datetime import timedelta
 
 from flask import abort, flash, g, redirect, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from huey import crontab
@@ -20,6 +19,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import is_postgres, write_tx
 from ..extensions import huey
 from ..htmx import render
+from ..i18n import format_date
 from ..policy import CLOSED_SPACE, PROXIES_MANAGE, requires, scoped_or_404, space_is_open
 from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, scope_names,
                                scope_texts)

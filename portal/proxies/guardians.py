@@ -164,7 +164,7 @@ def _invite(ward, invitee, relationship):
 
 
 def _date(value):
-    from flask_babel import format_date
+    from ..i18n import format_date
     return format_date(value, "long")
 
 

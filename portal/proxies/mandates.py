@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_babel import force_locale, format_date, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from .. import audit, mail
@@ -22,6 +22,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..accounts.otp import _code_hash
 from ..db import write_tx
 from ..extensions import huey, limiter
+from ..i18n import format_date
 from ..throttle import Throttle
 from ..htmx import render
 from ..policy import (CLOSED_SPACE, DOCUMENTS_VIEW, MANDATE, MANDATE_CREATE, MANDATE_END,
