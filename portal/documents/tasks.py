@@ -6,7 +6,7 @@ from huey import crontab
 from .. import audit
 from ..accounts.models import utcnow
 from ..extensions import huey
-from ..i18n import format_date
+from ..i18n import _n, format_date
 from ..notifications import notify
 from .models import HIDDEN_NOTICE_AFTER, Document
 
@@ -23,10 +23,10 @@ def notify_new_document(document):
     see, naming only its author."""
     author, name = document.author.display_name, document.patient.full_name
     _send(document, _("Nouveau document dans Carnet"), lambda is_patient: (
-        _("Un nouveau document a été ajouté à votre dossier Carnet par %(author)s.",
-          author=author) if is_patient else
-        _("Un nouveau document a été ajouté au dossier Carnet de %(name)s par %(author)s.",
-          name=name, author=author)))
+        _n("Un nouveau document a été ajouté à votre dossier Carnet par %(author)s.",
+           author=author) if is_patient else
+        _n("Un nouveau document a été ajouté au dossier Carnet de %(name)s par %(author)s.",
+           name=name, author=author)))
 
 
 def _notify_waiting(document):
@@ -34,12 +34,12 @@ def _notify_waiting(document):
              "date": format_date(document.created_at, "long"),
              "until": format_date(document.hidden_until, "long")}
     _send(document, _("Un document vous attend dans Carnet"), lambda is_patient: (
-        _("%(author)s a déposé un document dans votre dossier Carnet le %(date)s. Il vous sera "
-          "présenté lors d’une consultation ; sinon, il deviendra visible dans votre dossier "
-          "le %(until)s.", **facts) if is_patient else
-        _("%(author)s a déposé un document dans le dossier Carnet de %(name)s le %(date)s. Il "
-          "sera présenté lors d’une consultation ; sinon, il deviendra visible dans le dossier "
-          "le %(until)s.", **facts)))
+        _n("%(author)s a déposé un document dans votre dossier Carnet le %(date)s. Il vous sera "
+           "présenté lors d’une consultation ; sinon, il deviendra visible dans votre dossier "
+           "le %(until)s.", **facts) if is_patient else
+        _n("%(author)s a déposé un document dans le dossier Carnet de %(name)s le %(date)s. Il "
+           "sera présenté lors d’une consultation ; sinon, il deviendra visible dans le dossier "
+           "le %(until)s.", **facts)))
 
 
 def process_hidden_documents(now=None):

@@ -10,7 +10,7 @@ from ..accounts.models import Account, Person, utcnow
 from ..db import Prepared, write_tx
 from ..entourage.presenters import donation_text, entourage_for
 from ..htmx import render
-from ..i18n import format_datetime
+from ..i18n import _n, format_datetime
 from ..notifications import email_body, notify, recipients
 from ..policy import (CLOSED_SPACE, EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS,
                       EMERGENCY_SUMMARY, SPACE_KEY, open_space, requires, space_is_open)
@@ -72,10 +72,10 @@ def _notify(patient, access, professional):
     subject = _("Carnet : accès en urgence à un espace santé")
 
     def sentence(is_self):
-        return (_("%(pro)s a déclaré une urgence le %(when)s et a ouvert votre espace santé "
-                  "pour 2 heures.", **facts) if is_self else
-                _("%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace santé de "
-                  "%(name)s pour 2 heures.", **facts)) + "\n" + _(
+        return (_n("%(pro)s a déclaré une urgence le %(when)s et a ouvert votre espace santé "
+                   "pour 2 heures.", **facts) if is_self else
+                _n("%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace santé de "
+                   "%(name)s pour 2 heures.", **facts)) + "\n" + _(
             "Le motif est inscrit dans l’historique d’activité de Carnet. Vous pouvez régler "
             "l’accès en urgence dans Paramètres, « Accès en urgence ».")
 
@@ -84,10 +84,10 @@ def _notify(patient, access, professional):
         mail.send(patient.email, subject, email_body(sentence(True)))
     for address in _treating_doctors(patient):
         mail.send(address, _("Carnet : accès en urgence au dossier d’un de vos patients"),
-                  _("Bonjour,\n\n%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace "
-                    "santé de %(name)s, dont vous êtes le médecin traitant.\nLe motif est "
-                    "inscrit dans l’historique d’activité du patient ou de la patiente.\n",
-                    **facts))
+                  _n("Bonjour,\n\n%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace "
+                     "santé de %(name)s, dont vous êtes le médecin traitant.\nLe motif est "
+                     "inscrit dans l’historique d’activité du patient ou de la patiente.\n",
+                     **facts))
 
 
 @bp.route("/urgence/", methods=["GET", "POST"])

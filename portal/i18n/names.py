@@ -33,10 +33,15 @@ TITLES = ("Dr ", "Pr ")
 # language -> {little word: its elided form}: the words elided before a vowel sound.
 ELIDED = {"fr": {"de": "d’", "De": "D’", "que": "qu’", "Que": "Qu’", "jusque": "jusqu’",
                  "lorsque": "lorsqu’", "puisque": "puisqu’"}}
-# language -> {little word: contracted form before a title}.
-CONTRACTED = {"fr": {"de": "du", "De": "Du", "à": "au", "À": "Au"}}
+# language -> {little word: what it becomes before a title}: "de Dr Roy" is written "du Dr
+# Roy", "par Dr Roy" "par le Dr Roy"; a sentence never starts with "Dr Roy" but "Le Dr Roy".
+CONTRACTED = {"fr": {"de": "du", "De": "Du", "à": "au", "À": "Au", "par": "par le",
+                     "Par": "Par le", "pour": "pour le", "Pour": "Pour le", "avec": "avec le",
+                     "Avec": "Avec le", "chez": "chez le", "Chez": "Chez le"}}
+SENTENCE_START = {"fr": "Le"}
 
 _PLACEHOLDER = re.compile(r"(?<![\w’'])(\w+) %\((\w+)\)s")
+_STARTING = re.compile(r"(^|\n|[.!?:] )%\((\w+)\)s")
 
 
 def starts_with_vowel_sound(text):
@@ -68,7 +73,7 @@ def adjust(template, values, language=None):
     contracted for that name, in languages that have such rules."""
     language = language or _language()
     elided, contracted = ELIDED.get(language), CONTRACTED.get(language)
-    if not elided and not contracted:
+    if not elided and not contracted and language not in SENTENCE_START:
         return template
 
     def fix(match):
@@ -80,7 +85,14 @@ def adjust(template, values, language=None):
             return f"{elided[word]}%({key})s"
         return match.group(0)
 
-    return _PLACEHOLDER.sub(fix, template)
+    template = _PLACEHOLDER.sub(fix, template)
+    start = SENTENCE_START.get(language)
+    if start:
+        template = _STARTING.sub(
+            lambda m: (f"{m.group(1)}{start} %({m.group(2)})s"
+                       if str(values.get(m.group(2), "")).startswith(TITLES) else m.group(0)),
+            template)
+    return template
 
 
 def _n(msgid, **values):

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from ..accounts.models import ROLE_PROFESSIONAL
 from ..htmx import render, wants_fragment
-from ..i18n import format_date, format_datetime, format_time
+from ..i18n import _n, format_date, format_datetime, format_time
 from ..policy import MEASURES_EDIT, allowed
 from . import presenters
 from .charts import (MAX_POINTS, Chart, Level, Point, Series, age_domain, day_number,
@@ -208,7 +208,7 @@ def _chart(kind, person, measures, target, growth, first_years=False, total=None
             series.append(Series([Point(x, m.value2, f"{_day(m.measured_at)} : "
                                                      f"{presenters.measure_text(kind, m)}")
                                   for x, m in zip(xs, measures)], alt=True))
-    chart = Chart(title=_("%(label)s – %(name)s", label=label, name=person.full_name),
+    chart = Chart(title=_n("%(label)s – %(name)s", label=label, name=person.full_name),
                   desc=" ".join(desc), unit=str(kind.unit), series=series,
                   x_axis="age" if growth else "date", x_domain=x_domain, levels=levels,
                   reference=reference, y_floor=kind.axis_floor, y_ceiling=kind.axis_ceiling,

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from .. import mail
 from ..accounts.models import utcnow
-from ..i18n import format_datetime
+from ..i18n import _n, format_datetime
 from ..settings.presenters import describe_device
 from . import notify
 
@@ -80,10 +80,10 @@ def professional_opened(relation, professional):
     return notify(relation.person.id, "pro_access",
                   _("Carnet : un professionnel de santé a ouvert un espace santé"),
                   lambda is_self: (
-                      _("%(pro)s a ouvert votre espace santé Carnet aujourd’hui.", pro=pro)
+                      _n("%(pro)s a ouvert votre espace santé Carnet aujourd’hui.", pro=pro)
                       if is_self else
-                      _("%(pro)s a ouvert aujourd’hui l’espace santé Carnet de %(name)s.",
-                        pro=pro, name=name))
+                      _n("%(pro)s a ouvert aujourd’hui l’espace santé Carnet de %(name)s.",
+                         pro=pro, name=name))
                   + " " + _("L’historique d’activité montre ce qui a été consulté, et la "
                             "rubrique « Professionnels de santé » permet de retirer ou de "
                             "bloquer cet accès. Vous recevez au plus un e-mail par jour et "

@@ -19,7 +19,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import is_postgres, write_tx
 from ..extensions import huey
 from ..htmx import render
-from ..i18n import format_date
+from ..i18n import _n, format_date
 from ..policy import CLOSED_SPACE, PROXIES_MANAGE, requires, scoped_or_404, space_is_open
 from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, scope_names,
                                scope_texts)
@@ -65,7 +65,7 @@ def check_limits(patient_id, caregiver_id, accepting=None):
     if accepting is not None:
         query = query.where(Delegation.id != accepting.id)
     if query.where(Delegation.patient == patient_id).count() >= MAX_CAREGIVERS_PER_PATIENT:
-        raise Refused(patient_limit_message() if accepting is None else _(
+        raise Refused(patient_limit_message() if accepting is None else _n(
             "%(name)s a déjà %(num)s proches aidants, le maximum : cette invitation ne peut pas "
             "être acceptée pour l’instant.", name=accepting.patient.full_name,
             num=MAX_CAREGIVERS_PER_PATIENT))
@@ -101,10 +101,10 @@ def create_invitation(patient, caregiver, scopes, starts_on, ends_on):
                             "faut être majeur et avoir ouvert son propre compte Carnet."))
         if live().where(Delegation.patient == patient.id,
                         Delegation.caregiver == caregiver.id).exists():
-            raise Refused(_("%(name)s est déjà proche aidant de cet espace, ou son invitation "
-                            "est en attente. Pour changer ses autorisations, mettez fin à la "
-                            "délégation (ou annulez l’invitation), puis invitez cette personne "
-                            "à nouveau.", name=caregiver.full_name))
+            raise Refused(_n("%(name)s est déjà proche aidant de cet espace, ou son invitation "
+                             "est en attente. Pour changer ses autorisations, mettez fin à la "
+                             "délégation (ou annulez l’invitation), puis invitez cette personne "
+                             "à nouveau.", name=caregiver.full_name))
         check_limits(patient.id, caregiver.id)
         return Delegation.create(
             patient=patient, caregiver=caregiver,
@@ -127,9 +127,9 @@ def accept_invitation(delegation_id, caregiver_id):
             raise Refused(_("Cette invitation n’est plus en attente (déjà acceptée, refusée ou "
                             "annulée) : rien n’a été modifié."))
         if lapsed(delegation, now) or delegation.ends_on < now.date():
-            raise Refused(_("Cette invitation a expiré : elle ne peut plus être acceptée. "
-                            "Demandez à %(name)s de vous inviter à nouveau si besoin.",
-                            name=delegation.patient.full_name))
+            raise Refused(_n("Cette invitation a expiré : elle ne peut plus être acceptée. "
+                             "Demandez à %(name)s de vous inviter à nouveau si besoin.",
+                             name=delegation.patient.full_name))
         if not space_is_open(delegation.patient_id):
             raise Refused(str(CLOSED_SPACE))
         check_limits(delegation.patient_id, caregiver_id, accepting=delegation)
@@ -179,11 +179,11 @@ def _ended_text(delegation):
         return _("La délégation a pris fin à la majorité de la personne aidée, avec l’autorité "
                  "de ses représentants légaux.")
     if delegation.ended_reason == ENDED_BY_ACTOR:
-        return _("Fin demandée par le proche aidant, %(name)s.", name=name)
+        return _n("Fin demandée par le proche aidant, %(name)s.", name=name)
     if who is not None and who.id != delegation.patient_id:
-        return _("Fin demandée par %(name)s, représentant légal de la personne aidée.",
-                 name=name)
-    return _("Fin demandée par la personne aidée, %(name)s.", name=name)
+        return _n("Fin demandée par %(name)s, représentant légal de la personne aidée.",
+                  name=name)
+    return _n("Fin demandée par la personne aidée, %(name)s.", name=name)
 
 
 def paper_author(delegation):
@@ -208,10 +208,10 @@ def make_attestations(delegation_id, event, actor_account_id):
         return 0
     filename = f"attestation-delegation-{delegation.id}-{event}.pdf"
     names = {"patient": delegation.patient.full_name, "caregiver": delegation.caregiver.full_name}
-    title = (_("Attestation de début de délégation : %(caregiver)s, proche aidant de "
-               "%(patient)s", **names) if event == START else
-             _("Attestation de fin de délégation : %(caregiver)s, proche aidant de %(patient)s",
-               **names))
+    title = (_n("Attestation de début de délégation : %(caregiver)s, proche aidant de "
+                "%(patient)s", **names) if event == START else
+             _n("Attestation de fin de délégation : %(caregiver)s, proche aidant de %(patient)s",
+                **names))
     invited = (audit.ActivityEvent.select().where(
         audit.ActivityEvent.action == "delegation.invited",
         audit.ActivityEvent.object_id == str(delegation.id)).first())
@@ -262,10 +262,10 @@ def expire_invitations(now=None):
             audit.record("delegation.expired", patient=delegation.patient,
                          obj_type="delegation", obj_id=delegation.id)
             _tell(_patient_side_addresses(delegation), _("Invitation de proche aidant expirée"),
-                  _("L’invitation envoyée à %(caregiver)s pour devenir proche aidant de "
-                    "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
-                    caregiver=delegation.caregiver.full_name,
-                    patient=delegation.patient.full_name))
+                  _n("L’invitation envoyée à %(caregiver)s pour devenir proche aidant de "
+                     "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
+                     caregiver=delegation.caregiver.full_name,
+                     patient=delegation.patient.full_name))
             closed += 1
     return closed
 
@@ -292,9 +292,9 @@ def close_finished(today=None):
         names = {"caregiver": delegation.caregiver.full_name,
                  "patient": delegation.patient.full_name,
                  "date": format_date(delegation.ends_on, "long")}
-        sentence = _("La délégation de %(caregiver)s, proche aidant de %(patient)s, a pris fin "
-                     "à la date prévue, le %(date)s. Une attestation est enregistrée dans les "
-                     "documents.", **names)
+        sentence = _n("La délégation de %(caregiver)s, proche aidant de %(patient)s, a pris fin "
+                      "à la date prévue, le %(date)s. Une attestation est enregistrée dans les "
+                      "documents.", **names)
         _tell(_patient_side_addresses(delegation) + _caregiver_addresses(delegation),
               _("Fin d’une délégation"), sentence)
         closed += 1
@@ -355,13 +355,13 @@ def invite_delegation():
             audit.record("delegation.invited", obj_type="delegation", obj_id=delegation.id,
                          detail=f"scopes={delegation.scopes}")
             _tell(_caregiver_addresses(delegation), _("Invitation à devenir proche aidant"),
-                  _("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
-                    "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
-                    patient=patient.full_name,
-                    date=format_date(delegation.invitation_expires_at, "long")))
-            flash(_("L’invitation a été envoyée à %(name)s, qui a jusqu’au %(date)s pour "
-                    "l’accepter.", name=caregiver.full_name,
-                    date=format_date(delegation.invitation_expires_at, "long")), "success")
+                  _n("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
+                     "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
+                     patient=patient.full_name,
+                     date=format_date(delegation.invitation_expires_at, "long")))
+            flash(_n("L’invitation a été envoyée à %(name)s, qui a jusqu’au %(date)s pour "
+                     "l’accepter.", name=caregiver.full_name,
+                     date=format_date(delegation.invitation_expires_at, "long")), "success")
             return _back()
     at_limit = live().where(Delegation.patient == patient.id).count() >= \
         MAX_CAREGIVERS_PER_PATIENT
@@ -390,12 +390,12 @@ def accept_delegation(delegation_id):
     audit.record("delegation.accepted", patient=delegation.patient, obj_type="delegation",
                  obj_id=delegation.id)
     _tell(_patient_side_addresses(delegation), _("Invitation de proche aidant acceptée"),
-          _("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
-            "attestation est enregistrée dans les documents.",
-            caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name))
+          _n("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
+             "attestation est enregistrée dans les documents.",
+             caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name))
     store_attestations(delegation.id, START, current_user.id)
-    flash(_("Vous êtes maintenant proche aidant de %(name)s. Une attestation est enregistrée "
-            "dans vos documents.", name=delegation.patient.full_name), "success")
+    flash(_n("Vous êtes maintenant proche aidant de %(name)s. Une attestation est enregistrée "
+             "dans vos documents.", name=delegation.patient.full_name), "success")
     return _back()
 
 
@@ -415,25 +415,25 @@ def _finish(delegation):
     if patient_side:
         _tell(_caregiver_addresses(delegation),
               _("Fin de délégation") if started else _("Invitation annulée"),
-              _("La délégation par laquelle vous étiez proche aidant de %(patient)s a pris fin. "
-                "Une attestation est enregistrée dans vos documents.", **names) if started else
-              _("L’invitation à devenir proche aidant de %(patient)s a été annulée.", **names))
+              _n("La délégation par laquelle vous étiez proche aidant de %(patient)s a pris fin. "
+                 "Une attestation est enregistrée dans vos documents.", **names) if started else
+              _n("L’invitation à devenir proche aidant de %(patient)s a été annulée.", **names))
     else:
         _tell(_patient_side_addresses(delegation),
               _("Fin de délégation") if started else _("Invitation refusée"),
-              _("%(caregiver)s a mis fin à la délégation : il ou elle n’est plus proche aidant "
-                "de %(patient)s. Une attestation est enregistrée dans les documents.", **names)
+              _n("%(caregiver)s a mis fin à la délégation : il ou elle n’est plus proche aidant "
+                 "de %(patient)s. Une attestation est enregistrée dans les documents.", **names)
               if started else
-              _("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
-                **names))
+              _n("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
+                 **names))
     if started:
         store_attestations(delegation.id, END, current_user.id)
-        return _("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",
-                 name=names["caregiver"]) if patient_side else \
-            _("La délégation a pris fin : vous n’agissez plus pour %(name)s.",
-              name=names["patient"])
-    return _("L’invitation envoyée à %(name)s est annulée.", name=names["caregiver"]) \
-        if patient_side else _("Vous avez refusé l’invitation envoyée par %(name)s.",
+        return _n("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",
+                  name=names["caregiver"]) if patient_side else \
+            _n("La délégation a pris fin : vous n’agissez plus pour %(name)s.",
+               name=names["patient"])
+    return _n("L’invitation envoyée à %(name)s est annulée.", name=names["caregiver"]) \
+        if patient_side else _n("Vous avez refusé l’invitation envoyée par %(name)s.",
                                 name=names["patient"])
 
 

@@ -22,7 +22,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..accounts.otp import _code_hash
 from ..db import write_tx
 from ..extensions import huey, limiter
-from ..i18n import format_date
+from ..i18n import _n, format_date
 from ..throttle import Throttle
 from ..htmx import render
 from ..policy import (CLOSED_SPACE, DOCUMENTS_VIEW, MANDATE, MANDATE_CREATE, MANDATE_END,
@@ -243,8 +243,8 @@ def new_mandate():
         _issue_code(mandate)
         audit.record("mandate.requested", patient=patient, via="", obj_type="mandate",
                      obj_id=mandate.id, detail=f"tasks={tasks}; duration={form.duration.data}")
-        flash(_("Un code de confirmation vient d’être envoyé par e-mail à %(name)s. Demandez-lui "
-                "de vous le lire, puis saisissez-le ci-dessous.", name=patient.full_name),
+        flash(_n("Un code de confirmation vient d’être envoyé par e-mail à %(name)s. Demandez-lui "
+                 "de vous le lire, puis saisissez-le ci-dessous.", name=patient.full_name),
               "success")
         return redirect(url_for(".mandate_code", mandate_id=mandate.id), 303)
     return render("proxies/mandate_new.html", form=form, task_labels=TASK_LABELS)
@@ -359,9 +359,9 @@ def _signed(mandate):
                   "Vous pouvez le révoquer à tout moment dans Carnet, page « Mes proches ». Si "
                   "vous n’avez pas signé ce mandat, révoquez-le tout de suite.\n\nCarnet"),
                   until=mandate.ends_at)
-    flash(_("Mandat signé avec %(name)s jusqu’au %(date)s. Le mandat imprimable est rangé dans "
-            "ses documents (Pièces administratives).", name=mandate.patient.full_name,
-            date=until), "success")
+    flash(_n("Mandat signé avec %(name)s jusqu’au %(date)s. Le mandat imprimable est rangé dans "
+             "ses documents (Pièces administratives).", name=mandate.patient.full_name,
+             date=until), "success")
     return redirect(url_for(".spaces"), 303)
 
 
@@ -382,8 +382,8 @@ def resend_mandate_code(mandate_id):
     _issue_code(mandate)
     audit.record("mandate.code_sent", patient=mandate.patient, via="", obj_type="mandate",
                  obj_id=mandate.id)
-    flash(_("Un nouveau code a été envoyé à %(name)s. L’ancien code ne fonctionne plus.",
-            name=mandate.patient.full_name), "success")
+    flash(_n("Un nouveau code a été envoyé à %(name)s. L’ancien code ne fonctionne plus.",
+             name=mandate.patient.full_name), "success")
     return redirect(url_for(".mandate_code", mandate_id=mandate.id), 303)
 
 
@@ -404,7 +404,7 @@ def store_mandate_document(mandate_id):
                          mediator=mandate.mediator, issued_at=mandate.confirmed_at,
                          tasks=[TASK_LABELS[t] for t in MANDATE_TASKS if t in mandate.task_set])
         with force_locale("fr"):
-            title = _("Mandat d’aidant numérique – %(name)s", name=mandate.mediator.display_name)
+            title = _n("Mandat d’aidant numérique – %(name)s", name=mandate.mediator.display_name)
         with write_tx():
             if Mandate.get_by_id(mandate_id).document_id:
                 return None
@@ -443,11 +443,11 @@ def end_mandate(mandate_id):
                           _l("Bonjour,\n\n%(mediator)s, aidant numérique, a mis fin au mandat que "
                           "vous lui aviez confié. Cette personne n’a plus accès à votre espace "
                           "Carnet.\n\nCarnet"))
-            flash(_("Le mandat de %(name)s a pris fin. Vous n’avez plus accès à son espace.",
-                    name=mandate.patient.full_name), "success")
+            flash(_n("Le mandat de %(name)s a pris fin. Vous n’avez plus accès à son espace.",
+                     name=mandate.patient.full_name), "success")
         else:
-            flash(_("La demande de mandat pour %(name)s est annulée.",
-                    name=mandate.patient.full_name), "success")
+            flash(_n("La demande de mandat pour %(name)s est annulée.",
+                     name=mandate.patient.full_name), "success")
         return redirect(url_for(".spaces"), 303)
     return render("proxies/mandate_end.html", mandate=mandate, form=form,
                   tasks=task_names(mandate.task_set))
@@ -470,7 +470,7 @@ def revoke_mandate(mandate_id):
     audit.record("mandate.revoked", obj_type="mandate", obj_id=mandate.id,
                  detail=f"{reason}; sessions_ended={ended}")
     name = mandate.mediator.display_name
-    flash(_("Le mandat de %(name)s est révoqué : cette personne n’a plus accès à cet espace.",
-            name=name) if mandate.confirmed_at else
-          _("La demande de mandat de %(name)s est refusée.", name=name), "success")
+    flash(_n("Le mandat de %(name)s est révoqué : cette personne n’a plus accès à cet espace.",
+             name=name) if mandate.confirmed_at else
+          _n("La demande de mandat de %(name)s est refusée.", name=name), "success")
     return redirect(url_for(".relatives"), 303)
