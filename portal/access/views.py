@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import fn
 
@@ -220,7 +221,7 @@ def _notify(patient, professional):
     """Tell the patient and their legal representatives (kind "pro_access", as each one's
     preferences say)."""
     pro = professional.display_name
-    notify(patient.id, "pro_access", _("Carnet : un code d’accès a été utilisé"),
+    notify(patient.id, "pro_access", _l("Carnet : un code d’accès a été utilisé"),
            lambda is_self: (
                _n("%(pro)s a utilisé un code d’accès à votre espace santé.", pro=pro) if is_self
                else _n("%(pro)s a utilisé un code d’accès à l’espace santé de %(name)s.",

@@ -4,7 +4,7 @@
 `datetime_long` (filters; `date_fr` and `datetime_fr` are their older names).
 """
 from .dates import LazyDate, format_date, format_datetime, format_time  # noqa: F401
-from .names import _ln, _n, feminine  # noqa: F401
+from .names import _ln, _n, adjust, feminine, lower_first  # noqa: F401
 
 
 def init_app(app):

@@ -41,7 +41,7 @@ CONTRACTED = {"fr": {"de": "du", "De": "Du", "à": "au", "À": "Au", "par": "par
 SENTENCE_START = {"fr": "Le"}
 
 _PLACEHOLDER = re.compile(r"(?<![\w’'])(\w+) %\((\w+)\)s")
-_STARTING = re.compile(r"(^|\n|[.!?:] )%\((\w+)\)s")
+_STARTING = re.compile(r"(^|\n|[.!?] )%\((\w+)\)s")
 
 
 def starts_with_vowel_sound(text):
@@ -126,3 +126,9 @@ def feminine(who):
         return who == "F"
     person = getattr(who, "person", who)
     return getattr(person, "sex", None) == "F"
+
+
+def lower_first(text):
+    """A sentence's first letter in lower case, to continue another sentence with it."""
+    text = str(text)
+    return text[:1].lower() + text[1:]

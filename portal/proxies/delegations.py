@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from huey import crontab
 
@@ -19,7 +20,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import is_postgres, write_tx
 from ..extensions import huey
 from ..htmx import render
-from ..i18n import _n, format_date
+from ..i18n import LazyDate, _ln, _n, format_date
 from ..policy import CLOSED_SPACE, PROXIES_MANAGE, requires, scoped_or_404, space_is_open
 from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, scope_names,
                                scope_texts)
@@ -157,9 +158,10 @@ def _patient_side_addresses(delegation):
 
 
 def _tell(addresses, subject, sentence):
-    body = _("Bonjour,\n\n%(sentence)s\n\nConnectez-vous à Carnet, rubrique « Mes proches », "
-             "pour en savoir plus. Par sécurité, ce message ne contient aucune information "
-             "médicale.\n\nCarnet", sentence=sentence)
+    """E-mail each address, in its account's language: pass lazy strings (_l, _ln)."""
+    body = _l("Bonjour,\n\n%(sentence)s\n\nConnectez-vous à Carnet, rubrique « Mes proches », "
+              "pour en savoir plus. Par sécurité, ce message ne contient aucune information "
+              "médicale.\n\nCarnet", sentence=sentence)
     for address in addresses:
         mail.send(address, subject, body)
 
@@ -261,11 +263,11 @@ def expire_invitations(now=None):
             delegation = Delegation.get_by_id(row.id)
             audit.record("delegation.expired", patient=delegation.patient,
                          obj_type="delegation", obj_id=delegation.id)
-            _tell(_patient_side_addresses(delegation), _("Invitation de proche aidant expirée"),
-                  _n("L’invitation envoyée à %(caregiver)s pour devenir proche aidant de "
-                     "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
-                     caregiver=delegation.caregiver.full_name,
-                     patient=delegation.patient.full_name))
+            _tell(_patient_side_addresses(delegation), _l("Invitation de proche aidant expirée"),
+                  _ln("L’invitation envoyée à %(caregiver)s pour devenir proche aidant de "
+                      "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
+                      caregiver=delegation.caregiver.full_name,
+                      patient=delegation.patient.full_name))
             closed += 1
     return closed
 
@@ -291,12 +293,12 @@ def close_finished(today=None):
         store_attestations(delegation.id, END, paper_author(delegation).id)
         names = {"caregiver": delegation.caregiver.full_name,
                  "patient": delegation.patient.full_name,
-                 "date": format_date(delegation.ends_on, "long")}
-        sentence = _n("La délégation de %(caregiver)s, proche aidant de %(patient)s, a pris fin "
-                      "à la date prévue, le %(date)s. Une attestation est enregistrée dans les "
-                      "documents.", **names)
+                 "date": LazyDate(delegation.ends_on)}
+        sentence = _ln("La délégation de %(caregiver)s, proche aidant de %(patient)s, a pris "
+                       "fin à la date prévue, le %(date)s. Une attestation est enregistrée dans "
+                       "les documents.", **names)
         _tell(_patient_side_addresses(delegation) + _caregiver_addresses(delegation),
-              _("Fin d’une délégation"), sentence)
+              _l("Fin d’une délégation"), sentence)
         closed += 1
     return closed
 
@@ -354,11 +356,11 @@ def invite_delegation():
         else:
             audit.record("delegation.invited", obj_type="delegation", obj_id=delegation.id,
                          detail=f"scopes={delegation.scopes}")
-            _tell(_caregiver_addresses(delegation), _("Invitation à devenir proche aidant"),
-                  _n("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
-                     "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
-                     patient=patient.full_name,
-                     date=format_date(delegation.invitation_expires_at, "long")))
+            _tell(_caregiver_addresses(delegation), _l("Invitation à devenir proche aidant"),
+                  _ln("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
+                      "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
+                      patient=patient.full_name,
+                      date=LazyDate(delegation.invitation_expires_at, "long")))
             flash(_n("L’invitation a été envoyée à %(name)s, qui a jusqu’au %(date)s pour "
                      "l’accepter.", name=caregiver.full_name,
                      date=format_date(delegation.invitation_expires_at, "long")), "success")
@@ -389,10 +391,10 @@ def accept_delegation(delegation_id):
         return _back()
     audit.record("delegation.accepted", patient=delegation.patient, obj_type="delegation",
                  obj_id=delegation.id)
-    _tell(_patient_side_addresses(delegation), _("Invitation de proche aidant acceptée"),
-          _n("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
-             "attestation est enregistrée dans les documents.",
-             caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name))
+    _tell(_patient_side_addresses(delegation), _l("Invitation de proche aidant acceptée"),
+          _ln("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
+              "attestation est enregistrée dans les documents.",
+              caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name))
     store_attestations(delegation.id, START, current_user.id)
     flash(_n("Vous êtes maintenant proche aidant de %(name)s. Une attestation est enregistrée "
              "dans vos documents.", name=delegation.patient.full_name), "success")
@@ -414,18 +416,18 @@ def _finish(delegation):
     names = {"caregiver": delegation.caregiver.full_name, "patient": delegation.patient.full_name}
     if patient_side:
         _tell(_caregiver_addresses(delegation),
-              _("Fin de délégation") if started else _("Invitation annulée"),
-              _n("La délégation par laquelle vous étiez proche aidant de %(patient)s a pris fin. "
-                 "Une attestation est enregistrée dans vos documents.", **names) if started else
-              _n("L’invitation à devenir proche aidant de %(patient)s a été annulée.", **names))
+              _l("Fin de délégation") if started else _l("Invitation annulée"),
+              _ln("La délégation par laquelle vous étiez proche aidant de %(patient)s a pris fin. "
+                  "Une attestation est enregistrée dans vos documents.", **names) if started else
+              _ln("L’invitation à devenir proche aidant de %(patient)s a été annulée.", **names))
     else:
         _tell(_patient_side_addresses(delegation),
-              _("Fin de délégation") if started else _("Invitation refusée"),
-              _n("%(caregiver)s a mis fin à la délégation : il ou elle n’est plus proche aidant "
-                 "de %(patient)s. Une attestation est enregistrée dans les documents.", **names)
+              _l("Fin de délégation") if started else _l("Invitation refusée"),
+              _ln("%(caregiver)s a mis fin à la délégation : il ou elle n’est plus proche aidant "
+                  "de %(patient)s. Une attestation est enregistrée dans les documents.", **names)
               if started else
-              _n("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
-                 **names))
+              _ln("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
+                  **names))
     if started:
         store_attestations(delegation.id, END, current_user.id)
         return _n("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",

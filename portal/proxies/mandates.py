@@ -22,7 +22,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..accounts.otp import _code_hash
 from ..db import write_tx
 from ..extensions import huey, limiter
-from ..i18n import _n, format_date
+from ..i18n import _n, adjust, feminine, format_date, lower_first
 from ..throttle import Throttle
 from ..htmx import render
 from ..policy import (CLOSED_SPACE, DOCUMENTS_VIEW, MANDATE, MANDATE_CREATE, MANDATE_END,
@@ -187,17 +187,29 @@ def _mediator_words(mediator):
     return mediator.display_name
 
 
+def _task_lines(mandate):
+    """The mandate's tasks, one per line, each with what it allows ("– Agenda : voir et noter
+    les rendez-vous de santé."): a list a sentence can introduce with a colon."""
+    return "\n".join(_("– %(task)s : %(what)s", task=TASK_LABELS[t][0],
+                        what=lower_first(str(TASK_LABELS[t][1])))
+                      for t in MANDATE_TASKS if t in mandate.task_set)
+
+
 def _mail_patient(mandate, subject, body, **values):
-    """E-mail the patient's own account, in its language (never anything medical)."""
+    """E-mail the patient's own account, in its language (never anything medical). `body`
+    receives the mediator's name and role (%(mediator)s, %(role)s: "aidante numérique" for a
+    woman) and the tasks (%(tasks)s, one per line)."""
     account = _patient_account(mandate.patient)
     if account is None:
         return
     with force_locale(account.language or "fr"):
         values.update(mediator=_mediator_words(mandate.mediator),
-                      tasks=", ".join(task_names(mandate.task_set)).lower())
+                      role=(_("aidante numérique") if feminine(mandate.mediator)
+                            else _("aidant numérique")),
+                      tasks=_task_lines(mandate))
         values = {k: format_date(v, "long") if isinstance(v, datetime) else str(v)
                   for k, v in values.items()}
-        mail.send(account.email, str(subject), str(body) % values)
+        mail.send(account.email, str(subject), adjust(str(body), values) % values)
 
 
 def _issue_code(mandate):
@@ -210,13 +222,14 @@ def _issue_code(mandate):
     minutes = int(MANDATE_CODE_VALID_FOR.total_seconds() // 60)
     duration = DURATIONS.get(duration_key(mandate), ("",))[0]
     _mail_patient(mandate, _l("Carnet : code de confirmation de votre mandat"),
-                  _l("Bonjour,\n\n%(mediator)s, aidant numérique, prépare avec vous un mandat pour "
-                  "vous aider dans votre espace Carnet pendant %(duration)s. Ce mandat lui "
-                  "permettra seulement de : %(tasks)s.\n\nVotre code de confirmation : "
-                  "%(code)s\nIl est valable %(minutes)s minutes.\n\nNe communiquez ce code "
-                  "qu’à l’aidant numérique assis avec vous. Si vous n’êtes pas en train de "
-                  "signer un mandat, ne le donnez à personne : sans ce code, aucun mandat "
-                  "n’est créé.\n\nCarnet"), code=code, minutes=minutes, duration=duration)
+                  _l("Bonjour,\n\n%(mediator)s, %(role)s, prépare avec vous un mandat pour "
+                     "vous aider dans votre espace Carnet pendant %(duration)s. Ce mandat "
+                     "couvre seulement ces tâches :\n%(tasks)s\n\nVotre code de confirmation : "
+                     "%(code)s\nIl est valable %(minutes)s minutes.\n\nNe communiquez ce code "
+                     "qu’à la personne qui prépare ce mandat avec vous. Si vous n’êtes pas en "
+                     "train de signer un mandat, ne le donnez à personne : sans ce code, aucun "
+                     "mandat n’est créé.\n\nCarnet"), code=code, minutes=minutes,
+                  duration=duration)
 
 
 @bp.route("/mandats/nouveau", methods=["GET", "POST"])
@@ -353,11 +366,12 @@ def _signed(mandate):
     store_mandate_document(mandate.id)
     until = format_date(mandate.ends_at, "long")
     _mail_patient(mandate, _l("Carnet : vous avez signé un mandat"),
-                  _l("Bonjour,\n\nVous avez signé un mandat avec %(mediator)s, aidant numérique. "
-                  "Jusqu’au %(until)s, cette personne pourra seulement : %(tasks)s.\n\nLe "
-                  "mandat imprimable est rangé dans vos documents (Pièces administratives). "
-                  "Vous pouvez le révoquer à tout moment dans Carnet, page « Mes proches ». Si "
-                  "vous n’avez pas signé ce mandat, révoquez-le tout de suite.\n\nCarnet"),
+                  _l("Bonjour,\n\nVous avez signé un mandat avec %(mediator)s, %(role)s. "
+                     "Jusqu’au %(until)s, ce mandat couvre seulement ces tâches :\n%(tasks)s"
+                     "\n\nLe mandat imprimable est rangé dans vos documents (Pièces "
+                     "administratives). Vous pouvez le révoquer à tout moment dans Carnet, page "
+                     "« Mes proches ». Si vous n’avez pas signé ce mandat, révoquez-le tout de "
+                     "suite.\n\nCarnet"),
                   until=mandate.ends_at)
     flash(_n("Mandat signé avec %(name)s jusqu’au %(date)s. Le mandat imprimable est rangé dans "
              "ses documents (Pièces administratives).", name=mandate.patient.full_name,
@@ -440,9 +454,9 @@ def end_mandate(mandate_id):
                      obj_id=mandate.id)
         if mandate.confirmed_at:
             _mail_patient(mandate, _l("Carnet : fin d’un mandat"),
-                          _l("Bonjour,\n\n%(mediator)s, aidant numérique, a mis fin au mandat que "
-                          "vous lui aviez confié. Cette personne n’a plus accès à votre espace "
-                          "Carnet.\n\nCarnet"))
+                          _l("Bonjour,\n\n%(mediator)s, %(role)s, a mis fin au mandat que "
+                             "vous lui aviez confié. Cette personne n’a plus accès à votre "
+                             "espace Carnet.\n\nCarnet"))
             flash(_n("Le mandat de %(name)s a pris fin. Vous n’avez plus accès à son espace.",
                      name=mandate.patient.full_name), "success")
         else:
