@@ -231,7 +231,7 @@ def test_deposit_by_the_doctor_emails_the_patient_without_medical_content(ctx, b
     saved = document(new_id)
     assert saved.author_is_professional and saved.doc_type == "compte_rendu_consultation"
     message = outbox("jean.dupont@example.org")[-1]
-    assert "Un nouveau document a été ajouté à votre dossier Carnet par Dr Nadia Benali." \
+    assert "Un nouveau document a été ajouté à votre dossier Carnet par le Dr Nadia Benali." \
         in message.body
     assert "diabète" not in message.body and "Compte rendu" not in message.subject
     page = jean.get(f"{LIST}{new_id}").get_data(as_text=True)

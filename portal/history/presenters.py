@@ -259,7 +259,7 @@ def row(event, account, space, document_titles):
         role = ""
     else:
         who = _("Vous") if actor.id == account.id else actor.display_name
-        role = str(actor.role_label)
+        role = str(actor.role_label_as(event.via))
     return {
         "at": event.at,
         "who": who,

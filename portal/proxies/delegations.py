@@ -423,8 +423,8 @@ def _finish(delegation):
     else:
         _tell(_patient_side_addresses(delegation),
               _l("Fin de délégation") if started else _l("Invitation refusée"),
-              _ln("%(caregiver)s a mis fin à la délégation : il ou elle n’est plus proche aidant "
-                  "de %(patient)s. Une attestation est enregistrée dans les documents.", **names)
+              _ln("%(caregiver)s a mis fin à la délégation et n’a plus accès à l’espace santé de "
+                  "%(patient)s. Une attestation est enregistrée dans les documents.", **names)
               if started else
               _ln("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
                   **names))

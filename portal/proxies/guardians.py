@@ -22,7 +22,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import write_tx
 from ..extensions import huey
 from ..htmx import render
-from ..i18n import LazyDate, _ln, _n
+from ..i18n import LazyDate, _ln, _n, feminine
 from ..policy import GUARDIAN, PROXIES_MANAGE, SELF, refuse, requires, scoped_or_404
 from .guardian_forms import ADULT_MEASURE_LABELS, END_REASON_LABELS, InviteGuardianForm
 from .models import (ENDED_BY_PATIENT, ENDED_DECLINED, ENDED_EXPIRED, ENDED_MAJORITY,
@@ -158,7 +158,7 @@ def _invite(ward, invitee, relationship):
               _ln("Bonjour,\n\n%(inviter)s vous invite à rejoindre l’espace santé de %(ward)s "
                   "dans Carnet, comme second représentant légal.\nPour accepter ou refuser, "
                   "connectez-vous à Carnet puis ouvrez « Mes proches », avant le %(date)s.\nSi "
-                  "vous n’êtes pas concerné(e), refusez l’invitation.\n",
+                  "cette invitation ne vous concerne pas, refusez-la.\n",
                   inviter=current_user.person.full_name, ward=ward.full_name,
                   date=LazyDate(invitation.invitation_expires_at)))
     return invitation, None
@@ -190,7 +190,9 @@ def accept_guardianship(guardianship_id):
         if _end(invitation, ENDED_MAJORITY):
             audit.record("guardianship.ended", patient=ward, obj_type="guardianship",
                          obj_id=invitation.id, detail=f"reason={ENDED_MAJORITY}")
-        flash(_n("%(name)s est majeur(e) : cette invitation n’a plus d’objet.",
+        flash(_n("%(name)s est majeure : cette invitation n’a plus d’objet.",
+                 name=ward.full_name) if feminine(ward) else
+              _n("%(name)s est majeur : cette invitation n’a plus d’objet.",
                  name=ward.full_name), "error")
         return redirect(url_for(".relatives"), 303)
     now = utcnow()
@@ -208,11 +210,16 @@ def accept_guardianship(guardianship_id):
     audit.record("guardianship.accepted", patient=ward, obj_type="guardianship",
                  obj_id=invitation.id)
     if invitation.invited_by:
+        names = {"name": g.space.full_name, "ward": ward.full_name}
         _tell(invitation.invited_by, _l("Carnet : invitation acceptée"),
-              _ln("Bonjour,\n\n%(name)s a accepté votre invitation : il ou elle est maintenant "
-                  "représentant légal de %(ward)s dans Carnet.\n",
-                  name=g.space.full_name, ward=ward.full_name))
-    flash(_n("Vous êtes maintenant représentant légal de %(name)s. Vous pouvez ouvrir son "
+              _ln("Bonjour,\n\n%(name)s a accepté votre invitation : elle est maintenant "
+                  "représentante légale de %(ward)s dans Carnet.\n", **names)
+              if feminine(g.space) else
+              _ln("Bonjour,\n\n%(name)s a accepté votre invitation : il est maintenant "
+                  "représentant légal de %(ward)s dans Carnet.\n", **names))
+    flash(_n("Vous êtes maintenant représentante légale de %(name)s. Vous pouvez ouvrir son "
+             "espace ci-dessous.", name=ward.full_name) if feminine(g.space) else
+          _n("Vous êtes maintenant représentant légal de %(name)s. Vous pouvez ouvrir son "
              "espace ci-dessous.", name=ward.full_name), "success")
     return redirect(url_for(".relatives"), 303)
 
@@ -308,10 +315,14 @@ def attach(adult, guardian, measure, decision_date, decision_reference, document
                         f"{decision_reference}; document={document.id}")
     label = str(ADULT_MEASURE_LABELS[measure]).lower()
     _tell(guardian, _ln("Carnet : vous pouvez agir pour %(name)s", name=adult.full_name),
-          _ln("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), vous êtes rattaché(e) "
-              "dans Carnet comme représentant légal de %(name)s.\nVous pouvez ouvrir son espace "
-              "santé depuis « Mes proches ».\n", date=LazyDate(decision_date), measure=label,
-              name=adult.full_name))
+          _ln("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), vous êtes "
+              "rattachée dans Carnet comme représentante légale de %(name)s.\nVous pouvez "
+              "ouvrir son espace santé depuis « Mes proches ».\n", date=LazyDate(decision_date),
+              measure=label, name=adult.full_name) if feminine(guardian) else
+          _ln("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), vous êtes "
+              "rattaché dans Carnet comme représentant légal de %(name)s.\nVous pouvez ouvrir "
+              "son espace santé depuis « Mes proches ».\n", date=LazyDate(decision_date),
+              measure=label, name=adult.full_name))
     _tell(adult, _l("Carnet : votre représentant légal"),
           _ln("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), %(guardian)s peut "
               "désormais agir dans votre espace santé Carnet. Le jugement est rangé dans vos "
@@ -401,8 +412,8 @@ def _end_delegations_at_majority(young_adult):
         store_attestations(d.id, END, paper_author(d).id)
         _tell(d.caregiver, _l("Carnet : fin d’une délégation"),
               _ln("Bonjour,\n\n%(name)s a 18 ans : la délégation que ses représentants légaux "
-                  "vous avaient donnée a pris fin. %(given)s peut vous en donner une nouvelle "
-                  "depuis son propre compte si elle ou il le souhaite.\n",
+                  "vous avaient donnée a pris fin. Si %(given)s le souhaite, une nouvelle "
+                  "délégation peut vous être donnée depuis son propre compte.\n",
                   name=young_adult.full_name, given=young_adult.given_names))
 
 
@@ -418,7 +429,7 @@ def _come_of_age(young_adult, guardianships):
             invited_by_mail = True
             mail.send(young_adult.email, _l("Carnet : votre espace santé est à vous"),
                       _ln("Bonjour %(name)s,\n\nVous avez 18 ans : votre espace santé Carnet est "
-                          "désormais à vous seul(e), et vos parents n’y ont plus accès.\nPour "
+                          "désormais à vous seulement : vos parents n’y ont plus accès.\nPour "
                           "l’activer, ouvrez ce lien avant le %(date)s :\n%(link)s\nVous "
                           "saisirez votre numéro de sécurité sociale et votre date de naissance "
                           "(sur votre carte Vitale), puis choisirez votre mot de passe.\nCe lien "
@@ -438,19 +449,20 @@ def _come_of_age(young_adult, guardianships):
         if pending:
             continue  # an invitation never accepted: nothing was open, nothing to say
         if has_account or invited_by_mail:
-            how = _("Une invitation à activer son espace lui a été envoyée par e-mail.") \
+            how = _l("Une invitation à activer son espace lui a été envoyée par e-mail.") \
                 if invited_by_mail else ""
         else:
-            how = _("Nous ne connaissons pas son adresse e-mail : elle ou il peut activer son "
-                    "espace à l’accueil de sa caisse d’assurance maladie (CPAM) ou avec l’aide "
-                    "d’un aidant numérique (France Services), muni(e) de sa carte Vitale et "
-                    "d’une pièce d’identité. Le lien d’activation est valable %(days)s jours "
-                    "et peut être renouvelé au guichet.", days=INVITE_VALID_FOR.days)
-        _tell(gs.guardian, _ln("Carnet : %(name)s est majeur(e)", name=young_adult.full_name),
+            how = _ln("Nous ne connaissons pas son adresse e-mail : %(given)s peut activer son "
+                      "espace à l’accueil de sa caisse d’assurance maladie (CPAM) ou avec l’aide "
+                      "d’un aidant numérique (France Services), en apportant sa carte Vitale et "
+                      "une pièce d’identité. Le lien d’activation est valable %(days)s jours et "
+                      "peut être renouvelé au guichet.", given=young_adult.given_names,
+                      days=INVITE_VALID_FOR.days)
+        _tell(gs.guardian, _ln("Carnet : %(name)s a 18 ans", name=young_adult.full_name),
               _ln("Bonjour,\n\n%(name)s a eu 18 ans le %(date)s. Son espace santé lui appartient "
                   "désormais : votre accès comme représentant légal a pris fin.\n%(how)s\nSi "
-                  "elle ou il le souhaite, %(given)s pourra vous donner une délégation depuis "
-                  "son compte (« Mes proches ») pour que vous continuiez à l’aider.\n",
+                  "%(given)s le souhaite, une délégation donnée depuis son compte (« Mes "
+                  "proches ») vous permettra de continuer à l’aider.\n",
                   name=young_adult.full_name, given=young_adult.given_names,
                   date=LazyDate(_eighteenth_birthday(young_adult.birth_date)),
                   how=how))
