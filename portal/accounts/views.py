@@ -228,6 +228,11 @@ def _complete_login(account):
     _keep_only_own_text(account)
     login_user(account)
     session.regenerate()
+    if session.pop("lang_chosen", False) and session.get("lang") != account.language:
+        # The person chose a language on this browser before logging in: it becomes the
+        # account's, for its e-mails too.
+        Account.update(language=session["lang"]).where(Account.id == account.id).execute()
+        account.language = session["lang"]
     session["lang"] = account.language
     audit.record("auth.login", actor=account)
     # Security notification, always sent: the owner learns of every new session (both factors

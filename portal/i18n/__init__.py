@@ -7,6 +7,14 @@ from .dates import LazyDate, format_date, format_datetime, format_time  # noqa: 
 from .names import _ln, _n, adjust, feminine, lower_first  # noqa: F401
 
 
+def page_language():
+    """The language the current page is written in ("fr", "en"…), for storing on an account."""
+    from flask import current_app
+    from flask_babel import get_locale
+    language = getattr(get_locale(), "language", None)
+    return language if language in current_app.config["LANGUAGES"] else "fr"
+
+
 def init_app(app):
     from . import dates, names
     app.jinja_env.globals["_n"] = names.jinja_n
