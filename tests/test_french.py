@@ -98,6 +98,21 @@ def test_the_professional_is_told_the_patient_is_prevenue_or_prevenu(ctx, login_
     assert "Jean Dupont, qui est prévenu par un e-mail" in html
 
 
+def test_a_blocked_professional_is_bloquee_or_bloque(ctx, login_as, person):
+    from portal.access.models import Grant
+    grants = [Grant.create(patient=person("Amina"), professional=Account.get(
+        Account.email == email)) for email in ("dr.benali@example.org", "p.girard@example.org")]
+    amina = login_as("amina")
+    page_url = "/dossier/professionnels/"
+    told = []
+    for grant in grants:
+        page = amina.get(page_url)
+        amina.post(f"{page_url}{grant.id}/bloquer", data=hidden_fields(page))
+        told.append(" ".join(amina.get(page_url).get_data(as_text=True).split()))
+    assert "Le Dr Nadia Benali est bloquée : elle ne peut plus ouvrir cet espace." in told[0]
+    assert "Paul Girard est bloqué : il ne peut plus ouvrir cet espace." in told[1]
+
+
 def test_a_legal_representative_is_never_labelled_titulaire(ctx, login_as, person):
     camille = login_as("camille")
     own = camille.get("/dossier/").get_data(as_text=True)

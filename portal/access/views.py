@@ -12,7 +12,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
 from ..db import write_tx
 from ..htmx import render
-from ..i18n import _n
+from ..i18n import _n, feminine
 from ..notifications import notify
 from ..policy import (ACCESS_MANAGE, ACCESS_REDEEM, ACCESS_VIEW, CLOSED_SPACE, open_space,
                       requires, scoped_or_404, space_is_open, token_holds)
@@ -107,25 +107,33 @@ def _is_doctor(account):
 
 
 def _change(grant, verb):
-    """Apply one change to a grant; returns (ok, message)."""
+    """Apply one change to a grant; returns (ok, message), agreed with the professional."""
     name = grant.professional.display_name
+    she = feminine(grant.professional)
     if verb in ("bloquer", "retirer") and grant.treating_doctor:
         return False, _n("%(name)s est votre médecin traitant : désignez d’abord un autre médecin "
                          "traitant.", name=name)
     if verb == "bloquer":
         Grant.update(blocked=True).where(Grant.id == grant.id).execute()
-        return True, _n("%(name)s est bloqué : il ou elle ne peut plus ouvrir cet espace.",
-                        name=name)
+        if she:
+            return True, _n("%(name)s est bloquée : elle ne peut plus ouvrir cet espace.",
+                            name=name)
+        return True, _n("%(name)s est bloqué : il ne peut plus ouvrir cet espace.", name=name)
     if verb == "debloquer":
         Grant.update(blocked=False).where(Grant.id == grant.id).execute()
-        return True, _n("%(name)s est débloqué.", name=name)
+        return True, (_n("%(name)s est débloquée.", name=name) if she else
+                      _n("%(name)s est débloqué.", name=name))
     if verb == "administrateur":
         Grant.update(administrator=True).where(Grant.id == grant.id).execute()
-        return True, _n("%(name)s est administrateur : il ou elle voit aussi les documents "
-                        "masqués.", name=name)
+        if she:
+            return True, _n("%(name)s est administratrice : elle voit aussi les documents "
+                            "masqués.", name=name)
+        return True, _n("%(name)s est administrateur : il voit aussi les documents masqués.",
+                        name=name)
     if verb == "retirer-administrateur":
         Grant.update(administrator=False).where(Grant.id == grant.id).execute()
-        return True, _n("%(name)s n’est plus administrateur.", name=name)
+        return True, (_n("%(name)s n’est plus administratrice.", name=name) if she else
+                      _n("%(name)s n’est plus administrateur.", name=name))
     if verb == "medecin-traitant":
         if not _is_doctor(grant.professional):
             return False, _("Seul un médecin peut être médecin traitant.")

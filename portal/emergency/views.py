@@ -144,8 +144,11 @@ def declare():
         if access is None:
             audit.record("emergency.declared", patient=patient, via=EMERGENCY, outcome="denied",
                          detail=form.reason.data.strip())
-            form.nir.errors.append(_("Ce patient ou cette patiente s’est opposé(e) à l’accès en "
-                                     "urgence à son dossier : l’accès vous est refusé."))
+            form.nir.errors.append(
+                _("Cette patiente s’est opposée à l’accès en urgence à son dossier : l’accès "
+                  "vous est refusé.") if feminine(patient) else
+                _("Ce patient s’est opposé à l’accès en urgence à son dossier : l’accès vous "
+                  "est refusé."))
             return render("emergency/declare.html", form=form), 403
         relation = open_space(professional, patient.id)
         g.space, g.relation = relation.person, relation
