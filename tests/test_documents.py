@@ -250,7 +250,7 @@ def test_hidden_until_announced_shows_only_as_pending_then_announce(ctx, benali_
     page = jean.get(LIST).get_data(as_text=True)
     # the demo holds one such document already
     assert "2 documents en attente : ils vous seront présentés en consultation." in page
-    assert "Déposé par Dr Nadia Benali" in page and "Annonce IRM" not in page
+    assert "Déposé par le Dr Nadia Benali" in page and "Annonce IRM" not in page
     assert jean.get(f"{LIST}{new_id}").status_code == 404
     assert "Rendre visible au patient maintenant" in benali.get(
         f"{LIST}{new_id}").get_data(as_text=True)

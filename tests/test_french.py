@@ -58,8 +58,10 @@ def test_que_elides_and_a_sentence_names_the_doctor_with_le(app):
                 == "Le Dr Hugo Lefèvre a ouvert l’espace d’Hélène Roy.")
         assert (_n("Ajouté par %(name)s.", name="Dr Nadia Benali")
                 == "Ajouté par le Dr Nadia Benali.")
-        # Numbers and other words are left alone; a colon does not start a sentence.
+        # A colon does not start a sentence, and a label is not one.
         assert _n("Avec : %(name)s.", name="Dr Nadia Benali") == "Avec : Dr Nadia Benali."
+        assert (_n("%(name)s – %(role)s", name="Dr Nadia Benali", role="Médecin")
+                == "Dr Nadia Benali – Médecin")
 
 
 def test_english_sentences_are_never_elided(app):

@@ -41,7 +41,9 @@ CONTRACTED = {"fr": {"de": "du", "De": "Du", "à": "au", "À": "Au", "par": "par
 SENTENCE_START = {"fr": "Le"}
 
 _PLACEHOLDER = re.compile(r"(?<![\w’'])(\w+) %\((\w+)\)s")
-_STARTING = re.compile(r"(^|\n|[.!?] )%\((\w+)\)s")
+# A name that starts a sentence and is its subject (a lower-case word follows: "%(pro)s a
+# ouvert"); a label such as "%(name)s – %(profession)s" is not a sentence.
+_STARTING = re.compile(r"(^|\n|[.!?] )%\((\w+)\)s(?= [a-zàâçéèêëîïôûùüÿœæ])")
 
 
 def starts_with_vowel_sound(text):
