@@ -20,7 +20,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import is_postgres, write_tx
 from ..extensions import huey
 from ..htmx import render
-from ..i18n import LazyDate, _ln, _n, format_date
+from ..i18n import LazyDate, _ln, _n, feminine, format_date
 from ..policy import CLOSED_SPACE, PROXIES_MANAGE, requires, scoped_or_404, space_is_open
 from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, scope_names,
                                scope_texts)
@@ -102,6 +102,11 @@ def create_invitation(patient, caregiver, scopes, starts_on, ends_on):
                             "faut être majeur et avoir ouvert son propre compte Carnet."))
         if live().where(Delegation.patient == patient.id,
                         Delegation.caregiver == caregiver.id).exists():
+            if feminine(caregiver):
+                raise Refused(_n("%(name)s est déjà proche aidante de cet espace, ou son "
+                                 "invitation est en attente. Pour changer ses autorisations, "
+                                 "mettez fin à la délégation (ou annulez l’invitation), puis "
+                                 "invitez cette personne à nouveau.", name=caregiver.full_name))
             raise Refused(_n("%(name)s est déjà proche aidant de cet espace, ou son invitation "
                              "est en attente. Pour changer ses autorisations, mettez fin à la "
                              "délégation (ou annulez l’invitation), puis invitez cette personne "
@@ -210,10 +215,15 @@ def make_attestations(delegation_id, event, actor_account_id):
         return 0
     filename = f"attestation-delegation-{delegation.id}-{event}.pdf"
     names = {"patient": delegation.patient.full_name, "caregiver": delegation.caregiver.full_name}
-    title = (_n("Attestation de début de délégation : %(caregiver)s, proche aidant de "
-                "%(patient)s", **names) if event == START else
-             _n("Attestation de fin de délégation : %(caregiver)s, proche aidant de %(patient)s",
-                **names))
+    title = ((_n("Attestation de début de délégation : %(caregiver)s, proche aidante de "
+                 "%(patient)s", **names) if feminine(delegation.caregiver) else
+              _n("Attestation de début de délégation : %(caregiver)s, proche aidant de "
+                 "%(patient)s", **names)) if event == START else
+             (_n("Attestation de fin de délégation : %(caregiver)s, proche aidante de "
+                 "%(patient)s",
+                 **names) if feminine(delegation.caregiver) else
+              _n("Attestation de fin de délégation : %(caregiver)s, proche aidant de %(patient)s",
+                 **names)))
     invited = (audit.ActivityEvent.select().where(
         audit.ActivityEvent.action == "delegation.invited",
         audit.ActivityEvent.object_id == str(delegation.id)).first())
@@ -264,10 +274,15 @@ def expire_invitations(now=None):
             audit.record("delegation.expired", patient=delegation.patient,
                          obj_type="delegation", obj_id=delegation.id)
             _tell(_patient_side_addresses(delegation), _l("Invitation de proche aidant expirée"),
-                  _ln("L’invitation envoyée à %(caregiver)s pour devenir proche aidant de "
-                      "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
-                      caregiver=delegation.caregiver.full_name,
-                      patient=delegation.patient.full_name))
+                  (_ln("L’invitation envoyée à %(caregiver)s pour devenir proche aidante de "
+                       "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
+                       caregiver=delegation.caregiver.full_name,
+                       patient=delegation.patient.full_name)
+                   if feminine(delegation.caregiver) else
+                   _ln("L’invitation envoyée à %(caregiver)s pour devenir proche aidant de "
+                       "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
+                       caregiver=delegation.caregiver.full_name,
+                       patient=delegation.patient.full_name)))
             closed += 1
     return closed
 
@@ -294,9 +309,12 @@ def close_finished(today=None):
         names = {"caregiver": delegation.caregiver.full_name,
                  "patient": delegation.patient.full_name,
                  "date": LazyDate(delegation.ends_on)}
-        sentence = _ln("La délégation de %(caregiver)s, proche aidant de %(patient)s, a pris "
-                       "fin à la date prévue, le %(date)s. Une attestation est enregistrée dans "
-                       "les documents.", **names)
+        sentence = (_ln("La délégation de %(caregiver)s, proche aidante de %(patient)s, a pris "
+                        "fin à la date prévue, le %(date)s. Une attestation est enregistrée dans "
+                        "les documents.", **names) if feminine(delegation.caregiver) else
+                    _ln("La délégation de %(caregiver)s, proche aidant de %(patient)s, a pris "
+                        "fin à la date prévue, le %(date)s. Une attestation est enregistrée dans "
+                        "les documents.", **names))
         _tell(_patient_side_addresses(delegation) + _caregiver_addresses(delegation),
               _l("Fin d’une délégation"), sentence)
         closed += 1
@@ -357,10 +375,15 @@ def invite_delegation():
             audit.record("delegation.invited", obj_type="delegation", obj_id=delegation.id,
                          detail=f"scopes={delegation.scopes}")
             _tell(_caregiver_addresses(delegation), _l("Invitation à devenir proche aidant"),
-                  _ln("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
-                      "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
-                      patient=patient.full_name,
-                      date=LazyDate(delegation.invitation_expires_at, "long")))
+                  (_ln("%(patient)s vous invite à devenir sa proche aidante dans Carnet. Vous "
+                       "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
+                       patient=patient.full_name,
+                       date=LazyDate(delegation.invitation_expires_at, "long"))
+                   if feminine(caregiver) else
+                   _ln("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
+                       "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
+                       patient=patient.full_name,
+                       date=LazyDate(delegation.invitation_expires_at, "long"))))
             flash(_n("L’invitation a été envoyée à %(name)s, qui a jusqu’au %(date)s pour "
                      "l’accepter.", name=caregiver.full_name,
                      date=format_date(delegation.invitation_expires_at, "long")), "success")
@@ -392,12 +415,19 @@ def accept_delegation(delegation_id):
     audit.record("delegation.accepted", patient=delegation.patient, obj_type="delegation",
                  obj_id=delegation.id)
     _tell(_patient_side_addresses(delegation), _l("Invitation de proche aidant acceptée"),
-          _ln("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
-              "attestation est enregistrée dans les documents.",
-              caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name))
+          (_ln("%(caregiver)s a accepté d’être proche aidante de %(patient)s dans Carnet. Une "
+               "attestation est enregistrée dans les documents.",
+               caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name)
+           if feminine(delegation.caregiver) else
+           _ln("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
+               "attestation est enregistrée dans les documents.",
+               caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name)))
     store_attestations(delegation.id, START, current_user.id)
-    flash(_n("Vous êtes maintenant proche aidant de %(name)s. Une attestation est enregistrée "
-             "dans vos documents.", name=delegation.patient.full_name), "success")
+    flash((_n("Vous êtes maintenant proche aidante de %(name)s. Une attestation est "
+              "enregistrée dans vos documents.", name=delegation.patient.full_name)
+           if feminine(current_user.person) else
+           _n("Vous êtes maintenant proche aidant de %(name)s. Une attestation est enregistrée "
+              "dans vos documents.", name=delegation.patient.full_name)), "success")
     return _back()
 
 
@@ -417,17 +447,25 @@ def _finish(delegation):
     if patient_side:
         _tell(_caregiver_addresses(delegation),
               _l("Fin de délégation") if started else _l("Invitation annulée"),
-              _ln("La délégation par laquelle vous étiez proche aidant de %(patient)s a pris fin. "
-                  "Une attestation est enregistrée dans vos documents.", **names) if started else
-              _ln("L’invitation à devenir proche aidant de %(patient)s a été annulée.", **names))
+              (_ln("La délégation par laquelle vous étiez proche aidante de %(patient)s a pris "
+                   "fin. Une attestation est enregistrée dans vos documents.", **names)
+               if feminine(delegation.caregiver) else
+               _ln("La délégation par laquelle vous étiez proche aidant de %(patient)s a pris fin. "
+                   "Une attestation est enregistrée dans vos documents.", **names)) if started else
+              (_ln("L’invitation à devenir proche aidante de %(patient)s a été annulée.",
+                   **names) if feminine(delegation.caregiver) else
+               _ln("L’invitation à devenir proche aidant de %(patient)s a été annulée.", **names)))
     else:
         _tell(_patient_side_addresses(delegation),
               _l("Fin de délégation") if started else _l("Invitation refusée"),
               _ln("%(caregiver)s a mis fin à la délégation et n’a plus accès à l’espace santé de "
                   "%(patient)s. Une attestation est enregistrée dans les documents.", **names)
               if started else
-              _ln("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
-                  **names))
+              (_ln("%(caregiver)s a refusé l’invitation à devenir proche aidante de "
+                   "%(patient)s.",
+                   **names) if feminine(delegation.caregiver) else
+               _ln("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
+                   **names)))
     if started:
         store_attestations(delegation.id, END, current_user.id)
         return _n("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",
