@@ -210,3 +210,15 @@ def test_without_an_account_the_language_of_who_caused_the_email(ctx, app):
         assert language_for("nobody@example.org", caused_by=jean) == "en"
         assert language_for("nobody@example.org", caused_by="de") == "fr"
         assert language_for(JEAN.upper(), caused_by="en") == "fr"  # the account's own
+
+
+def test_dates_are_formatted_only_through_the_one_module():
+    """Babel's own date functions write English month first: only portal/i18n/dates.py calls
+    them, with the per-language table."""
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parent.parent / "portal"
+    pattern = re.compile(r"from flask_babel import[^\n]*\bformat_(date|datetime|time)\b|"
+                         r"from babel import dates|babel\.dates")
+    offenders = [str(path.relative_to(root)) for path in root.rglob("*.py")
+                 if path.parent.name != "i18n" and pattern.search(path.read_text())]
+    assert not offenders
