@@ -19,7 +19,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from flask import current_app, has_request_context
+from flask import current_app, has_app_context, has_request_context
 from flask_babel import force_locale
 from huey import crontab
 from peewee import CharField, DateTimeField, IntegerField, TextField
@@ -78,7 +78,10 @@ def send(to, subject, body, caused_by=None):
     """Queue an e-mail; the worker delivers it. Never put medical content in `body`.
     `subject` and `body` are written in the recipient's language (language_for): pass lazy
     strings (_l, _ln, LazyDate values), which are translated here, under that language."""
-    with force_locale(language_for(to, caused_by)):
+    if has_app_context():
+        with force_locale(language_for(to, caused_by)):
+            subject, body = str(subject), str(body)
+    else:  # plain texts from a script: nothing to translate
         subject, body = str(subject), str(body)
     message = OutboxMessage.create(to=to.strip().lower(), subject=subject, body=body)
     deliver(message.id)
