@@ -43,6 +43,12 @@ PROFESSION_BY_SEX = {
     "kinesitherapeute": {"F": _l("Masseuse-kinésithérapeute"), "M": _l("Masseur-kinésithérapeute")},
 }
 
+# How a woman in these roles is named (the others read the same for everyone).
+ROLES_FEMININE = {
+    ROLE_MEDIATOR: _l("Aidante numérique"),
+    ROLE_OPERATOR: _l("Opératrice de l’Assurance Maladie"),
+}
+
 SEXES = {"F": _l("Féminin"), "M": _l("Masculin")}
 
 # How a patient account is named while it acts in someone else's space (relation kinds of
@@ -122,6 +128,8 @@ class Account(BaseModel):
         if self.role == ROLE_PROFESSIONAL and self.profession in PROFESSIONS:
             by_sex = PROFESSION_BY_SEX.get(self.profession, {})
             return by_sex.get(self.person.sex, PROFESSIONS[self.profession])
+        if self.role in ROLES_FEMININE and self.person.sex == "F":
+            return ROLES_FEMININE[self.role]
         return ROLES.get(self.role, self.role)
 
     def role_label_as(self, relation_kind):
