@@ -227,14 +227,10 @@ def _current_menu_item(nav, url_for):
 
 
 def _template_globals(app):
-    from flask_babel import format_date, format_datetime
-
-    from . import policy
+    from . import i18n, policy
     from .accounts.models import SEXES
 
-    app.jinja_env.filters["date_fr"] = lambda value: format_date(value, "long") if value else ""
-    app.jinja_env.filters["datetime_fr"] = (
-        lambda value: format_datetime(value, "d MMMM yyyy, HH:mm") if value else "")
+    i18n.init_app(app)
     from .accounts.nir import spaced
     app.jinja_env.filters["nir_format"] = spaced
     app.jinja_env.globals["sexes"] = SEXES

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .htmx import render
+from .i18n import _ln
 
 MESSAGES = {
     400: (_l("Requête incorrecte"),
@@ -100,11 +101,11 @@ def _explain_refusal(action):
                   "liste des espaces que vous pouvez ouvrir.")
     if g.get("space") is None:
         return None
-    return _l("Dans l’espace de %(name)s, votre relation (%(relation)s) ne permet pas cette "
-              "action : il faut l’autorisation « %(needed)s ». Demandez au titulaire "
-              "d’élargir votre accès si nécessaire.",
-              name=relation.person.full_name, relation=relation.label,
-              needed=" » ou « ".join(scope_labels(rule.scopes)))
+    return _ln("Dans l’espace de %(name)s, votre relation (%(relation)s) ne permet pas cette "
+               "action : il faut l’autorisation « %(needed)s ». Demandez au titulaire "
+               "d’élargir votre accès si nécessaire.",
+               name=relation.person.full_name, relation=relation.label,
+               needed=" » ou « ".join(scope_labels(rule.scopes)))
 
 
 def _too_large_request():

@@ -19,7 +19,8 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from flask import current_app
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import force_locale
 from huey import crontab
 from peewee import CharField, DateTimeField, IntegerField, TextField
 
@@ -56,8 +57,32 @@ class OutboxMessage(BaseModel):
     enqueued_at = DateTimeField(default=utcnow)  # when it was last handed to the queue
 
 
-def send(to, subject, body):
-    """Queue an e-mail; the worker delivers it. Never put medical content in `body`."""
+def language_for(address, caused_by=None):
+    """The language to write to `address` in: its account's, else (someone without an
+    account) that of the person who caused the e-mail (`caused_by`, an Account or a language;
+    by default the one logged in), else French."""
+    from flask_login import current_user
+
+    from .accounts.models import Account
+    languages = current_app.config["LANGUAGES"]
+    account = Account.get_or_none(Account.email == address.strip().lower())
+    if account is not None and account.language in languages:
+        return account.language
+    if caused_by is None and has_request_context() and current_user.is_authenticated:
+        caused_by = current_user
+    caused_by = getattr(caused_by, "language", caused_by)
+    return caused_by if caused_by in languages else "fr"
+
+
+def send(to, subject, body, caused_by=None):
+    """Queue an e-mail; the worker delivers it. Never put medical content in `body`.
+    `subject` and `body` are written in the recipient's language (language_for): pass lazy
+    strings (_l, _ln, LazyDate values), which are translated here, under that language."""
+    if has_app_context():
+        with force_locale(language_for(to, caused_by)):
+            subject, body = str(subject), str(body)
+    else:  # plain texts from a script: nothing to translate
+        subject, body = str(subject), str(body)
     message = OutboxMessage.create(to=to.strip().lower(), subject=subject, body=body)
     deliver(message.id)
     return message

@@ -14,12 +14,12 @@ While a counter is full, even a right answer is refused, exactly like a locked l
 from datetime import datetime, timezone
 
 from flask import current_app, request
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
 from .extensions import limiter
+from .i18n import format_datetime
 
 
 class Throttled(TooManyRequests):

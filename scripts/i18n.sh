@@ -2,7 +2,7 @@
 # Refresh the catalogs from the sources: extract French strings, merge into every language.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _n -k _ln --no-location --sort-output \
   -o translations/messages.pot . 2>&1 | tail -1
 .venv/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching -w 100 \
   --ignore-obsolete 2>&1 | tail -1

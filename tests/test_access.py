@@ -175,7 +175,7 @@ def test_access_code_opens_the_space_once(app, login_as, person, ctx):
     assert abs(grant.expires_at - row.expires_at) < timedelta(seconds=1)
     message = latest_for("camille.martin@example.org")
     assert "code d’accès" in message.subject and "Hugo Lefèvre" in message.body
-    assert "Utilisé par Dr Hugo Lefèvre" in camille.get(PAGE).get_data(as_text=True)
+    assert "Utilisé par le Dr Hugo Lefèvre" in camille.get(PAGE).get_data(as_text=True)
     again = redeem(login_as("girard"), code)
     assert again.status_code == 200
     assert "Ce code a déjà été utilisé" in again.get_data(as_text=True)

@@ -308,7 +308,7 @@ def test_a_professional_adds_an_appointment_and_the_patient_is_told_without_deta
     # The professional does not read the agenda; the parent sees who added it.
     assert benali.get("/agenda/").status_code == 403
     camille = open_space(login_as("camille"), person("Lina").id)
-    assert "Ajouté par Dr Nadia Benali" in camille.get("/agenda/").get_data(as_text=True)
+    assert "Ajouté par le Dr Nadia Benali" in camille.get("/agenda/").get_data(as_text=True)
 
 
 def test_lists_are_split_and_paged(frozen, login_as, person, app):

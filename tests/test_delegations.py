@@ -199,25 +199,25 @@ def test_invite_accept_then_end_with_attestations_in_both_spaces(app, camille, a
     assert found.scopes == "dossier_read,agenda"
     assert found.invitation_expires_at - found.sworn_at == timedelta(days=14)
     mail = mails_to("amina")[-1]
-    assert "Camille Martin vous invite à devenir son proche aidant" in mail.body
+    assert "Camille Martin vous invite à devenir sa proche aidante" in mail.body
     assert "aucune information médicale" in mail.body
     assert journal("delegation.invited")[-1].patient_id == person("Camille").id
 
     received = text(amina.get("/proches"))
-    for shown in ("Camille Martin", "Vous invite à devenir son proche aidant",
+    for shown in ("Camille Martin", "Vous invite à devenir sa proche aidante",
                   "Consulter le dossier", "Agenda", "Répondez avant le", "Accepter", "Refuser"):
         assert shown in received, shown
     assert open_space(amina, person("Camille").id).status_code == 404  # not before accepting
 
     assert post_from_relatives(amina, "accepter").status_code == 302
-    assert "Vous êtes maintenant proche aidant de Camille Martin" in text(amina.get("/proches"))
+    assert "Vous êtes maintenant proche aidante de Camille Martin" in text(amina.get("/proches"))
     found = delegation(person("Camille"), person("Amina"))
     assert found.accepted_at is not None
     amina_account = Account.get(Account.email == EMAILS["amina"])
     relation = relation_to(amina_account, person("Camille").id)
     assert relation.kind == "delegation"
     assert relation.scopes == {"dossier_read", "summaries", "agenda"}  # exactly the mapped ones
-    assert "Amina Diallo a accepté d’être proche aidant de Camille Martin" in \
+    assert "Amina Diallo a accepté d’être proche aidante de Camille Martin" in \
         mails_to("camille")[-1].body
 
     # The start attestation, in both spaces, authored by the account that accepted.
@@ -375,9 +375,9 @@ def test_a_legal_representative_invites_a_caregiver_for_a_child(camille, login_a
 def test_a_second_invitation_to_the_same_caregiver_is_refused(login_as, person, ctx):
     jean = login_as("jean")
     page = text(invite(jean, who="camille"))  # Camille is already Jean's caregiver
-    assert "Camille Martin est déjà proche aidant de cet espace" in page
+    assert "Camille Martin est déjà proche aidante de cet espace" in page
     assert invite(jean, who="amina").status_code == 302
-    assert "Amina Diallo est déjà proche aidant de cet espace, ou son invitation est en " \
+    assert "Amina Diallo est déjà proche aidante de cet espace, ou son invitation est en " \
            "attente" in text(invite(jean, who="amina"))
 
 

@@ -231,7 +231,7 @@ def test_deposit_by_the_doctor_emails_the_patient_without_medical_content(ctx, b
     saved = document(new_id)
     assert saved.author_is_professional and saved.doc_type == "compte_rendu_consultation"
     message = outbox("jean.dupont@example.org")[-1]
-    assert "Un nouveau document a été ajouté à votre dossier Carnet par Dr Nadia Benali." \
+    assert "Un nouveau document a été ajouté à votre dossier Carnet par le Dr Nadia Benali." \
         in message.body
     assert "diabète" not in message.body and "Compte rendu" not in message.subject
     page = jean.get(f"{LIST}{new_id}").get_data(as_text=True)
@@ -250,7 +250,7 @@ def test_hidden_until_announced_shows_only_as_pending_then_announce(ctx, benali_
     page = jean.get(LIST).get_data(as_text=True)
     # the demo holds one such document already
     assert "2 documents en attente : ils vous seront présentés en consultation." in page
-    assert "Déposé par Dr Nadia Benali" in page and "Annonce IRM" not in page
+    assert "Déposé par le Dr Nadia Benali" in page and "Annonce IRM" not in page
     assert jean.get(f"{LIST}{new_id}").status_code == 404
     assert "Rendre visible au patient maintenant" in benali.get(
         f"{LIST}{new_id}").get_data(as_text=True)

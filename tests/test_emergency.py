@@ -112,7 +112,7 @@ def test_opposition_refuses_and_is_journaled(login_as, person, ctx):
     lefevre = login_as("dr.lefevre@example.org")
     response = declare(lefevre)
     assert response.status_code == 403
-    assert "s’est opposé(e) à l’accès en urgence" in response.get_data(as_text=True)
+    assert "Ce patient s’est opposé à l’accès en urgence" in response.get_data(as_text=True)
     assert accesses() == 0
     assert len(journal("emergency.declared", "denied")) == 1
     assert lefevre.get("/dossier/").status_code in (403, 404)

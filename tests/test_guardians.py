@@ -480,7 +480,8 @@ def test_operator_attaches_then_ends_a_guardianship(app, login_as, person, ctx):
     assert not document.masked_from_pros and not document.hidden_from_guardians
     [event] = events("guardianship.attached")
     assert event.patient_id == jean.id and "RG 24/01234" in event.detail
-    assert "vous êtes rattaché(e)" in outbox("amina.diallo@example.org")[-1].body
+    assert "vous êtes rattachée dans Carnet comme représentante légale" in outbox(
+        "amina.diallo@example.org")[-1].body
     assert "Amina Diallo peut désormais agir" in outbox("jean.dupont@example.org")[-1].body
     # The operator's page shows names only, never the record.
     assert "Ordonnance – traitement de fond" not in page

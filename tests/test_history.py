@@ -36,7 +36,7 @@ def test_jean_sees_caregiver_professional_and_mediator_reads_by_name(login_as, p
     assert "Dr Nadia Benali" in rows and "autorisation" in rows
     assert "Consultation du profil médical" in rows
     assert "Sophie" in rows and "mandat, au nom de Jean Dupont" in rows
-    assert "Consultation des documents" in rows and "Aidant numérique" in rows
+    assert "Consultation des documents" in rows and "Aidante numérique" in rows
     assert "Consultation de la synthèse du dossier" in rows
     assert "Vous" in rows  # this very page view, by Jean himself
     assert "127.0.0.1" not in response.get_data(as_text=True)

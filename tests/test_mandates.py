@@ -111,9 +111,13 @@ def test_the_whole_mandate_from_the_counter_to_the_patients_documents(app, sophi
     mail = latest_mail(app, "amina.diallo@example.org")
     code = latest_code(app, "amina.diallo@example.org")
     body = " ".join(mail.body.split())
-    assert "Sophie Bernard (France Services de Tulle)" in body
-    assert "ne communiquez ce code qu’à l’aidant numérique assis avec vous" in body.lower()
-    assert "agenda, documents et dossier médical" in body and "3 mois" in body
+    # A sentence a proofreader accepts: the mediator's role agrees with her, and the tasks are
+    # a list introduced by a colon (not "permettra seulement de : agenda, documents…").
+    assert "Sophie Bernard (France Services de Tulle), aidante numérique, prépare" in body
+    assert ("Ce mandat couvre seulement ces tâches :\n– Agenda : voir et noter les rendez-vous "
+            "de santé.\n– Documents et dossier médical : consulter le dossier médical") in mail.body
+    assert "permettra seulement de :" not in body and "3 mois" in body
+    assert "ne communiquez ce code qu’à la personne qui prépare ce mandat avec vous" in body.lower()
     assert request.code_hash and code not in request.code_hash and len(request.code_hash) == 64
     # Nothing is open before the patient's code.
     sophie_account = Account.get(Account.email == "sophie.bernard@example.org")
@@ -157,7 +161,7 @@ def test_the_whole_mandate_from_the_counter_to_the_patients_documents(app, sophi
     for action in ("mandate.requested", "mandate.confirmed", "mandate.document_stored"):
         assert [e.patient_id for e in journal(action)] == [amina.id], action
     home = text(sophie.get("/espaces"))
-    assert "Mandats en cours" in home and "Ouvrir l’espace de Amina Diallo" in home
+    assert "Mandats en cours" in home and "Ouvrir l’espace d’Amina Diallo" in home
     proches = text(login_as("amina").get("/proches"))
     assert "Révoquer le mandat de Sophie Bernard" in proches
     assert f'href="/dossier/documents/{document.id}"' in proches

@@ -189,7 +189,7 @@ def test_a_forged_post_cannot_turn_the_security_emails_off(app, login_as, ctx):
     assert len(outbox(JEAN_EMAIL, SESSION_SUBJECT)) == logins + 1
     assert declare(login_as("lefevre")).status_code == 303
     [told] = outbox(JEAN_EMAIL, "Carnet : accès en urgence à un espace santé")
-    assert "Dr Hugo Lefèvre a déclaré une urgence" in told.body
+    assert "Le Dr Hugo Lefèvre a déclaré une urgence" in told.body
     assert "a ouvert votre espace santé pour 2 heures" in told.body and REASON not in told.body
 
 
@@ -216,11 +216,11 @@ def test_each_optional_kind_follows_the_choice(app, login_as, person, ctx, kind)
 
 @pytest.mark.parametrize("patient, reader, address, opened, added", [
     ("Jean", "jean", JEAN_EMAIL, "a ouvert votre espace santé Carnet aujourd’hui.",
-     "a été ajouté à votre dossier Carnet par Dr Nadia Benali."),
+     "a été ajouté à votre dossier Carnet par le Dr Nadia Benali."),
     # Lina (a minor, no account): her mother is told, as her own choices say.
     ("Lina", "camille", CAMILLE_EMAIL,
      "a ouvert aujourd’hui l’espace santé Carnet de Lina Martin.",
-     "a été ajouté au dossier Carnet de Lina Martin par Dr Nadia Benali."),
+     "a été ajouté au dossier Carnet de Lina Martin par le Dr Nadia Benali."),
 ])
 def test_a_new_document_follows_the_reader_s_choice(login_as, person, ctx, patient, reader,
                                                      address, opened, added):
@@ -265,7 +265,7 @@ def test_a_professional_opening_the_space_is_told_once_a_day(app, login_as, pers
         benali = open_space(login_as("benali"), jean.id)
         open_space(benali, jean.id)
         [first] = visits()
-        assert "Dr Nadia Benali a ouvert votre espace santé Carnet aujourd’hui." in first.body
+        assert "Le Dr Nadia Benali a ouvert votre espace santé Carnet aujourd’hui." in first.body
         assert "au plus un e-mail par jour et par professionnel" in first.body
     with at(2026, 3, 16, 22, 30):  # 23:30 in Paris: the same day
         open_space(login_as("benali"), jean.id)

@@ -322,7 +322,7 @@ def test_a_professionals_entry_is_labelled_and_the_patient_cannot_delete_it(
     allergy = entries(ctx, "allergies", jean)[0]
     client = login_as("jean")
     html = client.get(section_url("allergies")).get_data(as_text=True)
-    assert "Ajoutée par Dr Nadia Benali, médecin généraliste, le 18 janvier 2024" in html
+    assert "Ajoutée par le Dr Nadia Benali, médecin généraliste, le 18 janvier 2024" in html
     assert f"{allergy.id}/supprimer" not in html and f"{allergy.id}/modifier" not in html
 
     url = f"{section_url('allergies')}{allergy.id}/supprimer"
@@ -356,7 +356,7 @@ def test_a_professional_changes_only_their_own_entries(login_as, ctx, person):
     assert response.status_code == 303
     html = login_as("jean").get(section_url("traitements")).get_data(as_text=True)
     assert "Furosémide 40 mg" in html
-    assert "Ajouté par Dr Nadia Benali, médecin généraliste, le" in html
+    assert "Ajouté par le Dr Nadia Benali, médecin généraliste, le" in html
 
 
 def test_a_caregiver_with_read_only_delegation_cannot_add(login_as, ctx, person):

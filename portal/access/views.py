@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import fn
 
@@ -11,6 +12,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
 from ..db import write_tx
 from ..htmx import render
+from ..i18n import _n, feminine
 from ..notifications import notify
 from ..policy import (ACCESS_MANAGE, ACCESS_REDEEM, ACCESS_VIEW, CLOSED_SPACE, open_space,
                       requires, scoped_or_404, space_is_open, token_holds)
@@ -84,18 +86,18 @@ def authorise():
         grant = Grant.get_or_none(Grant.patient == g.space.id,
                                   Grant.professional == professional.id)
         if grant is not None and grant.blocked:
-            flash(_("%(name)s est bloqué pour cet espace : débloquez ce professionnel pour lui "
-                    "rendre l’accès.", name=professional.display_name), "error")
+            flash(_n("%(name)s est bloqué pour cet espace : débloquez ce professionnel pour lui "
+                     "rendre l’accès.", name=professional.display_name), "error")
             return _back()
         if grant is not None and grant.expires_at is None:
-            flash(_("%(name)s est déjà autorisé.", name=professional.display_name), "info")
+            flash(_n("%(name)s est déjà autorisé.", name=professional.display_name), "info")
             return _back()
         if grant is None:
             grant = Grant.create(patient=g.space.id, professional=professional.id)
         else:
             Grant.update(expires_at=None).where(Grant.id == grant.id).execute()
     audit.record("access.authorise", obj_type="grant", obj_id=grant.id)
-    flash(_("%(name)s peut désormais ouvrir cet espace.", name=professional.display_name),
+    flash(_n("%(name)s peut désormais ouvrir cet espace.", name=professional.display_name),
           "success")
     return _back()
 
@@ -105,37 +107,45 @@ def _is_doctor(account):
 
 
 def _change(grant, verb):
-    """Apply one change to a grant; returns (ok, message)."""
+    """Apply one change to a grant; returns (ok, message), agreed with the professional."""
     name = grant.professional.display_name
+    she = feminine(grant.professional)
     if verb in ("bloquer", "retirer") and grant.treating_doctor:
-        return False, _("%(name)s est votre médecin traitant : désignez d’abord un autre médecin "
-                        "traitant.", name=name)
+        return False, _n("%(name)s est votre médecin traitant : désignez d’abord un autre médecin "
+                         "traitant.", name=name)
     if verb == "bloquer":
         Grant.update(blocked=True).where(Grant.id == grant.id).execute()
-        return True, _("%(name)s est bloqué : il ou elle ne peut plus ouvrir cet espace.",
-                       name=name)
+        if she:
+            return True, _n("%(name)s est bloquée : elle ne peut plus ouvrir cet espace.",
+                            name=name)
+        return True, _n("%(name)s est bloqué : il ne peut plus ouvrir cet espace.", name=name)
     if verb == "debloquer":
         Grant.update(blocked=False).where(Grant.id == grant.id).execute()
-        return True, _("%(name)s est débloqué.", name=name)
+        return True, (_n("%(name)s est débloquée.", name=name) if she else
+                      _n("%(name)s est débloqué.", name=name))
     if verb == "administrateur":
         Grant.update(administrator=True).where(Grant.id == grant.id).execute()
-        return True, _("%(name)s est administrateur : il ou elle voit aussi les documents "
-                       "masqués.", name=name)
+        if she:
+            return True, _n("%(name)s est administratrice : elle voit aussi les documents "
+                            "masqués.", name=name)
+        return True, _n("%(name)s est administrateur : il voit aussi les documents masqués.",
+                        name=name)
     if verb == "retirer-administrateur":
         Grant.update(administrator=False).where(Grant.id == grant.id).execute()
-        return True, _("%(name)s n’est plus administrateur.", name=name)
+        return True, (_n("%(name)s n’est plus administratrice.", name=name) if she else
+                      _n("%(name)s n’est plus administrateur.", name=name))
     if verb == "medecin-traitant":
         if not _is_doctor(grant.professional):
             return False, _("Seul un médecin peut être médecin traitant.")
         if grant.blocked or grant.expires_at is not None:
-            return False, _("Autorisez d’abord durablement %(name)s (sans blocage ni code "
-                            "temporaire).", name=name)
+            return False, _n("Autorisez d’abord durablement %(name)s (sans blocage ni code "
+                             "temporaire).", name=name)
         Grant.update(treating_doctor=False).where(Grant.patient == grant.patient_id).execute()
         Grant.update(treating_doctor=True).where(Grant.id == grant.id).execute()
-        return True, _("%(name)s est votre médecin traitant.", name=name)
+        return True, _n("%(name)s est votre médecin traitant.", name=name)
     # "retirer": the authorisation ends
     Grant.delete().where(Grant.id == grant.id).execute()
-    return True, _("L’autorisation de %(name)s est retirée.", name=name)
+    return True, _n("L’autorisation de %(name)s est retirée.", name=name)
 
 
 VERBS = {"bloquer": "block", "debloquer": "unblock", "administrateur": "make_admin",
@@ -219,11 +229,11 @@ def _notify(patient, professional):
     """Tell the patient and their legal representatives (kind "pro_access", as each one's
     preferences say)."""
     pro = professional.display_name
-    notify(patient.id, "pro_access", _("Carnet : un code d’accès a été utilisé"),
+    notify(patient.id, "pro_access", _l("Carnet : un code d’accès a été utilisé"),
            lambda is_self: (
-               _("%(pro)s a utilisé un code d’accès à votre espace santé.", pro=pro) if is_self
-               else _("%(pro)s a utilisé un code d’accès à l’espace santé de %(name)s.",
-                      pro=pro, name=patient.full_name))
+               _n("%(pro)s a utilisé un code d’accès à votre espace santé.", pro=pro) if is_self
+               else _n("%(pro)s a utilisé un code d’accès à l’espace santé de %(name)s.",
+                       pro=pro, name=patient.full_name))
            + " " + _("Vous pouvez voir et retirer cet accès dans Carnet, rubrique "
                      "« Professionnels de santé »."))
 
@@ -276,9 +286,9 @@ def redeem():
             audit.record("access.code_redeem", obj_type="access_code", obj_id=row.id,
                          via="code")
             _notify(relation.person, professional)
-            flash(_("Vous êtes dans l’espace de %(name)s jusqu’au %(until)s.",
-                    name=relation.person.full_name,
-                    until=_format_until(row.expires_at)), "success")
+            flash(_n("Vous êtes dans l’espace de %(name)s jusqu’au %(until)s.",
+                     name=relation.person.full_name,
+                     until=_format_until(row.expires_at)), "success")
             return redirect(url_for("dossier.home"), 303)
         attempt.failed()
         audit.record("access.code_redeem", patient=row.patient if row else None,
@@ -291,5 +301,5 @@ def redeem():
 
 
 def _format_until(moment):
-    from flask_babel import format_datetime
+    from ..i18n import format_datetime
     return format_datetime(moment, "d MMMM yyyy, HH:mm")

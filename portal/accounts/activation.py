@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from .. import audit
 from ..db import write_tx
 from ..htmx import render
+from ..i18n import page_language
 from ..links import public_url
 from ..policy import public, token_holds
 from ..throttle import Throttle
@@ -171,8 +172,10 @@ def _create_account(invite, email, password):
             ActivationInvite.expires_at > now).execute()
         if not used or Account.select().where(Account.person == invite.person_id).exists():
             return None
+        # The language the person activated in (chosen, or their browser's) is the one their
+        # e-mails will be written in, starting with the login codes.
         account = Account.create(person=invite.person_id, email=email, role=ROLE_PATIENT,
                                  password_hash=hash_password(password),
-                                 second_factor=FACTOR_EMAIL)
+                                 second_factor=FACTOR_EMAIL, language=page_language())
         Person.update(email=email).where(Person.id == invite.person_id).execute()
     return account

@@ -43,7 +43,21 @@ PROFESSION_BY_SEX = {
     "kinesitherapeute": {"F": _l("Masseuse-kinésithérapeute"), "M": _l("Masseur-kinésithérapeute")},
 }
 
+# How a woman in these roles is named (the others read the same for everyone).
+ROLES_FEMININE = {
+    ROLE_MEDIATOR: _l("Aidante numérique"),
+    ROLE_OPERATOR: _l("Opératrice de l’Assurance Maladie"),
+}
+
 SEXES = {"F": _l("Féminin"), "M": _l("Masculin")}
+
+# How a patient account is named while it acts in someone else's space (relation kinds of
+# policy): never "Titulaire" there, since the titulaire is the person whose space it is.
+# (masculine, feminine)
+ACTING_ROLES = {
+    "guardian": (_l("Représentant légal"), _l("Représentante légale")),
+    "delegation": (_l("Proche aidant"), _l("Proche aidante")),
+}
 
 FACTOR_EMAIL = "email"
 FACTOR_TOTP = "totp"
@@ -114,7 +128,18 @@ class Account(BaseModel):
         if self.role == ROLE_PROFESSIONAL and self.profession in PROFESSIONS:
             by_sex = PROFESSION_BY_SEX.get(self.profession, {})
             return by_sex.get(self.person.sex, PROFESSIONS[self.profession])
+        if self.role in ROLES_FEMININE and self.person.sex == "F":
+            return ROLES_FEMININE[self.role]
         return ROLES.get(self.role, self.role)
+
+    def role_label_as(self, relation_kind):
+        """The role as shown where this account acts through `relation_kind` (a policy
+        relation kind, or a journal entry's `via`): a parent in their child's space is
+        "Représentant légal" (or "Représentante légale"), not "Titulaire"."""
+        if self.role == ROLE_PATIENT and relation_kind in ACTING_ROLES:
+            masculine, feminine = ACTING_ROLES[relation_kind]
+            return feminine if self.person.sex == "F" else masculine
+        return self.role_label
 
     @property
     def second_factor_mandatory(self):

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import mail
 from ..db import write_tx
@@ -41,15 +41,15 @@ def issue_login_code(account, purpose=PURPOSE_LOGIN):
                            expires_at=now + current_app.config["OTP_VALIDITY"])
     minutes = int(current_app.config["OTP_VALIDITY"].total_seconds() // 60)
     if purpose == PURPOSE_REAUTH:
-        mail.send(account.email, _("Votre code de confirmation Carnet"),
-                  _("Bonjour,\n\nVotre code pour confirmer un changement de la sécurité de "
+        mail.send(account.email, _l("Votre code de confirmation Carnet"),
+                  _l("Bonjour,\n\nVotre code pour confirmer un changement de la sécurité de "
                     "votre compte Carnet est : %(code)s\n\n"
                     "Il est valable %(minutes)s minutes et ne sert qu’une fois.\n"
                     "Si vous n’avez pas demandé ce code, ne le communiquez à personne et "
                     "changez votre mot de passe.\n\nCarnet", code=code, minutes=minutes))
         return code
-    mail.send(account.email, _("Votre code de connexion Carnet"),
-              _("Bonjour,\n\nVotre code de connexion à Carnet est : %(code)s\n\n"
+    mail.send(account.email, _l("Votre code de connexion Carnet"),
+              _l("Bonjour,\n\nVotre code de connexion à Carnet est : %(code)s\n\n"
                 "Il est valable %(minutes)s minutes et ne sert qu’une fois.\n"
                 "Si vous n’avez pas demandé ce code, ne le communiquez à personne et changez "
                 "votre mot de passe.\n\nCarnet", code=code, minutes=minutes))

@@ -9,13 +9,13 @@ owner by a security e-mail that cannot be turned off (notifications, kind "accou
 from datetime import datetime, timedelta
 
 from flask import g, session
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from .. import audit
+from ..i18n import format_datetime
 from ..throttle import Throttle
 from .models import FACTOR_EMAIL, FACTOR_NONE, FACTOR_TOTP, Account, utcnow
 from .otp import PURPOSE_REAUTH, check_login_code, open_secret, seal_secret, totp_matches

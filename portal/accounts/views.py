@@ -4,13 +4,13 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from flask import (Blueprint, current_app, flash, g, redirect, request, session, url_for)
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
 from ..extensions import limiter
 from ..htmx import render
+from ..i18n import format_date
 from ..policy import ACCOUNT_SELF, public, requires
 from ..throttle import Throttle
 from .forms import CodeForm, EmptyForm, LoginForm
@@ -228,6 +228,11 @@ def _complete_login(account):
     _keep_only_own_text(account)
     login_user(account)
     session.regenerate()
+    if session.pop("lang_chosen", False) and session.get("lang") != account.language:
+        # The person chose a language on this browser before logging in: it becomes the
+        # account's, for its e-mails too.
+        Account.update(language=session["lang"]).where(Account.id == account.id).execute()
+        account.language = session["lang"]
     session["lang"] = account.language
     audit.record("auth.login", actor=account)
     # Security notification, always sent: the owner learns of every new session (both factors

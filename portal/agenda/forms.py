@@ -1,6 +1,5 @@
 """The appointment form: a date and a time typed the French way (dates.py), the professional
 typed or chosen in the directory, the reminder and what may be shown outside Carnet."""
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -9,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from ..accounts.models import utcnow
+from ..i18n import _n, format_datetime
 from ..measures.forms import local_now
 from ..profile.fields import optional_int
 from ..profile.forms import BAD_CHOICE, choice, strip, text
@@ -134,7 +134,7 @@ class AppointmentForm(FlaskForm):
         for label, accounts in groups:
             for account in accounts:
                 self.directory_names[account.id] = account.display_name
-                found.append(SelectChoice(str(account.id), _(
+                found.append(SelectChoice(str(account.id), _n(
                     "%(name)s – %(profession)s", name=account.display_name,
                     profession=account.role_label), optgroup=str(label)))
         self.professional.choices = found

@@ -4,12 +4,12 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..accounts.models import ROLE_PROFESSIONAL
+from ..i18n import _n, format_date, format_datetime
 from ..measures.forms import to_utc
 from .models import REMINDER_DAY_BEFORE, REMINDER_HOURS, SHOW_PLACE, SHOW_PROFESSIONAL
 
@@ -20,7 +20,7 @@ def agenda_title(relation):
     """"Mon agenda" in one's own space, "Agenda de Jean Dupont" in another's."""
     if relation.kind == "self":
         return _("Mon agenda")
-    return _("Agenda de %(name)s", name=relation.person.full_name)
+    return _n("Agenda de %(name)s", name=relation.person.full_name)
 
 
 def professional(appointment):

@@ -9,6 +9,7 @@ from .. import audit
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..htmx import render
+from ..i18n import _n
 from ..notifications import notify
 from ..policy import AGENDA_PRO_ADD, requires
 from . import presenters
@@ -34,14 +35,14 @@ def pro_add():
         name = g.space.full_name
         # Who and when, in each recipient's language: never the specialty, place or note.
         notify(g.space.id, "appointment", _l("Carnet : un rendez-vous a été ajouté à l’agenda"),
-               lambda is_self: _("%(pro)s a ajouté un rendez-vous à votre agenda Carnet, le "
-                                 "%(when)s.", pro=me.display_name,
-                                 when=presenters.when(appointment)) if is_self else
-               _("%(pro)s a ajouté un rendez-vous à l’agenda Carnet de %(name)s, le %(when)s.",
-                 pro=me.display_name, name=name, when=presenters.when(appointment)))
-        flash(_("Le rendez-vous du %(when)s est ajouté à l’agenda de %(name)s. Un e-mail le "
-                "signale au patient, sans aucun détail médical.",
-                when=presenters.when(appointment), name=name), "success")
+               lambda is_self: _n("%(pro)s a ajouté un rendez-vous à votre agenda Carnet, le "
+                                  "%(when)s.", pro=me.display_name,
+                                  when=presenters.when(appointment)) if is_self else
+               _n("%(pro)s a ajouté un rendez-vous à l’agenda Carnet de %(name)s, le %(when)s.",
+                  pro=me.display_name, name=name, when=presenters.when(appointment)))
+        flash(_n("Le rendez-vous du %(when)s est ajouté à l’agenda de %(name)s. Un e-mail le "
+                 "signale au patient, sans aucun détail médical.",
+                 when=presenters.when(appointment), name=name), "success")
         return redirect(url_for(".pro_add"), 303)
     mine = list(Appointment.of_patient(g.space.id).where(
         Appointment.created_by == me.id, Appointment.starts_at > utcnow())

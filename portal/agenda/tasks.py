@@ -21,6 +21,7 @@ from .. import audit
 from ..accounts.models import Person, utcnow
 from ..db import write_tx
 from ..extensions import huey
+from ..i18n import _n
 from ..notifications import notify
 from . import presenters
 from .models import Appointment
@@ -33,12 +34,12 @@ def _sentence(appointment, person):
     def say(is_self):
         when = presenters.when(appointment)
         text = _("Rappel : vous avez un rendez-vous de santé le %(when)s (heure de Paris).",
-                 when=when) if is_self else _(
+                 when=when) if is_self else _n(
             "Rappel : %(name)s a un rendez-vous de santé le %(when)s (heure de Paris).",
             name=person.full_name, when=when)
         name, place = presenters.outside(appointment)
         if name:
-            text += " " + _("Avec : %(name)s.", name=name)
+            text += " " + _n("Avec : %(name)s.", name=name)
         if place:
             text += " " + _("Lieu : %(place)s.", place=place)
         return text

@@ -18,6 +18,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
 from ..db import write_tx
 from ..htmx import render
+from ..i18n import _n
 from ..measures.forms import local_now
 from ..policy import (AGENDA_EDIT, AGENDA_FEED_MANAGE, AGENDA_VIEW, allowed, requires,
                       scoped_or_404, shows)
@@ -282,7 +283,7 @@ def export():
     rows = Appointment.of_patient(g.space.id).order_by(*ORDER_UPCOMING)
     audit.record("agenda.export", obj_type="appointment")
     return ics_response(ics.calendar([_full_event(a) for a in rows],
-                                     _("Carnet – agenda de %(name)s", name=g.space.full_name)),
+                                     _n("Carnet – agenda de %(name)s", name=g.space.full_name)),
                         "agenda-carnet.ics")
 
 

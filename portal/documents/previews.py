@@ -193,7 +193,7 @@ def meta_facts(document):
         return []
     shown = []
     if facts.get("study_date"):
-        from flask_babel import format_date
+        from ..i18n import format_date
         shown.append((_l("Date de l’examen"), format_date(date.fromisoformat(facts["study_date"]),
                                                           "long")))
     if facts.get("modality"):

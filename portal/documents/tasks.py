@@ -1,12 +1,12 @@
 """Documents hidden from the patient until announced: a notice at two weeks, visible after a
 month; and the e-mails telling a patient that a document arrived (never its content)."""
-from flask_babel import format_date
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from huey import crontab
 
 from .. import audit
 from ..accounts.models import utcnow
 from ..extensions import huey
+from ..i18n import LazyDate, _n
 from ..notifications import notify
 from .models import HIDDEN_NOTICE_AFTER, Document
 
@@ -22,24 +22,23 @@ def notify_new_document(document):
     """Tell the patient (and a minor's legal representatives) that a document is there to
     see, naming only its author."""
     author, name = document.author.display_name, document.patient.full_name
-    _send(document, _("Nouveau document dans Carnet"), lambda is_patient: (
-        _("Un nouveau document a été ajouté à votre dossier Carnet par %(author)s.",
-          author=author) if is_patient else
-        _("Un nouveau document a été ajouté au dossier Carnet de %(name)s par %(author)s.",
-          name=name, author=author)))
+    _send(document, _l("Nouveau document dans Carnet"), lambda is_patient: (
+        _n("Un nouveau document a été ajouté à votre dossier Carnet par %(author)s.",
+           author=author) if is_patient else
+        _n("Un nouveau document a été ajouté au dossier Carnet de %(name)s par %(author)s.",
+           name=name, author=author)))
 
 
 def _notify_waiting(document):
     facts = {"author": document.author.display_name, "name": document.patient.full_name,
-             "date": format_date(document.created_at, "long"),
-             "until": format_date(document.hidden_until, "long")}
-    _send(document, _("Un document vous attend dans Carnet"), lambda is_patient: (
-        _("%(author)s a déposé un document dans votre dossier Carnet le %(date)s. Il vous sera "
-          "présenté lors d’une consultation ; sinon, il deviendra visible dans votre dossier "
-          "le %(until)s.", **facts) if is_patient else
-        _("%(author)s a déposé un document dans le dossier Carnet de %(name)s le %(date)s. Il "
-          "sera présenté lors d’une consultation ; sinon, il deviendra visible dans le dossier "
-          "le %(until)s.", **facts)))
+             "date": LazyDate(document.created_at), "until": LazyDate(document.hidden_until)}
+    _send(document, _l("Un document vous attend dans Carnet"), lambda is_patient: (
+        _n("%(author)s a déposé un document dans votre dossier Carnet le %(date)s. Il vous sera "
+           "présenté lors d’une consultation ; sinon, il deviendra visible dans votre dossier "
+           "le %(until)s.", **facts) if is_patient else
+        _n("%(author)s a déposé un document dans le dossier Carnet de %(name)s le %(date)s. Il "
+           "sera présenté lors d’une consultation ; sinon, il deviendra visible dans le dossier "
+           "le %(until)s.", **facts)))
 
 
 def process_hidden_documents(now=None):

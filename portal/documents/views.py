@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import audit
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, Person
+from ..i18n import _n
 from ..pages_of import page_of
 from ..uploads import accepts_upload
 from .download import content_response
@@ -193,8 +194,8 @@ def deposit():
                      detail=document.mime_type)
         if not document.hidden_from_patient:
             notify_new_document(document)
-        flash(_("Le document « %(title)s » a été déposé dans le dossier de %(name)s.",
-                title=document.title, name=g.space.full_name) + _reduced(document), "success")
+        flash(_n("Le document « %(title)s » a été déposé dans le dossier de %(name)s.",
+                 title=document.title, name=g.space.full_name) + _reduced(document), "success")
         return redirect(url_for(".show", document_id=document.id), 303)
     return render("documents/upload.html", form=form, folders=_folders(), deposit=True)
 

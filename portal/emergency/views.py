@@ -1,7 +1,8 @@
 """Emergency access: the professional's declaration and summary, the patient's settings."""
 from flask import Blueprint, abort, flash, g, redirect, session, url_for
-from flask_babel import format_datetime
+from flask_babel import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit, mail
@@ -11,6 +12,7 @@ from ..accounts.models import Account, Person, utcnow
 from ..db import Prepared, write_tx
 from ..entourage.presenters import donation_text, entourage_for
 from ..htmx import render
+from ..i18n import LazyDate, _n, feminine, format_datetime
 from ..notifications import email_body, notify, recipients
 from ..policy import (CLOSED_SPACE, EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS,
                       EMERGENCY_SUMMARY, SPACE_KEY, open_space, requires, space_is_open)
@@ -67,27 +69,37 @@ def _notify(patient, access, professional):
     the patient and their legal representatives (kind "emergency_access": cannot be turned
     off), to the e-mail on file of a patient without an account, and to the médecin
     traitant."""
-    when = format_datetime(access.started_at, "d MMMM yyyy, HH:mm")
+    when = LazyDate(access.started_at, "d MMMM yyyy, HH:mm", kind="datetime")
     facts = {"pro": professional.display_name, "when": when, "name": patient.full_name}
-    subject = _("Carnet : accès en urgence à un espace santé")
+    subject = _l("Carnet : accès en urgence à un espace santé")
 
     def sentence(is_self):
-        return (_("%(pro)s a déclaré une urgence le %(when)s et a ouvert votre espace santé "
-                  "pour 2 heures.", **facts) if is_self else
-                _("%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace santé de "
-                  "%(name)s pour 2 heures.", **facts)) + "\n" + _(
+        return (_n("%(pro)s a déclaré une urgence le %(when)s et a ouvert votre espace santé "
+                   "pour 2 heures.", **facts) if is_self else
+                _n("%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace santé de "
+                   "%(name)s pour 2 heures.", **facts)) + "\n" + _(
             "Le motif est inscrit dans l’historique d’activité de Carnet. Vous pouvez régler "
             "l’accès en urgence dans Paramètres, « Accès en urgence ».")
 
     notify(patient.id, "emergency_access", subject, sentence)
     if patient.email and not any(is_self for _account, is_self in recipients(patient.id)):
-        mail.send(patient.email, subject, email_body(sentence(True)))
+        # No account: written in the language of the professional who declared the emergency.
+        mail.send(patient.email, subject, LazyString(lambda: email_body(sentence(True))),
+                  caused_by=professional)
     for address in _treating_doctors(patient):
-        mail.send(address, _("Carnet : accès en urgence au dossier d’un de vos patients"),
-                  _("Bonjour,\n\n%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace "
-                    "santé de %(name)s, dont vous êtes le médecin traitant.\nLe motif est "
-                    "inscrit dans l’historique d’activité du patient ou de la patiente.\n",
-                    **facts))
+        mail.send(address, _l("Carnet : accès en urgence au dossier d’un de vos patients"),
+                  LazyString(_treating_doctor_body, patient, facts))
+
+
+def _treating_doctor_body(patient, facts):
+    """The médecin traitant's e-mail, in their language (called under it by mail.send)."""
+    if feminine(patient):
+        return _n("Bonjour,\n\n%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace "
+                  "santé de %(name)s, dont vous êtes le médecin traitant.\nLe motif est "
+                  "inscrit dans l’historique d’activité de la patiente.\n", **facts)
+    return _n("Bonjour,\n\n%(pro)s a déclaré une urgence le %(when)s et a ouvert l’espace "
+              "santé de %(name)s, dont vous êtes le médecin traitant.\nLe motif est "
+              "inscrit dans l’historique d’activité du patient.\n", **facts)
 
 
 @bp.route("/urgence/", methods=["GET", "POST"])
@@ -132,8 +144,11 @@ def declare():
         if access is None:
             audit.record("emergency.declared", patient=patient, via=EMERGENCY, outcome="denied",
                          detail=form.reason.data.strip())
-            form.nir.errors.append(_("Ce patient ou cette patiente s’est opposé(e) à l’accès en "
-                                     "urgence à son dossier : l’accès vous est refusé."))
+            form.nir.errors.append(
+                _("Cette patiente s’est opposée à l’accès en urgence à son dossier : l’accès "
+                  "vous est refusé.") if feminine(patient) else
+                _("Ce patient s’est opposé à l’accès en urgence à son dossier : l’accès vous "
+                  "est refusé."))
             return render("emergency/declare.html", form=form), 403
         relation = open_space(professional, patient.id)
         g.space, g.relation = relation.person, relation

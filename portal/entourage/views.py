@@ -16,6 +16,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import Person, utcnow
 from ..db import is_postgres, write_tx
 from ..htmx import render
+from ..i18n import _n
 from ..policy import (ENTOURAGE_EDIT, ENTOURAGE_VIEW, PROXIES_VIEW, SELF, allowed, requires,
                       scoped_or_404, shows)
 from ..profile.presenters import directives_documents
@@ -59,10 +60,10 @@ def _form(kind, contact=None):
     if g.relation.kind == SELF:
         form.relationship.label.text = _("Lien avec vous")
     else:
-        form.relationship.label.text = _("Lien avec %(name)s", name=g.space.full_name)
+        form.relationship.label.text = _n("Lien avec %(name)s", name=g.space.full_name)
         if kind == TRUSTED:
-            form.accepted.label.text = _("La personne a accepté d’être la personne de confiance "
-                                         "de %(name)s", name=g.space.full_name)
+            form.accepted.label.text = _n("La personne a accepté d’être la personne de confiance "
+                                          "de %(name)s", name=g.space.full_name)
     if contact is not None and request.method == "GET":
         form.load(contact)
     return form
@@ -79,9 +80,9 @@ def _limit_problem(kind):
     if kind == TRUSTED:
         existing = Contact.of_patient(g.space.id, TRUSTED).first()
         if existing is not None:
-            return _("Une personne de confiance est déjà enregistrée (%(name)s) : il ne peut y "
-                     "en avoir qu’une. Modifiez-la, ou supprimez-la avant d’en désigner une "
-                     "autre.", name=existing.name)
+            return _n("Une personne de confiance est déjà enregistrée (%(name)s) : il ne peut y "
+                      "en avoir qu’une. Modifiez-la, ou supprimez-la avant d’en désigner une "
+                      "autre.", name=existing.name)
         return None
     if Contact.of_patient(g.space.id, EMERGENCY).count() >= MAX_EMERGENCY_CONTACTS:
         return _("Il y a déjà %(max)d personnes à prévenir, le maximum. Supprimez-en une avant "
@@ -156,7 +157,7 @@ def edit(contact_id):
             contact.updated_at = utcnow()
             contact.save()
             audit.record(f"entourage.{contact.kind}.edit", obj_type="contact", obj_id=contact.id)
-        flash(_("Les coordonnées de %(name)s sont modifiées.", name=contact.name), "success")
+        flash(_n("Les coordonnées de %(name)s sont modifiées.", name=contact.name), "success")
         return _back(contact.kind)
     if request.method == "GET":
         _read("contact", contact.id)
@@ -183,7 +184,7 @@ def delete(contact_id):
     with write_tx():
         Contact.delete().where(Contact.id == contact.id).execute()
         audit.record(f"entourage.{contact.kind}.delete", obj_type="contact", obj_id=contact.id)
-    flash(_("%(name)s ne figure plus dans l’entourage.", name=contact.name), "success")
+    flash(_n("%(name)s ne figure plus dans l’entourage.", name=contact.name), "success")
     return _back(contact.kind)
 
 
@@ -206,8 +207,8 @@ def move(contact_id):
                 Contact.update(position=position).where(Contact.id == cid).execute()
             audit.record("entourage.emergency.reorder", obj_type="contact", obj_id=contact.id,
                          detail=f"position={j + 1}")
-    flash(_("%(name)s est maintenant en position %(n)d.", name=contact.name,
-            n=ordered.index(contact.id) + 1), "success")
+    flash(_n("%(name)s est maintenant en position %(n)d.", name=contact.name,
+             n=ordered.index(contact.id) + 1), "success")
     return _back(anchor=f"contact-{contact.id}")
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import ROLE_MEDIATOR, ROLE_PATIENT, ROLE_PROFESSIONAL
+from ..i18n import _n
 from ..measures.models import BY_CODE as MEASURE_KINDS
 from ..policy import DELEGATION, GRANT, GUARDIAN, MANDATE, SELF
 
@@ -247,7 +248,7 @@ def how_label(event, space):
         return ""
     label = str(VIA_LABELS.get(event.via, _("autre accès")))
     if event.via in ON_BEHALF:
-        return _("%(how)s, au nom de %(name)s", how=label, name=space.full_name)
+        return _n("%(how)s, au nom de %(name)s", how=label, name=space.full_name)
     return label
 
 
@@ -259,7 +260,7 @@ def row(event, account, space, document_titles):
         role = ""
     else:
         who = _("Vous") if actor.id == account.id else actor.display_name
-        role = str(actor.role_label)
+        role = str(actor.role_label_as(event.via))
     return {
         "at": event.at,
         "who": who,

@@ -6,7 +6,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, g, request
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,6 +17,7 @@ from ..audit import ActivityEvent, JournalSeal
 from ..audit.verify import ALERT_ACTION, last_result
 from ..documents.models import Document
 from ..htmx import render
+from ..i18n import format_datetime
 from ..policy import AUDIT_STATUS, HISTORY_VIEW, requires, unknown_documents, visible_documents
 from . import presenters
 from .forms import HistoryFilterForm

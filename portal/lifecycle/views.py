@@ -13,6 +13,7 @@ from ..accounts.reauth import confirm_identity, reauth_status
 from ..documents.download import content_response
 from ..documents.store import read_blob
 from ..htmx import poll_unchanged, render
+from ..i18n import _n
 from ..notifications.events import account_security
 from ..policy import (LIFECYCLE_CLOSE, LIFECYCLE_REOPEN, SELF, public, relations_for, requires,
                       token_holds)
@@ -129,5 +130,5 @@ def reopen_space(closure_id):
     if closure is None:
         abort(404)
     reopen(closure, current_user._get_current_object())
-    flash(_("Espace rouvert : %(name)s.", name=closure.person.full_name), "success")
+    flash(_n("Espace rouvert : %(name)s.", name=closure.person.full_name), "success")
     return redirect(url_for(".closed_spaces"), 303)

@@ -9,10 +9,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..i18n import format_date
 from .growth import DAYS_PER_MONTH, DAYS_PER_YEAR
 from .models import EPOCH, days_since_epoch
 

@@ -4,7 +4,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -14,6 +13,7 @@ from wtforms.fields.core import Label
 from wtforms.validators import ValidationError
 from wtforms.widgets import DateInput, TimeInput
 
+from ..i18n import format_date
 from .presenters import number
 
 # 72,5 — 72.5 — 8 450 — 8 450 (no-break spaces) — "72,5 kg"

@@ -6,16 +6,15 @@ from itertools import groupby
 from math import ceil
 from zoneinfo import ZoneInfo
 
-from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import g, request
-from flask_babel import (format_date, format_datetime, format_time, get_locale, get_timezone,
-                         ngettext, to_user_timezone)
+from flask_babel import get_locale, get_timezone, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import ROLE_PROFESSIONAL
 from ..htmx import render, wants_fragment
+from ..i18n import _n, format_date, format_datetime, format_time
 from ..policy import MEASURES_EDIT, allowed
 from . import presenters
 from .charts import (MAX_POINTS, Chart, Level, Point, Series, age_domain, day_number,
@@ -209,7 +208,7 @@ def _chart(kind, person, measures, target, growth, first_years=False, total=None
             series.append(Series([Point(x, m.value2, f"{_day(m.measured_at)} : "
                                                      f"{presenters.measure_text(kind, m)}")
                                   for x, m in zip(xs, measures)], alt=True))
-    chart = Chart(title=_("%(label)s – %(name)s", label=label, name=person.full_name),
+    chart = Chart(title=_n("%(label)s – %(name)s", label=label, name=person.full_name),
                   desc=" ".join(desc), unit=str(kind.unit), series=series,
                   x_axis="age" if growth else "date", x_domain=x_domain, levels=levels,
                   reference=reference, y_floor=kind.axis_floor, y_ceiling=kind.axis_ceiling,
@@ -226,12 +225,12 @@ PERIOD_MEANS = {"day": lambda: _("la moyenne par jour"),
 
 def _period_text(unit, start, locale):
     if unit == "day":
-        return babel_dates.format_date(start, "long", locale=locale)
+        return format_date(start, "long", locale=locale)
     if unit == "week":
         return _("semaine du %(date)s",
-                 date=babel_dates.format_date(start, "long", locale=locale))
+                 date=format_date(start, "long", locale=locale))
     if unit == "month":
-        return babel_dates.format_date(start, "MMMM yyyy", locale=locale)
+        return format_date(start, "MMMM yyyy", locale=locale)
     return str(start.year)
 
 

@@ -10,6 +10,7 @@ from ..documents import store
 from ..documents.download import content_response
 from ..documents.sniff import KINDS
 from ..htmx import render
+from ..i18n import _n
 from ..policy import DOCUMENT_UPLOAD, MESSAGING_PRO, MESSAGING_READ, requires, scoped_or_404
 from . import compose, rules
 from .forms import FileForm
@@ -67,8 +68,8 @@ def file_in_record(attachment_id):
     attachment = _attachment(rules.patient_side(g.space.id), attachment_id)
     message = attachment.message
     if not can(DOCUMENT_UPLOAD):
-        policy.refuse(_("Dans l’espace de %(name)s, votre accès ne permet pas d’ajouter des "
-                        "documents au dossier.", name=g.space.full_name))
+        policy.refuse(_n("Dans l’espace de %(name)s, votre accès ne permet pas d’ajouter des "
+                         "documents au dossier.", name=g.space.full_name))
     back = url_for(".show", conversation_id=message.conversation_id)
     if not message.from_professional:
         policy.refuse(_("Seules les pièces jointes reçues d’un professionnel s’ajoutent au "

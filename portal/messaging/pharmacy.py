@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from .. import policy
 from ..documents.store import read_content
 from ..htmx import render
+from ..i18n import _n
 from ..policy import DOCUMENTS_VIEW, MESSAGING_WRITE, requires, visible_documents
 from . import compose, presenters, rules, service
 from .forms import PharmacyForm
@@ -27,8 +28,8 @@ def _prescriptions():
 def send_prescription():
     """Choose a prescription of the record and a pharmacist; it leaves as an attachment."""
     if not can(DOCUMENTS_VIEW):
-        policy.refuse(_("Dans l’espace de %(name)s, votre accès ne permet pas de consulter les "
-                        "ordonnances du dossier.", name=g.space.full_name))
+        policy.refuse(_n("Dans l’espace de %(name)s, votre accès ne permet pas de consulter les "
+                         "ordonnances du dossier.", name=g.space.full_name))
     documents = {str(d.id): d for d in _prescriptions()}
     pharmacists = {str(a.id): a for a in rules.pharmacists()}
     form = PharmacyForm()
@@ -55,7 +56,7 @@ def send_prescription():
                 _("Ordonnance à préparer – %(title)s", title=document.title), body,
                 from_professional=False, relation_kind=g.relation.kind,
                 files=[(read_content(document), name)])
-            flash(_("L’ordonnance est envoyée à %(name)s.", name=pharmacist.display_name),
+            flash(_n("L’ordonnance est envoyée à %(name)s.", name=pharmacist.display_name),
                   "success")
             return redirect(url_for(".show", conversation_id=conversation.id), 303)
     return render("messaging/pharmacy.html", form=form, documents=documents,
@@ -63,7 +64,7 @@ def send_prescription():
 
 
 def _date(day):
-    from flask_babel import format_date
+    from ..i18n import format_date
     return format_date(day, "long")
 
 

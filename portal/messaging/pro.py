@@ -8,6 +8,7 @@ from .. import audit, policy
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Person, utcnow
 from ..htmx import render
+from ..i18n import _n
 from ..pages_of import page_of
 from ..uploads import accepts_upload
 from ..policy import MESSAGING_PRO, MESSAGING_PRO_START, allowed, requires, scoped_or_404
@@ -82,7 +83,7 @@ def pro_reply(conversation_id):
     def send(attached):
         service.reply(conversation, compose.account(), form.body.data, from_professional=True,
                       relation_kind="", no_reply=form.no_reply.data, files=attached)
-        flash(_("Votre message est envoyé à %(name)s.", name=conversation.patient.full_name),
+        flash(_n("Votre message est envoyé à %(name)s.", name=conversation.patient.full_name),
               "success")
         return redirect(url_for(".pro_show", conversation_id=conversation.id), 303)
 
@@ -104,8 +105,8 @@ def close(conversation_id):
             Conversation.id == conversation.id).execute()
         audit.record("messaging.close", patient=conversation.patient, obj_type="conversation",
                      obj_id=conversation.id)
-    flash(_("La conversation est clôturée : %(name)s ne peut plus y répondre.",
-            name=conversation.patient.full_name), "success")
+    flash(_n("La conversation est clôturée : %(name)s ne peut plus y répondre.",
+             name=conversation.patient.full_name), "success")
     return redirect(url_for(".pro_show", conversation_id=conversation.id), 303)
 
 
@@ -126,7 +127,7 @@ def pro_write():
         conversation = service.start(
             g.space, compose.account(), compose.account(), form.subject.data, form.body.data,
             from_professional=True, relation_kind="", no_reply=form.no_reply.data, files=attached)
-        flash(_("Votre message est envoyé à %(name)s.", name=g.space.full_name), "success")
+        flash(_n("Votre message est envoyé à %(name)s.", name=g.space.full_name), "success")
         return redirect(url_for(".pro_show", conversation_id=conversation.id), 303)
 
     if request.method == "POST":

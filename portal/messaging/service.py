@@ -10,6 +10,7 @@ from ..accounts.models import utcnow
 from ..db import write_tx
 from ..documents.sniff import Rejected, identify
 from ..documents.store import delete_blob, store_blob
+from ..i18n import _n
 from . import drafts
 from .forms import MAX_FILES
 from .models import Attachment, Conversation, Message
@@ -29,8 +30,8 @@ def read_files(uploads):
         try:
             identify(data, limit)
         except Rejected as refusal:
-            raise Rejected(_("« %(name)s » : %(reason)s", name=name,
-                             reason=refusal.message)) from None
+            raise Rejected(_n("« %(name)s » : %(reason)s", name=name,
+                              reason=refusal.message)) from None
         files.append((data, name))
     if total > limit:
         from ..documents.sniff import format_megabytes
@@ -116,9 +117,9 @@ def tell_patient(conversation, professional):
     who = professional.display_name
     name = conversation.patient.full_name
     notifications.notify(conversation.patient_id, "message", _l("Nouveau message dans Carnet"),
-                         lambda is_self: _(
+                         lambda is_self: _n(
                              "Vous avez reçu un nouveau message de %(who)s dans votre "
-                             "messagerie Carnet.", who=who) if is_self else _(
+                             "messagerie Carnet.", who=who) if is_self else _n(
                              "%(name)s a reçu un nouveau message de %(who)s dans sa "
                              "messagerie Carnet.", name=name, who=who))
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import audit, policy
 from ..accounts.models import Account, Person, utcnow
 from ..htmx import render, render_partial
+from ..i18n import _n
 from ..pages_of import page_of
 from ..uploads import accepts_upload
 from ..policy import (ACCOUNT_SELF, DOCUMENT_UPLOAD, DOCUMENTS_VIEW, MESSAGING_PRO,
@@ -109,7 +110,7 @@ def recipients():
     for account, reason in rules.writable_professionals(g.space.id):
         label = presenters.professional_name(account)
         if REASON_LABELS.get(reason):
-            label = _("%(name)s (%(reason)s)", name=label, reason=REASON_LABELS[reason])
+            label = _n("%(name)s (%(reason)s)", name=label, reason=REASON_LABELS[reason])
         found.append((str(account.id), label))
     return found
 
@@ -144,7 +145,7 @@ def write():
         conversation = service.start(
             g.space, professional, compose.account(), form.subject.data, form.body.data,
             from_professional=False, relation_kind=g.relation.kind, files=attached)
-        flash(_("Votre message est envoyé à %(name)s.", name=professional.display_name),
+        flash(_n("Votre message est envoyé à %(name)s.", name=professional.display_name),
               "success")
         return redirect(url_for(".show", conversation_id=conversation.id), 303)
 

@@ -5,11 +5,13 @@ from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import mail
 from ..accounts.models import utcnow
+from ..i18n import _n, format_datetime
 from ..settings.presenters import describe_device
 from . import notify
 
@@ -77,12 +79,12 @@ def professional_opened(relation, professional):
         return 0
     pro, name = professional.display_name, relation.person.full_name
     return notify(relation.person.id, "pro_access",
-                  _("Carnet : un professionnel de santé a ouvert un espace santé"),
+                  _l("Carnet : un professionnel de santé a ouvert un espace santé"),
                   lambda is_self: (
-                      _("%(pro)s a ouvert votre espace santé Carnet aujourd’hui.", pro=pro)
+                      _n("%(pro)s a ouvert votre espace santé Carnet aujourd’hui.", pro=pro)
                       if is_self else
-                      _("%(pro)s a ouvert aujourd’hui l’espace santé Carnet de %(name)s.",
-                        pro=pro, name=name))
+                      _n("%(pro)s a ouvert aujourd’hui l’espace santé Carnet de %(name)s.",
+                         pro=pro, name=name))
                   + " " + _("L’historique d’activité montre ce qui a été consulté, et la "
                             "rubrique « Professionnels de santé » permet de retirer ou de "
                             "bloquer cet accès. Vous recevez au plus un e-mail par jour et "
@@ -96,6 +98,6 @@ def account_security(account, sentence, subject=None):
     even once the account is closed. Returns the count sent (1)."""
     from . import security_body
     return notify(account.person_id, "account_security",
-                  subject or _("Carnet : la sécurité de votre compte a changé"),
+                  subject or _l("Carnet : la sécurité de votre compte a changé"),
                   lambda _is_self: str(sentence() if callable(sentence) else sentence),
                   account=account, body=security_body)

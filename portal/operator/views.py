@@ -14,6 +14,7 @@ from ..accounts.models import ROLE_PROFESSIONAL, Account, ActivationInvite, Pers
 from ..documents import store
 from ..documents.sniff import IMAGES, PDF, Rejected, identify, sniff
 from ..htmx import render
+from ..i18n import _n
 from ..policy import DIRECTORY_VIEW, GUARDIANSHIP_ATTACH, requires, scoped_or_404
 from ..proxies import guardians
 from ..proxies.guardian_forms import (ADULT_MEASURE_LABELS, END_REASON_LABELS,
@@ -108,9 +109,9 @@ def attach_guardian():
                 document_date=form.decision_date.data, author_is_professional=False)
             guardians.attach(adult, guardian, measure, form.decision_date.data,
                              form.decision_reference.data.strip(), document)
-            flash(_("%(guardian)s représente désormais %(adult)s dans Carnet. Les deux personnes "
-                    "sont prévenues par e-mail.", guardian=guardian.full_name,
-                    adult=adult.full_name), "success")
+            flash(_n("%(guardian)s représente désormais %(adult)s dans Carnet. Les deux personnes "
+                     "sont prévenues par e-mail.", guardian=guardian.full_name,
+                     adult=adult.full_name), "success")
             return redirect(url_for(".guardianships"), 303)
     return render("operator/guardianship_attach.html", form=form)
 
@@ -128,9 +129,9 @@ def end_guardianship(guardianship_id):
     form = EndGuardianshipForm()
     if form.validate_on_submit():
         if guardians.end_attached(guardianship, form.reason.data):
-            flash(_("La représentation de %(adult)s par %(guardian)s a pris fin (%(reason)s).",
-                    adult=guardianship.ward.full_name, guardian=guardianship.guardian.full_name,
-                    reason=str(END_REASON_LABELS[form.reason.data]).lower()), "success")
+            flash(_n("La représentation de %(adult)s par %(guardian)s a pris fin (%(reason)s).",
+                     adult=guardianship.ward.full_name, guardian=guardianship.guardian.full_name,
+                     reason=str(END_REASON_LABELS[form.reason.data]).lower()), "success")
         return redirect(url_for(".guardianships"), 303)
     return render("operator/guardianship_end.html", form=form, guardianship=guardianship,
                   measures=ADULT_MEASURE_LABELS)

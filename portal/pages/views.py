@@ -25,6 +25,8 @@ def language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        # Chosen before logging in: the account takes it at login (accounts.views).
+        session["lang_chosen"] = True
         if current_user.is_authenticated:
             Account.update(language=lang).where(Account.id == current_user.id).execute()
     return redirect(safe_next(request.form.get("next")) or url_for("accounts.index"))

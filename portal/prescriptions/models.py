@@ -5,6 +5,7 @@ from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, Intege
 from ..accounts.models import Account, Person, utcnow
 from ..db import BaseModel
 from ..documents.models import Document
+from ..i18n import _n
 from . import signing
 
 MAX_LINES = 10
@@ -172,7 +173,7 @@ def document_title(prescriber):
     from flask_babel import force_locale
     from flask_babel import gettext as _
     with force_locale("fr"):
-        return _("Ordonnance – %(name)s", name=prescriber.display_name)
+        return _n("Ordonnance – %(name)s", name=prescriber.display_name)
 
 
 def issue(patient, prescriber, lines, prescribed_on=None, notify=True):

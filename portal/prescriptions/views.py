@@ -16,6 +16,7 @@ from ..accounts.models import Account, Person
 from ..db import write_tx
 from ..documents.models import Document
 from ..htmx import render, wants_fragment
+from ..i18n import _n
 from ..policy import (DOCUMENTS_VIEW, PRESCRIPTION_VERIFY, PRESCRIPTION_WRITE, allowed,
                       requires, scoped_or_404, visible_documents)
 from .forms import DispenseForm, PrescriptionForm, VerifyForm
@@ -80,8 +81,8 @@ def new():
     if form.validate_on_submit():
         prescription = issue(g.space, current_user._get_current_object(), form.filled_lines())
         audit.record("prescriptions.write", obj_type="prescription", obj_id=prescription.id)
-        flash(_("L’ordonnance est enregistrée dans le dossier de %(name)s, avec son PDF "
-                "signé.", name=g.space.full_name), "success")
+        flash(_n("L’ordonnance est enregistrée dans le dossier de %(name)s, avec son PDF "
+                 "signé.", name=g.space.full_name), "success")
         return redirect(url_for(".detail", public_id=prescription.public_id), 303)
     return render("prescriptions/new.html", form=form, added=False)
 

@@ -19,6 +19,7 @@ from huey import crontab
 from ..accounts.models import ROLE_PATIENT, Account, Person
 from ..db import write_tx
 from ..extensions import db, huey
+from ..i18n import _n
 from ..notifications import notify
 from ..proxies.models import Guardianship
 from .models import PreventionReminder, calendar_for, paris_today
@@ -32,8 +33,8 @@ def _sentence(person, theme):
         if is_self:
             return _("Un rappel de prévention vous attend dans votre espace santé Carnet "
                      "(thème : %(theme)s).", theme=THEMES[theme])
-        return _("Un rappel de prévention attend dans l’espace santé Carnet de %(name)s "
-                 "(thème : %(theme)s).", name=person.full_name, theme=THEMES[theme])
+        return _n("Un rappel de prévention attend dans l’espace santé Carnet de %(name)s "
+                  "(thème : %(theme)s).", name=person.full_name, theme=THEMES[theme])
     return say
 
 

@@ -8,7 +8,6 @@ the page says why it stays here only.
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +16,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..htmx import render
+from ..i18n import _n, format_date
 from ..policy import (PREVENTION_EDIT, PREVENTION_VIEW, PROFILE_EDIT, SELF, allowed, refuse,
                       requires, scoped_or_404)
 from ..profile.models import NotConcerned, Vaccination
@@ -68,7 +68,7 @@ def _form(item):
     form = MarkForm(cycle=item.cycle)
     form.patient = g.space
     form.status.label.text = _("Où en êtes-vous ?") if g.relation.kind == SELF else \
-        _("Où en est %(name)s ?", name=g.space.full_name)
+        _n("Où en est %(name)s ?", name=g.space.full_name)
     if item.rule.kind == SEASONAL:
         start = date(int(item.cycle), *SEASON_DOSES_FROM)
         form.earliest = (start, _("Pour la %(season)s, indiquez une date à partir du %(date)s.",
@@ -112,9 +112,9 @@ def mark(code):
     done_on = form.done_on.data if status == engine.MARK_DONE else None
     to_profile = status == engine.MARK_DONE and item.rule.is_vaccine and form.add_to_profile.data
     if to_profile and not _may(PROFILE_EDIT):
-        refuse(_("Votre relation avec %(name)s (%(relation)s) ne permet pas de modifier le profil "
-                 "médical : la vaccination ne peut pas y être ajoutée.",
-                 name=g.space.full_name, relation=g.relation.label))
+        refuse(_n("Votre relation avec %(name)s (%(relation)s) ne permet pas de modifier le profil "
+                  "médical : la vaccination ne peut pas y être ajoutée.",
+                  name=g.space.full_name, relation=g.relation.label))
     with write_tx():
         vaccination = _add_to_profile(item.rule, done_on) if to_profile else None
         values = {"status": status, "done_on": done_on, "marked_by": _account().id,

@@ -2,7 +2,9 @@
 import re
 from datetime import date
 
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
+
+from ..i18n import format_date
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectMultipleField, StringField

@@ -1,8 +1,9 @@
 """How profile entries read on screen: a heading, label/value rows, who added them."""
 from flask import current_app, url_for
-from flask_babel import format_date, gettext as _, ngettext
+from flask_babel import gettext as _, ngettext
 
 from ..accounts.models import ROLE_PROFESSIONAL
+from ..i18n import _n, format_date
 from . import forms
 
 
@@ -170,28 +171,28 @@ def author_line(entry, section, patient):
     if section.single:
         when = day(entry.updated_at)
         if entry.author_is_professional:
-            return _("Dernière mise à jour par %(name)s, %(role)s, le %(date)s", name=name,
-                     role=lower_first(author.role_label), date=when)
+            return _n("Dernière mise à jour par %(name)s, %(role)s, le %(date)s", name=name,
+                      role=lower_first(author.role_label), date=when)
         if author.person_id != patient.id:
-            return _("Dernière mise à jour par %(name)s pour %(patient)s le %(date)s",
-                     name=name, patient=patient.full_name, date=when)
-        return _("Dernière mise à jour par %(name)s le %(date)s", name=name, date=when)
+            return _n("Dernière mise à jour par %(name)s pour %(patient)s le %(date)s",
+                      name=name, patient=patient.full_name, date=when)
+        return _n("Dernière mise à jour par %(name)s le %(date)s", name=name, date=when)
     when = day(entry.created_at)
     if entry.author_is_professional:
         if section.feminine:
-            return _("Ajoutée par %(name)s, %(role)s, le %(date)s", name=name,
-                     role=lower_first(author.role_label), date=when)
-        return _("Ajouté par %(name)s, %(role)s, le %(date)s", name=name,
-                 role=lower_first(author.role_label), date=when)
+            return _n("Ajoutée par %(name)s, %(role)s, le %(date)s", name=name,
+                      role=lower_first(author.role_label), date=when)
+        return _n("Ajouté par %(name)s, %(role)s, le %(date)s", name=name,
+                  role=lower_first(author.role_label), date=when)
     if author.person_id != patient.id:
         if section.feminine:
-            return _("Ajoutée par %(name)s pour %(patient)s le %(date)s", name=name,
-                     patient=patient.full_name, date=when)
-        return _("Ajouté par %(name)s pour %(patient)s le %(date)s", name=name,
-                 patient=patient.full_name, date=when)
+            return _n("Ajoutée par %(name)s pour %(patient)s le %(date)s", name=name,
+                      patient=patient.full_name, date=when)
+        return _n("Ajouté par %(name)s pour %(patient)s le %(date)s", name=name,
+                  patient=patient.full_name, date=when)
     if section.feminine:
-        return _("Ajoutée par %(name)s le %(date)s", name=name, date=when)
-    return _("Ajouté par %(name)s le %(date)s", name=name, date=when)
+        return _n("Ajoutée par %(name)s le %(date)s", name=name, date=when)
+    return _n("Ajouté par %(name)s le %(date)s", name=name, date=when)
 
 
 def lower_first(text):
@@ -217,9 +218,9 @@ def not_concerned_texts(patient, own_space):
                 _("Vous avez indiqué ne pas être concerné par cette rubrique."),
                 _("Pas concerné"))
     if feminine:
-        return (_("%(name)s n’est pas concernée", name=patient.full_name),
-                _("Il a été indiqué que %(name)s n’est pas concernée par cette rubrique.",
-                  name=patient.full_name), _("Pas concernée"))
-    return (_("%(name)s n’est pas concerné", name=patient.full_name),
-            _("Il a été indiqué que %(name)s n’est pas concerné par cette rubrique.",
-              name=patient.full_name), _("Pas concerné"))
+        return (_n("%(name)s n’est pas concernée", name=patient.full_name),
+                _n("Il a été indiqué que %(name)s n’est pas concernée par cette rubrique.",
+                   name=patient.full_name), _("Pas concernée"))
+    return (_n("%(name)s n’est pas concerné", name=patient.full_name),
+            _n("Il a été indiqué que %(name)s n’est pas concerné par cette rubrique.",
+               name=patient.full_name), _("Pas concerné"))

@@ -14,6 +14,7 @@ from ..accounts.forms import EmptyForm
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..htmx import render, wants_fragment
+from ..i18n import _n
 from ..policy import (PROFILE_EDIT, PROFILE_VIEW, SELF, allowed, refuse, requires,
                       scoped_or_404, shows)
 from . import presenters
@@ -56,9 +57,9 @@ def _writable(section):
     if not _applies(section):
         abort(404)
     if not _may_write(section):
-        refuse(_("Votre relation avec %(name)s (%(relation)s) ne permet pas de modifier la "
-                 "rubrique « %(section)s ».", name=g.space.full_name, relation=g.relation.label,
-                 section=section.title))
+        refuse(_n("Votre relation avec %(name)s (%(relation)s) ne permet pas de modifier la "
+                  "rubrique « %(section)s ».", name=g.space.full_name, relation=g.relation.label,
+                  section=section.title))
 
 
 def _entry(section, entry_id):
@@ -150,8 +151,8 @@ def _refuse(section, message, entry_id=""):
 
 
 def _not_theirs(section, entry):
-    return _refuse(section, _("Cet élément a été ajouté par %(name)s : seul son auteur peut "
-                              "le modifier ou le supprimer.", name=entry.author.display_name),
+    return _refuse(section, _n("Cet élément a été ajouté par %(name)s : seul son auteur peut "
+                               "le modifier ou le supprimer.", name=entry.author.display_name),
                    entry.id)
 
 

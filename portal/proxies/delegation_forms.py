@@ -2,13 +2,13 @@
 the patient's sworn statement."""
 from datetime import date, timedelta
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired, ValidationError
 
 from ..accounts.identity import IdentityMixin, birth_date_field, nir_field
+from ..i18n import format_date
 from ..profile.fields import CheckboxesField, FrenchDateField, one_of_choices, options
 from .models import DELEGATION_SCOPES, add_months
 

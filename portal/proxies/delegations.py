@@ -9,8 +9,8 @@ requests at once never go past them. Starting and ending leave a PDF attestation
 from datetime import timedelta
 
 from flask import abort, flash, g, redirect, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from huey import crontab
 
@@ -20,6 +20,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import is_postgres, write_tx
 from ..extensions import huey
 from ..htmx import render
+from ..i18n import LazyDate, _ln, _n, feminine, format_date
 from ..policy import CLOSED_SPACE, PROXIES_MANAGE, requires, scoped_or_404, space_is_open
 from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, scope_names,
                                scope_texts)
@@ -65,7 +66,7 @@ def check_limits(patient_id, caregiver_id, accepting=None):
     if accepting is not None:
         query = query.where(Delegation.id != accepting.id)
     if query.where(Delegation.patient == patient_id).count() >= MAX_CAREGIVERS_PER_PATIENT:
-        raise Refused(patient_limit_message() if accepting is None else _(
+        raise Refused(patient_limit_message() if accepting is None else _n(
             "%(name)s a déjà %(num)s proches aidants, le maximum : cette invitation ne peut pas "
             "être acceptée pour l’instant.", name=accepting.patient.full_name,
             num=MAX_CAREGIVERS_PER_PATIENT))
@@ -101,10 +102,15 @@ def create_invitation(patient, caregiver, scopes, starts_on, ends_on):
                             "faut être majeur et avoir ouvert son propre compte Carnet."))
         if live().where(Delegation.patient == patient.id,
                         Delegation.caregiver == caregiver.id).exists():
-            raise Refused(_("%(name)s est déjà proche aidant de cet espace, ou son invitation "
-                            "est en attente. Pour changer ses autorisations, mettez fin à la "
-                            "délégation (ou annulez l’invitation), puis invitez cette personne "
-                            "à nouveau.", name=caregiver.full_name))
+            if feminine(caregiver):
+                raise Refused(_n("%(name)s est déjà proche aidante de cet espace, ou son "
+                                 "invitation est en attente. Pour changer ses autorisations, "
+                                 "mettez fin à la délégation (ou annulez l’invitation), puis "
+                                 "invitez cette personne à nouveau.", name=caregiver.full_name))
+            raise Refused(_n("%(name)s est déjà proche aidant de cet espace, ou son invitation "
+                             "est en attente. Pour changer ses autorisations, mettez fin à la "
+                             "délégation (ou annulez l’invitation), puis invitez cette personne "
+                             "à nouveau.", name=caregiver.full_name))
         check_limits(patient.id, caregiver.id)
         return Delegation.create(
             patient=patient, caregiver=caregiver,
@@ -127,9 +133,9 @@ def accept_invitation(delegation_id, caregiver_id):
             raise Refused(_("Cette invitation n’est plus en attente (déjà acceptée, refusée ou "
                             "annulée) : rien n’a été modifié."))
         if lapsed(delegation, now) or delegation.ends_on < now.date():
-            raise Refused(_("Cette invitation a expiré : elle ne peut plus être acceptée. "
-                            "Demandez à %(name)s de vous inviter à nouveau si besoin.",
-                            name=delegation.patient.full_name))
+            raise Refused(_n("Cette invitation a expiré : elle ne peut plus être acceptée. "
+                             "Demandez à %(name)s de vous inviter à nouveau si besoin.",
+                             name=delegation.patient.full_name))
         if not space_is_open(delegation.patient_id):
             raise Refused(str(CLOSED_SPACE))
         check_limits(delegation.patient_id, caregiver_id, accepting=delegation)
@@ -157,9 +163,10 @@ def _patient_side_addresses(delegation):
 
 
 def _tell(addresses, subject, sentence):
-    body = _("Bonjour,\n\n%(sentence)s\n\nConnectez-vous à Carnet, rubrique « Mes proches », "
-             "pour en savoir plus. Par sécurité, ce message ne contient aucune information "
-             "médicale.\n\nCarnet", sentence=sentence)
+    """E-mail each address, in its account's language: pass lazy strings (_l, _ln)."""
+    body = _l("Bonjour,\n\n%(sentence)s\n\nConnectez-vous à Carnet, rubrique « Mes proches », "
+              "pour en savoir plus. Par sécurité, ce message ne contient aucune information "
+              "médicale.\n\nCarnet", sentence=sentence)
     for address in addresses:
         mail.send(address, subject, body)
 
@@ -179,11 +186,11 @@ def _ended_text(delegation):
         return _("La délégation a pris fin à la majorité de la personne aidée, avec l’autorité "
                  "de ses représentants légaux.")
     if delegation.ended_reason == ENDED_BY_ACTOR:
-        return _("Fin demandée par le proche aidant, %(name)s.", name=name)
+        return _n("Fin demandée par le proche aidant, %(name)s.", name=name)
     if who is not None and who.id != delegation.patient_id:
-        return _("Fin demandée par %(name)s, représentant légal de la personne aidée.",
-                 name=name)
-    return _("Fin demandée par la personne aidée, %(name)s.", name=name)
+        return _n("Fin demandée par %(name)s, représentant légal de la personne aidée.",
+                  name=name)
+    return _n("Fin demandée par la personne aidée, %(name)s.", name=name)
 
 
 def paper_author(delegation):
@@ -208,10 +215,15 @@ def make_attestations(delegation_id, event, actor_account_id):
         return 0
     filename = f"attestation-delegation-{delegation.id}-{event}.pdf"
     names = {"patient": delegation.patient.full_name, "caregiver": delegation.caregiver.full_name}
-    title = (_("Attestation de début de délégation : %(caregiver)s, proche aidant de "
-               "%(patient)s", **names) if event == START else
-             _("Attestation de fin de délégation : %(caregiver)s, proche aidant de %(patient)s",
-               **names))
+    title = ((_n("Attestation de début de délégation : %(caregiver)s, proche aidante de "
+                 "%(patient)s", **names) if feminine(delegation.caregiver) else
+              _n("Attestation de début de délégation : %(caregiver)s, proche aidant de "
+                 "%(patient)s", **names)) if event == START else
+             (_n("Attestation de fin de délégation : %(caregiver)s, proche aidante de "
+                 "%(patient)s",
+                 **names) if feminine(delegation.caregiver) else
+              _n("Attestation de fin de délégation : %(caregiver)s, proche aidant de %(patient)s",
+                 **names)))
     invited = (audit.ActivityEvent.select().where(
         audit.ActivityEvent.action == "delegation.invited",
         audit.ActivityEvent.object_id == str(delegation.id)).first())
@@ -261,11 +273,16 @@ def expire_invitations(now=None):
             delegation = Delegation.get_by_id(row.id)
             audit.record("delegation.expired", patient=delegation.patient,
                          obj_type="delegation", obj_id=delegation.id)
-            _tell(_patient_side_addresses(delegation), _("Invitation de proche aidant expirée"),
-                  _("L’invitation envoyée à %(caregiver)s pour devenir proche aidant de "
-                    "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
-                    caregiver=delegation.caregiver.full_name,
-                    patient=delegation.patient.full_name))
+            _tell(_patient_side_addresses(delegation), _l("Invitation de proche aidant expirée"),
+                  (_ln("L’invitation envoyée à %(caregiver)s pour devenir proche aidante de "
+                       "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
+                       caregiver=delegation.caregiver.full_name,
+                       patient=delegation.patient.full_name)
+                   if feminine(delegation.caregiver) else
+                   _ln("L’invitation envoyée à %(caregiver)s pour devenir proche aidant de "
+                       "%(patient)s a expiré sans réponse. Vous pouvez l’inviter à nouveau.",
+                       caregiver=delegation.caregiver.full_name,
+                       patient=delegation.patient.full_name)))
             closed += 1
     return closed
 
@@ -291,12 +308,15 @@ def close_finished(today=None):
         store_attestations(delegation.id, END, paper_author(delegation).id)
         names = {"caregiver": delegation.caregiver.full_name,
                  "patient": delegation.patient.full_name,
-                 "date": format_date(delegation.ends_on, "long")}
-        sentence = _("La délégation de %(caregiver)s, proche aidant de %(patient)s, a pris fin "
-                     "à la date prévue, le %(date)s. Une attestation est enregistrée dans les "
-                     "documents.", **names)
+                 "date": LazyDate(delegation.ends_on)}
+        sentence = (_ln("La délégation de %(caregiver)s, proche aidante de %(patient)s, a pris "
+                        "fin à la date prévue, le %(date)s. Une attestation est enregistrée dans "
+                        "les documents.", **names) if feminine(delegation.caregiver) else
+                    _ln("La délégation de %(caregiver)s, proche aidant de %(patient)s, a pris "
+                        "fin à la date prévue, le %(date)s. Une attestation est enregistrée dans "
+                        "les documents.", **names))
         _tell(_patient_side_addresses(delegation) + _caregiver_addresses(delegation),
-              _("Fin d’une délégation"), sentence)
+              _l("Fin d’une délégation"), sentence)
         closed += 1
     return closed
 
@@ -354,14 +374,19 @@ def invite_delegation():
         else:
             audit.record("delegation.invited", obj_type="delegation", obj_id=delegation.id,
                          detail=f"scopes={delegation.scopes}")
-            _tell(_caregiver_addresses(delegation), _("Invitation à devenir proche aidant"),
-                  _("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
-                    "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
-                    patient=patient.full_name,
-                    date=format_date(delegation.invitation_expires_at, "long")))
-            flash(_("L’invitation a été envoyée à %(name)s, qui a jusqu’au %(date)s pour "
-                    "l’accepter.", name=caregiver.full_name,
-                    date=format_date(delegation.invitation_expires_at, "long")), "success")
+            _tell(_caregiver_addresses(delegation), _l("Invitation à devenir proche aidant"),
+                  (_ln("%(patient)s vous invite à devenir sa proche aidante dans Carnet. Vous "
+                       "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
+                       patient=patient.full_name,
+                       date=LazyDate(delegation.invitation_expires_at, "long"))
+                   if feminine(caregiver) else
+                   _ln("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
+                       "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
+                       patient=patient.full_name,
+                       date=LazyDate(delegation.invitation_expires_at, "long"))))
+            flash(_n("L’invitation a été envoyée à %(name)s, qui a jusqu’au %(date)s pour "
+                     "l’accepter.", name=caregiver.full_name,
+                     date=format_date(delegation.invitation_expires_at, "long")), "success")
             return _back()
     at_limit = live().where(Delegation.patient == patient.id).count() >= \
         MAX_CAREGIVERS_PER_PATIENT
@@ -389,13 +414,20 @@ def accept_delegation(delegation_id):
         return _back()
     audit.record("delegation.accepted", patient=delegation.patient, obj_type="delegation",
                  obj_id=delegation.id)
-    _tell(_patient_side_addresses(delegation), _("Invitation de proche aidant acceptée"),
-          _("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
-            "attestation est enregistrée dans les documents.",
-            caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name))
+    _tell(_patient_side_addresses(delegation), _l("Invitation de proche aidant acceptée"),
+          (_ln("%(caregiver)s a accepté d’être proche aidante de %(patient)s dans Carnet. Une "
+               "attestation est enregistrée dans les documents.",
+               caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name)
+           if feminine(delegation.caregiver) else
+           _ln("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
+               "attestation est enregistrée dans les documents.",
+               caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name)))
     store_attestations(delegation.id, START, current_user.id)
-    flash(_("Vous êtes maintenant proche aidant de %(name)s. Une attestation est enregistrée "
-            "dans vos documents.", name=delegation.patient.full_name), "success")
+    flash((_n("Vous êtes maintenant proche aidante de %(name)s. Une attestation est "
+              "enregistrée dans vos documents.", name=delegation.patient.full_name)
+           if feminine(current_user.person) else
+           _n("Vous êtes maintenant proche aidant de %(name)s. Une attestation est enregistrée "
+              "dans vos documents.", name=delegation.patient.full_name)), "success")
     return _back()
 
 
@@ -414,26 +446,34 @@ def _finish(delegation):
     names = {"caregiver": delegation.caregiver.full_name, "patient": delegation.patient.full_name}
     if patient_side:
         _tell(_caregiver_addresses(delegation),
-              _("Fin de délégation") if started else _("Invitation annulée"),
-              _("La délégation par laquelle vous étiez proche aidant de %(patient)s a pris fin. "
-                "Une attestation est enregistrée dans vos documents.", **names) if started else
-              _("L’invitation à devenir proche aidant de %(patient)s a été annulée.", **names))
+              _l("Fin de délégation") if started else _l("Invitation annulée"),
+              (_ln("La délégation par laquelle vous étiez proche aidante de %(patient)s a pris "
+                   "fin. Une attestation est enregistrée dans vos documents.", **names)
+               if feminine(delegation.caregiver) else
+               _ln("La délégation par laquelle vous étiez proche aidant de %(patient)s a pris fin. "
+                   "Une attestation est enregistrée dans vos documents.", **names)) if started else
+              (_ln("L’invitation à devenir proche aidante de %(patient)s a été annulée.",
+                   **names) if feminine(delegation.caregiver) else
+               _ln("L’invitation à devenir proche aidant de %(patient)s a été annulée.", **names)))
     else:
         _tell(_patient_side_addresses(delegation),
-              _("Fin de délégation") if started else _("Invitation refusée"),
-              _("%(caregiver)s a mis fin à la délégation : il ou elle n’est plus proche aidant "
-                "de %(patient)s. Une attestation est enregistrée dans les documents.", **names)
+              _l("Fin de délégation") if started else _l("Invitation refusée"),
+              _ln("%(caregiver)s a mis fin à la délégation et n’a plus accès à l’espace santé de "
+                  "%(patient)s. Une attestation est enregistrée dans les documents.", **names)
               if started else
-              _("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
-                **names))
+              (_ln("%(caregiver)s a refusé l’invitation à devenir proche aidante de "
+                   "%(patient)s.",
+                   **names) if feminine(delegation.caregiver) else
+               _ln("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
+                   **names)))
     if started:
         store_attestations(delegation.id, END, current_user.id)
-        return _("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",
-                 name=names["caregiver"]) if patient_side else \
-            _("La délégation a pris fin : vous n’agissez plus pour %(name)s.",
-              name=names["patient"])
-    return _("L’invitation envoyée à %(name)s est annulée.", name=names["caregiver"]) \
-        if patient_side else _("Vous avez refusé l’invitation envoyée par %(name)s.",
+        return _n("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",
+                  name=names["caregiver"]) if patient_side else \
+            _n("La délégation a pris fin : vous n’agissez plus pour %(name)s.",
+               name=names["patient"])
+    return _n("L’invitation envoyée à %(name)s est annulée.", name=names["caregiver"]) \
+        if patient_side else _n("Vous avez refusé l’invitation envoyée par %(name)s.",
                                 name=names["patient"])
 
 

@@ -22,6 +22,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import write_tx
 from ..extensions import huey
 from ..htmx import render
+from ..i18n import LazyDate, _ln, _n, feminine
 from ..policy import GUARDIAN, PROXIES_MANAGE, SELF, refuse, requires, scoped_or_404
 from .guardian_forms import ADULT_MEASURE_LABELS, END_REASON_LABELS, InviteGuardianForm
 from .models import (ENDED_BY_PATIENT, ENDED_DECLINED, ENDED_EXPIRED, ENDED_MAJORITY,
@@ -107,16 +108,16 @@ def invite_guardian():
         refuse(_("On ne peut inviter un second représentant légal que depuis l’espace d’un "
                  "enfant mineur dont on est le parent représentant légal."))
     if _parents_count(ward) >= MAX_PARENTS:
-        flash(_("%(name)s a déjà deux représentants légaux (ou une invitation en attente) : "
-                "il n’est pas possible d’en inviter un autre.", name=ward.full_name), "error")
+        flash(_n("%(name)s a déjà deux représentants légaux (ou une invitation en attente) : "
+                 "il n’est pas possible d’en inviter un autre.", name=ward.full_name), "error")
         return redirect(url_for(".relatives"))
     form = InviteGuardianForm()
     if form.validate_on_submit():
         invitation, problem = _invite(ward, form.find_person(), form.relationship.data)
         if invitation is not None:
-            flash(_("L’invitation a été envoyée. %(name)s doit l’accepter depuis son compte "
-                    "avant le %(date)s.", name=invitation.guardian.full_name,
-                    date=_date(invitation.invitation_expires_at)), "success")
+            flash(_n("L’invitation a été envoyée. %(name)s doit l’accepter depuis son compte "
+                     "avant le %(date)s.", name=invitation.guardian.full_name,
+                     date=_date(invitation.invitation_expires_at)), "success")
             return redirect(url_for(".relatives"), 303)
         form.nir.errors.append(problem)
     return render("proxies/guardian_invite.html", form=form, ward=ward,
@@ -141,30 +142,30 @@ def _invite(ward, invitee, relationship):
                                            Guardianship.guardian == invitee.id)
         if mine.where(Guardianship.ended_at.is_null(),
                       Guardianship.accepted_at.is_null(False)).exists():
-            return None, _("Cette personne est déjà représentant légal de %(name)s.",
-                           name=ward.full_name)
+            return None, _n("Cette personne est déjà représentant légal de %(name)s.",
+                            name=ward.full_name)
         if _current(mine).exists():
             return None, _("Une invitation attend déjà la réponse de cette personne.")
         if _parents_count(ward) >= MAX_PARENTS:
-            return None, _("%(name)s a déjà deux représentants légaux (ou une invitation en "
-                           "attente).", name=ward.full_name)
+            return None, _n("%(name)s a déjà deux représentants légaux (ou une invitation en "
+                            "attente).", name=ward.full_name)
         invitation = Guardianship.create(guardian=invitee, ward=ward, kind=PARENT,
                                          invited_by=current_user.person_id,
                                          invitation_expires_at=now + INVITATION_VALID_FOR)
     audit.record("guardianship.invited", obj_type="guardianship", obj_id=invitation.id,
                  detail=f"relationship={relationship}")
-    mail.send(account.email, _("Carnet : invitation à devenir représentant légal"),
-              _("Bonjour,\n\n%(inviter)s vous invite à rejoindre l’espace santé de %(ward)s "
-                "dans Carnet, comme second représentant légal.\nPour accepter ou refuser, "
-                "connectez-vous à Carnet puis ouvrez « Mes proches », avant le %(date)s.\nSi "
-                "vous n’êtes pas concerné(e), refusez l’invitation.\n",
-                inviter=current_user.person.full_name, ward=ward.full_name,
-                date=_date(invitation.invitation_expires_at)))
+    mail.send(account.email, _l("Carnet : invitation à devenir représentant légal"),
+              _ln("Bonjour,\n\n%(inviter)s vous invite à rejoindre l’espace santé de %(ward)s "
+                  "dans Carnet, comme second représentant légal.\nPour accepter ou refuser, "
+                  "connectez-vous à Carnet puis ouvrez « Mes proches », avant le %(date)s.\nSi "
+                  "cette invitation ne vous concerne pas, refusez-la.\n",
+                  inviter=current_user.person.full_name, ward=ward.full_name,
+                  date=LazyDate(invitation.invitation_expires_at)))
     return invitation, None
 
 
 def _date(value):
-    from flask_babel import format_date
+    from ..i18n import format_date
     return format_date(value, "long")
 
 
@@ -189,8 +190,10 @@ def accept_guardianship(guardianship_id):
         if _end(invitation, ENDED_MAJORITY):
             audit.record("guardianship.ended", patient=ward, obj_type="guardianship",
                          obj_id=invitation.id, detail=f"reason={ENDED_MAJORITY}")
-        flash(_("%(name)s est majeur(e) : cette invitation n’a plus d’objet.",
-                name=ward.full_name), "error")
+        flash(_n("%(name)s est majeure : cette invitation n’a plus d’objet.",
+                 name=ward.full_name) if feminine(ward) else
+              _n("%(name)s est majeur : cette invitation n’a plus d’objet.",
+                 name=ward.full_name), "error")
         return redirect(url_for(".relatives"), 303)
     now = utcnow()
     with write_tx():
@@ -198,21 +201,26 @@ def accept_guardianship(guardianship_id):
             Guardianship.id == invitation.id, Guardianship.accepted_at.is_null(),
             Guardianship.ended_at.is_null(), Guardianship.invitation_expires_at > now).execute()
     if not accepted:
-        flash(_("Cette invitation a expiré le %(date)s : elle ne peut plus être acceptée. "
-                "Demandez à %(inviter)s de vous inviter à nouveau.",
-                date=_date(invitation.invitation_expires_at),
-                inviter=invitation.invited_by.full_name if invitation.invited_by
-                else _("l’autre parent")), "error")
+        flash(_n("Cette invitation a expiré le %(date)s : elle ne peut plus être acceptée. "
+                 "Demandez à %(inviter)s de vous inviter à nouveau.",
+                 date=_date(invitation.invitation_expires_at),
+                 inviter=invitation.invited_by.full_name if invitation.invited_by
+                 else _("l’autre parent")), "error")
         return redirect(url_for(".relatives"), 303)
     audit.record("guardianship.accepted", patient=ward, obj_type="guardianship",
                  obj_id=invitation.id)
     if invitation.invited_by:
-        _tell(invitation.invited_by, _("Carnet : invitation acceptée"),
-              _("Bonjour,\n\n%(name)s a accepté votre invitation : il ou elle est maintenant "
-                "représentant légal de %(ward)s dans Carnet.\n",
-                name=g.space.full_name, ward=ward.full_name))
-    flash(_("Vous êtes maintenant représentant légal de %(name)s. Vous pouvez ouvrir son "
-            "espace ci-dessous.", name=ward.full_name), "success")
+        names = {"name": g.space.full_name, "ward": ward.full_name}
+        _tell(invitation.invited_by, _l("Carnet : invitation acceptée"),
+              _ln("Bonjour,\n\n%(name)s a accepté votre invitation : elle est maintenant "
+                  "représentante légale de %(ward)s dans Carnet.\n", **names)
+              if feminine(g.space) else
+              _ln("Bonjour,\n\n%(name)s a accepté votre invitation : il est maintenant "
+                  "représentant légal de %(ward)s dans Carnet.\n", **names))
+    flash(_n("Vous êtes maintenant représentante légale de %(name)s. Vous pouvez ouvrir son "
+             "espace ci-dessous.", name=ward.full_name) if feminine(g.space) else
+          _n("Vous êtes maintenant représentant légal de %(name)s. Vous pouvez ouvrir son "
+             "espace ci-dessous.", name=ward.full_name), "success")
     return redirect(url_for(".relatives"), 303)
 
 
@@ -228,10 +236,10 @@ def decline_guardianship(guardianship_id):
     audit.record("guardianship.declined", patient=invitation.ward, obj_type="guardianship",
                  obj_id=invitation.id)
     if invitation.invited_by:
-        _tell(invitation.invited_by, _("Carnet : invitation refusée"),
-              _("Bonjour,\n\n%(name)s a refusé votre invitation à devenir représentant légal "
-                "de %(ward)s dans Carnet.\n", name=g.space.full_name,
-                ward=invitation.ward.full_name))
+        _tell(invitation.invited_by, _l("Carnet : invitation refusée"),
+              _ln("Bonjour,\n\n%(name)s a refusé votre invitation à devenir représentant légal "
+                  "de %(ward)s dans Carnet.\n", name=g.space.full_name,
+                  ward=invitation.ward.full_name))
     flash(_("Vous avez refusé l’invitation."), "success")
     return redirect(url_for(".relatives"), 303)
 
@@ -251,10 +259,10 @@ def cancel_guardian_invitation(guardianship_id):
         abort(404)
     audit.record("guardianship.invitation_cancelled", obj_type="guardianship",
                  obj_id=invitation.id)
-    _tell(invitation.guardian, _("Carnet : invitation annulée"),
-          _("Bonjour,\n\nL’invitation à devenir représentant légal de %(ward)s dans Carnet a "
-            "été annulée. Vous n’avez rien à faire.\n", ward=g.space.full_name))
-    flash(_("L’invitation de %(name)s est annulée.", name=invitation.guardian.full_name),
+    _tell(invitation.guardian, _l("Carnet : invitation annulée"),
+          _ln("Bonjour,\n\nL’invitation à devenir représentant légal de %(ward)s dans Carnet a "
+              "été annulée. Vous n’avez rien à faire.\n", ward=g.space.full_name))
+    flash(_n("L’invitation de %(name)s est annulée.", name=invitation.guardian.full_name),
           "success")
     return redirect(url_for(".relatives"), 303)
 
@@ -306,17 +314,21 @@ def attach(adult, guardian, measure, decision_date, decision_reference, document
                  detail=f"measure={measure}; decision={decision_date.isoformat()} "
                         f"{decision_reference}; document={document.id}")
     label = str(ADULT_MEASURE_LABELS[measure]).lower()
-    _tell(guardian, _("Carnet : vous pouvez agir pour %(name)s", name=adult.full_name),
-          _("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), vous êtes rattaché(e) "
-            "dans Carnet comme représentant légal de %(name)s.\nVous pouvez ouvrir son espace "
-            "santé depuis « Mes proches ».\n", date=_date(decision_date), measure=label,
-            name=adult.full_name))
-    _tell(adult, _("Carnet : votre représentant légal"),
-          _("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), %(guardian)s peut "
-            "désormais agir dans votre espace santé Carnet. Le jugement est rangé dans vos "
-            "documents.\nPour toute question, adressez-vous à votre caisse d’assurance "
-            "maladie.\n", date=_date(decision_date), measure=label,
-            guardian=guardian.full_name))
+    _tell(guardian, _ln("Carnet : vous pouvez agir pour %(name)s", name=adult.full_name),
+          _ln("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), vous êtes "
+              "rattachée dans Carnet comme représentante légale de %(name)s.\nVous pouvez "
+              "ouvrir son espace santé depuis « Mes proches ».\n", date=LazyDate(decision_date),
+              measure=label, name=adult.full_name) if feminine(guardian) else
+          _ln("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), vous êtes "
+              "rattaché dans Carnet comme représentant légal de %(name)s.\nVous pouvez ouvrir "
+              "son espace santé depuis « Mes proches ».\n", date=LazyDate(decision_date),
+              measure=label, name=adult.full_name))
+    _tell(adult, _l("Carnet : votre représentant légal"),
+          _ln("Bonjour,\n\nÀ la suite du jugement du %(date)s (%(measure)s), %(guardian)s peut "
+              "désormais agir dans votre espace santé Carnet. Le jugement est rangé dans vos "
+              "documents.\nPour toute question, adressez-vous à votre caisse d’assurance "
+              "maladie.\n", date=LazyDate(decision_date), measure=label,
+              guardian=guardian.full_name))
     return guardianship
 
 
@@ -335,13 +347,13 @@ def end_attached(guardianship, reason):
     audit.record("guardianship.ended", patient=guardianship.ward, obj_type="guardianship",
                  obj_id=guardianship.id, detail=f"reason={reason}; sessions_ended={ended}")
     text = str(END_REASON_LABELS[reason]).lower()
-    _tell(guardianship.guardian, _("Carnet : fin de votre accès"),
-          _("Bonjour,\n\nVotre accès à l’espace santé de %(name)s comme représentant légal a "
-            "pris fin (%(reason)s).\n", name=guardianship.ward.full_name, reason=text))
-    _tell(guardianship.ward, _("Carnet : fin de la représentation"),
-          _("Bonjour,\n\n%(guardian)s n’a plus accès à votre espace santé Carnet comme "
-            "représentant légal (%(reason)s).\n", guardian=guardianship.guardian.full_name,
-            reason=text))
+    _tell(guardianship.guardian, _l("Carnet : fin de votre accès"),
+          _ln("Bonjour,\n\nVotre accès à l’espace santé de %(name)s comme représentant légal a "
+              "pris fin (%(reason)s).\n", name=guardianship.ward.full_name, reason=text))
+    _tell(guardianship.ward, _l("Carnet : fin de la représentation"),
+          _ln("Bonjour,\n\n%(guardian)s n’a plus accès à votre espace santé Carnet comme "
+              "représentant légal (%(reason)s).\n", guardian=guardianship.guardian.full_name,
+              reason=text))
     return True
 
 
@@ -398,11 +410,11 @@ def _end_delegations_at_majority(young_adult):
         audit.record("delegation.ended", patient=young_adult, obj_type="delegation",
                      obj_id=d.id, detail=f"reason={ENDED_MAJORITY}; sessions_ended={ended}")
         store_attestations(d.id, END, paper_author(d).id)
-        _tell(d.caregiver, _("Carnet : fin d’une délégation"),
-              _("Bonjour,\n\n%(name)s a 18 ans : la délégation que ses représentants légaux "
-                "vous avaient donnée a pris fin. %(given)s peut vous en donner une nouvelle "
-                "depuis son propre compte si elle ou il le souhaite.\n",
-                name=young_adult.full_name, given=young_adult.given_names))
+        _tell(d.caregiver, _l("Carnet : fin d’une délégation"),
+              _ln("Bonjour,\n\n%(name)s a 18 ans : la délégation que ses représentants légaux "
+                  "vous avaient donnée a pris fin. Si %(given)s le souhaite, une nouvelle "
+                  "délégation peut vous être donnée depuis son propre compte.\n",
+                  name=young_adult.full_name, given=young_adult.given_names))
 
 
 def _come_of_age(young_adult, guardianships):
@@ -415,20 +427,20 @@ def _come_of_age(young_adult, guardianships):
                      detail="email" if young_adult.email else "counter")
         if young_adult.email:
             invited_by_mail = True
-            mail.send(young_adult.email, _("Carnet : votre espace santé est à vous"),
-                      _("Bonjour %(name)s,\n\nVous avez 18 ans : votre espace santé Carnet est "
-                        "désormais à vous seul(e), et vos parents n’y ont plus accès.\nPour "
-                        "l’activer, ouvrez ce lien avant le %(date)s :\n%(link)s\nVous "
-                        "saisirez votre numéro de sécurité sociale et votre date de naissance "
-                        "(sur votre carte Vitale), puis choisirez votre mot de passe.\nCe lien "
-                        "ne sert qu’une fois. Ne le transmettez à personne.\n",
-                        name=young_adult.given_names, date=_date(invite.expires_at),
-                        link=invite_url(token)))
+            mail.send(young_adult.email, _l("Carnet : votre espace santé est à vous"),
+                      _ln("Bonjour %(name)s,\n\nVous avez 18 ans : votre espace santé Carnet est "
+                          "désormais à vous seulement : vos parents n’y ont plus accès.\nPour "
+                          "l’activer, ouvrez ce lien avant le %(date)s :\n%(link)s\nVous "
+                          "saisirez votre numéro de sécurité sociale et votre date de naissance "
+                          "(sur votre carte Vitale), puis choisirez votre mot de passe.\nCe lien "
+                          "ne sert qu’une fois. Ne le transmettez à personne.\n",
+                          name=young_adult.given_names, date=LazyDate(invite.expires_at),
+                          link=invite_url(token)))
     else:
-        _tell(young_adult, _("Carnet : votre espace santé est à vous"),
-              _("Bonjour %(name)s,\n\nVous avez 18 ans : vos parents n’ont plus accès à votre "
-                "espace santé Carnet. Si vous le souhaitez, vous pouvez donner une délégation "
-                "à un proche depuis « Mes proches ».\n", name=young_adult.given_names))
+        _tell(young_adult, _l("Carnet : votre espace santé est à vous"),
+              _ln("Bonjour %(name)s,\n\nVous avez 18 ans : vos parents n’ont plus accès à votre "
+                  "espace santé Carnet. Si vous le souhaitez, vous pouvez donner une délégation "
+                  "à un proche depuis « Mes proches ».\n", name=young_adult.given_names))
     for gs in guardianships:
         pending = gs.accepted_at is None
         ended = 0 if pending else end_acting_sessions(gs.guardian, young_adult.id)
@@ -437,22 +449,23 @@ def _come_of_age(young_adult, guardianships):
         if pending:
             continue  # an invitation never accepted: nothing was open, nothing to say
         if has_account or invited_by_mail:
-            how = _("Une invitation à activer son espace lui a été envoyée par e-mail.") \
+            how = _l("Une invitation à activer son espace lui a été envoyée par e-mail.") \
                 if invited_by_mail else ""
         else:
-            how = _("Nous ne connaissons pas son adresse e-mail : elle ou il peut activer son "
-                    "espace à l’accueil de sa caisse d’assurance maladie (CPAM) ou avec l’aide "
-                    "d’un aidant numérique (France Services), muni(e) de sa carte Vitale et "
-                    "d’une pièce d’identité. Le lien d’activation est valable %(days)s jours "
-                    "et peut être renouvelé au guichet.", days=INVITE_VALID_FOR.days)
-        _tell(gs.guardian, _("Carnet : %(name)s est majeur(e)", name=young_adult.full_name),
-              _("Bonjour,\n\n%(name)s a eu 18 ans le %(date)s. Son espace santé lui appartient "
-                "désormais : votre accès comme représentant légal a pris fin.\n%(how)s\nSi "
-                "elle ou il le souhaite, %(given)s pourra vous donner une délégation depuis "
-                "son compte (« Mes proches ») pour que vous continuiez à l’aider.\n",
-                name=young_adult.full_name, given=young_adult.given_names,
-                date=_date(_eighteenth_birthday(young_adult.birth_date)),
-                how=how))
+            how = _ln("Nous ne connaissons pas son adresse e-mail : %(given)s peut activer son "
+                      "espace à l’accueil de sa caisse d’assurance maladie (CPAM) ou avec l’aide "
+                      "d’un aidant numérique (France Services), en apportant sa carte Vitale et "
+                      "une pièce d’identité. Le lien d’activation est valable %(days)s jours et "
+                      "peut être renouvelé au guichet.", given=young_adult.given_names,
+                      days=INVITE_VALID_FOR.days)
+        _tell(gs.guardian, _ln("Carnet : %(name)s a 18 ans", name=young_adult.full_name),
+              _ln("Bonjour,\n\n%(name)s a eu 18 ans le %(date)s. Son espace santé lui appartient "
+                  "désormais : votre accès comme représentant légal a pris fin.\n%(how)s\nSi "
+                  "%(given)s le souhaite, une délégation donnée depuis son compte (« Mes "
+                  "proches ») vous permettra de continuer à l’aider.\n",
+                  name=young_adult.full_name, given=young_adult.given_names,
+                  date=LazyDate(_eighteenth_birthday(young_adult.birth_date)),
+                  how=how))
 
 
 def expire_invitations():

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_babel import force_locale, format_date, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from .. import audit, mail
@@ -22,6 +22,7 @@ from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..accounts.otp import _code_hash
 from ..db import write_tx
 from ..extensions import huey, limiter
+from ..i18n import _n, adjust, feminine, format_date, lower_first
 from ..throttle import Throttle
 from ..htmx import render
 from ..policy import (CLOSED_SPACE, DOCUMENTS_VIEW, MANDATE, MANDATE_CREATE, MANDATE_END,
@@ -186,17 +187,29 @@ def _mediator_words(mediator):
     return mediator.display_name
 
 
+def _task_lines(mandate):
+    """The mandate's tasks, one per line, each with what it allows ("– Agenda : voir et noter
+    les rendez-vous de santé."): a list a sentence can introduce with a colon."""
+    return "\n".join(_("– %(task)s : %(what)s", task=TASK_LABELS[t][0],
+                        what=lower_first(str(TASK_LABELS[t][1])))
+                      for t in MANDATE_TASKS if t in mandate.task_set)
+
+
 def _mail_patient(mandate, subject, body, **values):
-    """E-mail the patient's own account, in its language (never anything medical)."""
+    """E-mail the patient's own account, in its language (never anything medical). `body`
+    receives the mediator's name and role (%(mediator)s, %(role)s: "aidante numérique" for a
+    woman) and the tasks (%(tasks)s, one per line)."""
     account = _patient_account(mandate.patient)
     if account is None:
         return
     with force_locale(account.language or "fr"):
         values.update(mediator=_mediator_words(mandate.mediator),
-                      tasks=", ".join(task_names(mandate.task_set)).lower())
+                      role=(_("aidante numérique") if feminine(mandate.mediator)
+                            else _("aidant numérique")),
+                      tasks=_task_lines(mandate))
         values = {k: format_date(v, "long") if isinstance(v, datetime) else str(v)
                   for k, v in values.items()}
-        mail.send(account.email, str(subject), str(body) % values)
+        mail.send(account.email, str(subject), adjust(str(body), values) % values)
 
 
 def _issue_code(mandate):
@@ -209,13 +222,14 @@ def _issue_code(mandate):
     minutes = int(MANDATE_CODE_VALID_FOR.total_seconds() // 60)
     duration = DURATIONS.get(duration_key(mandate), ("",))[0]
     _mail_patient(mandate, _l("Carnet : code de confirmation de votre mandat"),
-                  _l("Bonjour,\n\n%(mediator)s, aidant numérique, prépare avec vous un mandat pour "
-                  "vous aider dans votre espace Carnet pendant %(duration)s. Ce mandat lui "
-                  "permettra seulement de : %(tasks)s.\n\nVotre code de confirmation : "
-                  "%(code)s\nIl est valable %(minutes)s minutes.\n\nNe communiquez ce code "
-                  "qu’à l’aidant numérique assis avec vous. Si vous n’êtes pas en train de "
-                  "signer un mandat, ne le donnez à personne : sans ce code, aucun mandat "
-                  "n’est créé.\n\nCarnet"), code=code, minutes=minutes, duration=duration)
+                  _l("Bonjour,\n\n%(mediator)s, %(role)s, prépare avec vous un mandat pour "
+                     "vous aider dans votre espace Carnet pendant %(duration)s. Ce mandat "
+                     "couvre seulement ces tâches :\n%(tasks)s\n\nVotre code de confirmation : "
+                     "%(code)s\nIl est valable %(minutes)s minutes.\n\nNe communiquez ce code "
+                     "qu’à la personne qui prépare ce mandat avec vous. Si vous n’êtes pas en "
+                     "train de signer un mandat, ne le donnez à personne : sans ce code, aucun "
+                     "mandat n’est créé.\n\nCarnet"), code=code, minutes=minutes,
+                  duration=duration)
 
 
 @bp.route("/mandats/nouveau", methods=["GET", "POST"])
@@ -242,8 +256,8 @@ def new_mandate():
         _issue_code(mandate)
         audit.record("mandate.requested", patient=patient, via="", obj_type="mandate",
                      obj_id=mandate.id, detail=f"tasks={tasks}; duration={form.duration.data}")
-        flash(_("Un code de confirmation vient d’être envoyé par e-mail à %(name)s. Demandez-lui "
-                "de vous le lire, puis saisissez-le ci-dessous.", name=patient.full_name),
+        flash(_n("Un code de confirmation vient d’être envoyé par e-mail à %(name)s. Demandez-lui "
+                 "de vous le lire, puis saisissez-le ci-dessous.", name=patient.full_name),
               "success")
         return redirect(url_for(".mandate_code", mandate_id=mandate.id), 303)
     return render("proxies/mandate_new.html", form=form, task_labels=TASK_LABELS)
@@ -352,15 +366,16 @@ def _signed(mandate):
     store_mandate_document(mandate.id)
     until = format_date(mandate.ends_at, "long")
     _mail_patient(mandate, _l("Carnet : vous avez signé un mandat"),
-                  _l("Bonjour,\n\nVous avez signé un mandat avec %(mediator)s, aidant numérique. "
-                  "Jusqu’au %(until)s, cette personne pourra seulement : %(tasks)s.\n\nLe "
-                  "mandat imprimable est rangé dans vos documents (Pièces administratives). "
-                  "Vous pouvez le révoquer à tout moment dans Carnet, page « Mes proches ». Si "
-                  "vous n’avez pas signé ce mandat, révoquez-le tout de suite.\n\nCarnet"),
+                  _l("Bonjour,\n\nVous avez signé un mandat avec %(mediator)s, %(role)s. "
+                     "Jusqu’au %(until)s, ce mandat couvre seulement ces tâches :\n%(tasks)s"
+                     "\n\nLe mandat imprimable est rangé dans vos documents (Pièces "
+                     "administratives). Vous pouvez le révoquer à tout moment dans Carnet, page "
+                     "« Mes proches ». Si vous n’avez pas signé ce mandat, révoquez-le tout de "
+                     "suite.\n\nCarnet"),
                   until=mandate.ends_at)
-    flash(_("Mandat signé avec %(name)s jusqu’au %(date)s. Le mandat imprimable est rangé dans "
-            "ses documents (Pièces administratives).", name=mandate.patient.full_name,
-            date=until), "success")
+    flash(_n("Mandat signé avec %(name)s jusqu’au %(date)s. Le mandat imprimable est rangé dans "
+             "ses documents (Pièces administratives).", name=mandate.patient.full_name,
+             date=until), "success")
     return redirect(url_for(".spaces"), 303)
 
 
@@ -381,8 +396,8 @@ def resend_mandate_code(mandate_id):
     _issue_code(mandate)
     audit.record("mandate.code_sent", patient=mandate.patient, via="", obj_type="mandate",
                  obj_id=mandate.id)
-    flash(_("Un nouveau code a été envoyé à %(name)s. L’ancien code ne fonctionne plus.",
-            name=mandate.patient.full_name), "success")
+    flash(_n("Un nouveau code a été envoyé à %(name)s. L’ancien code ne fonctionne plus.",
+             name=mandate.patient.full_name), "success")
     return redirect(url_for(".mandate_code", mandate_id=mandate.id), 303)
 
 
@@ -403,7 +418,7 @@ def store_mandate_document(mandate_id):
                          mediator=mandate.mediator, issued_at=mandate.confirmed_at,
                          tasks=[TASK_LABELS[t] for t in MANDATE_TASKS if t in mandate.task_set])
         with force_locale("fr"):
-            title = _("Mandat d’aidant numérique – %(name)s", name=mandate.mediator.display_name)
+            title = _n("Mandat d’aidant numérique – %(name)s", name=mandate.mediator.display_name)
         with write_tx():
             if Mandate.get_by_id(mandate_id).document_id:
                 return None
@@ -439,14 +454,14 @@ def end_mandate(mandate_id):
                      obj_id=mandate.id)
         if mandate.confirmed_at:
             _mail_patient(mandate, _l("Carnet : fin d’un mandat"),
-                          _l("Bonjour,\n\n%(mediator)s, aidant numérique, a mis fin au mandat que "
-                          "vous lui aviez confié. Cette personne n’a plus accès à votre espace "
-                          "Carnet.\n\nCarnet"))
-            flash(_("Le mandat de %(name)s a pris fin. Vous n’avez plus accès à son espace.",
-                    name=mandate.patient.full_name), "success")
+                          _l("Bonjour,\n\n%(mediator)s, %(role)s, a mis fin au mandat que "
+                             "vous lui aviez confié. Cette personne n’a plus accès à votre "
+                             "espace Carnet.\n\nCarnet"))
+            flash(_n("Le mandat de %(name)s a pris fin. Vous n’avez plus accès à son espace.",
+                     name=mandate.patient.full_name), "success")
         else:
-            flash(_("La demande de mandat pour %(name)s est annulée.",
-                    name=mandate.patient.full_name), "success")
+            flash(_n("La demande de mandat pour %(name)s est annulée.",
+                     name=mandate.patient.full_name), "success")
         return redirect(url_for(".spaces"), 303)
     return render("proxies/mandate_end.html", mandate=mandate, form=form,
                   tasks=task_names(mandate.task_set))
@@ -469,7 +484,7 @@ def revoke_mandate(mandate_id):
     audit.record("mandate.revoked", obj_type="mandate", obj_id=mandate.id,
                  detail=f"{reason}; sessions_ended={ended}")
     name = mandate.mediator.display_name
-    flash(_("Le mandat de %(name)s est révoqué : cette personne n’a plus accès à cet espace.",
-            name=name) if mandate.confirmed_at else
-          _("La demande de mandat de %(name)s est refusée.", name=name), "success")
+    flash(_n("Le mandat de %(name)s est révoqué : cette personne n’a plus accès à cet espace.",
+             name=name) if mandate.confirmed_at else
+          _n("La demande de mandat de %(name)s est refusée.", name=name), "success")
     return redirect(url_for(".relatives"), 303)

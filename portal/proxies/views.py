@@ -7,6 +7,7 @@ from .. import audit
 from ..accounts.forms import EmptyForm
 from ..accounts.models import Account, UserSession
 from ..htmx import render
+from ..i18n import _n
 from ..policy import (PROXIES_VIEW, SPACE_KEY, SPACES_LIST, open_space, relations_for, requires,
                       revoke_lapsed_tokens)
 from .presenters import scope_labels
@@ -38,7 +39,7 @@ def switch(person_id):
         from ..notifications.events import professional_opened
         professional_opened(relation, current_user._get_current_object())
     audit.record("space.open", obj_type="person", obj_id=person_id)
-    flash(_("Vous êtes dans l’espace de %(name)s.", name=relation.person.full_name), "info")
+    flash(_n("Vous êtes dans l’espace de %(name)s.", name=relation.person.full_name), "info")
     return redirect(url_for(relation.landing))
 
 

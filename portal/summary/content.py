@@ -4,7 +4,6 @@ text, escaped by the PDF templates."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 from ..access.models import Grant
@@ -14,6 +13,7 @@ from ..bidi import ltr
 from ..agenda import presenters as agenda_presenters
 from ..agenda.models import Appointment
 from ..entourage.models import EMERGENCY, TRUSTED, Contact
+from ..i18n import format_date, format_datetime
 from ..measures import presenters as measure_presenters
 from ..measures.models import KINDS as MEASURE_KINDS
 from ..measures.models import Measure, latest_bmi

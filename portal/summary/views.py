@@ -3,7 +3,6 @@ preparation by the worker (an htmx poll that stops once done; a refresh link wit
 JavaScript), then download it, keep it in the dossier, or delete it. Generated files expire
 after a day. Every request, download and saving is journaled."""
 from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +14,7 @@ from ..db import write_tx
 from ..documents.download import content_response
 from ..documents.store import Rejected, delete_blob, read_blob, store_document
 from ..htmx import poll_unchanged, render
+from ..i18n import format_datetime
 from ..policy import (DOCUMENTS_VIEW, SUMMARY_DOWNLOAD, SUMMARY_PRINT, SUMMARY_SAVE, allowed,
                       refuse, requires, scoped_or_404)
 from .forms import CardForm, SummaryForm

@@ -104,8 +104,8 @@ def test_authorise_and_create_a_code_without_javascript(browser, server):
             re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$"))
         page.get_by_role("button", name="Révoquer le code").first.click()
         expect(page.get_by_role("table", name="Codes d’accès récents")).to_contain_text("Révoqué")
-        page.get_by_role("button", name="Retirer l’autorisation de Dr Hugo Lefèvre").click()
+        page.get_by_role("button", name="Retirer l’autorisation du Dr Hugo Lefèvre").click()
         expect(page.locator(".notices")).to_contain_text(
-            "L’autorisation de Dr Hugo Lefèvre est retirée.")
+            "L’autorisation du Dr Hugo Lefèvre est retirée.")
     finally:
         context.close()

@@ -69,12 +69,12 @@ def test_invite_accept_and_end_a_delegation(context_for, server):
     amina.goto(server.url("/proches"))
     card = amina.locator(".delegation")
     expect(card).to_contain_text("Camille Martin")
-    expect(card).to_contain_text("Vous invite à devenir son proche aidant.")
+    expect(card).to_contain_text("Vous invite à devenir sa proche aidante.")
     expect(card).to_contain_text("Répondez avant le")
     record(amina, "invitation-recue", pages)
     amina.get_by_role("button", name=re.compile("^Accepter")).click()
     expect(amina.locator(".notices")).to_contain_text(
-        "Vous êtes maintenant proche aidant de Camille Martin")
+        "Vous êtes maintenant proche aidante de Camille Martin")
 
     # The attestation, in Amina's documents: rendered to PNG to be looked at.
     amina.goto(server.url("/dossier/documents/"))
@@ -90,7 +90,7 @@ def test_invite_accept_and_end_a_delegation(context_for, server):
     assert (ROOT / SHOTS / "delegation-attestation-1.png").exists()
 
     amina.goto(server.url("/proches"))
-    amina.get_by_role("link", name=re.compile("Ne plus être proche aidant")).click()
+    amina.get_by_role("link", name=re.compile("Ne plus être proche aidante")).click()
     expect(amina.locator("h1")).to_have_text("Mettre fin à la délégation")
     expect(amina.locator("main")).to_contain_text("Vous ne pourrez plus agir pour Camille Martin")
     record(amina, "fin-confirmation", pages)

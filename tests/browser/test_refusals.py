@@ -80,7 +80,7 @@ def test_403_the_samu_doctor_sees_the_patients_opposition(context_for, server):
         with doctor.expect_response(lambda r: r.request.method == "POST") as answer:
             doctor.get_by_role("button", name="Ouvrir le dossier en urgence").click()
         assert answer.value.status == 403
-        shown_and_announced(doctor, "403-opposition", summary="s’est opposé(e) à l’accès",
+        shown_and_announced(doctor, "403-opposition", summary="Ce patient s’est opposé à l’accès",
                             announced="l’accès vous est refusé")
         expect(doctor.locator("#reason")).to_have_value(
             "Patient inconscient au domicile, appel au 15.")
