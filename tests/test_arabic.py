@@ -183,7 +183,7 @@ def test_the_emergency_card_in_arabic_is_right_to_left_tagged_and_set_in_amiri(
         pdf = write_pdf(html, app.static_folder)
     assert '<html lang="ar" dir="rtl">' in html
     assert '<bdi dir="ltr">06 58 21 47 93</bdi>' in html   # the contact's phone
-    assert '<bdi dir="ltr">14/5/1980</bdi>' in html  # Babel's right-to-left marks dropped
+    assert '<bdi dir="ltr">14/05/1980</bdi>' in html  # Babel's right-to-left marks dropped
     # The front comes first in the reading direction: on the right.
     document = layout(html, app.static_folder)
     page = document.pages[0]
@@ -240,3 +240,17 @@ def test_the_summary_is_tagged_in_each_direction(app, ctx, person, tmp_path, lan
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert spaced(camille.nir) in text
+
+
+def test_arabic_dates_are_day_first_on_the_24_hour_clock(app):
+    """Appointments in France are at 14:30, not 2:30 م; numeric dates carry no hidden marks."""
+    from datetime import date, datetime
+
+    from flask_babel import force_locale
+
+    from portal.i18n.dates import format_date, format_datetime
+    with app.test_request_context("/"), force_locale("ar"):
+        assert format_date(date(1980, 5, 14), "short", rebase=False) == "14/05/1980"
+        shown = format_datetime(datetime(2026, 11, 23, 14, 30), "short", rebase=False)
+        assert shown == "23/11/2026 14:30"
+        assert "14:30" in format_datetime(datetime(2026, 11, 23, 14, 30), "long", rebase=False)

@@ -26,6 +26,16 @@ FORMATS = {
                      "long": "d MMMM yyyy, HH:mm", "full": "EEEE d MMMM yyyy, HH:mm"},
         "time": {"short": "HH:mm", "medium": "HH:mm:ss"},
     },
+    # Arabic as read in France: day first, the 24-hour clock of French appointments and papers
+    # (Babel's ar writes 9:05 ص), numeric dates without Babel's right-to-left marks (shown
+    # through the `ltr` filter they would scramble the digits), Latin digits (portal/bidi.py).
+    "ar": {
+        "date": {"short": "dd/MM/yyyy", "medium": "d MMMM yyyy", "long": "d MMMM yyyy",
+                 "full": "EEEE d MMMM yyyy"},
+        "datetime": {"short": "dd/MM/yyyy HH:mm", "medium": "d MMMM yyyy، HH:mm",
+                     "long": "d MMMM yyyy، HH:mm", "full": "EEEE d MMMM yyyy، HH:mm"},
+        "time": {"short": "HH:mm", "medium": "HH:mm:ss"},
+    },
 }
 
 
