@@ -11,7 +11,7 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 FLASK = $(BIN)/flask --app wsgi
 RUN_ENV = CARNET_ENV=$${CARNET_ENV:-development}
 
-.PHONY: run test install system-deps vendor translations static migrate seed serve bench \
+.PHONY: run test lint install system-deps vendor translations static migrate seed serve bench \
 	bench-scale bench-tools clean
 
 system-deps: .system-deps.stamp
@@ -64,9 +64,13 @@ run: seed
 	@$(RUN_ENV) $(FLASK) demo-accounts
 	@$(RUN_ENV) bash scripts/serve.sh
 
-test: install
+test: install lint
 	@bash scripts/test-tools.sh
 	$(BIN)/pytest
+
+# ruff, configured in pyproject.toml ([tool.ruff]); part of make test.
+lint: install
+	$(BIN)/ruff check .
 
 # wrk (throughput figures) comes from Debian, installed like .system-deps when missing.
 bench-tools:

@@ -218,7 +218,8 @@ def scale():
         from benchmarks import connections
         rows += section("PostgreSQL connections", lambda: connections.rows(database))
         for count in (1, 2):
-            rows += section(f"throughput, PostgreSQL, {count} process(es)", lambda c=count: optional(
+            rows += section(f"throughput, PostgreSQL, {count} process(es)",
+                             lambda c=count: optional(
                 "throughput", f"logged-in page throughput / bare Flask page (PostgreSQL, "
                 f"{c} gunicorn process(es))", database, processes=c))
         rows += section("throughput by threads, PostgreSQL", lambda: optional(

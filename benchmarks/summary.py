@@ -1,10 +1,10 @@
 """Ma synthèse: warm render time for a typical and a very full record, and the worker's cost.
 
 Three HTML documents are laid out and written to PDF in this (warm) process, each several
-times (after one warm-up), and the median is reported against a one-paragraph PDF rendered the same way in the same
-run (the baseline). Then each record goes through the worker's real path (`render_isolated`: a
-fresh child process, fonts loaded, memory limited), reporting its wall time and the child's
-peak resident memory, beside the same one-paragraph PDF through that path.
+times (after one warm-up), and the median is reported against a one-paragraph PDF rendered the
+same way in the same run (the baseline). Then each record goes through the worker's real path
+(`render_isolated`: a fresh child process, fonts loaded, memory limited), reporting its wall
+time and the child's peak resident memory, beside the same one-paragraph PDF through that path.
 """
 import statistics
 import time

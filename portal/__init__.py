@@ -22,7 +22,8 @@ NAVIGATION = [
     ("agenda.home", _l("Agenda"), "agenda.view"),
     ("summary.index", _l("Imprimer"), "summary.print"),
     ("proxies.relatives", _l("Mes proches"), "proxies.view"),
-    ("proxies.spaces", None, "spaces.list"),  # "Mes patients" / "Mes mandats"; patients use the header
+    # "Mes patients" / "Mes mandats"; patients use the header
+    ("proxies.spaces", None, "spaces.list"),
     ("operator.directory", _l("Annuaire"), "directory.view"),
     ("operator.guardianships", _l("Tutelles"), "guardianships.attach"),
     ("lifecycle.closed_spaces", _l("Espaces fermés"), "lifecycle.reopen"),
@@ -272,5 +273,6 @@ def _template_globals(app):
             (relation is not None and relation.kind != policy.SELF) or len(spaces) > 1)
         return {"account": account, "relation": relation, "nav_items": nav,
                 "nav_current": nav_current, "can_switch": can_switch,
-                "switch_spaces": spaces[:SWITCHER_SIZE], "more_spaces": len(spaces) > SWITCHER_SIZE, "dossier_nav": dossier_nav,
+                "switch_spaces": spaces[:SWITCHER_SIZE], "more_spaces": len(spaces) > SWITCHER_SIZE,
+                "dossier_nav": dossier_nav,
                 "session_expires_at": expires_at, "get_locale": get_locale}

@@ -649,7 +649,8 @@ def current_relation(account):
         if own_id is not None and request.method == "GET":
             from flask import flash
             from flask_babel import gettext as _
-            flash(_("Votre accès à cet espace a pris fin. Votre propre espace est de nouveau ouvert."),
+            flash(_("Votre accès à cet espace a pris fin. Votre propre espace est de nouveau "
+                    "ouvert."),
                   "info")
             relation = relation_to(account, own_id)
     return relation

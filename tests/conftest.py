@@ -14,7 +14,7 @@ import shutil
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 import time_machine
@@ -274,6 +274,54 @@ def person(ctx):
     def get(given):
         return Person.get(Person.given_names == given)
     return get
+
+
+def open_space(client, person_id):
+    """Open a person's space as the logged-in client, through the spaces page's form; returns
+    the answer (a 302 when the relation allows it)."""
+    page = client.get("/espaces")
+    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
+
+
+@pytest.fixture
+def jean(login_as):
+    """Jean Dupont, logged in, in his own space."""
+    return login_as("jean")
+
+
+@pytest.fixture
+def benali_on(login_as, person):
+    """Dr Benali (médecin traitant of Jean, Camille and Lina) with a patient's space open."""
+    def get(name):
+        client = login_as("benali")
+        assert open_space(client, person(name).id).status_code == 302
+        return client
+    return get
+
+
+@pytest.fixture
+def jean_and_author(ctx, person):
+    """Jean's person row and the account that deposits documents in his space (his own)."""
+    from portal.accounts.models import Account
+    return person("Jean"), Account.get(Account.email == "jean.dupont@example.org")
+
+
+@pytest.fixture
+def store_as_jean(app, jean_and_author):
+    """store(data, filename, **fields): a document stored in Jean's record by the store itself
+    (no request), as an upload would."""
+    from datetime import date
+
+    from portal.documents.store import store_document
+    jean, author = jean_and_author
+
+    def store(data, filename="x", **extra):
+        with app.app_context():
+            return store_document(jean, author, data, filename=filename,
+                                  title=extra.pop("title", "Essai"),
+                                  category=extra.pop("category", "autres"),
+                                  document_date=date(2026, 1, 5), **extra)
+    return store
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

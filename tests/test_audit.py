@@ -55,7 +55,8 @@ def test_logins_and_failures_are_journaled(login_as, client, ctx):
     login_as("amina")
     page = client.get("/connexion")
     client.post("/connexion", data={"csrf_token": csrf_from(page),
-                                    "email": "amina.diallo@example.org", "password": "wrong-wrong-wrong"})
+                                    "email": "amina.diallo@example.org",
+                                     "password": "wrong-wrong-wrong"})
     assert events(action="auth.login")[-1].actor.email == "amina.diallo@example.org"
     assert events(action="auth.login_failed")[-1].outcome == "denied"
 

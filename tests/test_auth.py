@@ -46,7 +46,8 @@ def test_the_header_link_goes_home_without_a_redirect(login_as, client):
     itself, for each role, and at the login page for a visitor."""
     import re
     brand = re.compile(r'<a class="brand" href="([^"]+)"')
-    for role, page, home in (("camille", "/dossier/", "/dossier/"), ("benali", "/espaces", "/espaces"),
+    for role, page, home in (("camille", "/dossier/", "/dossier/"),
+                             ("benali", "/espaces", "/espaces"),
                              ("operateur", "/annuaire/", "/annuaire/")):
         body = login_as(role).get(page).get_data(as_text=True)
         assert brand.search(body).group(1) == home, role
@@ -67,7 +68,8 @@ def test_code_is_single_use(app, client, ctx):
 def test_a_new_code_replaces_the_previous_one(app, client):
     start_login(client, ROLES["jean"])
     first = latest_code(app, ROLES["jean"])
-    client.post("/connexion/code/nouveau", data={"csrf_token": csrf_from(client.get("/connexion/code"))})
+    client.post("/connexion/code/nouveau",
+                data={"csrf_token": csrf_from(client.get("/connexion/code"))})
     second = latest_code(app, ROLES["jean"])
     if first != second:
         assert "Code incorrect" in submit_code(client, first).get_data(as_text=True)
@@ -107,7 +109,8 @@ def test_malformed_code_gets_a_french_message_and_keeps_the_form(client):
 
 def test_wrong_password_and_unknown_account_read_the_same(client):
     a = start_login(client, ROLES["amina"], "not-the-password-at-all").get_data(as_text=True)
-    b = start_login(client, "personne@example.org", "not-the-password-at-all").get_data(as_text=True)
+    b = start_login(client, "personne@example.org",
+                    "not-the-password-at-all").get_data(as_text=True)
     assert "Adresse e-mail ou mot de passe incorrect." in a
     assert "Adresse e-mail ou mot de passe incorrect." in b
     assert 'value="amina.diallo@example.org"' in a  # what was typed is kept

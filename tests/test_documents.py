@@ -56,19 +56,8 @@ def outbox(address):
                 .order_by(OutboxMessage.id))
 
 
-@pytest.fixture
-def jean(login_as):
-    return login_as("jean")
 
 
-@pytest.fixture
-def benali_on(login_as, person):
-    """Dr Benali (médecin traitant of Jean, Camille and Lina) with a patient's space open."""
-    def get(name):
-        client = login_as("benali")
-        open_space(client, person(name).id)
-        return client
-    return get
 
 
 # --- upload -------------------------------------------------------------------------------

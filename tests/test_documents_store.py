@@ -7,7 +7,6 @@ import io
 import os
 import subprocess
 import sys
-from datetime import date
 
 import pytest
 from conftest import ROOT_DIR
@@ -75,24 +74,8 @@ def stored_bytes(app, key):
 
 # --- fixtures -----------------------------------------------------------------------------
 
-@pytest.fixture
-def jean_and_author(ctx, person):
-    from portal.accounts.models import Account
-    return person("Jean"), Account.get(Account.email == "jean.dupont@example.org")
 
 
-@pytest.fixture
-def store_as_jean(app, jean_and_author):
-    from portal.documents.store import store_document
-    jean, author = jean_and_author
-
-    def store(data, filename="x", **extra):
-        with app.app_context():
-            return store_document(jean, author, data, filename=filename,
-                                  title=extra.pop("title", "Essai"),
-                                  category=extra.pop("category", "autres"),
-                                  document_date=date(2026, 1, 5), **extra)
-    return store
 
 
 # --- sniffing -----------------------------------------------------------------------------

@@ -160,7 +160,8 @@ def test_patient_adds_edits_and_deletes_a_contact_through_the_forms(login_as, pe
         "Marie Lambert", "+33555261414", "marie.lambert@example.org", 3)
     page = text_of(jean.get(PAGE))
     assert "La personne à prévenir est ajoutée." in page
-    assert '<a href="tel:+33555261414" class="nowrap"><bdi dir="ltr">05 55 26 14 14</bdi></a>' in page
+    assert ('<a href="tel:+33555261414" class="nowrap">'
+            '<bdi dir="ltr">05 55 26 14 14</bdi></a>') in page
 
     edit = f"/entourage/personnes/{added.id}/modifier"
     form = text_of(jean.get(edit))
@@ -490,8 +491,10 @@ def test_emergency_summary_shows_the_entourage_first(login_as, person, ctx):
         "Personnes à prévenir", "Camille Martin (voisine, aidante)", "Pierre Dupont (fils)",
         "Personne de confiance", "Don d’organes", "Allergies et intolérances")]
     assert positions == sorted(positions)
-    assert '<a href="tel:+33612345678" class="nowrap"><bdi dir="ltr">06 12 34 56 78</bdi></a>' in html
-    assert '<a href="tel:+33671824519" class="nowrap"><bdi dir="ltr">06 71 82 45 19</bdi></a>' in html
+    assert ('<a href="tel:+33612345678" class="nowrap">'
+            '<bdi dir="ltr">06 12 34 56 78</bdi></a>') in html
+    assert ('<a href="tel:+33671824519" class="nowrap">'
+            '<bdi dir="ltr">06 71 82 45 19</bdi></a>') in html
     assert "désignée par écrit le 12 mars 2024" in html
     assert "Ne s’oppose pas au don de ses organes et tissus." in html
     assert "&lt;b&gt;urgent&lt;/b&gt;" in html and "<b>urgent</b>" not in html

@@ -3,7 +3,6 @@ exported; caregivers and professionals cannot see it; a broken journal is report
 import csv
 import io
 
-import pytest
 from conftest import csrf_from
 
 
@@ -114,7 +113,8 @@ def test_filters_by_actor_family_and_date(login_as, person):
     assert "Aucun événement ne correspond" in future.get_data(as_text=True)
     from datetime import date
     today = date.today()
-    same_day = table_text(client.get(f"/dossier/historique/?du={today:%d/%m/%Y}&au={today:%Y-%m-%d}"))
+    same_day = table_text(client.get(
+        f"/dossier/historique/?du={today:%d/%m/%Y}&au={today:%Y-%m-%d}"))
     assert "Camille Martin" in same_day
 
 
@@ -217,7 +217,8 @@ def test_tampered_journal_is_shown_to_patient_and_reported_to_operator(app, logi
         assert not check(full=True).intact
         check(full=True)
     html = client.get("/dossier/historique/").get_data(as_text=True)
-    assert "Une anomalie a été détectée dans le journal ; l’équipe technique a été prévenue." in html
+    assert ("Une anomalie a été détectée dans le journal ; l’équipe technique a été "
+            "prévenue.") in html
     alerts = list(ActivityEvent.select().where(ActivityEvent.action == "audit.broken"))
     assert len(alerts) == 1 and alerts[0].object_id == str(target.id)  # once an hour at most
     assert "Anomalie" not in table_text(client.get("/dossier/historique/"))

@@ -85,7 +85,7 @@ def migrate(database):
 def migrated_entry(database):
     return database.execute_sql(
         'SELECT "outcome", "detail" FROM "activity_event" WHERE "action" = '
-        f"'journal.migrated'").fetchall()
+        "'journal.migrated'").fetchall()
 
 
 def test_an_intact_chain_is_anchored_in_the_migrated_entry(old_database):

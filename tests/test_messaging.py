@@ -368,7 +368,8 @@ def test_professional_starts_only_in_an_open_space_they_may_reach(ctx, login_as,
 def test_patients_never_see_a_professionals_email(ctx, login_as):
     jean = login_as("jean")
     for url in ("/messagerie/", "/messagerie/ecrire",
-                f"/messagerie/{conversation(BLOOD).id}", f"/messagerie/{conversation(PHARMACY).id}"):
+                f"/messagerie/{conversation(BLOOD).id}",
+                f"/messagerie/{conversation(PHARMACY).id}"):
         text = jean.get(url).get_data(as_text=True)
         assert "@example.org" not in text.replace("jean.dupont@example.org", ""), url
 

@@ -30,7 +30,7 @@ def attachment_rows():
     return list(Attachment.select().order_by(Attachment.id))
 
 
-# --- attachments ---------------------------------------------------------------------------------
+# --- attachments ------------------------------------------------------------------------------
 
 def test_several_files_are_sent_checked_and_encrypted(app, ctx, login_as):
     from portal.documents.store import read_blob
@@ -136,7 +136,7 @@ def test_a_caregiver_without_dossier_write_cannot_file_an_attachment(ctx, login_
     assert "ne permet pas d’ajouter des documents" in response.get_data(as_text=True)
 
 
-# --- trash ------------------------------------------------------------------------------------------
+# --- trash ------------------------------------------------------------------------------------
 
 def test_trash_restore_and_empty_for_good_on_one_side(ctx, login_as):
     pharmacy = conversation(PHARMACY)
@@ -211,7 +211,7 @@ def test_a_reader_only_cannot_trash(ctx, login_as, person):
     assert conversation(BLOOD).patient_trashed_at is None
 
 
-# --- drafts ----------------------------------------------------------------------------------------
+# --- drafts -----------------------------------------------------------------------------------
 
 def test_save_draft_without_javascript_and_find_it_after_a_new_login(ctx, login_as):
     from portal.messaging.models import Draft

@@ -5,9 +5,8 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from test_documents_store import jean_and_author, store_as_jean, tiny_pdf  # noqa: F401
+from test_documents_store import tiny_pdf
 
-from portal.accounts.models import utcnow
 from portal.storage import storage
 
 LATER = timedelta(hours=2)  # past the one-hour grace of what was written

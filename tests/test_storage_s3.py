@@ -21,7 +21,6 @@ from test_documents_store import (  # noqa: E402,F401
     test_a_failed_database_write_removes_the_written_files,
     test_a_file_moved_under_another_documents_name_does_not_decrypt,
     test_content_is_encrypted_at_rest_and_decrypts_back, test_refused_files_leave_nothing_behind)
-from test_documents_store import jean_and_author, store_as_jean  # noqa: E402,F401 (fixtures)
 from test_lifecycle import test_closing_ends_every_access_and_gives_a_proof  # noqa: E402,F401
 from test_messaging_more import (  # noqa: E402,F401
     test_once_both_sides_emptied_their_trash_nothing_is_left)

@@ -8,8 +8,7 @@ import re
 
 import pytest
 from conftest import csrf_from
-from test_documents import (DEPOSIT, LIST, UPLOAD, benali_on, doc_id, document,  # noqa: F401
-                            jean, send_file)
+from test_documents import DEPOSIT, LIST, UPLOAD, doc_id, document, send_file
 from test_documents_store import stored_files
 
 MB = 1024 * 1024

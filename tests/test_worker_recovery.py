@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import csrf_from, hidden_fields
+from conftest import hidden_fields
 from test_mail_and_queue import smtp_sink  # noqa: F401  (fixture)
 
 CAMILLE = "camille.martin@example.org"

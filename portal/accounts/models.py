@@ -119,7 +119,8 @@ class Account(BaseModel):
 
     @property
     def display_name(self):
-        if self.role == ROLE_PROFESSIONAL and self.profession and self.profession.startswith("medecin"):
+        if (self.role == ROLE_PROFESSIONAL and self.profession
+                and self.profession.startswith("medecin")):
             return f"Dr {self.person.full_name}"
         return self.person.full_name
 

@@ -32,7 +32,8 @@ APPOINTMENTS = [
      "résultats de prise de sang. Camille m’accompagne."),
     ("lina", "camille", None, "Dr Élodie Vergne", "Chirurgienne-dentiste",
      "Cabinet dentaire, 5 rue Jean-Jaurès, 19000 Tulle",
-     lambda today: weekday_from(today, 6, WEDNESDAY), time(14, 30), 30, REMINDER_DAY_BEFORE, None, None,
+     lambda today: weekday_from(today, 6, WEDNESDAY), time(14, 30), 30, REMINDER_DAY_BEFORE,
+     None, None,
      "Contrôle annuel (examen M’T dents, pris en charge à 100 %). Brosse à dents dans le "
      "cartable."),
     ("camille", "camille", None, "Dr Sylvie Roche", "Pneumologie", HOSPITAL,

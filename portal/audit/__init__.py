@@ -114,7 +114,8 @@ def record(action, *, actor=None, patient=None, obj_type="", obj_id="", via=None
         ip = request.remote_addr or ""
         g.journaled = True
         if outcome != "ok" and in_request_transaction():
-            after_rollback(lambda: record(action, actor=actor, patient=NOBODY if patient is None else patient,
+            after_rollback(lambda: record(
+                action, actor=actor, patient=NOBODY if patient is None else patient,
                                           obj_type=obj_type, obj_id=obj_id, via=via,
                                           outcome=outcome, detail=detail))
     else:

@@ -171,7 +171,6 @@ def local_today():
 def document_title(prescriber):
     """The stored document's title, in French like the prescription itself."""
     from flask_babel import force_locale
-    from flask_babel import gettext as _
     with force_locale("fr"):
         return _n("Ordonnance – %(name)s", name=prescriber.display_name)
 

@@ -118,7 +118,8 @@ class HospitalizationForm(EntryForm):
         render_kw={"inputmode": "numeric"})
     reason = text(_l("Motif"), required=_l("Saisissez le motif de l’hospitalisation."),
                   description=_l("Par exemple : pose d’une prothèse de hanche."))
-    place = text(_l("Établissement"), description=_l("Facultatif. Par exemple : centre hospitalier de Tulle."))
+    place = text(_l("Établissement"),
+                 description=_l("Facultatif. Par exemple : centre hospitalier de Tulle."))
     documents = CheckboxesField(_l("Documents liés"), coerce=optional_int,
                                 validators=[one_of_choices(BAD_CHOICE)])
     comment = comment()
@@ -182,7 +183,8 @@ class AllergyForm(EntryForm):
 RELATIVES = [("mere", _l("Mère")), ("pere", _l("Père")), ("soeur", _l("Sœur")),
              ("frere", _l("Frère")), ("grand_mere", _l("Grand-mère")),
              ("grand_pere", _l("Grand-père")), ("fille", _l("Fille")), ("fils", _l("Fils")),
-             ("tante", _l("Tante")), ("oncle", _l("Oncle")), ("autre", _l("Autre membre de la famille"))]
+             ("tante", _l("Tante")), ("oncle", _l("Oncle")),
+             ("autre", _l("Autre membre de la famille"))]
 
 
 class FamilyHistoryForm(EntryForm):
@@ -207,7 +209,8 @@ class VaccinationForm(EntryForm):
         future=_l("La date de vaccination ne peut pas être dans le futur."))
     dose_type = choice(_l("Type de dose"), DOSE_TYPES)
     lot_number = text(_l("Numéro de lot"), 40,
-                      description=_l("Facultatif. Il figure sur l’étiquette collée dans le carnet de santé ou de vaccination."))
+                      description=_l("Facultatif. Il figure sur l’étiquette collée dans le carnet "
+                                       "de santé ou de vaccination."))
     vaccinator = text(_l("Vaccination faite par"),
                       description=_l("Facultatif. Médecin, infirmier, pharmacien ou centre."))
     requirement = choice(_l("Ce vaccin est"), REQUIREMENTS, radio=True,

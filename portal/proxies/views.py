@@ -1,6 +1,5 @@
 """Spaces one may open ("acting for"), and Mes proches: who acts for whom."""
 from flask import Blueprint, abort, flash, g, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
