@@ -21,6 +21,7 @@ from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
 
 from .extensions import db
+from .sqlcache import with_cached_sql
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -46,7 +47,12 @@ def open_database(url, pool_size=20, pool_timeout=10, pool_recycle=600):
     `postgresql://` and `postgres://` URLs open a `PooledPostgresqlDatabase` (as
     `postgresql+pool://` does): at most `pool_size` connections, a caller waits up to
     `pool_timeout` seconds for a free one, and a connection older than `pool_recycle` seconds
-    is replaced when it comes back."""
+    is replaced when it comes back. Either builds each shape of query's SQL once
+    (sqlcache.CachedSql)."""
+    return with_cached_sql(_open(url, pool_size, pool_timeout, pool_recycle))
+
+
+def _open(url, pool_size, pool_timeout, pool_recycle):
     if url.startswith("sqlite:"):
         # sqlite:///relative/path or sqlite:////absolute/path
         path = unquote(urlparse(url).path)[1:]

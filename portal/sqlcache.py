@@ -1,0 +1,307 @@
+"""The SQL text of a query built once per shape of query, for every query the app runs.
+
+peewee builds a query's SQL from its expression tree each time the query runs: every column,
+join and condition goes through a method call, a context push and string joins (a page's view
+queries: ~30 % of its CPU). Two queries of the same shape (the same tree but for the values
+that become parameters: this patient's id instead of that one's, this minute instead of the
+last) get the same SQL, so `CachedSql.execute` reads the tree once, cheaply, without rendering
+it, and reuses the SQL built the first time that shape ran.
+
+The shape (the cache key) is everything in the tree but the values peewee sent as parameters:
+the type of every node and the order of its attributes, each field, model and function by
+identity (kept alive by the entry, so their ids cannot be reused), every container's length,
+and for each plain value its type, its sign and whether it is empty. Which values are
+parameters is not guessed: the first query of a shape is rendered twice, as is and with a
+marker (a value of the same type and sign that no real value equals, of mixed case and with
+spaces, so that a converter which changes values shows) in place of each value found among
+its parameters. The shape is cached only when both renderings give the same text and the
+marked one gives back, in the same places, exactly the parameters of the real one; a value
+whose marker did not come back unchanged as a parameter is part of the shape (its value is in
+the key: an operator, a column name, a LIMIT written as text, a value a converter changed).
+Anything the reader does not know (a node with __slots__, a model instance, a set, any other
+object) makes the query run as peewee runs it, uncached. The key also holds the database and
+the settings of its SQL context (parameter style, quoting, server version...): SQLite's SQL is
+never served to PostgreSQL.
+"""
+import threading
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from types import BuiltinFunctionType, BuiltinMethodType, FunctionType, MethodType
+from uuid import UUID
+
+from peewee import Database, Field, FieldAlias, ModelBase, Node, Proxy
+
+MAX_SHAPES = 4000  # a bound on memory, far above the app's own shapes (each cleared if passed)
+
+# Values kept as they are in the key: few values (booleans, None) or rare as parameters.
+_VALUE_IN_KEY = (bool, type(None), float, Decimal, bytes, time, UUID)
+# Objects that are part of the shape by identity: never changed once the app runs.
+_BY_IDENTITY = (Field, ModelBase, Database, Proxy, type, FunctionType, MethodType,
+                BuiltinFunctionType, BuiltinMethodType)
+
+
+class Uncacheable(Exception):
+    """The tree holds something the reader does not know how to key safely."""
+
+
+_walkable = {}  # node class -> True when all its state is in its __dict__
+
+
+def _class_walkable(cls):
+    known = _walkable.get(cls)
+    if known is None:
+        known = not any(getattr(klass, "__slots__", ()) for klass in cls.__mro__
+                        if klass is not object)
+        if len(_walkable) > 1000:  # classes made on the fly must not be kept forever
+            _walkable.clear()
+        _walkable[cls] = known
+    return known
+
+
+class _Reader:
+    """One pass over a query's tree: its shape (a list of tokens) and its plain values in order
+    (`scalars`); `refs` keeps alive every object whose id is in the shape."""
+
+    __slots__ = ("shape", "scalars", "refs", "seen", "hashes")
+
+    def __init__(self):
+        self.shape = []
+        self.scalars = []
+        self.refs = []
+        self.seen = {}
+        self.hashes = {}
+
+    def read(self, obj):
+        shape = self.shape
+        kind = type(obj)
+        if kind is str:
+            if obj:
+                shape.append(str)
+                self.scalars.append(obj)
+            else:
+                shape.append(("", ""))
+        elif kind is int:
+            if obj:
+                shape.append(int if obj > 0 else -1)
+                self.scalars.append(obj)
+            else:
+                shape.append((int, 0))
+        elif kind is datetime or kind is date:
+            shape.append((kind, obj.utcoffset() if kind is datetime else None))
+            self.scalars.append(obj)
+        elif kind is list or kind is tuple:
+            shape.append((kind, len(obj)))
+            for item in obj:
+                self.read(item)
+        elif kind is dict:
+            shape.append((dict, len(obj)))
+            for key, value in obj.items():
+                self.read(key)
+                self.read(value)
+        elif isinstance(obj, _BY_IDENTITY) and not isinstance(obj, FieldAlias):
+            shape.append(("id", id(obj)))
+            self.refs.append(obj)
+        elif isinstance(obj, Node):
+            ident = id(obj)
+            first = self.seen.get(ident)
+            if first is not None:  # the same node again (aliases depend on identity)
+                shape.append(("again", first))
+                return
+            if isinstance(obj, FieldAlias):
+                # A field of an aliased model gets a class of its own each time
+                # (FieldAlias.create): one kind, whose state is its source and field.
+                kind = FieldAlias
+            elif not _class_walkable(kind):
+                raise Uncacheable(kind.__name__)
+            self.seen[ident] = len(shape)  # the tree (so this node) lives through the pass
+            shape.append(kind)  # the class itself: compared by identity, kept by the key
+            state = obj.__dict__
+            shape.append(len(state))
+            for name, value in state.items():
+                shape.append(name)
+                if name == "_hash":
+                    # A source's hash (from its id, or its table's name) only tells which
+                    # sources are the same one (they share an alias): keep which, not the value.
+                    shape.append(("hash", self.hashes.setdefault(value, len(self.hashes))))
+                else:
+                    self.read(value)
+        elif isinstance(obj, _VALUE_IN_KEY):
+            shape.append((kind, obj))
+        else:
+            raise Uncacheable(kind.__name__)
+
+
+def _marker(value, index):
+    """A value of `value`'s type and sign that no real value will equal; a string one changes
+    under lower(), upper(), strip() or truncation."""
+    kind = type(value)
+    if kind is int:
+        return (987_654_321_000_000 + index) * (1 if value > 0 else -1)
+    if kind is str:
+        return f" \x00Carnet Marker {index} \x00"
+    if kind is datetime:
+        return datetime(1001, 1, 1, 0, 0, 0, index + 1, tzinfo=value.tzinfo)
+    return date(1001, 1, 1) + timedelta(days=index)
+
+
+class _Copier:
+    """A copy of a tree with markers in place of the chosen plain values, walked in the same
+    order as _Reader (so value number i is the same value in both)."""
+
+    def __init__(self, marks):
+        self.marks = marks  # scalar index -> marker
+        self.index = 0
+        self.copies = {}
+
+    def copy(self, obj):
+        kind = type(obj)
+        if kind is str or kind is int:
+            if obj:
+                self.index += 1
+                return self.marks.get(self.index - 1, obj)
+            return obj
+        if kind is datetime or kind is date:
+            self.index += 1
+            return self.marks.get(self.index - 1, obj)
+        if kind is list or kind is tuple:
+            return kind([self.copy(item) for item in obj])
+        if kind is dict:
+            return {self.copy(key): self.copy(value) for key, value in obj.items()}
+        if (isinstance(obj, _BY_IDENTITY) and not isinstance(obj, FieldAlias)
+                or not isinstance(obj, Node)):
+            return obj
+        done = self.copies.get(id(obj))
+        if done is not None:
+            return done
+        twin = object.__new__(kind)
+        self.copies[id(obj)] = twin
+        twin.__dict__.update({name: value if name == "_hash" else self.copy(value)
+                              for name, value in obj.__dict__.items()})
+        return twin
+
+
+def _render(database, query):
+    return database.get_sql_context().sql(query).query()
+
+
+def _same(a, b):
+    return type(a) is type(b) and a == b
+
+
+def _learn(database, query, reader, sql, params):
+    """The cache entry for this query's shape, from its real rendering (sql, params), or None
+    when the marked rendering does not give them back exactly."""
+    scalars = reader.scalars
+    marks = {}
+    for index, value in enumerate(scalars):
+        if any(_same(value, param) for param in params):
+            marks[index] = _marker(value, index)
+    twin = _Copier(marks).copy(query)
+    twin_sql, twin_params = _render(database, twin)
+    if twin_sql != sql or len(twin_params) != len(params):
+        return None
+    by_marker = {(type(marker), marker): index for index, marker in marks.items()}
+    template, used = [], set()
+    for real, marked in zip(params, twin_params):
+        try:
+            index = by_marker.get((type(marked), marked))
+        except TypeError:  # an unhashable parameter (a list for an array column)
+            index = None
+        if index is not None:
+            if not _same(real, scalars[index]):
+                return None
+            template.append((True, index))
+            used.add(index)
+        elif _same(real, marked):
+            template.append((False, real))
+        else:
+            return None
+    if any(str(marker) in sql for index, marker in marks.items()):
+        return None
+    fixed = tuple(index for index in range(len(scalars)) if index not in used)
+    return fixed, sql, tuple(template)
+
+
+def _settings_key(database):
+    """What, besides the tree, decides the SQL text: the database and its context's settings."""
+    return (id(database), database.param, database.quote, database.server_version,
+            database.limit_max, database.nulls_ordering, database.for_update,
+            database.compound_select_parentheses, database.index_schema_prefix,
+            database.use_concat_function, id(database._field_types),
+            id(database._operations))
+
+
+class CachedSql:
+    """The methods given to the app's database classes (see with_cached_sql): `execute`
+    renders each shape of query once."""
+
+    def execute(self, query, **context_options):
+        if context_options:
+            return self._uncached_execute(query, **context_options)
+        cache = self.__dict__.get("_sql_shapes")
+        if cache is None:
+            cache = self.__dict__.setdefault("_sql_shapes", {})
+            self.__dict__.setdefault("_sql_lock", threading.Lock())
+        reader = _Reader()
+        try:
+            reader.read(query)
+        except (Uncacheable, RecursionError):
+            return self._uncached_execute(query)
+        shape = (_settings_key(self), tuple(reader.shape))
+        scalars = reader.scalars
+        known = cache.get(shape)
+        if known is not None:
+            fixed, entries, _refs = known
+            entry = entries.get(tuple([scalars[i] for i in fixed]) if fixed else ())
+            if entry is not None:
+                sql, template = entry
+                params = [scalars[value] if slot else value for slot, value in template]
+                return self.execute_sql(sql, params)
+        sql, params = _render(self, query)
+        self._remember(cache, shape, known, query, reader, sql, params)
+        return self.execute_sql(sql, params)
+
+    def _remember(self, cache, shape, known, query, reader, sql, params):
+        try:
+            learned = _learn(self, query, reader, sql, params)
+        except Exception:  # a tree the copy cannot render: this shape stays uncached
+            learned = None
+        if learned is None:
+            return
+        fixed, sql, template = learned
+        key = tuple([reader.scalars[i] for i in fixed])
+        with self._sql_lock:
+            if known is None:
+                if len(cache) >= MAX_SHAPES:
+                    cache.clear()
+                # `refs` keeps every object whose id is in the shape alive with the entry.
+                known = cache.setdefault(shape, (fixed, {}, reader.refs))
+            if known[0] != fixed:
+                return  # values placed differently than the first time: leave it uncached
+            entries = known[1]
+            if len(entries) >= MAX_SHAPES:
+                entries.clear()
+            entries[key] = (sql, template)
+
+    def forget_sql(self):
+        """Drop every cached shape (tests; a schema change in a running process)."""
+        self.__dict__.pop("_sql_shapes", None)
+
+
+_classes = {}
+
+
+def with_cached_sql(database):
+    """`database` (built by peewee or playhouse.db_url) made to cache its SQL: its class becomes
+    a subclass of its own class with CachedSql's methods (isinstance checks still hold; one
+    base and no new slot, so that the object's class can change in place)."""
+    cls = type(database)
+    if not getattr(cls, "caches_sql", False):
+        cached = _classes.get(cls)
+        if cached is None:
+            cached = _classes[cls] = type(f"Cached{cls.__name__}", (cls,), {
+                "__slots__": (), "__module__": __name__, "caches_sql": True,
+                "_uncached_execute": cls.execute, "execute": CachedSql.execute,
+                "_remember": CachedSql._remember, "forget_sql": CachedSql.forget_sql})
+        database.__class__ = cached
+    return database
