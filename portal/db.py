@@ -38,6 +38,23 @@ class BaseModel(Model):
         database = db
         legacy_table_names = False
 
+    @classmethod
+    def get_or_none(cls, *query, **filters):
+        """peewee's get_or_none (the same query: LIMIT 1 OFFSET 0), without building, when no
+        row matches, the query's SQL text for a DoesNotExist message it then drops (a page
+        asking for a row that does not exist yet, such as a blood group, paid for it each
+        time)."""
+        select = cls.select()
+        if query:
+            if len(query) == 1 and isinstance(query[0], int) and cls._meta.auto_increment:
+                select = select.where(cls._meta.primary_key == query[0])
+            else:
+                select = select.where(*query)
+        if filters:
+            select = select.filter(**filters)
+        rows = select.paginate(1, 1).execute()[:1]
+        return rows[0] if rows else None
+
 
 POOLED_SCHEMES = {"postgresql": "postgresql+pool", "postgres": "postgresql+pool"}
 

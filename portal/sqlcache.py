@@ -31,7 +31,9 @@ from uuid import UUID
 
 from peewee import Database, Field, FieldAlias, ModelBase, Node, Proxy
 
-MAX_SHAPES = 4000  # a bound on memory, far above the app's own shapes (each cleared if passed)
+# Bounds on memory, far above the app's own needs (a cache past its bound starts again empty):
+MAX_SHAPES = 4000  # shapes of query
+MAX_VARIANTS = 500  # entries of one shape (one per value kept in its key: a boolean, a name)
 
 # Values kept as they are in the key: few values (booleans, None) or rare as parameters.
 _VALUE_IN_KEY = (bool, type(None), float, Decimal, bytes, time, UUID)
@@ -252,6 +254,8 @@ class CachedSql:
         known = cache.get(shape)
         if known is not None:
             fixed, entries, _refs = known
+            if entries is None:  # a shape the markers could not explain: peewee renders it
+                return self._uncached_execute(query)
             entry = entries.get(tuple([scalars[i] for i in fixed]) if fixed else ())
             if entry is not None:
                 sql, template = entry
@@ -266,20 +270,22 @@ class CachedSql:
             learned = _learn(self, query, reader, sql, params)
         except Exception:  # a tree the copy cannot render: this shape stays uncached
             learned = None
-        if learned is None:
-            return
-        fixed, sql, template = learned
-        key = tuple([reader.scalars[i] for i in fixed])
         with self._sql_lock:
+            if len(cache) >= MAX_SHAPES:
+                cache.clear()
+            if learned is None:
+                if known is None:  # not again for this shape: rendering it once is enough
+                    cache[shape] = (None, None, reader.refs)
+                return
+            fixed, sql, template = learned
+            key = tuple([reader.scalars[i] for i in fixed])
             if known is None:
-                if len(cache) >= MAX_SHAPES:
-                    cache.clear()
                 # `refs` keeps every object whose id is in the shape alive with the entry.
                 known = cache.setdefault(shape, (fixed, {}, reader.refs))
-            if known[0] != fixed:
+            if known[1] is None or known[0] != fixed:
                 return  # values placed differently than the first time: leave it uncached
             entries = known[1]
-            if len(entries) >= MAX_SHAPES:
+            if len(entries) >= MAX_VARIANTS:
                 entries.clear()
             entries[key] = (sql, template)
 
