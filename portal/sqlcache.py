@@ -35,8 +35,10 @@ from peewee import Database, Field, FieldAlias, ModelBase, Node, Proxy
 MAX_SHAPES = 4000  # shapes of query
 MAX_VARIANTS = 500  # entries of one shape (one per value kept in its key: a boolean, a name)
 
-# Values kept as they are in the key: few values (booleans, None) or rare as parameters.
-_VALUE_IN_KEY = (bool, type(None), float, Decimal, bytes, time, UUID)
+# Values kept as they are in the key: few values (booleans, None) or rare as parameters; those
+# whose equal values may differ (0.0 and -0.0, Decimal 1.0 and 1.00) by their repr.
+_VALUE_IN_KEY = (bool, type(None), bytes, UUID)
+_REPR_IN_KEY = (float, Decimal, time)
 # Objects that are part of the shape by identity: never changed once the app runs.
 _BY_IDENTITY = (Field, ModelBase, Database, Proxy, type, FunctionType, MethodType,
                 BuiltinFunctionType, BuiltinMethodType)
@@ -127,8 +129,10 @@ class _Reader:
                     shape.append(("hash", self.hashes.setdefault(value, len(self.hashes))))
                 else:
                     self.read(value)
-        elif isinstance(obj, _VALUE_IN_KEY):
+        elif kind in _VALUE_IN_KEY:
             shape.append((kind, obj))
+        elif kind in _REPR_IN_KEY:
+            shape.append((kind, repr(obj)))
         else:
             raise Uncacheable(kind.__name__)
 
