@@ -48,22 +48,48 @@ class Uncacheable(Exception):
     """The tree holds something the reader does not know how to key safely."""
 
 
-_walkable = {}  # node class -> True when all its state is in its __dict__
+# What the reader does with an object, by its exact class (decided once per class).
+(_STR, _INT, _WHEN, _SEQUENCE, _DICT, _IDENTITY, _NODE, _FIELD_ALIAS, _VALUE, _REPR,
+ _UNKNOWN) = range(11)
+_categories = {str: _STR, int: _INT, date: _WHEN, datetime: _WHEN, list: _SEQUENCE,
+               tuple: _SEQUENCE, dict: _DICT}
 
 
-def _class_walkable(cls):
-    known = _walkable.get(cls)
-    if known is None:
-        known = not any(getattr(klass, "__slots__", ()) for klass in cls.__mro__
-                        if klass is not object)
-        if len(_walkable) > 1000:  # classes made on the fly must not be kept forever
-            _walkable.clear()
-        _walkable[cls] = known
-    return known
+def _category(kind):
+    category = _categories.get(kind)
+    if category is None:
+        if issubclass(kind, FieldAlias):
+            # A field of an aliased model gets a class of its own each time
+            # (FieldAlias.create): not remembered, read as one kind.
+            return _FIELD_ALIAS
+        if issubclass(kind, _BY_IDENTITY):
+            category = _IDENTITY
+        elif issubclass(kind, Node):
+            # a node whose state is all in its __dict__ (none in __slots__)
+            category = _UNKNOWN if any(getattr(klass, "__slots__", ()) for klass in kind.__mro__
+                                       if klass is not object) else _NODE
+        elif kind in _VALUE_IN_KEY:
+            category = _VALUE
+        elif kind in _REPR_IN_KEY:
+            category = _REPR
+        else:
+            category = _UNKNOWN
+        if len(_categories) > 1000:  # classes made on the fly must not be kept forever
+            _categories.clear()
+            _categories.update({str: _STR, int: _INT, date: _WHEN, datetime: _WHEN,
+                                list: _SEQUENCE, tuple: _SEQUENCE, dict: _DICT})
+        _categories[kind] = category
+    return category
+
+
+# Tags that open a token group in a shape (besides classes); each group's length follows from
+# its tag, so two different trees never give the same list of tokens.
+_EMPTY, _NEGATIVE, _ZERO, _ID, _AGAIN, _HASH = (object() for _ in range(6))
 
 
 class _Reader:
-    """One pass over a query's tree: its shape (a list of tokens) and its plain values in order
+    """One pass over a query's tree: its shape (a flat list of tokens: tags, classes, small
+    ints and attribute names, cheap to hash and compare) and its plain values in order
     (`scalars`); `refs` keeps alive every object whose id is in the shape."""
 
     __slots__ = ("shape", "scalars", "refs", "seen", "hashes")
@@ -78,61 +104,67 @@ class _Reader:
     def read(self, obj):
         shape = self.shape
         kind = type(obj)
-        if kind is str:
+        category = _categories.get(kind)
+        if category is None:
+            category = _category(kind)
+        if category == _IDENTITY:
+            shape.append(_ID)
+            shape.append(id(obj))
+            self.refs.append(obj)
+        elif category == _STR:
             if obj:
                 shape.append(str)
                 self.scalars.append(obj)
             else:
-                shape.append(("", ""))
-        elif kind is int:
+                shape.append(_EMPTY)
+        elif category == _INT:
             if obj:
-                shape.append(int if obj > 0 else -1)
+                shape.append(int if obj > 0 else _NEGATIVE)
                 self.scalars.append(obj)
             else:
-                shape.append((int, 0))
-        elif kind is datetime or kind is date:
-            shape.append((kind, obj.utcoffset() if kind is datetime else None))
-            self.scalars.append(obj)
-        elif kind is list or kind is tuple:
-            shape.append((kind, len(obj)))
-            for item in obj:
-                self.read(item)
-        elif kind is dict:
-            shape.append((dict, len(obj)))
-            for key, value in obj.items():
-                self.read(key)
-                self.read(value)
-        elif isinstance(obj, _BY_IDENTITY) and not isinstance(obj, FieldAlias):
-            shape.append(("id", id(obj)))
-            self.refs.append(obj)
-        elif isinstance(obj, Node):
+                shape.append(_ZERO)
+        elif category == _NODE or category == _FIELD_ALIAS:
             ident = id(obj)
             first = self.seen.get(ident)
             if first is not None:  # the same node again (aliases depend on identity)
-                shape.append(("again", first))
+                shape.append(_AGAIN)
+                shape.append(first)
                 return
-            if isinstance(obj, FieldAlias):
-                # A field of an aliased model gets a class of its own each time
-                # (FieldAlias.create): one kind, whose state is its source and field.
-                kind = FieldAlias
-            elif not _class_walkable(kind):
-                raise Uncacheable(kind.__name__)
             self.seen[ident] = len(shape)  # the tree (so this node) lives through the pass
-            shape.append(kind)  # the class itself: compared by identity, kept by the key
+            # The class itself (compared by identity, kept alive by the key).
+            shape.append(FieldAlias if category == _FIELD_ALIAS else kind)
             state = obj.__dict__
-            shape.append(len(state))
+            shape.append(tuple(state))  # the attributes' names, in order
+            read = self.read
             for name, value in state.items():
-                shape.append(name)
                 if name == "_hash":
                     # A source's hash (from its id, or its table's name) only tells which
                     # sources are the same one (they share an alias): keep which, not the value.
-                    shape.append(("hash", self.hashes.setdefault(value, len(self.hashes))))
+                    shape.append(_HASH)
+                    shape.append(self.hashes.setdefault(value, len(self.hashes)))
                 else:
-                    self.read(value)
-        elif kind in _VALUE_IN_KEY:
-            shape.append((kind, obj))
-        elif kind in _REPR_IN_KEY:
-            shape.append((kind, repr(obj)))
+                    read(value)
+        elif category == _SEQUENCE:
+            shape.append(kind)
+            shape.append(len(obj))
+            for item in obj:
+                self.read(item)
+        elif category == _WHEN:
+            shape.append(kind)
+            shape.append(obj.utcoffset() if kind is datetime else None)
+            self.scalars.append(obj)
+        elif category == _DICT:
+            shape.append(dict)
+            shape.append(len(obj))
+            for key, value in obj.items():
+                self.read(key)
+                self.read(value)
+        elif category == _VALUE:
+            shape.append(kind)
+            shape.append(obj)
+        elif category == _REPR:
+            shape.append(kind)
+            shape.append(repr(obj))
         else:
             raise Uncacheable(kind.__name__)
 
@@ -173,8 +205,7 @@ class _Copier:
             return kind([self.copy(item) for item in obj])
         if kind is dict:
             return {self.copy(key): self.copy(value) for key, value in obj.items()}
-        if (isinstance(obj, _BY_IDENTITY) and not isinstance(obj, FieldAlias)
-                or not isinstance(obj, Node)):
+        if _category(kind) not in (_NODE, _FIELD_ALIAS):
             return obj
         done = self.copies.get(id(obj))
         if done is not None:
@@ -229,12 +260,18 @@ def _learn(database, query, reader, sql, params):
 
 
 def _settings_key(database):
-    """What, besides the tree, decides the SQL text: the database and its context's settings."""
-    return (id(database), database.param, database.quote, database.server_version,
-            database.limit_max, database.nulls_ordering, database.for_update,
-            database.compound_select_parentheses, database.index_schema_prefix,
-            database.use_concat_function, id(database._field_types),
-            id(database._operations))
+    """What, besides the tree, decides the SQL text: the database and its context's settings
+    (read again when the server's version becomes known, at the first connection)."""
+    known = database.__dict__.get("_sql_settings")
+    if known is not None and known[0] == database.server_version:
+        return known[1]
+    key = (id(database), database.param, database.quote, database.server_version,
+           database.limit_max, database.nulls_ordering, database.for_update,
+           database.compound_select_parentheses, database.index_schema_prefix,
+           database.use_concat_function, id(database._field_types),
+           id(database._operations))
+    database.__dict__["_sql_settings"] = (database.server_version, key)
+    return key
 
 
 class CachedSql:
@@ -296,6 +333,7 @@ class CachedSql:
     def forget_sql(self):
         """Drop every cached shape (tests; a schema change in a running process)."""
         self.__dict__.pop("_sql_shapes", None)
+        self.__dict__.pop("_sql_settings", None)
 
 
 _classes = {}
