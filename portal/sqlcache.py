@@ -29,7 +29,7 @@ from decimal import Decimal
 from types import BuiltinFunctionType, BuiltinMethodType, FunctionType, MethodType
 from uuid import UUID
 
-from peewee import Database, Field, FieldAlias, ModelBase, Node, Proxy
+from peewee import Database, Field, FieldAlias, ModelBase, ModelInsert, Node, Proxy
 
 # Bounds on memory, far above the app's own needs (a cache past its bound starts again empty):
 MAX_SHAPES = 4000  # shapes of query
@@ -82,6 +82,21 @@ def _category(kind):
     return category
 
 
+def _defaults_made_while_rendering(insert):
+    """Whether peewee will call a column's default (utcnow, date.today...) while rendering this
+    INSERT (a column left out of its rows): a value that is in no tree, and that two renderings
+    close in time may give alike (the same day), so a cache would repeat it."""
+    callables = insert.model._meta._default_callable_list
+    if not callables:
+        return False
+    rows = insert._insert
+    if isinstance(rows, dict):  # keyed by fields (whose == builds an expression): by identity
+        given = {id(column) for column in rows}
+        fields = insert.model._meta.fields
+        return any(id(fields[name]) not in given for name, _default in callables)
+    return not isinstance(rows, Node)  # several rows: not read here
+
+
 # Tags that open a token group in a shape (besides classes); each group's length follows from
 # its tag, so two different trees never give the same list of tokens.
 _EMPTY, _NEGATIVE, _ZERO, _ID, _AGAIN, _HASH = (object() for _ in range(6))
@@ -130,6 +145,8 @@ class _Reader:
                 shape.append(_AGAIN)
                 shape.append(first)
                 return
+            if kind is ModelInsert and _defaults_made_while_rendering(obj):
+                raise Uncacheable("an INSERT whose missing columns take callable defaults")
             self.seen[ident] = len(shape)  # the tree (so this node) lives through the pass
             # The class itself (compared by identity, kept alive by the key).
             shape.append(FieldAlias if category == _FIELD_ALIAS else kind)
@@ -225,6 +242,27 @@ def _same(a, b):
     return type(a) is type(b) and a == b
 
 
+def _in_tree(value, query):
+    """Whether `value` is one of the tree's own values: a parameter kept as it is in the SQL
+    must come from the tree (not from something computed while rendering it)."""
+    found, stack, seen = False, [query], set()
+    while stack and not found:
+        obj = stack.pop()
+        kind = type(obj)
+        if kind is list or kind is tuple:
+            stack.extend(obj)
+        elif kind is dict:
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif _category(kind) in (_NODE, _FIELD_ALIAS):
+            if id(obj) not in seen:
+                seen.add(id(obj))
+                stack.extend(value for name, value in obj.__dict__.items() if name != "_hash")
+        else:
+            found = _same(obj, value)
+    return found
+
+
 def _learn(database, query, reader, sql, params):
     """The cache entry for this query's shape, from its real rendering (sql, params), or None
     when the marked rendering does not give them back exactly."""
@@ -249,7 +287,7 @@ def _learn(database, query, reader, sql, params):
                 return None
             template.append((True, index))
             used.add(index)
-        elif _same(real, marked):
+        elif _same(real, marked) and _in_tree(real, query):
             template.append((False, real))
         else:
             return None

@@ -244,3 +244,31 @@ def test_a_warm_page_builds_no_sql(ctx, login_as, person, renders):
         for path in acting:
             assert client.get(path).status_code == 200, path
             assert len(renders) == before, f"{path} built SQL again: {renders[before:]}"
+
+
+@pytest.mark.db
+def test_a_default_made_while_rendering_is_made_again_for_each_insert(ctx, person):
+    """An INSERT that leaves out a column with a callable default (peewee calls it while
+    rendering: not a value of the tree) gets a fresh default each time, even when two
+    renderings gave the same value (the same day)."""
+    from portal.documents.models import DossierSettings
+    from portal.extensions import db
+    # What the default gives, call after call: a cache that rendered the first INSERT twice
+    # (both 1 January) and kept the value would write 1 January three times.
+    days = iter([date(2030, 1, 1), date(2030, 1, 1), date(2030, 1, 2), date(2030, 1, 3),
+                 date(2030, 1, 4), date(2030, 1, 5)])
+
+    class Dated(DossierSettings):
+        made_on = peewee.DateField(default=lambda: next(days))
+
+        class Meta:
+            table_name = "sqlcache_dated_test"
+
+    db.obj.create_tables([Dated])
+    try:
+        for patient in (person("Camille"), person("Jean"), person("Lina")):
+            Dated.insert(patient=patient.id, mask_all_from_pros=False).execute()
+        made = [row.made_on for row in Dated.select().order_by(Dated.id)]
+        assert made == [date(2030, 1, 1), date(2030, 1, 1), date(2030, 1, 2)]
+    finally:
+        db.obj.drop_tables([Dated])
