@@ -107,7 +107,7 @@ class _Reader:
     ints and attribute names, cheap to hash and compare) and its plain values in order
     (`scalars`); `refs` keeps alive every object whose id is in the shape."""
 
-    __slots__ = ("shape", "scalars", "refs", "seen", "hashes")
+    __slots__ = ("hashes", "refs", "scalars", "seen", "shape")
 
     def __init__(self):
         self.shape = []

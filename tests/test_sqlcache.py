@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import peewee
 import pytest
 import time_machine
-from peewee import CharField, JOIN, PostgresqlDatabase, SqliteDatabase, fn
+from peewee import JOIN, CharField, PostgresqlDatabase, SqliteDatabase, fn
 
 
 @pytest.fixture
@@ -129,9 +129,10 @@ def test_each_shape_gets_its_own_sql_and_parameters(ctx, person, renders):
     for values in rounds:
         for name, query in variants(*values).items():
             before = len(renders)
-            got, sent = _sent(database, lambda: rows(query))
+            got, sent = _sent(database, lambda query=query: rows(query))
             cached_renders.append(len(renders) - before)
-            expected, expected_sent = _plain(database, lambda: rows(variants(*values)[name]))
+            fresh = variants(*values)[name]  # the same query built again, for peewee alone
+            expected, expected_sent = _plain(database, lambda fresh=fresh: rows(fresh))
             assert sent == expected_sent, name
             assert got == expected, name
     learned = len(variants(*rounds[0]))
@@ -205,8 +206,8 @@ def test_a_tree_it_cannot_read_is_rendered_by_peewee_each_time():
 
 
 def test_the_cache_starts_again_past_its_bound(monkeypatch):
-    from portal.accounts.models import Account
     from portal import sqlcache
+    from portal.accounts.models import Account
     monkeypatch.setattr(sqlcache, "MAX_SHAPES", 3)
     database = sqlcache.with_cached_sql(SqliteDatabase(":memory:"))
     sent = _capturing(database)
