@@ -273,3 +273,25 @@ def test_a_default_made_while_rendering_is_made_again_for_each_insert(ctx, perso
         assert made == [date(2030, 1, 1), date(2030, 1, 1), date(2030, 1, 2)]
     finally:
         db.obj.drop_tables([Dated])
+
+
+@pytest.mark.db
+def test_get_or_none_finds_what_peewee_finds_and_builds_nothing_when_nothing_matches(
+        ctx, person, renders):
+    """BaseModel.get_or_none: the row (by id or by condition) or None, as peewee's; a miss no
+    longer builds the query's SQL text for an exception message nobody reads."""
+    from peewee import Model
+    from portal.accounts.models import Person
+    from portal.profile.models import BloodGroup
+    camille = person("Camille")
+    assert Person.get_or_none(camille.id).given_names == "Camille"
+    assert Person.get_or_none(Person.given_names == "Camille").id == camille.id
+    assert Person.get_or_none(given_names="Jean").id == person("Jean").id
+    assert Person.get_or_none(-1) is None
+    missing = BloodGroup.patient == -5
+    assert (BloodGroup.get_or_none(missing) is None
+            and Model.get_or_none.__func__(BloodGroup, missing) is None)
+    BloodGroup.get_or_none(BloodGroup.patient == -6)
+    before = len(renders)
+    assert BloodGroup.get_or_none(BloodGroup.patient == -7) is None
+    assert len(renders) == before
