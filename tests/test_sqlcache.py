@@ -1,7 +1,7 @@
 """sqlcache: each shape of query has its SQL built once, and a query never gets the SQL (or the
 parameters) of another shape: other filters, another operator, another page size or offset,
 another number of values in an IN, NULL instead of a value, another database."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import peewee
 import pytest
@@ -236,6 +236,17 @@ def test_a_warm_page_builds_no_sql(ctx, login_as, person, renders):
         for name, (path, headers) in own.items():
             assert client.get(path, headers=headers).status_code == 200, name
             assert len(renders) == before, f"{name} built SQL again: {renders[before:]}"
+        # The session's save: its last-seen time is written at most once a minute.
+        from portal.accounts.models import UserSession
+        seen = [row.last_seen_at for row in UserSession.select()]
+        for minutes in (2, 4):
+            with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=minutes),
+                                     tick=False):
+                before = len(renders)
+                assert client.get("/dossier/").status_code == 200
+                if minutes == 4:
+                    assert len(renders) == before, f"the session's save: {renders[before:]}"
+        assert [row.last_seen_at for row in UserSession.select()] != seen
         # Acting for her child: other relations, other policy paths, learned once too.
         open_space(client, lina)
         acting = ("/dossier/", "/dossier/documents/", "/agenda/", "/dossier/profil/")
