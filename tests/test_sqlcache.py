@@ -292,6 +292,7 @@ def test_get_or_none_finds_what_peewee_finds_and_builds_nothing_when_nothing_mat
     """BaseModel.get_or_none: the row (by id or by condition) or None, as peewee's; a miss no
     longer builds the query's SQL text for an exception message nobody reads."""
     from peewee import Model
+
     from portal.accounts.models import Person
     from portal.profile.models import BloodGroup
     camille = person("Camille")
