@@ -21,6 +21,7 @@ from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
 
 from .extensions import db
+from .sqlcache import with_cached_sql
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -37,6 +38,23 @@ class BaseModel(Model):
         database = db
         legacy_table_names = False
 
+    @classmethod
+    def get_or_none(cls, *query, **filters):
+        """peewee's get_or_none (the same query: LIMIT 1 OFFSET 0), without building, when no
+        row matches, the query's SQL text for a DoesNotExist message it then drops (a page
+        asking for a row that does not exist yet, such as a blood group, paid for it each
+        time)."""
+        select = cls.select()
+        if query:
+            if len(query) == 1 and isinstance(query[0], int) and cls._meta.auto_increment:
+                select = select.where(cls._meta.primary_key == query[0])
+            else:
+                select = select.where(*query)
+        if filters:
+            select = select.filter(**filters)
+        rows = select.paginate(1, 1).execute()[:1]
+        return rows[0] if rows else None
+
 
 POOLED_SCHEMES = {"postgresql": "postgresql+pool", "postgres": "postgresql+pool"}
 
@@ -46,7 +64,12 @@ def open_database(url, pool_size=20, pool_timeout=10, pool_recycle=600):
     `postgresql://` and `postgres://` URLs open a `PooledPostgresqlDatabase` (as
     `postgresql+pool://` does): at most `pool_size` connections, a caller waits up to
     `pool_timeout` seconds for a free one, and a connection older than `pool_recycle` seconds
-    is replaced when it comes back."""
+    is replaced when it comes back. Either builds each shape of query's SQL once
+    (sqlcache.CachedSql)."""
+    return with_cached_sql(_open(url, pool_size, pool_timeout, pool_recycle))
+
+
+def _open(url, pool_size, pool_timeout, pool_recycle):
     if url.startswith("sqlite:"):
         # sqlite:///relative/path or sqlite:////absolute/path
         path = unquote(urlparse(url).path)[1:]
