@@ -18,6 +18,8 @@
   function pageMessage() {
     var summary = document.querySelector(".error-summary");
     if (summary) { return collapse(summary.textContent); }
+    var once = document.querySelector("main [data-shown-once]");
+    if (once) { return collapse(once.textContent); }
     var message = document.querySelector("main [data-page-message]");
     var heading = document.querySelector("main h1");
     if (message && heading) {
@@ -32,7 +34,10 @@
        answered to a targeted request: HX-Retarget body). */
     if (detail.boosted || detail.target === document.body) {
       var summary = document.querySelector(".error-summary");
-      var target = summary || document.getElementById("contenu");
+      /* Something shown only once (a new access code, an activation link) carries autofocus:
+         htmx swaps the body, so focus it here as a full load would. */
+      var once = document.querySelector("main [autofocus]");
+      var target = summary || once || document.getElementById("contenu");
       if (target) { target.focus(); }
       announce(pageMessage());
       startSessionTimer();
