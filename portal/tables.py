@@ -10,7 +10,8 @@ import re
 from markupsafe import Markup, escape
 
 _ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
-_CELL = re.compile(r"<(td|th)\b(?![^>]*\bdata-label=)")
+# A cell's opening tag, up to its ">": the label goes last, after the caller's attributes.
+_CELL = re.compile(r"<(?:td|th)\b[^>]*")
 
 
 def label_cells(rows, headers):
@@ -22,7 +23,7 @@ def label_cells(rows, headers):
 
         def label(cell):
             index = next(column, None)
-            if index is None:
+            if index is None or "data-label=" in cell.group(0):  # the caller's own label wins
                 return cell.group(0)
             return f'{cell.group(0)} data-label="{labels[index]}"'
         return _CELL.sub(label, match.group(0))

@@ -144,6 +144,9 @@ def test_keyboard_only_creation_of_an_appointment(context_for, server):
     amina.keyboard.type("16h45")
     tab_to(amina, "#professional_name")
     amina.keyboard.type("Dr Élodie Vergne")
+    # The optional fields are folded under "Plus de détails": Enter opens them.
+    tab_to(amina, ".more-details summary")
+    amina.keyboard.press("Enter")
     tab_to(amina, "#specialty")
     amina.keyboard.type("Chirurgienne-dentiste")
     tab_to(amina, "#place")
