@@ -9,7 +9,7 @@ import re
 
 from markupsafe import Markup, escape
 
-_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
+_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.DOTALL)
 # A cell's opening tag, up to its ">": the label goes last, after the caller's attributes.
 _CELL = re.compile(r"<(?:td|th)\b[^>]*")
 

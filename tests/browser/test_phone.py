@@ -13,7 +13,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import CONTEXT_OPTIONS
 from .tools import screenshot, tab_to
 
 pytestmark = pytest.mark.browser
