@@ -237,6 +237,8 @@ def _template_globals(app):
     app.jinja_env.globals["sexes"] = SEXES
     from . import bidi
     bidi.init_app(app)
+    from . import tables
+    tables.init_app(app)
     app.jinja_env.globals["space_field"] = policy.space_field
     from .proxies.presenters import scope_labels, scope_summary
     app.jinja_env.globals["scope_labels"] = scope_labels

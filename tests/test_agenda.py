@@ -370,3 +370,19 @@ def test_demo_agenda(app, person):
         assert camille.is_past() and not camille.remind_at
         assert not list(Appointment.of_patient(person("Amina").id))
         assert seed_demo() == 0
+
+
+def test_the_optional_fields_are_folded_unless_they_hold_something(frozen, login_as, person):
+    """Phone-first: "Plus de détails" is closed on an empty form, open again after a refusal
+    when one of its fields holds a value or an error, so nothing typed is out of sight."""
+    client = login_as("jean")
+    empty = client.get("/agenda/ajouter").get_data(as_text=True)
+    assert '<details class="more-details">' in empty
+    refused = add(client, day="").get_data(as_text=True)  # the place, the note… were typed
+    assert '<details class="more-details" open>' in refused
+    assert value_of(refused, "place") == "Centre hospitalier de Tulle"
+    plain = add(client, day="", specialty="", place="", duration="", note="")
+    assert '<details class="more-details">' in plain.get_data(as_text=True)  # defaults only
+    hours = add(client, day="", specialty="", place="", duration="", note="",
+                reminder="hours_before", reminder_hours="500").get_data(as_text=True)
+    assert '<details class="more-details" open>' in hours  # its error is in sight

@@ -437,7 +437,8 @@ def paris_to_utc(*parts):
 
 
 def table_rows(html):
-    body = re.search(r'<table class="measure-table">.*?<tbody>(.*?)</tbody>', html, re.S)
+    body = re.search(r'<table class="[^"]*\bmeasure-table\b[^"]*">.*?<tbody>(.*?)</tbody>', html,
+                     re.DOTALL)
     return body.group(1).count("<tr>")
 
 

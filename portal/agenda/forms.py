@@ -128,6 +128,25 @@ class AppointmentForm(FlaskForm):
         self.directory_names = {}
         self.original = None  # the appointment being changed, if any
 
+    # The fields folded under "Plus de détails" on the form (agenda/_fields.html).
+    DETAIL_FIELDS = ("specialty", "place", "duration", "note", "reminder", "reminder_hours",
+                     "show_in_feed")
+
+    def details_open(self):
+        """Whether "Plus de détails" opens: one of its fields has an error or a value other than
+        its default, so that nothing typed or refused is out of sight after a refused POST."""
+        defaults = {"reminder": REMINDER_NONE, "show_in_feed": SHOW_MINIMAL}
+        for name in self.DETAIL_FIELDS:
+            field = self._fields.get(name)
+            if field is None:
+                continue
+            if field.errors:
+                return True
+            value = field.data
+            if value not in (None, "", defaults.get(name)):
+                return True
+        return False
+
     def set_professionals(self, groups):
         """`groups`: [(group label, [account, …]), …]: the select's options, by group."""
         found = [SelectChoice("", _("Aucun"))]

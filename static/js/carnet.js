@@ -11,12 +11,15 @@
     window.setTimeout(function () { region.textContent = text; }, 50);
   }
 
+  /* Focused and said first after a swapped page (autofocus does it on a full load). */
+  var FIRST = ".error-summary, main [data-shown-once]";
+
   function collapse(text) { return (text || "").replace(/\s+/g, " ").trim(); }
 
   /* What a screen reader hears once a whole page was swapped in: the error summary (a refused
      form, a lockout), else the error page's message, else the page's title. */
   function pageMessage() {
-    var summary = document.querySelector(".error-summary");
+    var summary = document.querySelector(FIRST);
     if (summary) { return collapse(summary.textContent); }
     var message = document.querySelector("main [data-page-message]");
     var heading = document.querySelector("main h1");
@@ -31,8 +34,7 @@
     /* A boosted navigation, or a whole page the server sent to replace the body (a refusal
        answered to a targeted request: HX-Retarget body). */
     if (detail.boosted || detail.target === document.body) {
-      var summary = document.querySelector(".error-summary");
-      var target = summary || document.getElementById("contenu");
+      var target = document.querySelector(FIRST) || document.getElementById("contenu");
       if (target) { target.focus(); }
       announce(pageMessage());
       startSessionTimer();

@@ -69,6 +69,7 @@ def test_pages_are_accessible_and_valid(context_for, server):
     jean.goto(server.url("/agenda/ajouter"))
     jean.get_by_label("Date", exact=True).fill("31 novembre")
     jean.get_by_label("Heure", exact=True).fill("25h")
+    jean.locator(".more-details summary").click()  # the reminder is among the details
     jean.get_by_label("Quelques heures avant").check()
     jean.get_by_role("button", name="Enregistrer", exact=True).click()
     summary = jean.locator(".error-summary")
@@ -144,6 +145,9 @@ def test_keyboard_only_creation_of_an_appointment(context_for, server):
     amina.keyboard.type("16h45")
     tab_to(amina, "#professional_name")
     amina.keyboard.type("Dr Élodie Vergne")
+    # The optional fields are folded under "Plus de détails": Enter opens them.
+    tab_to(amina, ".more-details summary")
+    amina.keyboard.press("Enter")
     tab_to(amina, "#specialty")
     amina.keyboard.type("Chirurgienne-dentiste")
     tab_to(amina, "#place")
