@@ -149,6 +149,9 @@ def test_a_table_becomes_cards_with_every_column_readable(context_for, server):
     label = row.locator("td[data-label='Valeur']").evaluate(
         "e => getComputedStyle(e, '::before').content")
     assert label == '"Valeur"', label
+    # The caption reads across the card's width, not one letter per line.
+    caption = page.locator("table.measure-table caption").bounding_box()
+    assert caption["width"] >= width / 2 and caption["height"] < 80, caption
     screenshot(page, f"{SHOTS}/fr-camille-poids-tableau.png", full_page=False, caret="initial")
     row.scroll_into_view_if_needed()
     screenshot(page, f"{SHOTS}/fr-camille-poids-cartes.png", full_page=False, caret="initial")
