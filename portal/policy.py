@@ -35,6 +35,23 @@ RELATION_LABELS = {
     GRANT: _l("Professionnel autorisé"),
     EMERGENCY: _l("Accès en urgence (bris de glace)"),
 }
+# The same, agreed with a woman who acts (a mother is "représentante légale").
+RELATION_LABELS_FEMININE = {
+    **RELATION_LABELS,
+    GUARDIAN: _l("Représentante légale"),
+    DELEGATION: _l("Proche aidante (délégation)"),
+    MANDATE: _l("Aidante numérique (mandat)"),
+    GRANT: _l("Professionnelle autorisée"),
+}
+
+
+
+def relation_label(kind, actor):
+    """A relation kind's name, agreed with the account (or person) that acts through it."""
+    person = getattr(actor, "person", actor)
+    labels = RELATION_LABELS_FEMININE if getattr(person, "sex", None) == "F" else RELATION_LABELS
+    return labels.get(kind, "")
+
 
 # What each relationship may do in the space, as scopes.
 ALL_PATIENT_SCOPES = frozenset({
@@ -74,9 +91,16 @@ class Relation:
         the record when this relation reads it, otherwise the list of spaces."""
         return "dossier.home" if "dossier_read" in self.scopes else "proxies.spaces"
 
+    def label_as(self, actor):
+        """The relation's name, agreed with the account that acts through it."""
+        return relation_label(self.kind, actor)
+
     @property
     def label(self):
-        return RELATION_LABELS[self.kind]
+        """The relation's name for the logged-in account (every relation a page shows is one
+        of its own)."""
+        return self.label_as(current_user if current_user and
+                             current_user.is_authenticated else None)
 
 
 def _today():

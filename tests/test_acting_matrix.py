@@ -213,7 +213,7 @@ def test_the_header_switcher_lists_every_space_with_relation_and_scope(ctx, logi
     switcher = page[page.index('<details class="switcher">'):page.index("</details>")]
     for name in ("Lina", "Jean"):
         assert f'action="/espaces/{person(name).id}"' in switcher
-    assert "Représentant légal" in switcher and "Proche aidant (délégation)" in switcher
+    assert "Représentante légale" in switcher and "Proche aidante (délégation)" in switcher
     jean = switcher[switcher.index(f"/espaces/{person('Jean').id}"):]
     jean = jean[:jean.index("</li>")]  # Jean's delegation, in plain words
     assert "consulter le dossier" in jean and "messagerie" in jean and "agenda" in jean

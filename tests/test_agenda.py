@@ -249,7 +249,7 @@ def test_a_caregiver_without_the_agenda_is_told_why(login_as, person, ctx):
         response = camille.get(url)
         assert response.status_code == 403, url
         text = response.get_data(as_text=True)
-        assert "Dans l’espace de Jean Dupont, votre relation (Proche aidant (délégation)) ne " \
+        assert "Dans l’espace de Jean Dupont, votre relation (Proche aidante (délégation)) ne " \
                "permet pas cette action : il faut l’autorisation « agenda »." in text
     assert ">Agenda<" not in camille.get("/dossier/").get_data(as_text=True)
 

@@ -681,7 +681,7 @@ def test_a_caregiver_is_refused_with_an_explanation(caregiver_in_jeans_space, pe
     response = client.get(url) if method == "GET" else client.post(url, data=fields)
     assert response.status_code == 403, url
     page = text(response)
-    assert "Dans l’espace de Jean Dupont, votre relation (Proche aidant (délégation)) ne " \
+    assert "Dans l’espace de Jean Dupont, votre relation (Proche aidante (délégation)) ne " \
            "permet pas cette action" in page
 
 

@@ -128,6 +128,29 @@ def test_a_legal_representative_is_never_labelled_titulaire(ctx, login_as, perso
     assert all("Représentante légale" in r for r in mine)
 
 
+def test_the_relation_a_woman_acts_through_is_agreed(ctx, login_as, person):
+    """The banner of a space opened for someone else, and the switcher, name the relation in
+    the actor's gender: Camille is Lina's "représentante légale"."""
+    from types import SimpleNamespace
+
+    from portal.policy import DELEGATION, GUARDIAN, MANDATE, Relation
+    camille = login_as("camille")
+    open_space(camille, person("Lina").id)
+    html = camille.get("/dossier/").get_data(as_text=True)
+    assert "Vous agissez pour Lina Martin – Représentante légale" in " ".join(html.split())
+    assert "Représentant légal<" not in html and "– Représentant légal" not in html
+    lina = person("Lina")
+    man, woman = (SimpleNamespace(person=SimpleNamespace(sex=sex)) for sex in "MF")
+    for kind, masculine, feminine in ((GUARDIAN, "Représentant légal", "Représentante légale"),
+                                      (DELEGATION, "Proche aidant (délégation)",
+                                       "Proche aidante (délégation)"),
+                                      (MANDATE, "Aidant numérique (mandat)",
+                                       "Aidante numérique (mandat)")):
+        relation = Relation(kind, lina)
+        assert (str(relation.label_as(man)), str(relation.label_as(woman))) == (masculine,
+                                                                                 feminine)
+
+
 # --- dates ------------------------------------------------------------------------------------
 
 def test_one_table_chooses_the_formats_per_language(app):

@@ -87,7 +87,7 @@ def test_acting_for_banner_names_the_patient(login_as, person):
     open_space(client, person("Jean").id)
     page = client.get("/dossier/").get_data(as_text=True)
     assert "Vous agissez pour" in page and "Jean Dupont" in page
-    assert "Proche aidant (délégation)" in page
+    assert "Proche aidante (délégation)" in page  # Camille: agreed
 
 
 def test_scope_outside_the_relationship_is_a_403_with_an_explanation(login_as, person):

@@ -382,7 +382,7 @@ def test_a_parent_prints_for_her_child_and_the_paper_says_who_made_it(
     job_id = job_id_of(ask(client))
     text = pdf_text(client.get(f"/imprimer/{job_id}/fichier").data, tmp_path)
     assert "Lina Martin" in text and "Synthèse de santé" in text
-    assert "par Camille Martin (Représentant légal) pour Lina Martin" in text
+    assert "par Camille Martin (Représentante légale) pour Lina Martin" in text
     assert the_job(job_id).patient_id == lina.id
     assert journal("summary.download", lina.id)[0].via == "guardian"
     # the same job is not reachable from her own space

@@ -17,7 +17,7 @@ from ..i18n import format_date, format_datetime
 from ..measures import presenters as measure_presenters
 from ..measures.models import KINDS as MEASURE_KINDS
 from ..measures.models import Measure, latest_bmi
-from ..policy import RELATION_LABELS
+from ..policy import relation_label
 from ..profile import forms as profile_forms
 from ..profile.models import (AdvanceDirectives, Allergy, BloodGroup, Condition, Treatment,
                               Vaccination)
@@ -48,7 +48,7 @@ class Author:
 def author_of(account, patient, relation_kind):
     if account.person_id == patient.id:
         return Author(account.display_name, "", True)
-    return Author(account.display_name, str(RELATION_LABELS.get(relation_kind, "")), False)
+    return Author(account.display_name, str(relation_label(relation_kind, account)), False)
 
 
 def identity(patient):

@@ -42,7 +42,7 @@ def test_mediator_mandates(context_for, server):
     # Jean's space, within the mandate: the record and its documents, never his relatives.
     card.get_by_role("button", name="Ouvrir l’espace de Jean Dupont").click()
     expect(sophie.locator(".space-banner p")).to_contain_text("Vous agissez pour Jean Dupont")
-    expect(sophie.locator(".space-banner p")).to_contain_text("Aidant numérique (mandat)")
+    expect(sophie.locator(".space-banner p")).to_contain_text("Aidante numérique (mandat)")
     navigation = sophie.locator("#navigation")
     expect(navigation.get_by_role("link", name="Dossier")).to_be_visible()
     expect(navigation.get_by_role("link", name="Mes proches")).to_have_count(0)

@@ -28,7 +28,7 @@ def test_camille_switches_spaces_with_the_keyboard(context_for, server, javascri
     page.keyboard.press("Enter")
     expect(page.locator(".switcher__list")).to_be_visible()
     expect(page.locator(".switcher__list")).to_contain_text("Lina Martin")
-    expect(page.locator(".switcher__list")).to_contain_text("Proche aidant (délégation)")
+    expect(page.locator(".switcher__list")).to_contain_text("Proche aidante (délégation)")
     if javascript:  # axe needs JavaScript; the no-JS run checks the same page works
         record_at_widths(page, "ouvert", pages, SHOTS)
     tab_to(page, button_for(page, "Jean Dupont"))
