@@ -11,7 +11,7 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 FLASK = $(BIN)/flask --app wsgi
 RUN_ENV = CARNET_ENV=$${CARNET_ENV:-development}
 
-.PHONY: run test lint install system-deps vendor translations static migrate seed serve bench \
+.PHONY: run codes test lint install system-deps vendor translations static migrate seed serve bench \
 	bench-scale bench-tools clean
 
 system-deps: .system-deps.stamp
@@ -63,6 +63,10 @@ seed: migrate
 run: seed
 	@$(RUN_ENV) $(FLASK) demo-accounts
 	@$(RUN_ENV) bash scripts/serve.sh
+
+# The newest e-mails of the demo's outbox (one-time login codes): what `make run` would have sent.
+codes:
+	@$(RUN_ENV) $(FLASK) outbox --last 3
 
 test: install lint
 	@bash scripts/test-tools.sh

@@ -40,22 +40,32 @@ def init_app(app):
         for _key, email, role, extra in ACCOUNTS:
             detail = extra.get("profession") or extra.get("structure") or ""
             click.echo(f"  {email:<30} {role:<13} {detail}")
-        click.echo("One-time login codes go to the outbox; read the latest with:\n"
+        click.echo("One-time login codes go to the outbox; read the newest with `make codes`, "
+                   "or one account's latest with:\n"
                    "  CARNET_ENV=development .venv/bin/flask --app wsgi outbox "
                    "--to camille.martin@example.org\n")
 
     @app.cli.command("outbox")
-    @click.option("--to", "address", required=True, help="Recipient e-mail address.")
-    def outbox(address):
-        """Print the latest e-mail kept for ADDRESS (subject and body)."""
+    @click.option("--to", "address", help="Recipient e-mail address.")
+    @click.option("--last", "count", type=click.IntRange(1, 50), default=None,
+                  help="How many of the newest e-mails (of ADDRESS, or of everyone).")
+    def outbox(address, count):
+        """Print the latest e-mail kept for ADDRESS, or the newest e-mails of the outbox
+        (subject and body): the demo's one-time codes wait there."""
         from .extensions import db
-        from .mail import latest_for
+        from .mail import latest, latest_for
         with db.connection_context():
-            message = latest_for(address)
-        if message is None:
-            click.echo(f"no message for {address}", err=True)
+            if address and count is None:
+                found = [message for message in [latest_for(address)] if message]
+            else:
+                found = latest(count or 3, address)
+        if not found:
+            click.echo(f"no message for {address}" if address else "the outbox is empty",
+                       err=True)
             sys.exit(1)
-        click.echo(f"Subject: {message.subject}\n\n{message.body}")
+        for message in found:
+            heading = "" if address and count is None else f"To: {message.to}\n"
+            click.echo(f"{heading}Subject: {message.subject}\n\n{message.body}\n")
 
     @app.cli.group("audit")
     def audit_group():

@@ -94,6 +94,14 @@ def latest_for(address):
             .order_by(OutboxMessage.id.desc()).first())
 
 
+def latest(count, address=None):
+    """The `count` newest messages queued (for one address, or for anyone), newest first."""
+    query = OutboxMessage.select().order_by(OutboxMessage.id.desc()).limit(count)
+    if address:
+        query = query.where(OutboxMessage.to == address.strip().lower())
+    return list(query)
+
+
 def lease():
     """How long a claim, or a hand-over to the queue, is trusted before the sweeper acts."""
     return timedelta(seconds=int(current_app.config.get("MAIL_LEASE_SECONDS", 120)))

@@ -101,3 +101,28 @@ def test_the_storage_orphans_commands_work_verbatim(tmp_path):
     assert "1 orphaned object(s) deleted" in outputs[1]
     assert not stray.exists()
     assert sorted(p for p in (tmp_path / "storage").rglob("*") if p.is_file()) == demo
+
+
+def test_make_codes_prints_the_newest_codes_verbatim(tmp_path):
+    """`make codes`, as the README shows it, in a fresh shell: the newest e-mails of the
+    outbox, each with its recipient."""
+    (command,) = [c for c in readme_commands("make codes")]
+    env = {key: os.environ[key] for key in SAFE if key in os.environ}
+    env["CARNET_INSTANCE"] = str(tmp_path)
+    setup = {**env, "CARNET_ENV": "development"}
+    for step in ("db upgrade", "seed"):
+        subprocess.run(f".venv/bin/flask --app wsgi {step}", shell=True, cwd=ROOT_DIR, env=setup,
+                       check=True, capture_output=True, timeout=120)
+    subprocess.run([".venv/bin/python", "-c", (
+        "from portal import create_app\nfrom portal.extensions import db\n"
+        "from portal.mail import send\napp = create_app()\n"
+        "with app.app_context(), db.connection_context():\n"
+        "    send('jean.dupont@example.org', 'Code', 'Votre code : 654321')\n"
+        "    send('camille.martin@example.org', 'Code', 'Votre code : 123456')\n")],
+        cwd=ROOT_DIR, env={**setup, "HUEY_IMMEDIATE": "1"}, check=True, timeout=120)
+    result = subprocess.run(command, shell=True, cwd=ROOT_DIR, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert out.index("To: camille.martin@example.org") < out.index("123456") \
+        < out.index("To: jean.dupont@example.org") < out.index("654321")
