@@ -200,20 +200,32 @@ def _init_login(app):
         return redirect(target)
 
 
-# One package per area, each with a `views.bp` blueprint (registered in this order).
+# One package per area, each with its blueprint `bp` made in the package's __init__
+# (registered in this order).
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
          "access", "settings", "operator", "history", "pages",
          "emergency", "entourage", "messaging", "notifications", "agenda", "prevention", "summary",
          "lifecycle")
 
+# The modules whose routes go on an area's blueprint, when there are more than `views`. The
+# factory imports them (not the package's __init__, which the route modules import `bp` from:
+# that would be a cycle), and before registering, since a blueprint takes its routes then.
+ROUTE_MODULES = {
+    "accounts": ("views", "activation"),
+    "agenda": ("views", "feed", "pro"),
+    "documents": ("views", "actions"),
+    "messaging": ("views", "files", "pharmacy", "pro", "trash"),
+    "proxies": ("views", "delegations", "guardians", "mandates"),
+}
+
 
 def _register_blueprints(app):
     import importlib
-    import importlib.util
     for area in AREAS:
-        if importlib.util.find_spec(f"{__name__}.{area}") is not None and \
-                importlib.util.find_spec(f"{__name__}.{area}.views") is not None:
-            app.register_blueprint(importlib.import_module(f"{__name__}.{area}.views").bp)
+        package = importlib.import_module(f"{__name__}.{area}")
+        for module in ROUTE_MODULES.get(area, ("views",)):
+            importlib.import_module(f"{package.__name__}.{module}")
+        app.register_blueprint(package.bp)
 
 
 def _current_menu_item(nav, url_for):

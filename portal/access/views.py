@@ -1,7 +1,7 @@
 """The patient's "Professionnels de santé" page, and a professional typing an access code."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,12 +17,12 @@ from ..notifications import notify
 from ..policy import (ACCESS_MANAGE, ACCESS_REDEEM, ACCESS_VIEW, CLOSED_SPACE, open_space,
                       requires, scoped_or_404, space_is_open, token_holds)
 from ..throttle import Throttle
+from . import bp
 from . import matrix
 from .codes import code_hash, new_code
 from .forms import CodeForm, ProfessionalForm, RedeemForm, SearchForm
 from .models import AccessCode, Grant
 
-bp = Blueprint("access", __name__)
 
 VALIDITY = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7j": timedelta(days=7)}
 NEW_CODE_KEY = "access_new_code"

@@ -3,7 +3,7 @@ import hashlib
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
-from flask import (Blueprint, current_app, flash, g, redirect, request, session, url_for)
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -13,13 +13,13 @@ from ..htmx import render
 from ..i18n import format_date
 from ..policy import ACCOUNT_SELF, public, requires
 from ..throttle import Throttle
+from . import bp
 from .forms import CodeForm, EmptyForm, LoginForm
 from .models import (FACTOR_EMAIL, FACTOR_NONE, FACTOR_TOTP, ROLE_OPERATOR, ROLE_PATIENT,
                      Account, utcnow)
 from .otp import check_login_code, issue_login_code, open_secret, totp_matches
 from .passwords import hash_password, needs_rehash, verify_password
 
-bp = Blueprint("accounts", __name__)
 PENDING = "pending_login"
 
 
@@ -267,6 +267,3 @@ def keep_alive():
         return render("accounts/keep_alive.html")
     flash(_("Votre session a été prolongée."), "success")
     return redirect(back)
-
-
-from . import activation  # noqa: E402,F401  (its routes register on bp)

@@ -7,7 +7,7 @@ submit buttons of the form itself, so picking a day keeps everything already typ
 """
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,12 +22,12 @@ from ..i18n import _n
 from ..measures.forms import local_now
 from ..policy import (AGENDA_EDIT, AGENDA_FEED_MANAGE, AGENDA_VIEW, allowed, requires,
                       scoped_or_404, shows)
+from . import bp
 from . import ics, presenters
 from .dates import show_day
 from .forms import AppointmentForm
 from .models import Appointment
 
-bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 for _name in ("professional", "specialty", "added_by", "when", "reminder", "title",
               "start_time", "duration", "outside"):
     bp.add_app_template_global(getattr(presenters, _name), f"appointment_{_name}")
@@ -285,6 +285,3 @@ def export():
     return ics_response(ics.calendar([_full_event(a) for a in rows],
                                      _n("Carnet – agenda de %(name)s", name=g.space.full_name)),
                         "agenda-carnet.ics")
-
-
-from . import feed, pro  # noqa: E402,F401  (routes on the same blueprint)

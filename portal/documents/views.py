@@ -2,7 +2,7 @@
 page and its content (inline, download, preview). Actions on one document: actions.py."""
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from ..accounts.models import Account, Person
 from ..i18n import _n
 from ..pages_of import page_of
 from ..uploads import accepts_upload
+from . import bp
 from .download import content_response
 from ..htmx import render
 from ..storage import UNAVAILABLE_MESSAGE, Unavailable
@@ -25,7 +26,6 @@ from .previews import meta_facts
 from .sniff import DICOM, KINDS, TEXT, format_megabytes
 from .tasks import notify_new_document
 
-bp = Blueprint("documents", __name__, url_prefix="/dossier/documents")
 # Pinned first, then newest: the order of the (patient, [hidden_from_patient,] pinned,
 # document_date) indexes read backwards, so a page never sorts the whole record.
 LIST_ORDER = (Document.pinned.desc(), Document.document_date.desc(), Document.id.desc())
@@ -266,6 +266,3 @@ def preview(document_id):
     audit.record("documents.open", obj_type="document", obj_id=document.id, detail="preview")
     mime = store.preview_mime(body)
     return content_response(body, mime, _disposition("inline", document, KINDS[mime][0]))
-
-
-from . import actions  # noqa: E402,F401  (routes on the same blueprint)

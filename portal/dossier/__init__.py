@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("dossier", __name__, url_prefix="/dossier")

@@ -1,5 +1,5 @@
 """Dossier: the overview of the open space (identity, care team, the essentials at a glance)."""
-from flask import Blueprint, g
+from flask import g
 from flask_login import current_user
 
 from ..access.models import Grant
@@ -8,8 +8,7 @@ from ..htmx import render
 from ..policy import (AGENDA_PRO_ADD, DOSSIER_VIEW, PRESCRIPTION_WRITE, allowed,
                       pending_documents, requires)
 from ..profile.models import Allergy, BloodGroup, Condition, Treatment
-
-bp = Blueprint("dossier", __name__, url_prefix="/dossier")
+from . import bp
 
 
 @bp.route("/")

@@ -1,5 +1,5 @@
 """Emergency access: the professional's declaration and summary, the patient's settings."""
-from flask import Blueprint, abort, flash, g, redirect, session, url_for
+from flask import abort, flash, g, redirect, session, url_for
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,10 +17,10 @@ from ..notifications import email_body, notify, recipients
 from ..policy import (CLOSED_SPACE, EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS,
                       EMERGENCY_SUMMARY, SPACE_KEY, open_space, requires, space_is_open)
 from ..profile.models import AdvanceDirectives, Allergy, BloodGroup, Condition, Treatment
+from . import bp
 from .forms import DeclareForm, SettingsForm
 from .models import DURATION, EmergencyAccess, EmergencySettings
 
-bp = Blueprint("emergency", __name__)
 
 SWITCHES = ("samu_allowed", "others_allowed", "masked_visible")
 

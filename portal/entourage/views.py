@@ -6,7 +6,7 @@ and their legal representative change anything (ENTOURAGE_EDIT); whoever reads t
 (ENTOURAGE_VIEW: caregivers, mediators and professionals with dossier_read, and in an
 emergency) sees the page without the buttons.
 """
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import IntegrityError, fn
@@ -20,11 +20,11 @@ from ..i18n import _n
 from ..policy import (ENTOURAGE_EDIT, ENTOURAGE_VIEW, PROXIES_VIEW, SELF, allowed, requires,
                       scoped_or_404, shows)
 from ..profile.presenters import directives_documents
+from . import bp
 from .forms import ContactForm, TrustedPersonForm, WishesForm
 from .models import EMERGENCY, MAX_EMERGENCY_CONTACTS, TRUSTED, Contact, Wishes
 from .presenters import directives_status, donation_text, entourage_for
 
-bp = Blueprint("entourage", __name__, url_prefix="/entourage")
 
 # In the URL: /entourage/personnes/ajouter/a-prevenir, …/confiance
 KIND_SLUGS = {"a-prevenir": EMERGENCY, "confiance": TRUSTED}

@@ -5,7 +5,7 @@ import io
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,10 +19,10 @@ from ..documents.models import Document
 from ..htmx import render
 from ..i18n import format_datetime
 from ..policy import AUDIT_STATUS, HISTORY_VIEW, requires, unknown_documents, visible_documents
+from . import bp
 from . import presenters
 from .forms import HistoryFilterForm
 
-bp = Blueprint("history", __name__)
 PAGE_SIZE = 50
 REASONS = {
     "entry_hash": _l("Le contenu d’une entrée a été modifié après son scellement."),

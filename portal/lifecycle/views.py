@@ -1,7 +1,7 @@
 """Fermer mon espace (the holder), the opposition from an activation invitation, the proof's
 private page (polled while the worker makes the PDF), and the operator's list of closed
 spaces with reopening."""
-from flask import Blueprint, abort, flash, redirect, session, url_for
+from flask import abort, flash, redirect, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -17,11 +17,10 @@ from ..i18n import _n
 from ..notifications.events import account_security
 from ..policy import (LIFECYCLE_CLOSE, LIFECYCLE_REOPEN, SELF, public, relations_for, requires,
                       token_holds)
+from . import bp
 from .forms import CloseForm, OppositionForm
 from .models import CLOSURE, Proof, SpaceClosure
 from .service import close_space, oppose, proof_url, reopen
-
-bp = Blueprint("lifecycle", __name__)
 
 
 def _language():

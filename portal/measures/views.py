@@ -1,6 +1,6 @@
 """Mesures: every kind's latest value and trend, one page per kind with its chart (drawn on the
 server), its data table, the add form and the personal target."""
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,13 +10,12 @@ from ..accounts.models import ROLE_PROFESSIONAL, utcnow
 from ..db import write_tx
 from ..htmx import render, wants_fragment
 from ..policy import MEASURES_EDIT, MEASURES_VIEW, refuse, requires, scoped_or_404, shows
+from . import bp
 from . import presenters
 from .forms import MeasureForm, TargetForm
 from .models import (BY_CODE, BY_SLUG, KINDS, Measure, MeasureTarget, latest_bmi, trend,
                      trend_points)
 from .page import can_edit, errors_announcement, render_kind, when
-
-bp = Blueprint("measures", __name__, url_prefix="/dossier/mesures")
 
 
 def _kind_or_404(slug, entered=False):

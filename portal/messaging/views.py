@@ -1,7 +1,7 @@
 """Messagerie, the patient's side: the open space's conversations, one conversation and its
 reply box, and writing to a professional. The professional's side is in pro.py, attachments in
 files.py, the trash in trash.py; the header's unread count is here."""
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,11 +14,11 @@ from ..pages_of import page_of
 from ..uploads import accepts_upload
 from ..policy import (ACCOUNT_SELF, DOCUMENT_UPLOAD, DOCUMENTS_VIEW, MESSAGING_PRO,
                       MESSAGING_READ, MESSAGING_WRITE, allowed, requires, scoped_or_404)
+from . import bp
 from . import compose, drafts, presenters, rules, service
 from .forms import PatientComposeForm, ReplyForm
 from .models import Conversation
 
-bp = Blueprint("messaging", __name__, url_prefix="/messagerie")
 bp.add_app_template_filter(presenters.linkify, "linkify")
 bp.add_app_template_global(presenters.professional_name, "professional_name")
 bp.add_app_template_global(presenters.kind_label, "kind_label")
@@ -218,6 +218,3 @@ def unread():
     if request.args.get("vu") == str(count):
         return "", 204
     return render_partial("messaging/_badge.html", unread_count=count)
-
-
-from . import files, pharmacy, pro, trash  # noqa: E402,F401  (routes on the same blueprint)

@@ -5,11 +5,14 @@ the person is represented (a minor, a protected adult), their legal representati
 Each account's preferences (Paramètres › Notifications) decide for the optional kinds; security
 kinds are always sent.
 """
+from flask import Blueprint
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import mail
 from ..prevention.rules import THEMES as PREVENTION_THEMES
+
+bp = Blueprint("notifications", __name__)
 
 # kind -> (label for the settings page, can it be turned off?)
 KINDS = {

@@ -1,6 +1,6 @@
 """Paramètres › Notifications: the logged-in person's own e-mail preferences, whatever space is
 open (they also apply to e-mails about the people they legally represent)."""
-from flask import Blueprint, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,10 +10,9 @@ from ..db import write_tx
 from ..htmx import render
 from ..policy import NOTIFICATIONS_SETTINGS, requires
 from ..proxies.models import Guardianship
+from . import bp
 from . import KINDS, kinds_for, optional, preferences, save_preferences
 from .forms import WHY_ALWAYS, choices_from, preferences_form, theme_fields, what_it_says
-
-bp = Blueprint("notifications", __name__)
 
 
 def _represented(account):

@@ -3,7 +3,7 @@ attach, and the activation links of young adults handed over at the counter. An 
 names, birth dates and administrative facts only: never any medical content."""
 from datetime import datetime
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,8 +21,8 @@ from ..proxies.guardian_forms import (ADULT_MEASURE_LABELS, END_REASON_LABELS,
                                       AttachGuardianForm, EndGuardianshipForm, HandOverForm)
 from ..proxies.models import Guardianship
 from ..uploads import accepts_upload
+from . import bp
 
-bp = Blueprint("operator", __name__)
 PAGE_SIZE = 50
 HANDED_OVER = "handed_over_link"
 JUDGMENT_TYPES = IMAGES | {PDF}

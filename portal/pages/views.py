@@ -1,13 +1,12 @@
 """Public pages: accessibility statement, language choice."""
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..accounts.models import Account
 from ..accounts.views import safe_next
 from ..htmx import render
 from ..policy import public
-
-bp = Blueprint("pages", __name__)
+from . import bp
 
 
 @bp.route("/accessibilite")

@@ -6,7 +6,7 @@ to that prescription only. A code that checks out is remembered in the (server-s
 session, so that the result page and the dispensation form can follow the usual
 POST-redirect-GET without the code travelling in URLs.
 """
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import IntegrityError
@@ -19,10 +19,10 @@ from ..htmx import render, wants_fragment
 from ..i18n import _n
 from ..policy import (DOCUMENTS_VIEW, PRESCRIPTION_VERIFY, PRESCRIPTION_WRITE, allowed,
                       requires, scoped_or_404, visible_documents)
+from . import bp
 from .forms import DispenseForm, PrescriptionForm, VerifyForm
 from .models import MALFORMED, Dispensation, Prescription, issue, qr_svg
 
-bp = Blueprint("prescriptions", __name__)
 
 VERIFIED_KEY = "verified_prescriptions"
 VERIFIED_KEEP = 20

@@ -7,7 +7,7 @@ the page says why it stays here only.
 """
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
+from flask import abort, current_app, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,12 +20,11 @@ from ..i18n import _n, format_date
 from ..policy import (PREVENTION_EDIT, PREVENTION_VIEW, PROFILE_EDIT, SELF, allowed, refuse,
                       requires, scoped_or_404)
 from ..profile.models import NotConcerned, Vaccination
+from . import bp
 from . import engine
 from .forms import MarkForm
 from .models import PreventionMark, calendar_for, paris_today
 from .rules import BY_CODE, SEASON_DOSES_FROM, SEASONAL, THEMES
-
-bp = Blueprint("prevention", __name__, url_prefix="/agenda/prevention")
 
 
 def _account():

@@ -4,7 +4,7 @@ Without JavaScript every action is a page or a POST that redirects and flashes. 
 writes answer with the section's entries (block "entries", announced), a refused form with
 itself (HX-Retarget), and "Modifier"/"Supprimer" open in place of the entry.
 """
-from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
+from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -17,11 +17,10 @@ from ..htmx import render, wants_fragment
 from ..i18n import _n
 from ..policy import (PROFILE_EDIT, PROFILE_VIEW, SELF, allowed, refuse, requires,
                       scoped_or_404, shows)
+from . import bp
 from . import presenters
 from .models import NotConcerned
 from .sections import BY_SLUG, SECTIONS
-
-bp = Blueprint("profile", __name__, url_prefix="/dossier/profil")
 
 
 def _account():

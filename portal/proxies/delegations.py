@@ -27,7 +27,8 @@ from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, sco
 from .models import (DELEGATION_SCOPES, ENDED_BY_ACTOR, ENDED_BY_PATIENT, ENDED_DECLINED,
                      ENDED_EXPIRED, ENDED_MAJORITY, INVITATION_VALID_FOR,
                      MAX_CAREGIVERS_PER_PATIENT, MAX_PATIENTS_PER_CAREGIVER, Delegation)
-from .views import bp, end_acting_sessions
+from . import bp
+from .sessions import end_acting_sessions
 
 
 class Refused(Exception):

@@ -27,7 +27,8 @@ from ..policy import GUARDIAN, PROXIES_MANAGE, SELF, refuse, requires, scoped_or
 from .guardian_forms import ADULT_MEASURE_LABELS, END_REASON_LABELS, InviteGuardianForm
 from .models import (ENDED_BY_PATIENT, ENDED_DECLINED, ENDED_EXPIRED, ENDED_MAJORITY,
                      ENDED_OPERATOR, INVITATION_VALID_FOR, Delegation, Guardianship)
-from .views import bp, end_acting_sessions
+from . import bp
+from .sessions import end_acting_sessions
 
 PARENT = "parent"
 MAX_PARENTS = 2

@@ -34,7 +34,8 @@ from .mandate_forms import (DURATIONS, TASK_LABELS, MandateCodeForm, MandateForm
 from .models import (ENDED_BY_ACTOR, ENDED_BY_PATIENT, ENDED_DECLINED, ENDED_EXPIRED,
                      MANDATE_CODE_ATTEMPTS, MANDATE_CODE_VALID_FOR, MANDATE_TASKS, Guardianship,
                      Mandate)
-from .views import bp, end_acting_sessions
+from . import bp
+from .sessions import end_acting_sessions
 
 # Reasons of this module's own (ended_reason): a request or mandate replaced by a newer one,
 # and a request cancelled after too many wrong codes.

@@ -1,17 +1,14 @@
 """Spaces one may open ("acting for"), and Mes proches: who acts for whom."""
-from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask import abort, flash, g, redirect, url_for
 from flask_login import current_user
 
 from .. import audit
 from ..accounts.forms import EmptyForm
-from ..accounts.models import Account, UserSession
 from ..htmx import render
 from ..i18n import _n
-from ..policy import (PROXIES_VIEW, SPACE_KEY, SPACES_LIST, open_space, relations_for, requires,
-                      revoke_lapsed_tokens)
+from ..policy import PROXIES_VIEW, SPACES_LIST, open_space, relations_for, requires
+from . import bp, delegations, guardians, mandates
 from .presenters import scope_labels
-
-bp = Blueprint("proxies", __name__)
 
 
 @bp.route("/espaces")
@@ -52,26 +49,3 @@ def relatives():
     for module in (guardians, delegations, mandates):
         context.update(module.relatives_context(person))
     return render("proxies/relatives.html", **context)
-
-
-def end_acting_sessions(actor_person, patient_id):
-    """An access of `actor_person` to `patient_id`'s space has ended: end the sessions of their
-    accounts that have the space open, and revoke the tokens they made there that no longer
-    hold (policy.revoke_lapsed_tokens). Returns the number of sessions ended."""
-    import json
-    revoke_lapsed_tokens(space_id=patient_id, made_by_person=getattr(actor_person, "id",
-                                                                     actor_person))
-    ended = 0
-    rows = (UserSession.select().join(Account).where(Account.person == actor_person))
-    for row in rows:
-        try:
-            data = json.loads(row.data)
-        except ValueError:
-            data = {}
-        if data.get(SPACE_KEY) == patient_id:
-            ended += UserSession.delete().where(UserSession.key == row.key).execute()
-    return ended
-
-
-# Each kind of relationship has its own module; their routes register on `bp`.
-from . import delegations, guardians, mandates  # noqa: E402

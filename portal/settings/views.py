@@ -1,6 +1,6 @@
 """Paramètres: the account's own settings (password, second factor, sessions, language).
 Every change of what protects the account goes through accounts.reauth."""
-from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,9 +17,8 @@ from ..extensions import limiter
 from ..htmx import render
 from ..policy import ACCOUNT_SELF, requires
 from ..throttle import Throttle
+from . import bp
 from .presenters import describe_device
-
-bp = Blueprint("settings", __name__, url_prefix="/parametres")
 
 
 @bp.route("/")

@@ -2,7 +2,7 @@
 preparation by the worker (an htmx poll that stops once done; a refresh link without
 JavaScript), then download it, keep it in the dossier, or delete it. Generated files expire
 after a day. Every request, download and saving is journaled."""
-from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
+from flask import abort, current_app, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,12 +17,12 @@ from ..htmx import poll_unchanged, render
 from ..i18n import format_datetime
 from ..policy import (DOCUMENTS_VIEW, SUMMARY_DOWNLOAD, SUMMARY_PRINT, SUMMARY_SAVE, allowed,
                       refuse, requires, scoped_or_404)
+from . import bp
 from .forms import CardForm, SummaryForm
 from .models import (CARD, DONE, EXPIRED, FAILED, KEPT_FOR, MAX_ACTIVE, QUEUED, RUNNING,
                      SECTIONS, SUMMARY, PrintJob)
 from .tasks import interrupted, render_job
 
-bp = Blueprint("summary", __name__, url_prefix="/imprimer")
 
 RECENT = 10
 POLL_EVERY = "2s"
