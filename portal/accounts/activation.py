@@ -25,7 +25,7 @@ from .forms import LoginForm, NewPasswordMixin, PasswordChangeForm
 from .identity import IdentityMixin, birth_date_field, nir_field
 from .models import FACTOR_EMAIL, ROLE_PATIENT, Account, ActivationInvite, Person, utcnow
 from .passwords import hash_password
-from .views import bp
+from . import bp
 
 # An invitation sent by e-mail waits two months; a link handed over at a counter, after the
 # person's identity was checked there, is meant to be used within days.

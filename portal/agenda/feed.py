@@ -23,7 +23,8 @@ from ..links import public_url
 from ..policy import AGENDA_FEED_MANAGE, public, requires, token_holds
 from . import ics, presenters
 from .models import Appointment, CalendarFeed, token_hash
-from .views import acting_account, bp, ics_response
+from . import bp
+from .views import acting_account, ics_response
 
 SHOWN_ONCE = "agenda_feed_url"
 FEED_HISTORY = timedelta(days=365)  # past appointments older than this leave the feed

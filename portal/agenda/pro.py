@@ -14,7 +14,8 @@ from ..policy import AGENDA_PRO_ADD, requires
 from . import presenters
 from .forms import ProAppointmentForm
 from .models import Appointment
-from .views import ORDER_UPCOMING, PAGE_SIZE, acting_account, bp, picker_state, submitted
+from . import bp
+from .views import ORDER_UPCOMING, PAGE_SIZE, acting_account, picker_state, submitted
 
 @bp.route("/pro/ajouter", methods=["GET", "POST"])
 @requires(AGENDA_PRO_ADD)

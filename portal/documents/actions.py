@@ -13,7 +13,8 @@ from . import store
 from .forms import REPORT_LABELS, FolderForm, ReportForm
 from .models import Document, DocumentReport, DossierSettings
 from .tasks import notify_new_document
-from .views import _account, bp, document_page, load
+from . import bp
+from .views import _account, document_page, load
 
 
 def _checked_form():

@@ -15,7 +15,8 @@ from ..policy import DOCUMENT_UPLOAD, MESSAGING_PRO, MESSAGING_READ, requires, s
 from . import compose, rules
 from .forms import FileForm
 from .models import Attachment, Conversation, Message
-from .views import bp, can
+from . import bp
+from .views import can
 
 
 def _attachment(conversations, attachment_id):

@@ -11,7 +11,8 @@ from ..i18n import _n
 from ..policy import DOCUMENTS_VIEW, MESSAGING_WRITE, requires, visible_documents
 from . import compose, presenters, rules, service
 from .forms import PharmacyForm
-from .views import bp, can
+from . import bp
+from .views import can
 
 PRESCRIPTIONS = "ordonnances"
 

@@ -15,7 +15,8 @@ from ..policy import MESSAGING_PRO, MESSAGING_PRO_START, allowed, requires, scop
 from . import compose, rules, service
 from .forms import ProComposeForm, ProReplyForm, SettingsForm
 from .models import Conversation, MessagingSettings
-from .views import LIST_ORDER, bp
+from . import bp
+from .views import LIST_ORDER
 
 
 def load(conversation_id):

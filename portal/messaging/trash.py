@@ -13,7 +13,8 @@ from ..htmx import render
 from ..policy import MESSAGING_PRO, MESSAGING_READ, MESSAGING_WRITE, requires
 from . import compose, rules
 from .models import Attachment, Conversation, Message
-from .views import bp, can
+from . import bp
+from .views import can
 from .views import conversation_rows as patient_rows
 from .views import load as patient_load
 from .pro import conversation_rows as pro_rows
