@@ -139,7 +139,7 @@ def _keep_unsent_message():
     from flask_login import current_user
 
     from .accounts.sessions import ENDED_ACCOUNT
-    from .accounts.views import safe_next
+    from .accounts.redirects import safe_next
     if request.blueprint != "messaging" or current_user.is_authenticated:
         return None
     author = session.get(ENDED_ACCOUNT)

@@ -170,7 +170,7 @@ def test_an_operator_reopens_a_closed_space(app, client, login_as, ctx, person):
 
 def test_opposing_from_the_invitation_closes_the_space_with_a_proof(app, ctx, person,
                                                                      tmp_path):
-    from portal.accounts.activation import issue_invite
+    from portal.accounts.invites import issue_invite
     from portal.accounts.models import ActivationInvite
     from portal.lifecycle.models import current_closure
     lina = person("Lina")

@@ -353,7 +353,7 @@ def test_caregivers_chosen_by_the_parents_stop_at_majority(app, login_as, person
 
 def test_activation_links_never_come_from_the_host_header(app):
     """The link carries a secret: a forged Host header must not redirect it elsewhere."""
-    from portal.accounts.activation import invite_url
+    from portal.accounts.invites import invite_url
     with app.test_request_context("/", base_url="http://evil.example"):
         assert invite_url("abc").startswith("http://127.0.0.1:8000/activation/")
     app.config["PUBLIC_URL"] = "https://carnet.example.org/"

@@ -189,7 +189,7 @@ def test_pairing_an_app_counts_wrong_codes_in_the_same_throttle(app, login_as, c
 
 
 def test_an_invitations_activation_and_opposition_share_one_counter(app, person, ctx):
-    from portal.accounts.activation import issue_invite
+    from portal.accounts.invites import issue_invite
     from portal.lifecycle.models import current_closure
     lina = person("Lina")
     with app.app_context():

@@ -322,7 +322,7 @@ def test_an_emergency_on_a_closed_space_is_refused_and_commits_nothing(app, logi
 # --- activation links, closure proofs, mandate codes -----------------------------------------
 
 def test_an_activation_link_for_a_closed_space_opens_nothing(app, person, ctx):
-    from portal.accounts.activation import issue_invite
+    from portal.accounts.invites import issue_invite
     from portal.lifecycle.models import SpaceClosure
     lina = person("Lina")
     with app.app_context():

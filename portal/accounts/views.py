@@ -1,7 +1,6 @@
 """Login (password, then a one-time code or TOTP), logout and session keep-alive."""
 import hashlib
 from datetime import datetime, timedelta
-from urllib.parse import urlparse
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from .models import (FACTOR_EMAIL, FACTOR_NONE, FACTOR_TOTP, ROLE_OPERATOR, ROLE
                      Account, utcnow)
 from .otp import check_login_code, issue_login_code, open_secret, totp_matches
 from .passwords import hash_password, needs_rehash, verify_password
+from .redirects import safe_next
 
 PENDING = "pending_login"
 
@@ -43,16 +43,6 @@ def _account_limit():
 
 def _ip_limit():
     return current_app.config["LOGIN_LIMIT_IP"]
-
-
-def safe_next(target):
-    """Only a local path may follow login (no open redirect)."""
-    if not target or "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None  # browsers read "/\\host" as "//host"
-    parts = urlparse(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def home_url(account):

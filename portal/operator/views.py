@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.activation import (COUNTER_VALID_FOR, REASON_COUNTER, REASON_MAJORITY,
+from ..accounts.invites import (COUNTER_VALID_FOR, REASON_COUNTER, REASON_MAJORITY,
                                    invite_url, issue_invite)
 from ..accounts.models import ROLE_PROFESSIONAL, Account, ActivationInvite, Person
 from ..documents import store
@@ -16,7 +16,7 @@ from ..documents.sniff import IMAGES, PDF, Rejected, identify, sniff
 from ..htmx import render
 from ..i18n import _n
 from ..policy import DIRECTORY_VIEW, GUARDIANSHIP_ATTACH, requires, scoped_or_404
-from ..proxies import guardians
+from ..proxies.guardianship import attach, attach_refusal, attached_by, end_attached
 from ..proxies.guardian_forms import (ADULT_MEASURE_LABELS, END_REASON_LABELS,
                                       AttachGuardianForm, EndGuardianshipForm, HandOverForm)
 from ..proxies.models import Guardianship
@@ -66,7 +66,7 @@ def _young_adults_without_email():
 def guardianships():
     """The representations this operator attached, and the activation links to hand over."""
     return render("operator/guardianships.html",
-                  rows=list(guardians.attached_by(current_user._get_current_object())),
+                  rows=list(attached_by(current_user._get_current_object())),
                   young_adults=list(_young_adults_without_email()),
                   measures=ADULT_MEASURE_LABELS)
 
@@ -94,7 +94,7 @@ def attach_guardian():
     if valid:
         adult = form.find_person()
         guardian = form.find_guardian()
-        refusal = guardians.attach_refusal(adult, guardian)
+        refusal = attach_refusal(adult, guardian)
         if refusal is not None:
             getattr(form, refusal[0]).errors.append(refusal[1])
         else:
@@ -107,7 +107,7 @@ def attach_guardian():
                 adult, current_user._get_current_object(), data,
                 filename=upload.filename or "", title=title, category="administratif",
                 document_date=form.decision_date.data, author_is_professional=False)
-            guardians.attach(adult, guardian, measure, form.decision_date.data,
+            attach(adult, guardian, measure, form.decision_date.data,
                              form.decision_reference.data.strip(), document)
             flash(_n("%(guardian)s représente désormais %(adult)s dans Carnet. Les deux personnes "
                      "sont prévenues par e-mail.", guardian=guardian.full_name,
@@ -117,7 +117,7 @@ def attach_guardian():
 
 
 def _attached_or_404(guardianship_id):
-    return scoped_or_404(guardians.attached_by(current_user._get_current_object()).where(
+    return scoped_or_404(attached_by(current_user._get_current_object()).where(
         Guardianship.id == guardianship_id, Guardianship.ended_at.is_null()))
 
 
@@ -128,7 +128,7 @@ def end_guardianship(guardianship_id):
     guardianship = _attached_or_404(guardianship_id)
     form = EndGuardianshipForm()
     if form.validate_on_submit():
-        if guardians.end_attached(guardianship, form.reason.data):
+        if end_attached(guardianship, form.reason.data):
             flash(_n("La représentation de %(adult)s par %(guardian)s a pris fin (%(reason)s).",
                      adult=guardianship.ward.full_name, guardian=guardianship.guardian.full_name,
                      reason=str(END_REASON_LABELS[form.reason.data]).lower()), "success")

@@ -3,7 +3,7 @@ from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..accounts.models import Account
-from ..accounts.views import safe_next
+from ..accounts.redirects import safe_next
 from ..htmx import render
 from ..policy import public
 from . import bp

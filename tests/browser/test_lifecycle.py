@@ -114,7 +114,7 @@ def activation_link_for_lina(server) -> str:
     """A counter invitation for Lina (no account): its path. A counter one, so that she never
     shows among the young adults invited at 18 on the operator's pages."""
     token = in_server_app(server, """
-        from portal.accounts.activation import REASON_COUNTER, issue_invite
+        from portal.accounts.invites import REASON_COUNTER, issue_invite
         lina = Person.get(Person.given_names == "Lina", Person.family_name == "Martin")
         assert not Account.select().where(Account.person == lina.id).exists()
         _invite, token = issue_invite(lina, reason=REASON_COUNTER)
