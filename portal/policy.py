@@ -134,6 +134,14 @@ def _active_grants():
         (Grant.expires_at.is_null()) | (Grant.expires_at > utcnow()))
 
 
+def emergency_eligible(settings, professional, blocked):
+    """Whether a professional may open a patient's space in an emergency: the patient's
+    emergency settings let the professional's profession in, and the patient has not blocked
+    this professional. Checked when the emergency is declared (emergency/views.py) and again
+    on every request while the access lasts (_emergency_relations)."""
+    return not blocked and settings.allows(professional.profession)
+
+
 def _emergency_relations(account, patient_id):
     """Active emergency accesses whose patient still allows them (re-checked every request)."""
     from .emergency.models import EmergencyAccess, EmergencySettings
@@ -148,7 +156,7 @@ def _emergency_relations(account, patient_id):
     found = []
     for access in query:
         settings = EmergencySettings.for_patient(access.patient_id)
-        if access.patient_id not in blocked and settings.allows(account.profession):
+        if emergency_eligible(settings, account, blocked=access.patient_id in blocked):
             flags = frozenset({"masked_visible"}) if settings.masked_visible else frozenset()
             found.append(Relation(EMERGENCY, access.patient, EMERGENCY_SCOPES, access.id,
                                   access.ends_at, flags))

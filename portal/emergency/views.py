@@ -15,7 +15,8 @@ from ..htmx import render
 from ..i18n import LazyDate, _n, feminine, format_datetime
 from ..notifications import email_body, notify, recipients
 from ..policy import (CLOSED_SPACE, EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS,
-                      EMERGENCY_SUMMARY, SPACE_KEY, open_space, requires, space_is_open)
+                      EMERGENCY_SUMMARY, SPACE_KEY, emergency_eligible, open_space, requires,
+                      space_is_open)
 from ..profile.models import AdvanceDirectives, Allergy, BloodGroup, Condition, Treatment
 from . import bp
 from .forms import DeclareForm, SettingsForm
@@ -130,7 +131,8 @@ def declare():
                 EmergencyAccess.professional == professional.id,
                 EmergencyAccess.ended_at.is_null(), EmergencyAccess.ends_at > utcnow())
             access = None
-            if settings.allows(professional.profession) and blocked is None and active is None:
+            if emergency_eligible(settings, professional, blocked is not None) \
+                    and active is None:
                 now = utcnow()
                 access = EmergencyAccess.create(patient=patient.id, professional=professional.id,
                                                 reason=form.reason.data.strip(), started_at=now,
