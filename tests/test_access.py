@@ -4,18 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, open_space
 
 pytestmark = pytest.mark.db
 
 PAGE = "/dossier/professionnels/"
 CODE_RE = re.compile(
     r'class="access-code"><bdi dir="ltr">([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})<')
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 def account(email):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import csrf_from, hidden_fields
+from conftest import hidden_fields, open_space
 
 NOW = datetime(2026, 11, 10, 8, 0, tzinfo=timezone.utc)  # Tuesday 10 November, 9:00 in Paris
 JEAN_EMAIL = "jean.dupont@example.org"
@@ -19,13 +19,6 @@ ADDED_SUBJECT = "Carnet : un rendez-vous a été ajouté à l’agenda"
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-    return client
 
 
 def form_data(page, **values):
@@ -237,14 +230,15 @@ def test_another_patients_appointment_is_a_404(login_as, person, ctx):
                         data=fields).status_code == 404
     assert latest(person("Jean").id).cancelled_at is None
     # Through her delegation (agenda scope) Jean's space, and so his appointment, opens.
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     assert camille.get(f"/agenda/{jean_appointment.id}").status_code == 200
 
 
 def test_a_caregiver_without_the_agenda_is_told_why(login_as, person, ctx):
     from portal.proxies.models import Delegation
     Delegation.update(scopes="dossier_read,messaging").execute()
-    camille = open_space(login_as("camille"), person("Jean").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Jean").id).status_code == 302
     for url in ("/agenda/", "/agenda/ajouter", "/agenda/mois/2026-11", "/agenda/export.ics"):
         response = camille.get(url)
         assert response.status_code == 403, url
@@ -255,7 +249,8 @@ def test_a_caregiver_without_the_agenda_is_told_why(login_as, person, ctx):
 
 
 def test_acting_for_someone_is_journaled_with_the_relation(frozen, login_as, person):
-    camille = open_space(login_as("camille"), person("Lina").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Lina").id).status_code == 302
     page = camille.get("/agenda/")
     assert "Agenda de Lina Martin" in page.get_data(as_text=True)
     assert add(camille, professional_name="Dr Élodie Vergne").status_code == 303
@@ -268,7 +263,8 @@ def test_acting_for_someone_is_journaled_with_the_relation(frozen, login_as, per
     Mandate.update(starts_at=now - timedelta(days=20), ends_at=now + timedelta(days=160),
                    confirmed_at=now - timedelta(days=20)).where(
         Mandate.patient == person("Jean").id).execute()
-    sophie = open_space(login_as("sophie"), person("Jean").id)
+    sophie = login_as("sophie")
+    assert open_space(sophie, person("Jean").id).status_code == 302
     assert add(sophie).status_code == 303
     (event,) = journal("agenda.add", person("Jean").id)
     assert event.via == "mandate"
@@ -277,7 +273,8 @@ def test_acting_for_someone_is_journaled_with_the_relation(frozen, login_as, per
 def test_a_professional_adds_an_appointment_and_the_patient_is_told_without_details(
         frozen, login_as, person):
     from portal.mail import OutboxMessage
-    benali = open_space(login_as("benali"), person("Lina").id)
+    benali = login_as("benali")
+    assert open_space(benali, person("Lina").id).status_code == 302
     page = benali.get("/agenda/pro/ajouter")
     html = page.get_data(as_text=True)
     assert value_of(html, "professional_name") == "Dr Nadia Benali"
@@ -307,7 +304,8 @@ def test_a_professional_adds_an_appointment_and_the_patient_is_told_without_deta
     assert len(journal("agenda.pro_add", person("Lina").id)) == 1
     # The professional does not read the agenda; the parent sees who added it.
     assert benali.get("/agenda/").status_code == 403
-    camille = open_space(login_as("camille"), person("Lina").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Lina").id).status_code == 302
     assert "Ajouté par le Dr Nadia Benali" in camille.get("/agenda/").get_data(as_text=True)
 
 

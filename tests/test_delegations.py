@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, open_space
 
 INVITE = "/proches/delegations/inviter"
 # Demo people: first 13 digits of the NIR, birth date as typed in the form.
@@ -69,11 +69,6 @@ def post_from_relatives(client, verb):
 def space_fields(client, owner):
     """What a form of `owner`'s space sends (for pages that show no such form any more)."""
     return {"csrf_token": csrf_from(client.get("/espaces")), "_space": str(owner.id)}
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 def mails_to(key):

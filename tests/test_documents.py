@@ -5,7 +5,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import hidden_fields, open_space
 from test_documents_store import SAMPLES, image_bytes, stored_files, tiny_pdf
 
 from portal.documents.demo import sample_dicom
@@ -13,12 +13,6 @@ from portal.documents.demo import sample_dicom
 UPLOAD = "/dossier/documents/ajouter"
 DEPOSIT = "/dossier/documents/deposer"
 LIST = "/dossier/documents/"
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
 
 
 def send_file(client, data, filename, url=UPLOAD, **fields):
@@ -185,7 +179,7 @@ def test_a_masked_document_is_a_404_for_an_ordinary_professional(ctx, jean, logi
                                                                  benali_on):
     new_id = doc_id(send_file(jean, tiny_pdf(), "x.pdf", title="Note personnelle"))
     girard = login_as("girard")
-    open_space(girard, person("Jean").id)
+    assert open_space(girard, person("Jean").id).status_code == 302
     assert girard.get(f"{LIST}{new_id}").status_code == 200
     response = post(jean, f"{LIST}{new_id}/masquer", f"{LIST}{new_id}", masquer="1")
     assert response.status_code == 303 and document(new_id).masked_from_pros
@@ -199,7 +193,7 @@ def test_a_masked_document_is_a_404_for_an_ordinary_professional(ctx, jean, logi
 def test_mask_all_switch_hides_every_document_from_ordinary_professionals(ctx, jean, login_as,
                                                                          person):
     girard = login_as("girard")
-    open_space(girard, person("Jean").id)
+    assert open_space(girard, person("Jean").id).status_code == 302
     assert "Ordonnance – traitement de fond" in girard.get(LIST).get_data(as_text=True)
     assert post(jean, f"{LIST}masquage", LIST, masquer="1").status_code == 303
     page = girard.get(LIST).get_data(as_text=True)
@@ -269,7 +263,7 @@ def test_confidential_care_of_a_minor_is_hidden_from_legal_representatives(ctx, 
     assert document(new_id).hidden_from_guardians
     assert len(outbox("camille.martin@example.org")) == mails
     camille = login_as("camille")
-    open_space(camille, person("Lina").id)
+    assert open_space(camille, person("Lina").id).status_code == 302
     assert camille.get(f"{LIST}{new_id}").status_code == 404
     assert "en attente" not in camille.get(LIST).get_data(as_text=True)
 
@@ -304,7 +298,7 @@ def test_a_professionals_document_can_only_be_masked(ctx, jean):
 def test_caregiver_without_manage_scope_cannot_delete(ctx, login_as, person):
     from portal.documents.models import Document
     camille = login_as("camille")
-    open_space(camille, person("Jean").id)  # delegation: read only
+    assert open_space(camille, person("Jean").id).status_code == 302  # delegation: read only
     own = Document.get(Document.title == "Ordonnance – traitement de fond")
     assert camille.get(f"{LIST}{own.id}").status_code == 200
     assert camille.get(f"{LIST}{own.id}/supprimer").status_code == 403
@@ -326,7 +320,7 @@ def test_pin_and_folder(ctx, jean):
 
 def test_mediator_uploads_for_the_patient_who_may_delete_it(ctx, login_as, person, jean):
     sophie = login_as("sophie")
-    open_space(sophie, person("Jean").id)
+    assert open_space(sophie, person("Jean").id).status_code == 302
     new_id = doc_id(send_file(sophie, tiny_pdf(), "a.pdf", title="Attestation CAF"))
     assert not document(new_id).author_is_professional
     assert sophie.get(f"{LIST}{new_id}/supprimer").status_code == 403  # no manage scope

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import hidden_fields, open_space
 
 PAGE = "/entourage"
 ADD_EMERGENCY = "/entourage/personnes/ajouter/a-prevenir"
@@ -30,13 +30,6 @@ def journal(action, outcome="ok"):
     from portal.audit import ActivityEvent
     return list(ActivityEvent.select().where(ActivityEvent.action == action,
                                              ActivityEvent.outcome == outcome))
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-    return client
 
 
 def post_form(client, url, data, page_url=None):
@@ -325,7 +318,8 @@ def test_organ_donation_wish(login_as, person, ctx):
 # --- the legal representative -------------------------------------------------------------------
 
 def test_legal_representative_manages_the_childs_entourage(login_as, person, ctx):
-    camille = open_space(login_as("camille"), person("Lina").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Lina").id).status_code == 302
     page = text_of(camille.get(PAGE))
     assert "Camille Martin" in page and "mère" in page
     assert "Une personne mineure ne peut pas désigner de personne de confiance" in page
@@ -381,7 +375,8 @@ def assert_read_only(client, person, ctx):
 
 
 def test_caregiver_reads_but_never_writes(login_as, person, ctx):
-    camille = open_space(login_as("camille"), person("Jean").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Jean").id).status_code == 302
     assert_read_only(camille, person, ctx)
     # Camille may not manage Jean's caregivers: no link to "Mes proches" from his page.
     assert "/proches" not in text_of(camille.get(PAGE)).split('id="proches-aidants"')[1].split(
@@ -389,7 +384,8 @@ def test_caregiver_reads_but_never_writes(login_as, person, ctx):
 
 
 def test_mediator_with_documents_task_reads_but_never_writes(login_as, person, ctx):
-    sophie = open_space(login_as("sophie"), person("Jean").id)
+    sophie = login_as("sophie")
+    assert open_space(sophie, person("Jean").id).status_code == 302
     assert_read_only(sophie, person, ctx)
 
 
@@ -397,13 +393,14 @@ def test_mediator_without_dossier_read_does_not_see_it(login_as, person, ctx):
     from portal.proxies.models import Mandate
     Mandate.update(tasks="agenda").execute()
     sophie = login_as("sophie")
-    open_space(sophie, person("Jean").id)
+    assert open_space(sophie, person("Jean").id).status_code == 302
     assert sophie.get(PAGE).status_code == 403
     assert journal("entourage.view", outcome="denied")
 
 
 def test_professional_with_a_grant_reads_but_never_writes(login_as, person, ctx):
-    benali = open_space(login_as("benali"), person("Jean").id)
+    benali = login_as("benali")
+    assert open_space(benali, person("Jean").id).status_code == 302
     assert_read_only(benali, person, ctx)
 
 
@@ -440,7 +437,7 @@ def test_another_patients_contact_is_not_found(login_as, person, ctx):
 def test_a_post_for_another_space_is_refused(login_as, person, ctx):
     camille = login_as("camille")
     own_page = camille.get(PAGE)  # her own space's form fields
-    open_space(camille, person("Lina").id)
+    assert open_space(camille, person("Lina").id).status_code == 302
     response = camille.post(ADD_EMERGENCY, data=hidden_fields(own_page) | contact_form())
     assert response.status_code == 409
     assert len(contacts(person("Lina"))) == 1 and len(contacts(person("Camille"))) == 1
@@ -462,7 +459,8 @@ def test_user_text_is_shown_as_text(login_as, person, ctx):
 # --- the journal ------------------------------------------------------------------------------
 
 def test_reading_is_journaled(login_as, person, ctx):
-    camille = open_space(login_as("camille"), person("Jean").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Jean").id).status_code == 302
     camille.get(PAGE)
     events = journal("entourage.view")
     assert len(events) == 1 and events[0].patient_id == person("Jean").id
@@ -485,7 +483,8 @@ def test_emergency_summary_shows_the_entourage_first(login_as, person, ctx):
     EmergencyAccess.create(patient=person("Jean"), professional=lefevre, reason="Malaise grave",
                            ends_at=utcnow() + DURATION)
     Contact.update(note='<b>urgent</b>').where(Contact.name == "Pierre Dupont").execute()
-    pro = open_space(login_as("lefevre"), person("Jean").id)
+    pro = login_as("lefevre")
+    assert open_space(pro, person("Jean").id).status_code == 302
     html = text_of(pro.get("/urgence/synthese"))
     positions = [html.index(text) for text in (
         "Personnes à prévenir", "Camille Martin (voisine, aidante)", "Pierre Dupont (fils)",
@@ -512,7 +511,8 @@ def test_emergency_summary_without_contacts(login_as, person, ctx):
     lefevre = Account.get(Account.email == "dr.lefevre@example.org")
     EmergencyAccess.create(patient=person("Amina"), professional=lefevre, reason="Malaise grave",
                            ends_at=utcnow() + DURATION)
-    pro = open_space(login_as("lefevre"), person("Amina").id)
+    pro = login_as("lefevre")
+    assert open_space(pro, person("Amina").id).status_code == 302
     html = text_of(pro.get("/urgence/synthese"))
     assert "Aucune personne à prévenir n’est renseignée." in html
     assert "Aucune désignée" in html and "Proches aidants" not in html

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, open_space
 
 from portal.seed import DEMO_PASSWORD
 
@@ -16,11 +16,6 @@ VISIBLE_TITLES = ("Certificat médical – pratique de la natation",
 SAME_ANSWER = ("Aucune personne ne correspond à ce numéro de sécurité sociale et à cette date "
                "de naissance. Vérifiez-les.")
 THOMAS_EMAIL = "thomas.martin@example.org"
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 def nir(first13):

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 import time_machine
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, open_space
 
 LINA_EMAIL = "lina.martin@example.org"
 CAMILLE_EMAIL = "camille.martin@example.org"
@@ -24,11 +24,6 @@ def run_majorities(app):
     from portal.proxies.guardians import process_majorities
     with app.app_context():
         return process_majorities()
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 def outbox(address):

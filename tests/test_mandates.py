@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pikepdf
 import pytest
 import time_machine
-from conftest import csrf_from, hidden_fields, latest_code
+from conftest import csrf_from, hidden_fields, latest_code, open_space
 
 from portal.accounts.nir import with_key
 
@@ -34,11 +34,6 @@ def type_code(client, location, code):
     page = client.get(location)
     assert page.status_code == 200, page.status_code
     return client.post(location, data={"csrf_token": csrf_from(page), "code": code})
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 def text(response):

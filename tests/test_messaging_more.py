@@ -3,10 +3,10 @@ dossier"), the trash on each side, and drafts that keep what is being written.""
 import io
 import re
 
-from conftest import hidden_fields
+from conftest import hidden_fields, open_space
 from test_documents_store import image_bytes, stored_bytes, stored_files, tiny_pdf
 from test_messaging import (BLOOD, PHARMACY, RENEWAL, account, conversation, messages_in,
-                            open_space, outbox)
+                            outbox)
 
 
 def reply_files(client, url, body, files, **extra):
@@ -128,7 +128,7 @@ def test_a_received_file_is_added_to_the_record_as_the_professionals(ctx, login_
 def test_a_caregiver_without_dossier_write_cannot_file_an_attachment(ctx, login_as, person):
     demo = attachment_rows()[0]
     camille = login_as("camille")
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     text = camille.get(f"/messagerie/{demo.message.conversation_id}").get_data(as_text=True)
     assert "Ajouter à mon dossier" not in text
     response = camille.get(f"/messagerie/pieces/{demo.id}/dossier")
@@ -202,7 +202,7 @@ def test_a_reader_only_cannot_trash(ctx, login_as, person):
     Mandate.update(tasks="messages_read").execute()
     blood = conversation(BLOOD)
     sophie = login_as("sophie")
-    open_space(sophie, person("Jean").id)
+    assert open_space(sophie, person("Jean").id).status_code == 302
     text = sophie.get(f"/messagerie/{blood.id}").get_data(as_text=True)
     assert "Mettre à la corbeille" not in text
     assert sophie.post(f"/messagerie/{blood.id}/corbeille", data={
@@ -257,7 +257,7 @@ def test_autosave_with_htmx_answers_204_and_keeps_the_reply(ctx, login_as):
 def test_a_validation_error_keeps_the_text_and_saves_it(ctx, login_as, person):
     from portal.messaging.models import Draft
     benali = login_as("benali")
-    open_space(benali, person("Jean").id)
+    assert open_space(benali, person("Jean").id).status_code == 302
     page = benali.get("/messagerie/pro/nouveau")
     response = benali.post("/messagerie/pro/nouveau", data={
         **hidden_fields(page), "action": "envoyer", "subject": "",
@@ -271,7 +271,7 @@ def test_drafts_are_per_author_and_per_space(ctx, login_as, person):
     from portal.messaging.models import Draft
     blood = conversation(BLOOD)
     camille = login_as("camille")
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     page = camille.get(f"/messagerie/{blood.id}")
     camille.post(f"/messagerie/{blood.id}/repondre", data={
         **hidden_fields(page), "action": "brouillon", "body": "Brouillon de Camille"})
@@ -357,7 +357,7 @@ def test_only_the_records_prescriptions_and_registered_pharmacists(ctx, login_as
     camille = login_as("camille")  # Jean's caregiver: messaging, but no access to documents
     from portal.proxies.models import Delegation
     Delegation.update(scopes="messaging").execute()
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     response = camille.get("/messagerie/ordonnance")
     assert response.status_code == 403
     assert "ne permet pas de consulter les ordonnances" in response.get_data(as_text=True)

@@ -5,7 +5,7 @@ import subprocess
 
 import pikepdf
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, open_space
 
 NEW = "/dossier/ordonnances/nouvelle"
 VERIFY = "/ordonnance/verifier"
@@ -15,11 +15,6 @@ LINES = [
     {"medicine": "Paracétamol 1 g, comprimé", "dosage": "1 comprimé jusqu’à 3 fois par jour",
      "duration": "5 jours", "renewals": "2", "instructions": ""},
 ]
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 @pytest.fixture

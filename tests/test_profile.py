@@ -4,7 +4,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import csrf_from
+from conftest import open_space
 
 from portal.profile.sections import BY_SLUG
 
@@ -61,13 +61,6 @@ def post(client, url, data, htmx=False, page=None):
     page = page or client.get(url if url.endswith("/") else section_url(url.split("/")[3]))
     return client.post(url, data={**hidden_fields(page), **data},
                        headers=HTMX if htmx else {})
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-    return client
 
 
 def entries(ctx, slug, person):
@@ -306,7 +299,8 @@ def test_adding_an_entry_takes_back_not_concerned_and_a_filled_section_cannot_be
 
 
 def test_a_professional_does_not_mark_not_concerned(login_as, person):
-    client = open_space(login_as("benali"), person("Camille").id)
+    client = login_as("benali")
+    assert open_space(client, person("Camille").id).status_code == 302
     page = client.get(section_url("handicaps"))
     assert "pas concernée" not in page.get_data(as_text=True)
     response = post(client, f"{section_url('handicaps')}pas-concerne", {"pas_concerne": "1"},
@@ -336,7 +330,8 @@ def test_a_professionals_entry_is_labelled_and_the_patient_cannot_delete_it(
     assert BY_SLUG["allergies"].model.get_by_id(allergy.id).substance == "Pénicilline"
     assert journal(ctx, "profile.allergies.change")[-1].outcome == "denied"
 
-    benali = open_space(login_as("benali"), jean.id)
+    benali = login_as("benali")
+    assert open_space(benali, jean.id).status_code == 302
     page = benali.get(section_url("allergies"))
     assert f"{allergy.id}/supprimer" in page.get_data(as_text=True)
     response = post(benali, url, {}, page=page)
@@ -348,7 +343,8 @@ def test_a_professional_changes_only_their_own_entries(login_as, ctx, person):
     jean = person("Jean")
     metformine = next(t for t in entries(ctx, "traitements", jean)
                       if t.name.startswith("Metformine"))
-    client = open_space(login_as("benali"), jean.id)
+    client = login_as("benali")
+    assert open_space(client, jean.id).status_code == 302
     response = post(client, f"{section_url('traitements')}{metformine.id}/supprimer", {})
     assert response.status_code == 303
     assert BY_SLUG["traitements"].model.get_or_none(id=metformine.id) is not None
@@ -363,7 +359,8 @@ def test_a_caregiver_with_read_only_delegation_cannot_add(login_as, ctx, person)
     from portal.proxies.models import Delegation
     Delegation.update(scopes="dossier_read").execute()
     jean = person("Jean")
-    client = open_space(login_as("camille"), jean.id)
+    client = login_as("camille")
+    assert open_space(client, jean.id).status_code == 302
     page = client.get(section_url("allergies"))
     assert page.status_code == 200
     assert 'id="profil-ajout"' not in page.get_data(as_text=True)
@@ -377,7 +374,8 @@ def test_a_caregiver_with_read_only_delegation_cannot_add(login_as, ctx, person)
 def test_a_caregivers_entry_names_who_added_it_for_whom(login_as, ctx, person):
     from portal.proxies.models import Delegation
     Delegation.update(scopes="dossier_read,dossier_write").execute()
-    client = open_space(login_as("camille"), person("Jean").id)
+    client = login_as("camille")
+    assert open_space(client, person("Jean").id).status_code == 302
     post(client, section_url("allergies"), LISTS["allergies"][0])
     html = login_as("jean").get(section_url("allergies")).get_data(as_text=True)
     assert re.search(r"Ajoutée par Camille Martin pour Jean Dupont le \d+ \w+ \d{4}", html)
@@ -403,7 +401,8 @@ def test_an_unknown_section_is_not_found(login_as):
 
 def test_a_minor_has_no_advance_directives_form(login_as, ctx, person):
     lina = person("Lina")
-    client = open_space(login_as("camille"), lina.id)
+    client = login_as("camille")
+    assert open_space(client, lina.id).status_code == 302
     page = client.get(section_url("directives-anticipees"))
     html = page.get_data(as_text=True)
     assert "réservées aux adultes" in html
@@ -418,7 +417,8 @@ def test_a_minor_has_no_advance_directives_form(login_as, ctx, person):
 
 
 def test_advance_directives_are_written_by_the_person_not_by_a_professional(login_as, person):
-    client = open_space(login_as("benali"), person("Jean").id)
+    client = login_as("benali")
+    assert open_space(client, person("Jean").id).status_code == 302
     page = client.get(section_url("directives-anticipees"))
     html = page.get_data(as_text=True)
     assert "Pas d’acharnement" not in html and "maintenu en vie par des machines" in html
@@ -502,7 +502,8 @@ def test_overview_shows_what_is_filled_and_what_is_missing(login_as, person):
     assert "2 rubriques sur 10 sont renseignées ou sans objet." in html
     assert "À compléter :" in html
 
-    client = open_space(login_as("camille"), person("Lina").id)
+    client = login_as("camille")
+    assert open_space(client, person("Lina").id).status_code == 302
     html = client.get("/dossier/profil/").get_data(as_text=True)
     assert "Profil médical de Lina Martin" in html
     cards = dict(re.findall(r'<a href="/dossier/profil/([a-z-]+)/">[^<]+</a></h2>\s*'
@@ -513,7 +514,8 @@ def test_overview_shows_what_is_filled_and_what_is_missing(login_as, person):
 
 
 def test_the_profile_is_read_through_profile_view_and_journaled(login_as, ctx, person):
-    client = open_space(login_as("girard"), person("Jean").id)
+    client = login_as("girard")
+    assert open_space(client, person("Jean").id).status_code == 302
     assert client.get("/dossier/profil/vaccinations/").status_code == 200
     event = journal(ctx, "profile.view")[-1]
     assert event.detail == "/dossier/profil/vaccinations/" and event.patient_id == person("Jean").id

@@ -8,19 +8,12 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, open_space
 
 ALL_SECTIONS = ["doctor", "blood_group", "allergies", "treatments", "conditions",
                 "vaccinations", "measures", "appointments", "contacts", "directives"]
 CAMILLE = "camille.martin@example.org"
 SOPHIE = "sophie.bernard@example.org"
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-    return client
 
 
 def ask(client, kind="synthese", sections=ALL_SECTIONS, language="fr"):
@@ -179,7 +172,7 @@ def test_the_paper_language_defaults_to_the_space_holders(app, client, login_as,
     Account.update(language="en").where(Account.email == "jean.dupont@example.org").execute()
     login_as(CAMILLE, client)
     assert is_checked(client.get("/imprimer/").get_data(as_text=True), "language", "fr")
-    open_space(client, person("Jean").id)
+    assert open_space(client, person("Jean").id).status_code == 302
     html = client.get("/imprimer/").get_data(as_text=True)
     assert is_checked(html, "language", "en") and is_checked(html, "carte-language", "en")
 
@@ -245,7 +238,7 @@ def test_an_access_ended_since_the_request_prints_nothing(app, client, login_as,
     from portal.proxies.models import Delegation
     login_as(CAMILLE, client)
     jean = person("Jean")
-    open_space(client, jean.id)
+    assert open_space(client, jean.id).status_code == 302
     job_id = job_id_of(ask(client))
     Delegation.update(ended_at=datetime.now(timezone.utc).replace(tzinfo=None)).where(
         Delegation.patient == jean.id).execute()
@@ -378,7 +371,7 @@ def test_a_parent_prints_for_her_child_and_the_paper_says_who_made_it(
         app, client, login_as, ctx, person, tmp_path):
     lina = person("Lina")
     login_as(CAMILLE, client)
-    open_space(client, lina.id)
+    assert open_space(client, lina.id).status_code == 302
     job_id = job_id_of(ask(client))
     text = pdf_text(client.get(f"/imprimer/{job_id}/fichier").data, tmp_path)
     assert "Lina Martin" in text and "Synthèse de santé" in text
@@ -394,7 +387,7 @@ def test_a_parent_prints_for_her_child_and_the_paper_says_who_made_it(
 def test_a_caregiver_who_reads_the_record_prints_but_does_not_save(app, client, login_as, ctx,
                                                                     person):
     login_as(CAMILLE, client)
-    open_space(client, person("Jean").id)
+    assert open_space(client, person("Jean").id).status_code == 302
     job_id = job_id_of(ask(client))
     html = client.get(f"/imprimer/{job_id}").get_data(as_text=True)
     assert "Enregistrer dans le dossier" not in html  # no dossier_write in this delegation
@@ -408,7 +401,7 @@ def test_a_mediator_prints_only_with_the_summaries_task(app, client, login_as, c
     from portal.proxies.models import Mandate
     jean = person("Jean")
     login_as(SOPHIE, client)
-    open_space(client, jean.id)
+    assert open_space(client, jean.id).status_code == 302
     job_id = job_id_of(ask(client))  # tasks: agenda, documents, summaries
     assert "Enregistrer dans le dossier" in client.get(f"/imprimer/{job_id}").get_data(
         as_text=True)

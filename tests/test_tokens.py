@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pikepdf
 import pytest
 import time_machine
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, open_space
 
 CAMILLE = "camille.martin@example.org"
 PASSWORD = "demo-carnet-2026"
@@ -22,11 +22,6 @@ CODE_RE = re.compile(
 
 def at(*args):
     return time_machine.travel(datetime(*args, tzinfo=timezone.utc), tick=False)
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 def make_feed(client):
