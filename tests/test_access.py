@@ -4,18 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import csrf_from, hidden_fields, open_space
+from conftest import account, hidden_fields, open_space, redeem
 
 pytestmark = pytest.mark.db
 
 PAGE = "/dossier/professionnels/"
 CODE_RE = re.compile(
     r'class="access-code"><bdi dir="ltr">([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})<')
-
-
-def account(email):
-    from portal.accounts.models import Account
-    return Account.get(Account.email == email)
 
 
 def grant_of(patient, email):
@@ -147,11 +142,6 @@ def create_code(client, validity="24h"):
     code = CODE_RE.search(text).group(1)
     assert CODE_RE.search(client.get(PAGE).get_data(as_text=True)) is None  # shown once
     return code
-
-
-def redeem(client, code):
-    page = client.get("/acces/code")
-    return client.post("/acces/code", data={"csrf_token": csrf_from(page), "code": code})
 
 
 def test_access_code_opens_the_space_once(app, login_as, person, ctx):

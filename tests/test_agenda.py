@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import hidden_fields, open_space
+from conftest import hidden_fields, journal, open_space
 
 NOW = datetime(2026, 11, 10, 8, 0, tzinfo=timezone.utc)  # Tuesday 10 November, 9:00 in Paris
 JEAN_EMAIL = "jean.dupont@example.org"
@@ -49,12 +49,6 @@ def latest(person_id):
         Appointment.id.desc()).first()
 
 
-def journal(action, patient_id):
-    from portal.audit import ActivityEvent
-    return list(ActivityEvent.select().where(ActivityEvent.action == action,
-                                             ActivityEvent.patient == patient_id))
-
-
 def test_an_appointment_is_added_changed_and_cancelled_through_the_forms(
         frozen, login_as, person):
     from portal.agenda.models import Appointment
@@ -71,7 +65,7 @@ def test_an_appointment_is_added_changed_and_cancelled_through_the_forms(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Le rendez-vous du lundi 23 novembre 2026 à 14:30 est ajouté à l’agenda." in page
     assert "Apporter l’électrocardiogramme." in page and "La veille, à 18 h" in page
-    assert len(journal("agenda.add", jean.id)) == 1
+    assert len(journal("agenda.add", patient=jean.id)) == 1
 
     # Changing it: the form shows what is stored; a new time makes the reminder due again.
     Appointment.update(reminder_sent_at=datetime(2026, 11, 22, 17, 0)).where(
@@ -88,7 +82,7 @@ def test_an_appointment_is_added_changed_and_cancelled_through_the_forms(
     assert changed.starts_at == datetime(2026, 11, 23, 14, 0)
     assert changed.reminder_sent_at is None and changed.sequence == 1
     assert changed.uid == appointment.uid
-    assert len(journal("agenda.edit", jean.id)) == 1
+    assert len(journal("agenda.edit", patient=jean.id)) == 1
 
     # Cancelling asks first, then keeps it, marked as cancelled.
     question = client.get(f"/agenda/{appointment.id}/annuler")
@@ -107,7 +101,7 @@ def test_an_appointment_is_added_changed_and_cancelled_through_the_forms(
     assert response.status_code == 303
     assert "ne peut plus être modifié" in client.get(
         response.headers["Location"]).get_data(as_text=True)
-    assert len(journal("agenda.cancel", jean.id)) == 1
+    assert len(journal("agenda.cancel", patient=jean.id)) == 1
 
 
 @pytest.mark.parametrize("values, field, message", [
@@ -254,7 +248,7 @@ def test_acting_for_someone_is_journaled_with_the_relation(frozen, login_as, per
     page = camille.get("/agenda/")
     assert "Agenda de Lina Martin" in page.get_data(as_text=True)
     assert add(camille, professional_name="Dr Élodie Vergne").status_code == 303
-    (event,) = journal("agenda.add", person("Lina").id)
+    (event,) = journal("agenda.add", patient=person("Lina").id)
     assert event.via == "guardian" and event.actor.email == CAMILLE_EMAIL
     # Sophie's mandate with the agenda task, current on the test's day whatever day the demo
     # was seeded.
@@ -266,7 +260,7 @@ def test_acting_for_someone_is_journaled_with_the_relation(frozen, login_as, per
     sophie = login_as("sophie")
     assert open_space(sophie, person("Jean").id).status_code == 302
     assert add(sophie).status_code == 303
-    (event,) = journal("agenda.add", person("Jean").id)
+    (event,) = journal("agenda.add", patient=person("Jean").id)
     assert event.via == "mandate"
 
 
@@ -301,7 +295,7 @@ def test_a_professional_adds_an_appointment_and_the_patient_is_told_without_deta
            "mercredi 25 novembre 2026 à 17:15." in mail.body
     for secret in ("ROR", "Victor-Hugo", "généraliste"):
         assert secret not in mail.body
-    assert len(journal("agenda.pro_add", person("Lina").id)) == 1
+    assert len(journal("agenda.pro_add", patient=person("Lina").id)) == 1
     # The professional does not read the agenda; the parent sees who added it.
     assert benali.get("/agenda/").status_code == 403
     camille = login_as("camille")

@@ -5,18 +5,13 @@ import subprocess
 from datetime import date
 
 import pytest
-from conftest import csrf_from, hidden_fields, open_space
+from conftest import csrf_from, hidden_fields, latest_mail, open_space
 from flask_babel import force_locale
 
 from portal.accounts.models import Account
 
 CAMILLE, AMINA, JEAN = ("camille.martin@example.org", "amina.diallo@example.org",
                         "jean.dupont@example.org")
-
-
-def latest_mail(address):
-    from portal.mail import latest_for
-    return latest_for(address)
 
 
 def choose_language(client, lang):
@@ -188,7 +183,7 @@ def test_the_login_code_goes_out_in_the_accounts_language(ctx, app):
     page = client.get("/connexion")
     client.post("/connexion", data={"csrf_token": csrf_from(page), "email": JEAN,
                                     "password": "demo-carnet-2026"})
-    message = latest_mail(JEAN)
+    message = latest_mail(app, JEAN)
     assert message.subject == "Your Carnet sign-in code"
     assert "Bonjour" not in message.body and re.search(r"\b\d{6}\b", message.body)
 
@@ -210,9 +205,9 @@ def test_a_notification_follows_each_recipients_language(ctx, app, login_as, per
         "birth_date": "14/05/1980", "confirm": "y",
         "reason": "Malaise sur la voie publique, patiente inconsciente."})
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
-    told = latest_mail(CAMILLE)
+    told = latest_mail(app, CAMILLE)
     assert "Bonjour" not in told.body and "Dr Hugo Lefèvre" in told.body
-    doctor = latest_mail("dr.benali@example.org")
+    doctor = latest_mail(app, "dr.benali@example.org")
     assert doctor.subject == "Carnet : accès en urgence au dossier d’un de vos patients"
     assert "l’historique d’activité de la patiente" in doctor.body
     assert "14 May" not in doctor.body

@@ -4,14 +4,9 @@ test_messaging_more.py; the plain-text filter in test_messaging_presenters.py.""
 import re
 
 import pytest
-from conftest import hidden_fields, open_space
+from conftest import account, hidden_fields, open_space, outbox
 
-from portal.accounts.models import Account, Person, utcnow
-
-
-def account(key):
-    from portal.seed import DEMO_EMAILS
-    return Account.get(Account.email == DEMO_EMAILS[key])
+from portal.accounts.models import Person, utcnow
 
 
 def conversation(subject):
@@ -22,12 +17,6 @@ def conversation(subject):
 BLOOD = "Vos résultats de prise de sang"      # Dr Benali and Jean (Camille replied for him)
 RENEWAL = "Renouvellement de votre ordonnance"  # Dr Benali and Camille, closed
 PHARMACY = "Vos médicaments sont disponibles"  # Paul Girard to Jean, "no reply"
-
-
-def outbox(address):
-    from portal.mail import OutboxMessage
-    return list(OutboxMessage.select().where(OutboxMessage.to == address)
-                .order_by(OutboxMessage.id))
 
 
 def messages_in(conv):

@@ -3,11 +3,10 @@ is honoured both ways, security kinds cannot be turned off (not even by a forged
 representative follows their own choices, no notification carries medical content, the
 new-session e-mail, and a professional's opening of a space told once a day."""
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
-import time_machine
-from conftest import hidden_fields, open_space
+from conftest import at, hidden_fields, open_space, outbox
 from test_access import create_code, redeem
 from test_documents import DEPOSIT, doc_id, send_file
 from test_documents_store import tiny_pdf
@@ -24,19 +23,6 @@ CHECKBOXES = OPTIONAL + THEMES
 SESSION_SUBJECT = "Nouvelle connexion à votre compte Carnet"
 VISIT_SUBJECT = "Carnet : un professionnel de santé a ouvert un espace santé"
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:126.0) Gecko/126.0 Firefox/126.0"
-
-
-def at(*args):
-    """Freeze the clock at this UTC time."""
-    return time_machine.travel(datetime(*args, tzinfo=timezone.utc), tick=False)
-
-
-def outbox(address, subject=None):
-    from portal.mail import OutboxMessage
-    query = OutboxMessage.select().where(OutboxMessage.to == address)
-    if subject is not None:
-        query = query.where(OutboxMessage.subject == subject)
-    return list(query.order_by(OutboxMessage.id))
 
 
 def checkboxes(page):

@@ -5,7 +5,7 @@ import subprocess
 
 import pikepdf
 import pytest
-from conftest import csrf_from, hidden_fields, open_space
+from conftest import csrf_from, hidden_fields, journal, open_space
 
 NEW = "/dossier/ordonnances/nouvelle"
 VERIFY = "/ordonnance/verifier"
@@ -55,14 +55,6 @@ def verify(client, code):
 def flip(code, index):
     """The code with one character changed (one that carries 6 bits of the signature)."""
     return code[:index] + ("A" if code[index] != "A" else "B") + code[index + 1:]
-
-
-def journal(action, **where):
-    from portal.audit import ActivityEvent
-    query = ActivityEvent.select().where(ActivityEvent.action == action)
-    for name, value in where.items():
-        query = query.where(getattr(ActivityEvent, name) == value)
-    return list(query.order_by(ActivityEvent.id))
 
 
 # --- writing ---------------------------------------------------------------------------------

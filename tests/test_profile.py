@@ -4,7 +4,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import open_space
+from conftest import journal, open_space
 
 from portal.profile.sections import BY_SLUG
 
@@ -68,11 +68,6 @@ def entries(ctx, slug, person):
     return list(model.select().where(model.patient == person.id).order_by(model.id))
 
 
-def journal(ctx, action):
-    from portal.audit import ActivityEvent
-    return list(ActivityEvent.select().where(ActivityEvent.action == action))
-
-
 def is_fragment(response):
     html = response.get_data(as_text=True)
     return response.status_code == 200 and "<html" not in html and "<h1" not in html
@@ -103,7 +98,7 @@ def test_list_section_add_edit_delete(login_as, ctx, person, slug, htmx):
     added = entries(ctx, slug, amina)
     assert len(added) == before + 1
     entry = added[-1]
-    assert journal(ctx, f"profile.{key}.add")[-1].object_id == str(entry.id)
+    assert journal(f"profile.{key}.add")[-1].object_id == str(entry.id)
 
     edit_url = f"{section_url(slug)}{entry.id}/modifier"
     form_page = client.get(edit_url, headers=HTMX if htmx else {})
@@ -118,7 +113,7 @@ def test_list_section_add_edit_delete(login_as, ctx, person, slug, htmx):
     else:
         assert response.status_code == 303
     assert getattr(BY_SLUG[slug].model.get_by_id(entry.id), field) == new_value
-    assert journal(ctx, f"profile.{key}.edit")[-1].object_id == str(entry.id)
+    assert journal(f"profile.{key}.edit")[-1].object_id == str(entry.id)
 
     confirm_url = f"{section_url(slug)}{entry.id}/supprimer"
     confirm = client.get(confirm_url, headers=HTMX if htmx else {})
@@ -132,7 +127,7 @@ def test_list_section_add_edit_delete(login_as, ctx, person, slug, htmx):
     else:
         assert response.status_code == 303
     assert len(entries(ctx, slug, amina)) == before
-    assert journal(ctx, f"profile.{key}.delete")[-1].object_id == str(entry.id)
+    assert journal(f"profile.{key}.delete")[-1].object_id == str(entry.id)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["sans-js", "htmx"])
@@ -150,7 +145,7 @@ def test_single_value_section_is_an_edit_form(login_as, ctx, person, slug, htmx)
     rows = entries(ctx, slug, amina)
     assert len(rows) == 1 and getattr(rows[0], field) == new_value
     key = BY_SLUG[slug].key
-    assert journal(ctx, f"profile.{key}.edit")[-1].object_id == str(rows[0].id)
+    assert journal(f"profile.{key}.edit")[-1].object_id == str(rows[0].id)
 
     confirm_url = f"{section_url(slug)}{rows[0].id}/supprimer"
     confirm = client.get(confirm_url, headers=HTMX if htmx else {})
@@ -275,7 +270,7 @@ def test_a_section_can_be_marked_not_concerned_and_unmarked(login_as, ctx, perso
     html = client.get(section_url("handicaps")).get_data(as_text=True)
     assert "Vous avez indiqué ne pas être concernée par cette rubrique." in html
     assert "Pas concernée" in client.get("/dossier/profil/").get_data(as_text=True)
-    assert journal(ctx, "profile.disabilities.not_concerned")
+    assert journal("profile.disabilities.not_concerned")
 
     response = post(client, f"{section_url('handicaps')}pas-concerne", {"pas_concerne": "0"},
                     htmx=True)
@@ -328,7 +323,7 @@ def test_a_professionals_entry_is_labelled_and_the_patient_cannot_delete_it(
                     {"substance": "Rien", "kind": "allergie"})
     assert response.status_code == 303
     assert BY_SLUG["allergies"].model.get_by_id(allergy.id).substance == "Pénicilline"
-    assert journal(ctx, "profile.allergies.change")[-1].outcome == "denied"
+    assert journal("profile.allergies.change")[-1].outcome == "denied"
 
     benali = login_as("benali")
     assert open_space(benali, jean.id).status_code == 302
@@ -430,7 +425,7 @@ def test_advance_directives_are_written_by_the_person_not_by_a_professional(logi
 def test_reading_an_entry_to_edit_it_is_journaled(login_as, ctx, person):
     entry = entries(ctx, "vaccinations", person("Amina"))[0]
     login_as("amina").get(f"{section_url('vaccinations')}{entry.id}/modifier")
-    event = journal(ctx, "profile.view")[-1]
+    event = journal("profile.view")[-1]
     assert (event.object_type, event.object_id) == ("vaccinations", str(entry.id))
 
 
@@ -517,6 +512,6 @@ def test_the_profile_is_read_through_profile_view_and_journaled(login_as, ctx, p
     client = login_as("girard")
     assert open_space(client, person("Jean").id).status_code == 302
     assert client.get("/dossier/profil/vaccinations/").status_code == 200
-    event = journal(ctx, "profile.view")[-1]
+    event = journal("profile.view")[-1]
     assert event.detail == "/dossier/profil/vaccinations/" and event.patient_id == person("Jean").id
     assert login_as("operateur").get("/dossier/profil/").status_code in (403, 404)

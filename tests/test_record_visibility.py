@@ -6,7 +6,7 @@ import re
 
 import pikepdf
 import pytest
-from conftest import hidden_fields, open_space
+from conftest import hidden_fields, open_space, outbox, text
 
 DEPOSIT = "/dossier/documents/deposer"
 LIST = "/dossier/documents/"
@@ -31,15 +31,6 @@ def deposit(client, title, **fields):
         "fichier": (io.BytesIO(tiny_pdf()), "cr.pdf")})
     assert response.status_code == 303, response.get_data(as_text=True)[:1500]
     return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-
-
-def outbox(address):
-    from portal.mail import OutboxMessage
-    return list(OutboxMessage.select().where(OutboxMessage.to == address))
-
-
-def text(response):
-    return " ".join(response.get_data(as_text=True).split())
 
 
 def main(response):

@@ -8,7 +8,7 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import csrf_from, hidden_fields, open_space
+from conftest import csrf_from, hidden_fields, journal, open_space
 
 ALL_SECTIONS = ["doctor", "blood_group", "allergies", "treatments", "conditions",
                 "vaccinations", "measures", "appointments", "contacts", "directives"]
@@ -38,14 +38,6 @@ def pdf_text(data, tmp_path):
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                          check=True, text=True).stdout
     return " ".join(out.split())
-
-
-def journal(action, patient_id=None):
-    from portal.audit import ActivityEvent
-    query = ActivityEvent.select().where(ActivityEvent.action == action)
-    if patient_id is not None:
-        query = query.where(ActivityEvent.patient == patient_id)
-    return list(query.order_by(ActivityEvent.id))
 
 
 def is_checked(html, name, value):
@@ -115,9 +107,10 @@ def test_camille_prints_her_summary_with_the_sections_she_chose(app, client, log
     job = the_job(job_id)
     assert (job.status, job.language, job.kind) == ("done", "fr", "synthese")
     assert job.sections == ",".join(chosen)
-    assert [e.detail.split()[0] for e in journal("summary.requested", camille.id)] == ["synthese"]
-    assert len(journal("summary.generated", camille.id)) == 1
-    assert len(journal("summary.download", camille.id)) == 1
+    assert [e.detail.split()[0]
+            for e in journal("summary.requested", patient=camille.id)] == ["synthese"]
+    assert len(journal("summary.generated", patient=camille.id)) == 1
+    assert len(journal("summary.download", patient=camille.id)) == 1
 
 
 def test_the_generated_file_is_stored_encrypted(app, client, login_as, ctx):
@@ -245,7 +238,7 @@ def test_an_access_ended_since_the_request_prints_nothing(app, client, login_as,
     assert run(app, job_id) is False
     job = the_job(job_id)
     assert (job.status, job.error, job.storage_key) == ("failed", "access", None)
-    assert journal("summary.failed", jean.id)[0].outcome == "error"
+    assert journal("summary.failed", patient=jean.id)[0].outcome == "error"
 
 
 def test_a_render_over_the_time_limit_is_stopped_and_explained(app, client, login_as, ctx,
@@ -377,7 +370,7 @@ def test_a_parent_prints_for_her_child_and_the_paper_says_who_made_it(
     assert "Lina Martin" in text and "Synthèse de santé" in text
     assert "par Camille Martin (Représentante légale) pour Lina Martin" in text
     assert the_job(job_id).patient_id == lina.id
-    assert journal("summary.download", lina.id)[0].via == "guardian"
+    assert journal("summary.download", patient=lina.id)[0].via == "guardian"
     # the same job is not reachable from her own space
     own = client.get("/espaces")
     client.post(f"/espaces/{person('Camille').id}", data={"csrf_token": csrf_from(own)})
@@ -408,7 +401,7 @@ def test_a_mediator_prints_only_with_the_summaries_task(app, client, login_as, c
     Mandate.update(tasks="agenda,documents").where(Mandate.patient == jean.id).execute()
     assert client.get("/imprimer/").status_code == 403
     assert client.get(f"/imprimer/{job_id}/fichier").status_code == 403
-    denied = journal("summary.download", jean.id)
+    denied = journal("summary.download", patient=jean.id)
     assert denied[-1].outcome == "denied"
 
 
