@@ -11,6 +11,7 @@ import http.server
 import os
 import re
 import shutil
+import socketserver
 import sys
 import threading
 import time
@@ -416,3 +417,44 @@ def local_server():
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+class SMTPSink(socketserver.StreamRequestHandler):
+    """Just enough SMTP to receive one message (no TLS, no auth)."""
+
+    def handle(self):
+        self.wfile.write(b"220 sink ready\r\n")
+        data_mode, lines = False, []
+        for raw in self.rfile:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if data_mode:
+                if line == ".":
+                    self.server.messages.append("\n".join(lines))
+                    data_mode, lines = False, []
+                    self.wfile.write(b"250 queued\r\n")
+                else:
+                    lines.append(line)
+                continue
+            verb = line[:4].upper()
+            if verb in ("EHLO", "HELO"):
+                self.wfile.write(b"250 sink\r\n")
+            elif verb == "DATA":
+                data_mode = True
+                self.wfile.write(b"354 go ahead\r\n")
+            elif verb == "QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+@pytest.fixture
+def smtp_sink():
+    """An SMTP server on 127.0.0.1 that keeps what it receives (`.messages`)."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SMTPSink)
+    server.messages = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

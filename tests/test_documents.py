@@ -1,42 +1,14 @@
 """Documents pages: upload and deposit through the real forms, refusals that keep what was
 typed and store nothing, viewing headers, scope (404s), masking, deletion, announcements,
 the periodic task, the list's filters and pagination, and the report form."""
-import io
 from datetime import date, timedelta
 
 import pytest
-from conftest import hidden_fields, journal, open_space, outbox
-from test_documents_store import SAMPLES, image_bytes, stored_files, tiny_pdf
+from conftest import journal, open_space, outbox
+from helpers import SAMPLES, image_bytes, stored_files, tiny_pdf
 
 from portal.documents.demo import sample_dicom
-
-UPLOAD = "/dossier/documents/ajouter"
-DEPOSIT = "/dossier/documents/deposer"
-LIST = "/dossier/documents/"
-
-
-def send_file(client, data, filename, url=UPLOAD, **fields):
-    page = client.get(url)
-    assert page.status_code == 200
-    form = {**hidden_fields(page), "title": "Mon document", "document_date": "2026-01-05",
-            "category": "autres", **fields, "fichier": (io.BytesIO(data), filename)}
-    return client.post(url, data=form, content_type="multipart/form-data")
-
-
-def post(client, url, page_url=None, **data):
-    page = client.get(page_url or url)
-    return client.post(url, data={**hidden_fields(page), **data})
-
-
-def doc_id(response):
-    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-
-
-def document(document_id):
-    from portal.documents.models import Document
-    return Document.get_or_none(Document.id == document_id)
-
+from helpers import DEPOSIT, LIST, UPLOAD, doc_id, document, post, send_file
 
 # --- upload -------------------------------------------------------------------------------
 

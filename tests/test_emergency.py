@@ -5,26 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import account, csrf_from, hidden_fields, journal
+from helpers import REASON, declare, jean_nir
 
 pytestmark = pytest.mark.db
-
-REASON = "Malaise au domicile, patient inconscient, appel au 15."
-FORM = "/urgence/"
-
-
-def jean_nir():
-    from portal.accounts.nir import with_key
-    return with_key("1440219031012")
-
-
-def declare(client, nir=None, birth="11/02/1944", reason=REASON, confirm=True):
-    page = client.get(FORM)
-    data = {"csrf_token": csrf_from(page), "nir": jean_nir() if nir is None else nir,
-            "birth_date": birth, "reason": reason}
-    if confirm:
-        data["confirm"] = "y"
-    return client.post(FORM, data=data)
-
 
 def accesses():
     from portal.emergency.models import EmergencyAccess

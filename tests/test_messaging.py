@@ -7,31 +7,7 @@ import pytest
 from conftest import account, hidden_fields, open_space, outbox
 
 from portal.accounts.models import Person, utcnow
-
-
-def conversation(subject):
-    from portal.messaging.models import Conversation
-    return Conversation.get(Conversation.subject == subject)
-
-
-BLOOD = "Vos résultats de prise de sang"      # Dr Benali and Jean (Camille replied for him)
-RENEWAL = "Renouvellement de votre ordonnance"  # Dr Benali and Camille, closed
-PHARMACY = "Vos médicaments sont disponibles"  # Paul Girard to Jean, "no reply"
-
-
-def messages_in(conv):
-    from portal.messaging.models import Message
-    return list(Message.select().where(Message.conversation == conv.id).order_by(Message.id))
-
-
-def reply(client, url, body, **extra):
-    """Post the reply form of a conversation page, as the browser does."""
-    page = client.get(url)
-    target = re.search(r'<form method="post" action="([^"]+/repondre)"',
-                       page.get_data(as_text=True))
-    assert target, "no reply form on the page"
-    return client.post(target.group(1), data={**hidden_fields(page), "body": body,
-                                              "action": "envoyer", **extra})
+from helpers import BLOOD, PHARMACY, RENEWAL, conversation, messages_in, reply
 
 
 def write(client, url="/messagerie/ecrire", **fields):

@@ -1,33 +1,17 @@
 """Secure messaging, continued: attachments (all-or-nothing, scoped downloads, "Ajouter à mon
 dossier"), the trash on each side, and drafts that keep what is being written."""
-import io
 import re
 
-from conftest import hidden_fields, open_space
-from test_documents_store import image_bytes, stored_bytes, stored_files, tiny_pdf
-from test_messaging import (BLOOD, PHARMACY, RENEWAL, account, conversation, messages_in,
-                            outbox)
+from conftest import account, outbox, hidden_fields, open_space
+from helpers import image_bytes, stored_bytes, stored_files, tiny_pdf
+from helpers import BLOOD, PHARMACY, RENEWAL, conversation, messages_in
 
-
-def reply_files(client, url, body, files, **extra):
-    """Post a conversation page's reply form with files (multipart, as the browser does)."""
-    page = client.get(url)
-    target = re.search(r'<form method="post" action="([^"]+/repondre)"',
-                       page.get_data(as_text=True)).group(1)
-    return client.post(target, data={**hidden_fields(page), "action": "envoyer", "body": body,
-                                     **extra, "fichiers": [(io.BytesIO(d), n) for d, n in files]},
-                       content_type="multipart/form-data")
-
+from helpers import attachment_rows, reply_files
 
 def listed(client, url):
     """The subjects of the conversations a list page shows."""
     return re.findall(r'class="conv__subject"><a href="[^"]+">([^<]+)</a>',
                       client.get(url).get_data(as_text=True))
-
-
-def attachment_rows():
-    from portal.messaging.models import Attachment
-    return list(Attachment.select().order_by(Attachment.id))
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -186,7 +170,7 @@ def test_once_both_sides_emptied_their_trash_nothing_is_left(app, ctx, login_as)
 
 
 def test_a_new_message_brings_a_conversation_back_from_the_recipients_trash(ctx, login_as):
-    from test_messaging import reply
+    from helpers import reply
     blood = conversation(BLOOD)
     jean = login_as("jean")
     page = jean.get(f"/messagerie/{blood.id}")

@@ -6,11 +6,11 @@ import re
 from datetime import datetime
 
 import pytest
-from conftest import at, hidden_fields, open_space, outbox
-from test_access import create_code, redeem
-from test_documents import DEPOSIT, doc_id, send_file
-from test_documents_store import tiny_pdf
-from test_emergency import REASON, declare
+from conftest import redeem, at, hidden_fields, open_space, outbox
+from helpers import create_code
+from helpers import DEPOSIT, doc_id, send_file
+from helpers import tiny_pdf
+from helpers import REASON, declare
 
 PAGE = "/parametres/notifications"
 JEAN_EMAIL = "jean.dupont@example.org"
@@ -295,7 +295,7 @@ def test_each_new_session_is_told_with_when_which_browser_and_a_masked_address(a
 
 def test_no_session_email_before_the_second_factor_is_passed(app, client, ctx):
     from conftest import ROLES
-    from test_auth import start_login
+    from helpers import start_login
     start_login(client, ROLES["camille"], "demo-carnet-2026")
     assert outbox(CAMILLE_EMAIL, SESSION_SUBJECT) == []
     assert outbox(CAMILLE_EMAIL)[-1].subject == "Votre code de connexion Carnet"

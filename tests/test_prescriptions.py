@@ -358,7 +358,7 @@ def test_the_demo_prescription_is_stored_once_with_its_pdf(ctx, person):
 
 
 def run_in_production(tmp_path, signing_key):
-    from test_security import run_app_in_production
+    from helpers import run_app_in_production
     return run_app_in_production({
         "CARNET_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
         "HUEY_URL": f"sqlite:///{tmp_path}/h.db", "SECRET_KEY": "k" * 40,

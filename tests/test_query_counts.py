@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from conftest import open_space
 from querycount import count_queries
+from helpers import _first, copies, give_a_conversation, urls
 
 # page -> ceiling (statements per request), the same in one's own space and acting for someone.
 # A page that records a reading in the journal counts 1 statement for it (a plain INSERT).
@@ -35,50 +36,6 @@ CEILINGS = {
 SPACES = {"own space": ("camille", "Camille"), "acting for": ("camille", "Lina")}
 
 
-def _first(model, *where):
-    return model.select(model.id).where(*where).order_by(model.id).first().id
-
-
-def urls(owner):
-    """Each page's address in `owner`'s space (a document and a conversation of theirs)."""
-    from portal.documents.models import Document
-    from portal.messaging.models import Conversation
-    document = _first(Document, Document.patient == owner.id,
-                      Document.hidden_from_patient == False)  # noqa: E712
-    conversation = _first(Conversation, Conversation.patient == owner.id)
-    return {
-        "dossier": ("/dossier/", {}),
-        "documents": ("/dossier/documents/", {}),
-        "document": (f"/dossier/documents/{document}", {}),
-        "profile": ("/dossier/profil/", {}),
-        "measures": ("/dossier/mesures/", {}),
-        "agenda": ("/agenda/", {}),
-        "inbox": ("/messagerie/", {}),
-        "thread": (f"/messagerie/{conversation}", {}),
-        "history": ("/dossier/historique/", {}),
-        "entourage": ("/entourage", {}),
-        "settings": ("/parametres/", {}),
-        "documents fragment": ("/dossier/documents/", {"HX-Request": "true"}),
-        "badge poll": ("/messagerie/non-lus", {"HX-Request": "true"}),
-    }
-
-
-def copies(model, rows, times, **changes):
-    """Insert `times` copies of each of `rows` (new ids; unique text columns made unique;
-    `changes` applied), returning the new rows' ids."""
-    unique = [f.name for f in model._meta.sorted_fields
-              if f.unique and not f.primary_key and f.field_type == "VARCHAR"]
-    made = []
-    for row in rows:
-        for n in range(times):
-            data = {k: v for k, v in row.__data__.items() if k != model._meta.primary_key.name}
-            for name in unique:
-                data[name] = f"{data[name][:30]}-{n}-{len(made)}"
-            data.update(changes)
-            made.append(model.insert(**data).execute())
-    return made
-
-
 def grow(owner):
     """Ten times each list of `owner`'s space: documents, conversations (with their messages),
     the messages of their first conversation, appointments, contacts, measures."""
@@ -96,18 +53,6 @@ def grow(owner):
     copies(Appointment, list(Appointment.select().where(Appointment.patient == owner.id)), 9)
     copies(Contact, list(Contact.select().where(Contact.patient == owner.id)), 9)
     copies(Measure, list(Measure.select().where(Measure.patient == owner.id)), 9)
-
-
-def give_a_conversation(owner):
-    """A conversation in `owner`'s space (the demo gives a child none): a copy of the demo's
-    first one, with its messages."""
-    from portal.messaging.models import Conversation, Message
-    if Conversation.select().where(Conversation.patient == owner.id).exists():
-        return
-    model = Conversation.select().order_by(Conversation.id).first()
-    messages = list(Message.select().where(Message.conversation == model.id))
-    new_id = copies(Conversation, [model], 1, patient=owner.id)[0]
-    copies(Message, messages, 1, conversation=new_id)
 
 
 def counts(client, pages):

@@ -9,27 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from conftest import csrf_from, hidden_fields, journal, open_space
+from helpers import ALL_SECTIONS, CAMILLE, ask, job_id_of, the_job
 
-ALL_SECTIONS = ["doctor", "blood_group", "allergies", "treatments", "conditions",
-                "vaccinations", "measures", "appointments", "contacts", "directives"]
-CAMILLE = "camille.martin@example.org"
 SOPHIE = "sophie.bernard@example.org"
-
-
-def ask(client, kind="synthese", sections=ALL_SECTIONS, language="fr"):
-    """Submit one of the index page's forms as a browser would; returns the response."""
-    page = client.get("/imprimer/")
-    assert page.status_code == 200
-    if kind == "synthese":
-        data = {**hidden_fields(page), "sections": sections, "language": language}
-    else:
-        data = {**hidden_fields(page), "carte-language": language}
-    return client.post(f"/imprimer/{kind}", data=data)
-
-
-def job_id_of(response):
-    assert response.status_code == 303, response.get_data(as_text=True)[:1500]
-    return int(re.search(r"/imprimer/(\d+)$", response.headers["Location"]).group(1))
 
 
 def pdf_text(data, tmp_path):
@@ -51,11 +33,6 @@ def is_checked(html, name, value):
 def status_tag(html):
     """The opening tag of the job's status block (where the poll attributes are)."""
     return re.search(r'<div id="etat-impression"[^>]*>', html).group(0)
-
-
-def the_job(job_id):
-    from portal.summary.models import PrintJob
-    return PrintJob.get_by_id(job_id)
 
 
 @pytest.fixture

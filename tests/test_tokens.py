@@ -11,12 +11,10 @@ from datetime import datetime, timedelta
 import pikepdf
 import pytest
 from conftest import account, at, csrf_from, hidden_fields, open_space, redeem, run_majorities
+from helpers import ACCESS_PAGE as PAGE, CODE_RE
 
 CAMILLE = "camille.martin@example.org"
 PASSWORD = "demo-carnet-2026"
-PAGE = "/dossier/professionnels/"
-CODE_RE = re.compile(
-    r'class="access-code"><bdi dir="ltr">([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})<')
 
 
 def make_feed(client):
