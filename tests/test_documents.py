@@ -5,10 +5,10 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import journal, open_space, outbox
-from helpers import SAMPLES, image_bytes, stored_files, tiny_pdf
+from helpers import (DEPOSIT, LIST, SAMPLES, UPLOAD, doc_id, document, image_bytes, post,
+                     send_file, stored_files, tiny_pdf)
 
 from portal.documents.demo import sample_dicom
-from helpers import DEPOSIT, LIST, UPLOAD, doc_id, document, post, send_file
 
 # --- upload -------------------------------------------------------------------------------
 

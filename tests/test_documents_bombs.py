@@ -12,8 +12,7 @@ import zlib
 
 import pytest
 from conftest import ROOT_DIR
-from helpers import doc_id, send_file
-from helpers import stored_files
+from helpers import doc_id, send_file, stored_files
 
 # What the upload of one of these may add to the process (decoding the 6300 × 6300 PNG added
 # 330 MB; a preview of a 12-megapixel photo needs about 40 MB).

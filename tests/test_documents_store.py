@@ -10,17 +10,9 @@ import sys
 
 import pytest
 from conftest import ROOT_DIR
-
-from portal.documents.demo import sample_dicom
 from helpers import SAMPLES, image_bytes, stored_bytes, stored_files, tiny_pdf
 
-
-# --- sample files -------------------------------------------------------------------------
-
-# --- fixtures -----------------------------------------------------------------------------
-
-
-
+from portal.documents.demo import sample_dicom
 
 
 # --- sniffing -----------------------------------------------------------------------------

@@ -5,9 +5,9 @@ import re
 
 import pytest
 from conftest import account, hidden_fields, open_space, outbox
+from helpers import BLOOD, PHARMACY, RENEWAL, conversation, messages_in, reply
 
 from portal.accounts.models import Person, utcnow
-from helpers import BLOOD, PHARMACY, RENEWAL, conversation, messages_in, reply
 
 
 def write(client, url="/messagerie/ecrire", **fields):

@@ -2,11 +2,10 @@
 dossier"), the trash on each side, and drafts that keep what is being written."""
 import re
 
-from conftest import account, outbox, hidden_fields, open_space
-from helpers import image_bytes, stored_bytes, stored_files, tiny_pdf
-from helpers import BLOOD, PHARMACY, RENEWAL, conversation, messages_in
+from conftest import account, hidden_fields, open_space, outbox
+from helpers import (BLOOD, PHARMACY, RENEWAL, attachment_rows, conversation, image_bytes,
+                     messages_in, reply_files, stored_bytes, stored_files, tiny_pdf)
 
-from helpers import attachment_rows, reply_files
 
 def listed(client, url):
     """The subjects of the conversations a list page shows."""
@@ -282,7 +281,6 @@ def test_the_closed_conversation_offers_no_draft_box(ctx, login_as):
     text = login_as("camille").get(
         f"/messagerie/{conversation(RENEWAL).id}").get_data(as_text=True)
     assert "Enregistrer le brouillon" not in text
-
 
 
 # --- a prescription to the pharmacy of one's choice ----------------------------------------------

@@ -6,11 +6,8 @@ import re
 from datetime import datetime
 
 import pytest
-from conftest import redeem, at, hidden_fields, open_space, outbox
-from helpers import create_code
-from helpers import DEPOSIT, doc_id, send_file
-from helpers import tiny_pdf
-from helpers import REASON, declare
+from conftest import at, hidden_fields, open_space, outbox, redeem
+from helpers import DEPOSIT, REASON, create_code, declare, doc_id, send_file, tiny_pdf
 
 PAGE = "/parametres/notifications"
 JEAN_EMAIL = "jean.dupont@example.org"

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 from conftest import open_space
-from querycount import count_queries
 from helpers import _first, copies, give_a_conversation, urls
+from querycount import count_queries
 
 # page -> ceiling (statements per request), the same in one's own space and acting for someone.
 # A page that records a reading in the journal counts 1 statement for it (a plain INSERT).

@@ -27,8 +27,8 @@ from urllib.parse import urlencode
 
 import pytest
 from conftest import ROOT_DIR, SMTPSink
-from pgcluster import PgCluster, available
 from helpers import tiny_pdf
+from pgcluster import PgCluster, available
 
 pytestmark = pytest.mark.scale
 

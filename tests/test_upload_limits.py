@@ -8,8 +8,7 @@ import re
 
 import pytest
 from conftest import csrf_from
-from helpers import DEPOSIT, LIST, UPLOAD, doc_id, document, send_file
-from helpers import stored_files
+from helpers import DEPOSIT, LIST, UPLOAD, doc_id, document, send_file, stored_files
 
 MB = 1024 * 1024
 
