@@ -11,10 +11,11 @@ import http.server
 import os
 import re
 import shutil
+import socketserver
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 import time_machine
@@ -283,6 +284,65 @@ def open_space(client, person_id):
     return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
+def journal(action, **where):
+    """The journal's events of `action`, oldest first, where each keyword names a column and
+    the value it must hold (patient=…, outcome=…, object_id=…)."""
+    from portal.audit import ActivityEvent
+    query = ActivityEvent.select().where(ActivityEvent.action == action)
+    for name, value in where.items():
+        query = query.where(getattr(ActivityEvent, name) == value)
+    return list(query.order_by(ActivityEvent.id))
+
+
+def outbox(who, subject=None):
+    """The e-mails sent to a demo role ("camille") or an address, oldest first; only those of
+    `subject` when it is given."""
+    from portal.mail import OutboxMessage
+    query = OutboxMessage.select().where(OutboxMessage.to == ROLES.get(who, who))
+    if subject is not None:
+        query = query.where(OutboxMessage.subject == subject)
+    return list(query.order_by(OutboxMessage.id))
+
+
+def account(who):
+    """The account of a demo role ("benali") or of an address."""
+    from portal.accounts.models import Account
+    return Account.get(Account.email == ROLES.get(who, who))
+
+
+def text(response):
+    """A page's text with its white space collapsed, as a reader sees it (a sentence split over
+    two lines of the template still reads as one)."""
+    return " ".join(response.get_data(as_text=True).split())
+
+
+def latest_mail(app, who):
+    """The newest e-mail sent to a demo role or an address (read outside any request)."""
+    from portal.extensions import db
+    from portal.mail import latest_for
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        return latest_for(ROLES.get(who, who))
+
+
+def redeem(client, code):
+    """Type an access code into the professional's "code d'accès" form."""
+    page = client.get("/acces/code")
+    return client.post("/acces/code", data={"csrf_token": csrf_from(page), "code": code})
+
+
+def at(*args):
+    """Freeze the clock at this UTC time (time does not move during the block)."""
+    return time_machine.travel(datetime(*args, tzinfo=timezone.utc), tick=False)
+
+
+def run_majorities(app):
+    """Run the daily job that ends the guardianships of those who came of age."""
+    from portal.proxies.guardians import process_majorities
+    with app.app_context():
+        return process_majorities()
+
+
 @pytest.fixture
 def jean(login_as):
     """Jean Dupont, logged in, in his own space."""
@@ -357,3 +417,44 @@ def local_server():
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+class SMTPSink(socketserver.StreamRequestHandler):
+    """Just enough SMTP to receive one message (no TLS, no auth)."""
+
+    def handle(self):
+        self.wfile.write(b"220 sink ready\r\n")
+        data_mode, lines = False, []
+        for raw in self.rfile:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if data_mode:
+                if line == ".":
+                    self.server.messages.append("\n".join(lines))
+                    data_mode, lines = False, []
+                    self.wfile.write(b"250 queued\r\n")
+                else:
+                    lines.append(line)
+                continue
+            verb = line[:4].upper()
+            if verb in ("EHLO", "HELO"):
+                self.wfile.write(b"250 sink\r\n")
+            elif verb == "DATA":
+                data_mode = True
+                self.wfile.write(b"354 go ahead\r\n")
+            elif verb == "QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+@pytest.fixture
+def smtp_sink():
+    """An SMTP server on 127.0.0.1 that keeps what it receives (`.messages`)."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SMTPSink)
+    server.messages = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -1,27 +1,12 @@
 """The patient's "Professionnels de santé" page: authorise, block, administrators, médecin
 traitant, the profession matrix, and one-time access codes."""
-import re
 from datetime import timedelta
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import account, hidden_fields, open_space, redeem
+from helpers import ACCESS_PAGE as PAGE, create_code
 
 pytestmark = pytest.mark.db
-
-PAGE = "/dossier/professionnels/"
-CODE_RE = re.compile(
-    r'class="access-code"><bdi dir="ltr">([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})<')
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-
-
-def account(email):
-    from portal.accounts.models import Account
-    return Account.get(Account.email == email)
-
 
 def grant_of(patient, email):
     from portal.access.models import Grant
@@ -142,21 +127,6 @@ def test_administrator_sees_masked_documents_and_the_matrix_applies(login_as, pe
     act(jean, grant_of(patient, "p.girard@example.org").id, "retirer-administrateur")
     assert masked.id not in seen()
     assert "Pharmacien ou pharmacienne" in jean.get(PAGE).get_data(as_text=True)  # matrix table
-
-
-def create_code(client, validity="24h"):
-    page = client.get(PAGE)
-    response = client.post(f"{PAGE}codes", data={**hidden_fields(page), "validity": validity})
-    assert response.status_code == 303
-    text = client.get(PAGE).get_data(as_text=True)
-    code = CODE_RE.search(text).group(1)
-    assert CODE_RE.search(client.get(PAGE).get_data(as_text=True)) is None  # shown once
-    return code
-
-
-def redeem(client, code):
-    page = client.get("/acces/code")
-    return client.post("/acces/code", data={"csrf_token": csrf_from(page), "code": code})
 
 
 def test_access_code_opens_the_space_once(app, login_as, person, ctx):

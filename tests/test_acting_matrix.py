@@ -8,23 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import csrf_from
-
-# The relations under test: key -> (actor, space owner, how to set it up).
-RELATIONS = {
-    "self": ("camille", "Camille"),
-    "guardian": ("camille", "Lina"),
-    "deleg:dossier_read": ("camille", "Jean"),
-    "deleg:dossier_write": ("camille", "Jean"),
-    "deleg:messaging": ("camille", "Jean"),
-    "deleg:agenda": ("camille", "Jean"),
-    "mandate:agenda": ("sophie", "Jean"),
-    "mandate:messages_read": ("sophie", "Jean"),
-    "mandate:documents": ("sophie", "Jean"),
-    "mandate:summaries": ("sophie", "Jean"),
-    "grant:treating_doctor": ("benali", "Jean"),
-    "grant:pharmacist": ("girard", "Jean"),
-    "emergency": ("lefevre", "Jean"),
-}
+from helpers import RELATIONS, set_up
 
 READERS = {"self", "guardian", "deleg:dossier_read", "mandate:documents",
            "grant:treating_doctor", "grant:pharmacist", "emergency"}
@@ -84,28 +68,6 @@ def test_every_page_of_a_space_is_classified(app):
     unclassified = space_pages(app) - set(PAGES)
     assert not unclassified, f"add these pages to PAGES with who may open them: {unclassified}"
     assert not set(PAGES) - space_pages(app), "PAGES names a page that no longer exists"
-
-
-def set_up(key, person, login_as):
-    """Make relation `key` the one in force, log the actor in and open the space."""
-    from portal.accounts.models import Account, utcnow
-    from portal.proxies.models import Delegation, Mandate
-    kind, _, detail = key.partition(":")
-    actor, owner = RELATIONS[key]
-    if kind == "deleg":
-        Delegation.update(scopes=detail).execute()
-    elif kind == "mandate":
-        Mandate.update(tasks=detail).execute()
-    elif kind == "emergency":
-        from portal.emergency.models import EmergencyAccess
-        EmergencyAccess.create(patient=person(owner), professional=Account.get(
-            Account.email == "dr.lefevre@example.org"), reason="Malaise sur la voie publique",
-            ends_at=utcnow() + timedelta(hours=2))
-    client = login_as(actor)
-    response = client.post(f"/espaces/{person(owner).id}",
-                           data={"csrf_token": csrf_from(client.get("/espaces"))})
-    assert response.status_code == 302, key
-    return client, person(owner)
 
 
 @pytest.mark.parametrize("key", sorted(RELATIONS))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import csrf_from, hidden_fields
+from conftest import hidden_fields, journal, open_space
 
 NOW = datetime(2026, 11, 10, 8, 0, tzinfo=timezone.utc)  # Tuesday 10 November, 9:00 in Paris
 JEAN_EMAIL = "jean.dupont@example.org"
@@ -19,13 +19,6 @@ ADDED_SUBJECT = "Carnet : un rendez-vous a été ajouté à l’agenda"
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-    return client
 
 
 def form_data(page, **values):
@@ -56,12 +49,6 @@ def latest(person_id):
         Appointment.id.desc()).first()
 
 
-def journal(action, patient_id):
-    from portal.audit import ActivityEvent
-    return list(ActivityEvent.select().where(ActivityEvent.action == action,
-                                             ActivityEvent.patient == patient_id))
-
-
 def test_an_appointment_is_added_changed_and_cancelled_through_the_forms(
         frozen, login_as, person):
     from portal.agenda.models import Appointment
@@ -78,7 +65,7 @@ def test_an_appointment_is_added_changed_and_cancelled_through_the_forms(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Le rendez-vous du lundi 23 novembre 2026 à 14:30 est ajouté à l’agenda." in page
     assert "Apporter l’électrocardiogramme." in page and "La veille, à 18 h" in page
-    assert len(journal("agenda.add", jean.id)) == 1
+    assert len(journal("agenda.add", patient=jean.id)) == 1
 
     # Changing it: the form shows what is stored; a new time makes the reminder due again.
     Appointment.update(reminder_sent_at=datetime(2026, 11, 22, 17, 0)).where(
@@ -95,7 +82,7 @@ def test_an_appointment_is_added_changed_and_cancelled_through_the_forms(
     assert changed.starts_at == datetime(2026, 11, 23, 14, 0)
     assert changed.reminder_sent_at is None and changed.sequence == 1
     assert changed.uid == appointment.uid
-    assert len(journal("agenda.edit", jean.id)) == 1
+    assert len(journal("agenda.edit", patient=jean.id)) == 1
 
     # Cancelling asks first, then keeps it, marked as cancelled.
     question = client.get(f"/agenda/{appointment.id}/annuler")
@@ -114,7 +101,7 @@ def test_an_appointment_is_added_changed_and_cancelled_through_the_forms(
     assert response.status_code == 303
     assert "ne peut plus être modifié" in client.get(
         response.headers["Location"]).get_data(as_text=True)
-    assert len(journal("agenda.cancel", jean.id)) == 1
+    assert len(journal("agenda.cancel", patient=jean.id)) == 1
 
 
 @pytest.mark.parametrize("values, field, message", [
@@ -237,14 +224,15 @@ def test_another_patients_appointment_is_a_404(login_as, person, ctx):
                         data=fields).status_code == 404
     assert latest(person("Jean").id).cancelled_at is None
     # Through her delegation (agenda scope) Jean's space, and so his appointment, opens.
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     assert camille.get(f"/agenda/{jean_appointment.id}").status_code == 200
 
 
 def test_a_caregiver_without_the_agenda_is_told_why(login_as, person, ctx):
     from portal.proxies.models import Delegation
     Delegation.update(scopes="dossier_read,messaging").execute()
-    camille = open_space(login_as("camille"), person("Jean").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Jean").id).status_code == 302
     for url in ("/agenda/", "/agenda/ajouter", "/agenda/mois/2026-11", "/agenda/export.ics"):
         response = camille.get(url)
         assert response.status_code == 403, url
@@ -255,11 +243,12 @@ def test_a_caregiver_without_the_agenda_is_told_why(login_as, person, ctx):
 
 
 def test_acting_for_someone_is_journaled_with_the_relation(frozen, login_as, person):
-    camille = open_space(login_as("camille"), person("Lina").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Lina").id).status_code == 302
     page = camille.get("/agenda/")
     assert "Agenda de Lina Martin" in page.get_data(as_text=True)
     assert add(camille, professional_name="Dr Élodie Vergne").status_code == 303
-    (event,) = journal("agenda.add", person("Lina").id)
+    (event,) = journal("agenda.add", patient=person("Lina").id)
     assert event.via == "guardian" and event.actor.email == CAMILLE_EMAIL
     # Sophie's mandate with the agenda task, current on the test's day whatever day the demo
     # was seeded.
@@ -268,16 +257,18 @@ def test_acting_for_someone_is_journaled_with_the_relation(frozen, login_as, per
     Mandate.update(starts_at=now - timedelta(days=20), ends_at=now + timedelta(days=160),
                    confirmed_at=now - timedelta(days=20)).where(
         Mandate.patient == person("Jean").id).execute()
-    sophie = open_space(login_as("sophie"), person("Jean").id)
+    sophie = login_as("sophie")
+    assert open_space(sophie, person("Jean").id).status_code == 302
     assert add(sophie).status_code == 303
-    (event,) = journal("agenda.add", person("Jean").id)
+    (event,) = journal("agenda.add", patient=person("Jean").id)
     assert event.via == "mandate"
 
 
 def test_a_professional_adds_an_appointment_and_the_patient_is_told_without_details(
         frozen, login_as, person):
     from portal.mail import OutboxMessage
-    benali = open_space(login_as("benali"), person("Lina").id)
+    benali = login_as("benali")
+    assert open_space(benali, person("Lina").id).status_code == 302
     page = benali.get("/agenda/pro/ajouter")
     html = page.get_data(as_text=True)
     assert value_of(html, "professional_name") == "Dr Nadia Benali"
@@ -304,10 +295,11 @@ def test_a_professional_adds_an_appointment_and_the_patient_is_told_without_deta
            "mercredi 25 novembre 2026 à 17:15." in mail.body
     for secret in ("ROR", "Victor-Hugo", "généraliste"):
         assert secret not in mail.body
-    assert len(journal("agenda.pro_add", person("Lina").id)) == 1
+    assert len(journal("agenda.pro_add", patient=person("Lina").id)) == 1
     # The professional does not read the agenda; the parent sees who added it.
     assert benali.get("/agenda/").status_code == 403
-    camille = open_space(login_as("camille"), person("Lina").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Lina").id).status_code == 302
     assert "Ajouté par le Dr Nadia Benali" in camille.get("/agenda/").get_data(as_text=True)
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from conftest import hidden_fields
+from conftest import hidden_fields, open_space
 
 PARIS = ZoneInfo("Europe/Paris")
 TRICKY_NOTE = "Apporter : ECG, bilan; ordonnance\\copie\nÉtage 2, porte B — salle « Cœur »"
@@ -192,11 +192,12 @@ def test_revoking_or_replacing_stops_the_address_at_once(app, login_as, person, 
 
 
 def test_a_parent_manages_the_address_of_a_child_and_a_caregiver_cannot(login_as, person, ctx):
-    from test_agenda import open_space
-    camille = open_space(login_as("camille"), person("Lina").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Lina").id).status_code == 302
     token, shown = make_feed(camille)
     assert "S’abonner à l’agenda de Lina Martin" in shown
-    open_space(camille, person("Jean").id)  # her delegation gives the agenda, not this
+    # her delegation gives the agenda, not this
+    assert open_space(camille, person("Jean").id).status_code == 302
     assert camille.get("/agenda/abonnement").status_code == 403
 
 

@@ -4,17 +4,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from conftest import DEMO_PASSWORD, ROLES, csrf_from, latest_code
-
-
-def start_login(client, email, password=DEMO_PASSWORD):
-    page = client.get("/connexion")
-    return client.post("/connexion", data={"csrf_token": csrf_from(page), "email": email,
-                                           "password": password})
-
-
-def submit_code(client, code):
-    page = client.get("/connexion/code")
-    return client.post("/connexion/code", data={"csrf_token": csrf_from(page), "code": code})
+from helpers import start_login, submit_code
 
 
 def test_login_fields_carry_autocomplete_for_password_managers(client):

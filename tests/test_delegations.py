@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, journal, open_space, outbox, text
 
 INVITE = "/proches/delegations/inviter"
 # Demo people: first 13 digits of the NIR, birth date as typed in the form.
@@ -28,10 +28,6 @@ UNKNOWN = "Aucune personne ne correspond à ce numéro de sécurité sociale et 
 def nir(key):
     from portal.accounts.nir import with_key
     return with_key(IDENTITIES[key][0])
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def form_data(page, who="amina", scopes=("dossier_read", "agenda"), start=None, end=None,
@@ -69,17 +65,6 @@ def post_from_relatives(client, verb):
 def space_fields(client, owner):
     """What a form of `owner`'s space sends (for pages that show no such form any more)."""
     return {"csrf_token": csrf_from(client.get("/espaces")), "_space": str(owner.id)}
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-
-
-def mails_to(key):
-    from portal.mail import OutboxMessage
-    return list(OutboxMessage.select().where(OutboxMessage.to == EMAILS.get(key, key))
-                .order_by(OutboxMessage.id))
 
 
 def delegation(patient, caregiver):
@@ -120,11 +105,6 @@ def assert_tagged_with_title(app, document):
 
 def squash(value):
     return " ".join(value.split())
-
-
-def journal(action):
-    from portal.audit import ActivityEvent
-    return list(ActivityEvent.select().where(ActivityEvent.action == action))
 
 
 def full_nir(nir13):
@@ -198,7 +178,7 @@ def test_invite_accept_then_end_with_attestations_in_both_spaces(app, camille, a
     assert found.is_pending and found.sworn_at is not None
     assert found.scopes == "dossier_read,agenda"
     assert found.invitation_expires_at - found.sworn_at == timedelta(days=14)
-    mail = mails_to("amina")[-1]
+    mail = outbox("amina")[-1]
     assert "Camille Martin vous invite à devenir sa proche aidante" in mail.body
     assert "aucune information médicale" in mail.body
     assert journal("delegation.invited")[-1].patient_id == person("Camille").id
@@ -218,7 +198,7 @@ def test_invite_accept_then_end_with_attestations_in_both_spaces(app, camille, a
     assert relation.kind == "delegation"
     assert relation.scopes == {"dossier_read", "summaries", "agenda"}  # exactly the mapped ones
     assert "Amina Diallo a accepté d’être proche aidante de Camille Martin" in \
-        mails_to("camille")[-1].body
+        outbox("camille")[-1].body
 
     # The start attestation, in both spaces, authored by the account that accepted.
     for owner in ("Camille", "Amina"):
@@ -250,7 +230,7 @@ def test_invite_accept_then_end_with_attestations_in_both_spaces(app, camille, a
     ended = delegation(person("Camille"), person("Amina"))
     assert ended.ended_reason == ENDED_BY_PATIENT and ended.ended_by_id == person("Camille").id
     assert acting.get("/dossier/").status_code == 302  # her session in that space has ended
-    assert "a pris fin" in mails_to("amina")[-1].body
+    assert "a pris fin" in outbox("amina")[-1].body
     camille_account = Account.get(Account.email == EMAILS["camille"])
     for owner in ("Camille", "Amina"):
         start, end = attestations(person(owner).id)
@@ -276,7 +256,7 @@ def test_the_caregiver_ends_it_from_their_own_space(app, accepted, camille, amin
     assert ended.ended_reason == ENDED_BY_ACTOR and ended.ended_by_id == person("Amina").id
     assert acting.get("/dossier/").status_code == 302
     assert open_space(login_as("amina"), person("Camille").id).status_code == 404
-    assert "Amina Diallo a mis fin à la délégation" in mails_to("camille")[-1].body
+    assert "Amina Diallo a mis fin à la délégation" in outbox("camille")[-1].body
     end = attestations(person("Camille").id)[-1]
     assert "Fin demandée par le proche aidant, Amina Diallo" in squash(pdf_text(app, end))
 
@@ -368,7 +348,7 @@ def test_a_legal_representative_invites_a_caregiver_for_a_child(camille, login_a
     assert invite(camille, who="amina").status_code == 302
     found = delegation(person("Lina"), person("Amina"))
     assert found.is_pending
-    assert "Lina Martin vous invite" in mails_to("amina")[-1].body
+    assert "Lina Martin vous invite" in outbox("amina")[-1].body
     assert "Lina Martin" in text(login_as("amina").get("/proches"))
 
 
@@ -529,7 +509,7 @@ def test_an_expired_invitation_cannot_be_accepted_and_is_closed_by_the_periodic_
             assert delegations.expire_delegation_invitations.call_local() == (0, 0)
     closed = delegation(person("Camille"), person("Amina"))
     assert closed.id == found.id and closed.ended_reason == ENDED_EXPIRED
-    assert "a expiré sans réponse" in mails_to("camille")[-1].body
+    assert "a expiré sans réponse" in outbox("camille")[-1].body
     assert len(journal("delegation.expired")) == 1
     assert attestations(person("Camille").id) == []  # it never started
 
@@ -590,7 +570,7 @@ def test_the_caregiver_refuses(app, camille, amina, person, ctx):
     assert "Vous avez refusé l’invitation envoyée par Camille Martin" in text(amina.get("/proches"))
     found = delegation(person("Camille"), person("Amina"))
     assert found.ended_reason == ENDED_DECLINED and found.ended_by_id == person("Amina").id
-    assert "Amina Diallo a refusé l’invitation" in mails_to("camille")[-1].body
+    assert "Amina Diallo a refusé l’invitation" in outbox("camille")[-1].body
     assert attestations(person("Camille").id) == attestations(person("Amina").id) == []
     assert "Camille Martin" not in text(amina.get("/proches")).split("Pour qui j’agis")[1]
 
@@ -603,7 +583,7 @@ def test_the_patient_cancels_an_invitation(app, camille, amina, person, ctx):
     assert "L’invitation envoyée à Amina Diallo est annulée" in text(camille.get("/proches"))
     found = delegation(person("Camille"), person("Amina"))
     assert found.ended_reason == ENDED_BY_PATIENT
-    assert "a été annulée" in mails_to("amina")[-1].body
+    assert "a été annulée" in outbox("amina")[-1].body
     response = amina.post(accept_url, data=space_fields(amina, person("Amina")))
     assert response.status_code == 302
     assert "Cette invitation n’est plus en attente" in text(amina.get("/proches"))

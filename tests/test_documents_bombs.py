@@ -12,8 +12,7 @@ import zlib
 
 import pytest
 from conftest import ROOT_DIR
-from test_documents import doc_id, send_file
-from test_documents_store import stored_files
+from helpers import doc_id, send_file, stored_files
 
 # What the upload of one of these may add to the process (decoding the 6300 × 6300 PNG added
 # 330 MB; a preview of a 12-megapixel photo needs about 40 MB).
@@ -149,7 +148,7 @@ def test_the_upload_form_refuses_a_bomb_in_french_and_keeps_the_fields(ctx, logi
 
 
 def test_an_ordinary_dicom_and_png_are_still_accepted(ctx, login_as):
-    from test_documents_store import image_bytes
+    from helpers import image_bytes
 
     from portal.documents.demo import sample_dicom
     jean = login_as("jean")

@@ -1,6 +1,6 @@
 """The document store: types recognised by content, files refused with a French message and
 nothing kept, encryption at rest, previews (images, DICOM), and the production key check.
-The sample builders here are shared by the other documents tests."""
+Its sample builders are in helpers.py, shared with the other tests."""
 import base64
 import hashlib
 import io
@@ -10,72 +10,9 @@ import sys
 
 import pytest
 from conftest import ROOT_DIR
+from helpers import SAMPLES, image_bytes, stored_bytes, stored_files, tiny_pdf
 
 from portal.documents.demo import sample_dicom
-
-
-# --- sample files -------------------------------------------------------------------------
-
-def tiny_pdf(text="Compte rendu"):
-    """A minimal, well-formed one-page PDF (cross-reference offsets computed)."""
-    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
-               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
-
-
-def image_bytes(fmt, size=(1200, 900), exif=False, mode="RGB"):
-    from PIL import Image
-    image = Image.new(mode, size, "#3366aa" if mode == "RGB" else 128)
-    out = io.BytesIO()
-    kwargs = {}
-    if exif:
-        data = image.getexif()
-        data[0x010F] = "Appareil photo"  # Make
-        data[0x0112] = 6  # Orientation: rotate 90°
-        kwargs["exif"] = data
-    image.save(out, fmt, **kwargs)
-    return out.getvalue()
-
-
-SAMPLES = {
-    "pdf": (lambda: tiny_pdf(), "compte-rendu.pdf", "application/pdf"),
-    "jpeg": (lambda: image_bytes("JPEG"), "photo.jpg", "image/jpeg"),
-    "png": (lambda: image_bytes("PNG"), "capture.png", "image/png"),
-    "tiff": (lambda: image_bytes("TIFF"), "scan.tif", "image/tiff"),
-    "text": (lambda: "Tension du matin : 13/8\nPoids : 72 kg\n".encode(), "notes.txt",
-             "text/plain"),
-    "dicom": (lambda: sample_dicom(size=16), "IM0001.dcm", "application/dicom"),
-}
-
-
-def stored_files(app):
-    """Every object key in the app's store (the disk or an S3 bucket), sorted."""
-    from portal.storage import storage
-    return storage(app).keys()
-
-
-def stored_bytes(app, key):
-    from portal.storage import storage
-    return storage(app).get(key)
-
-
-# --- fixtures -----------------------------------------------------------------------------
-
-
-
 
 
 # --- sniffing -----------------------------------------------------------------------------

@@ -1,10 +1,5 @@
 """The dossier overview: identity, care team and the essentials at a glance."""
-from conftest import csrf_from
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
+from conftest import open_space
 
 
 def test_patient_sees_the_essentials_of_their_record(login_as, ctx):

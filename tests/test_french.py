@@ -5,25 +5,13 @@ import subprocess
 from datetime import date
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, latest_mail, open_space
 from flask_babel import force_locale
 
 from portal.accounts.models import Account
 
 CAMILLE, AMINA, JEAN = ("camille.martin@example.org", "amina.diallo@example.org",
                         "jean.dupont@example.org")
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-    return client
-
-
-def latest_mail(address):
-    from portal.mail import latest_for
-    return latest_for(address)
 
 
 def choose_language(client, lang):
@@ -83,19 +71,19 @@ def test_pages_elide_the_name_of_the_space_opened(ctx, login_as, person):
     Grant.create(patient=person("Amina"), professional=Account.get(
         Account.email == "dr.benali@example.org"))
     benali = login_as("benali")
-    open_space(benali, person("Amina").id)
+    assert open_space(benali, person("Amina").id).status_code == 302
     html = benali.get("/dossier/").get_data(as_text=True)
     assert "Dossier d’Amina Diallo" in html and "de Amina" not in html
-    open_space(benali, person("Camille").id)
+    assert open_space(benali, person("Camille").id).status_code == 302
     assert "Dossier de Camille Martin" in benali.get("/dossier/").get_data(as_text=True)
 
 
 def test_the_professional_is_told_the_patient_is_prevenue_or_prevenu(ctx, login_as, person):
     benali = login_as("benali")
-    open_space(benali, person("Camille").id)
+    assert open_space(benali, person("Camille").id).status_code == 302
     html = " ".join(benali.get("/messagerie/pro/nouveau").get_data(as_text=True).split())
     assert "Camille Martin, qui est prévenue par un e-mail" in html
-    open_space(benali, person("Jean").id)
+    assert open_space(benali, person("Jean").id).status_code == 302
     html = " ".join(benali.get("/messagerie/pro/nouveau").get_data(as_text=True).split())
     assert "Jean Dupont, qui est prévenu par un e-mail" in html
 
@@ -119,7 +107,7 @@ def test_a_legal_representative_is_never_labelled_titulaire(ctx, login_as, perso
     camille = login_as("camille")
     own = camille.get("/dossier/").get_data(as_text=True)
     assert '<span class="role">(Titulaire)</span>' in own
-    open_space(camille, person("Lina").id)
+    assert open_space(camille, person("Lina").id).status_code == 302
     html = camille.get("/dossier/historique/").get_data(as_text=True)
     assert '<span class="role">(Représentante légale)</span>' in html
     rows = re.findall(r"<tr>.*?</tr>", html, re.S)
@@ -135,7 +123,7 @@ def test_the_relation_a_woman_acts_through_is_agreed(ctx, login_as, person):
 
     from portal.policy import DELEGATION, GUARDIAN, MANDATE, Relation
     camille = login_as("camille")
-    open_space(camille, person("Lina").id)
+    assert open_space(camille, person("Lina").id).status_code == 302
     html = camille.get("/dossier/").get_data(as_text=True)
     assert "Vous agissez pour Lina Martin – Représentante légale" in " ".join(html.split())
     assert "Représentant légal<" not in html and "– Représentant légal" not in html
@@ -195,7 +183,7 @@ def test_the_login_code_goes_out_in_the_accounts_language(ctx, app):
     page = client.get("/connexion")
     client.post("/connexion", data={"csrf_token": csrf_from(page), "email": JEAN,
                                     "password": "demo-carnet-2026"})
-    message = latest_mail(JEAN)
+    message = latest_mail(app, JEAN)
     assert message.subject == "Your Carnet sign-in code"
     assert "Bonjour" not in message.body and re.search(r"\b\d{6}\b", message.body)
 
@@ -217,9 +205,9 @@ def test_a_notification_follows_each_recipients_language(ctx, app, login_as, per
         "birth_date": "14/05/1980", "confirm": "y",
         "reason": "Malaise sur la voie publique, patiente inconsciente."})
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
-    told = latest_mail(CAMILLE)
+    told = latest_mail(app, CAMILLE)
     assert "Bonjour" not in told.body and "Dr Hugo Lefèvre" in told.body
-    doctor = latest_mail("dr.benali@example.org")
+    doctor = latest_mail(app, "dr.benali@example.org")
     assert doctor.subject == "Carnet : accès en urgence au dossier d’un de vos patients"
     assert "l’historique d’activité de la patiente" in doctor.body
     assert "14 May" not in doctor.body

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, journal, open_space, outbox
 
 from portal.seed import DEMO_PASSWORD
 
@@ -16,11 +16,6 @@ VISIBLE_TITLES = ("Certificat médical – pratique de la natation",
 SAME_ANSWER = ("Aucune personne ne correspond à ce numéro de sécurité sociale et à cette date "
                "de naissance. Vérifiez-les.")
 THOMAS_EMAIL = "thomas.martin@example.org"
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 def nir(first13):
@@ -37,20 +32,6 @@ def spaced(value):
 def is_checked(html, input_id):
     tag = re.search(r'<input[^>]*\bid="%s"[^>]*>' % re.escape(input_id), html).group(0)
     return re.search(r"\schecked[\s>]", tag) is not None
-
-
-def outbox(address):
-    from portal.mail import OutboxMessage
-    return list(OutboxMessage.select().where(OutboxMessage.to == address)
-                .order_by(OutboxMessage.id))
-
-
-def events(action, **where):
-    from portal.audit import ActivityEvent
-    query = ActivityEvent.select().where(ActivityEvent.action == action)
-    for name, value in where.items():
-        query = query.where(getattr(ActivityEvent, name) == value)
-    return list(query.order_by(ActivityEvent.id))
 
 
 @pytest.fixture
@@ -215,7 +196,7 @@ def test_invite_then_accept_opens_the_childs_space(app, camille_for_lina, thomas
     assert "Mes proches" in message.body
     for title in VISIBLE_TITLES + (HIDDEN_TITLE,):
         assert title not in message.body
-    [event] = events("guardianship.invited")
+    [event] = journal("guardianship.invited")
     assert event.patient_id == lina.id and "relationship=pere" in event.detail
     # Camille sees it waiting, with a way to cancel it; no third invitation is offered.
     page = camille_for_lina.get("/proches").get_data(as_text=True)
@@ -234,7 +215,7 @@ def test_invite_then_accept_opens_the_childs_space(app, camille_for_lina, thomas
     assert "Vous êtes maintenant représentant légal de Lina Martin." in page
     assert "Ouvrir l’espace de Lina Martin" in page
     assert Guardianship.get_by_id(invitation.id).accepted_at is not None
-    assert events("guardianship.accepted")[-1].patient_id == lina.id
+    assert journal("guardianship.accepted")[-1].patient_id == lina.id
     assert "a accepté votre invitation" in outbox("camille.martin@example.org")[-1].body
     assert open_space(father, lina.id).status_code == 302
     listing = father.get("/dossier/documents/").get_data(as_text=True)
@@ -277,7 +258,7 @@ def test_the_invitee_declines(camille_for_lina, thomas, login_as, ctx):
     assert invitation.accepted_at is None
     assert "a refusé votre invitation" in outbox("camille.martin@example.org")[-1].body
     assert "Lina Martin" not in father.get("/proches").get_data(as_text=True)
-    assert events("guardianship.declined")[-1].patient_id == invitation.ward_id
+    assert journal("guardianship.declined")[-1].patient_id == invitation.ward_id
     # Declined, it frees the place: Camille may invite again.
     assert 'href="/proches/representants/inviter"' in camille_for_lina.get(
         "/proches").get_data(as_text=True)
@@ -298,7 +279,7 @@ def test_the_managing_parent_cancels_a_pending_invitation(camille_for_lina, thom
         "/proches").get_data(as_text=True)
     assert Guardianship.get_by_id(invitation.id).ended_at is not None
     assert "a été annulée" in outbox(THOMAS_EMAIL)[-1].body
-    assert events("guardianship.invitation_cancelled")[-1].patient_id == invitation.ward_id
+    assert journal("guardianship.invitation_cancelled")[-1].patient_id == invitation.ward_id
     response = father.post(f"/proches/representants/{invitation.id}/accepter",
                            data=hidden_fields(stale_page))
     assert response.status_code == 404
@@ -478,7 +459,7 @@ def test_operator_attaches_then_ends_a_guardianship(app, login_as, person, ctx):
     assert "RG 24/01234" in document.title and document.mime_type == "application/pdf"
     assert str(document.document_date) == "2024-03-12"
     assert not document.masked_from_pros and not document.hidden_from_guardians
-    [event] = events("guardianship.attached")
+    [event] = journal("guardianship.attached")
     assert event.patient_id == jean.id and "RG 24/01234" in event.detail
     assert "vous êtes rattachée dans Carnet comme représentante légale" in outbox(
         "amina.diallo@example.org")[-1].body
@@ -505,8 +486,8 @@ def test_operator_attaches_then_ends_a_guardianship(app, login_as, person, ctx):
     assert response.status_code == 303
     gs = Guardianship.get_by_id(gs.id)
     assert gs.ended_at is not None and gs.ended_reason == ENDED_OPERATOR
-    assert "mainlevée" in events("guardianship.ended")[-1].detail or \
-        "mainlevee" in events("guardianship.ended")[-1].detail
+    assert "mainlevée" in journal("guardianship.ended")[-1].detail or \
+        "mainlevee" in journal("guardianship.ended")[-1].detail
     assert guardian.get("/dossier/").status_code == 302  # her session in Jean's space ended
     assert "a pris fin (mainlevée" in outbox("amina.diallo@example.org")[-1].body
     assert "n’a plus accès à votre espace" in outbox("jean.dupont@example.org")[-1].body

@@ -3,20 +3,14 @@ exported; caregivers and professionals cannot see it; a broken journal is report
 import csv
 import io
 
-from conftest import csrf_from
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
+from conftest import open_space
 
 
 def reads(login_as, patient_id, *visits):
     """Each (role, path): that account opens the patient's space and reads the page."""
     for role, path in visits:
         client = login_as(role)
-        open_space(client, patient_id)
+        assert open_space(client, patient_id).status_code == 302
         assert client.get(path).status_code == 200
 
 
@@ -73,13 +67,13 @@ def test_amina_sees_nothing_of_others(login_as, person):
 def test_caregiver_cannot_see_history_but_legal_representative_can(login_as, person, ctx):
     from portal.audit import ActivityEvent
     camille = login_as("camille")
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     assert camille.get("/dossier/historique/").status_code == 403
     assert camille.get("/dossier/historique/export.csv").status_code == 403
     denied = ActivityEvent.select().where(ActivityEvent.action == "history.view",
                                           ActivityEvent.outcome == "denied").first()
     assert denied is not None and denied.patient_id == person("Jean").id
-    open_space(camille, person("Lina").id)
+    assert open_space(camille, person("Lina").id).status_code == 302
     response = camille.get("/dossier/historique/")
     assert response.status_code == 200
     assert "Historique d’activité de Lina Martin" in response.get_data(as_text=True)
@@ -88,7 +82,7 @@ def test_caregiver_cannot_see_history_but_legal_representative_can(login_as, per
 
 def test_mediator_and_operator_cannot_open_history(login_as, person):
     sophie = login_as("sophie")
-    open_space(sophie, person("Jean").id)
+    assert open_space(sophie, person("Jean").id).status_code == 302
     assert sophie.get("/dossier/historique/").status_code == 403
     operator = login_as("operateur")
     assert operator.get("/dossier/historique/").status_code == 403
@@ -255,7 +249,7 @@ def test_patient_cannot_open_operator_journal(login_as):
 def test_history_in_record_menu_for_holder_only(login_as, person):
     assert "/dossier/historique/" in login_as("jean").get("/dossier/").get_data(as_text=True)
     camille = login_as("camille")
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     assert "/dossier/historique/" not in camille.get("/dossier/").get_data(as_text=True)
     assert "/operateur/journal" in login_as("operateur").get("/annuaire/").get_data(as_text=True)
 

@@ -12,7 +12,7 @@ import re
 
 import pytest
 from conftest import csrf_from, hidden_fields
-from test_acting_matrix import set_up
+from helpers import set_up
 
 from portal.documents.demo import sample_dicom
 

@@ -10,46 +10,7 @@ import threading
 import time
 
 import pytest
-
-
-class SMTPSink(socketserver.StreamRequestHandler):
-    """Just enough SMTP to receive one message (no TLS, no auth)."""
-
-    def handle(self):
-        self.wfile.write(b"220 sink ready\r\n")
-        data_mode, lines = False, []
-        for raw in self.rfile:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if data_mode:
-                if line == ".":
-                    self.server.messages.append("\n".join(lines))
-                    data_mode, lines = False, []
-                    self.wfile.write(b"250 queued\r\n")
-                else:
-                    lines.append(line)
-                continue
-            verb = line[:4].upper()
-            if verb in ("EHLO", "HELO"):
-                self.wfile.write(b"250 sink\r\n")
-            elif verb == "DATA":
-                data_mode = True
-                self.wfile.write(b"354 go ahead\r\n")
-            elif verb == "QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
-@pytest.fixture
-def smtp_sink():
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SMTPSink)
-    server.messages = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+from conftest import SMTPSink
 
 
 def test_login_code_is_sent_by_smtp_when_configured(app, client, smtp_sink, ctx):
@@ -134,7 +95,7 @@ def test_login_throttle_shares_its_counters_through_redis(app, redis_url):
     from portal import create_app
     from portal.config import TestConfig
     from portal.extensions import limiter
-    from test_auth import start_login
+    from helpers import start_login
     settings = dict(DATABASE_URL=app.config["DATABASE_URL"], RATELIMIT_STORAGE_URI=redis_url,
                     LOGIN_LIMIT_ACCOUNT="3 per 15 minutes")
     first = create_app(TestConfig, **settings)

@@ -2,39 +2,16 @@
 account, and the parents are told. Clocks are frozen on both sides of Lina's 18th birthday
 (born 2 September 2015: of age on 2 September 2033)."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from urllib.parse import urlparse
 
 import pytest
-import time_machine
-from conftest import csrf_from, hidden_fields
+from conftest import at, csrf_from, hidden_fields, open_space, outbox, run_majorities
 
 LINA_EMAIL = "lina.martin@example.org"
 CAMILLE_EMAIL = "camille.martin@example.org"
 NEW_PASSWORD = "mon velo rouge part en vacances"
 CONFIDENTIAL = "Compte rendu – consultation confidentielle"
-
-
-def at(*args):
-    """Freeze the clock at this UTC time (time does not move during the block)."""
-    return time_machine.travel(datetime(*args, tzinfo=timezone.utc), tick=False)
-
-
-def run_majorities(app):
-    from portal.proxies.guardians import process_majorities
-    with app.app_context():
-        return process_majorities()
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-
-
-def outbox(address):
-    from portal.mail import OutboxMessage
-    return list(OutboxMessage.select().where(OutboxMessage.to == address)
-                .order_by(OutboxMessage.id))
 
 
 def parental(person):

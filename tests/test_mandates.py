@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pikepdf
 import pytest
 import time_machine
-from conftest import csrf_from, hidden_fields, latest_code
+from conftest import csrf_from, hidden_fields, journal, latest_code, latest_mail, open_space, text
 
 from portal.accounts.nir import with_key
 
@@ -34,31 +34,6 @@ def type_code(client, location, code):
     page = client.get(location)
     assert page.status_code == 200, page.status_code
     return client.post(location, data={"csrf_token": csrf_from(page), "code": code})
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-
-
-def text(response):
-    return " ".join(response.get_data(as_text=True).split())
-
-
-def latest_mail(app, address):
-    from portal.extensions import db
-    from portal.mail import latest_for
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        return latest_for(address)
-
-
-def journal(action, **where):
-    from portal.audit import ActivityEvent
-    query = ActivityEvent.select().where(ActivityEvent.action == action)
-    for name, value in where.items():
-        query = query.where(getattr(ActivityEvent, name) == value)
-    return list(query)
 
 
 def pdf_text(app, document):

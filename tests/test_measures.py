@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 
 import pytest
-from conftest import hidden_fields
+from conftest import hidden_fields, open_space
 
 SVG = "{http://www.w3.org/2000/svg}"
 BASE = "/dossier/mesures"
@@ -40,11 +40,6 @@ def count(model, **where):
     for name, value in where.items():
         query = query.where(getattr(model, name) == value)
     return query.count()
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data=hidden_fields(page))
 
 
 def local_today():

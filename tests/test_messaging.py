@@ -4,51 +4,10 @@ test_messaging_more.py; the plain-text filter in test_messaging_presenters.py.""
 import re
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import account, hidden_fields, open_space, outbox
+from helpers import BLOOD, PHARMACY, RENEWAL, conversation, messages_in, reply
 
-from portal.accounts.models import Account, Person, utcnow
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-
-
-def account(key):
-    from portal.seed import DEMO_EMAILS
-    return Account.get(Account.email == DEMO_EMAILS[key])
-
-
-def conversation(subject):
-    from portal.messaging.models import Conversation
-    return Conversation.get(Conversation.subject == subject)
-
-
-BLOOD = "Vos résultats de prise de sang"      # Dr Benali and Jean (Camille replied for him)
-RENEWAL = "Renouvellement de votre ordonnance"  # Dr Benali and Camille, closed
-PHARMACY = "Vos médicaments sont disponibles"  # Paul Girard to Jean, "no reply"
-
-
-def outbox(address):
-    from portal.mail import OutboxMessage
-    return list(OutboxMessage.select().where(OutboxMessage.to == address)
-                .order_by(OutboxMessage.id))
-
-
-def messages_in(conv):
-    from portal.messaging.models import Message
-    return list(Message.select().where(Message.conversation == conv.id).order_by(Message.id))
-
-
-def reply(client, url, body, **extra):
-    """Post the reply form of a conversation page, as the browser does."""
-    page = client.get(url)
-    target = re.search(r'<form method="post" action="([^"]+/repondre)"',
-                       page.get_data(as_text=True))
-    assert target, "no reply form on the page"
-    return client.post(target.group(1), data={**hidden_fields(page), "body": body,
-                                              "action": "envoyer", **extra})
+from portal.accounts.models import Person, utcnow
 
 
 def write(client, url="/messagerie/ecrire", **fields):
@@ -122,7 +81,7 @@ def test_a_caregiver_reaches_only_the_open_spaces_conversations(ctx, login_as, p
     renewal, blood = conversation(RENEWAL), conversation(BLOOD)
     assert client.get(f"/messagerie/{renewal.id}").status_code == 200  # her own space
     assert client.get(f"/messagerie/{blood.id}").status_code == 404
-    open_space(client, person("Jean").id)
+    assert open_space(client, person("Jean").id).status_code == 302
     assert client.get(f"/messagerie/{blood.id}").status_code == 200
     assert client.get(f"/messagerie/{renewal.id}").status_code == 404
 
@@ -240,7 +199,7 @@ def test_missing_fields_are_explained_and_the_text_kept(ctx, login_as):
 def test_a_full_exchange_between_doctor_and_patient(ctx, login_as, person):
     from portal.audit import ActivityEvent
     benali = login_as("benali")
-    open_space(benali, person("Jean").id)
+    assert open_space(benali, person("Jean").id).status_code == 302
     mails = len(outbox("jean.dupont@example.org"))
     response = write(benali, "/messagerie/pro/nouveau", subject="Votre tension",
                      body="Bonjour, pouvez-vous noter votre tension chaque matin ?")
@@ -309,7 +268,7 @@ def test_a_no_reply_message_cannot_be_answered_until_the_professional_writes_aga
 
 def test_professional_sends_a_no_reply_message(ctx, login_as, person):
     benali = login_as("benali")
-    open_space(benali, person("Camille").id)
+    assert open_space(benali, person("Camille").id).status_code == 302
     assert write(benali, "/messagerie/pro/nouveau", subject="Campagne de vaccination",
                  body="La vaccination contre la grippe commence lundi.",
                  no_reply="y").status_code == 303
@@ -323,7 +282,7 @@ def test_a_caregiver_writes_for_the_patient_and_every_message_says_who_wrote(ctx
                                                                            person):
     blood = conversation(BLOOD)
     camille = login_as("camille")
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     assert reply(camille, f"/messagerie/{blood.id}", "Il viendra mardi.").status_code == 303
     last = messages_in(blood)[-1]
     assert last.author_id == account("camille").id and last.relation_kind == "delegation"
@@ -338,7 +297,7 @@ def test_a_mediator_who_only_reads_messages_cannot_write(ctx, login_as, person):
     Mandate.update(tasks="messages_read").execute()
     blood = conversation(BLOOD)
     sophie = login_as("sophie")
-    open_space(sophie, person("Jean").id)
+    assert open_space(sophie, person("Jean").id).status_code == 302
     text = sophie.get(f"/messagerie/{blood.id}").get_data(as_text=True)
     assert "Il viendra" not in text and "pas d’y répondre" in text
     page = sophie.get(f"/messagerie/{blood.id}")
@@ -349,7 +308,7 @@ def test_a_mediator_who_only_reads_messages_cannot_write(ctx, login_as, person):
 
 def test_a_legal_representative_writes_to_the_childs_doctor(ctx, login_as, person):
     camille = login_as("camille")
-    open_space(camille, person("Lina").id)
+    assert open_space(camille, person("Lina").id).status_code == 302
     assert offered(camille) == {account("benali").id}
     assert write(camille, professional=str(account("benali").id), subject="Vaccin de Lina",
                  body="Faut-il faire le rappel cette année ?").status_code == 303
@@ -385,7 +344,7 @@ XSS_NAME = '<svg onload=alert(4)>.txt'
 def test_hostile_subject_body_and_file_names_render_as_text(ctx, login_as, person):
     import io
     benali = login_as("benali")
-    open_space(benali, person("Jean").id)
+    assert open_space(benali, person("Jean").id).status_code == 302
     page = benali.get("/messagerie/pro/nouveau")
     response = benali.post("/messagerie/pro/nouveau", data={
         **hidden_fields(page), "action": "envoyer", "subject": XSS_SUBJECT, "body": XSS_BODY,
@@ -432,7 +391,7 @@ def test_the_badge_for_professionals_and_none_without_messaging(ctx, login_as, p
     camille = login_as("camille")
     from portal.proxies.models import Delegation
     Delegation.update(scopes="dossier_read").execute()
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     assert "messages-non-lus" not in camille.get("/dossier/").get_data(as_text=True)
     assert camille.get("/messagerie/non-lus", headers={"HX-Request": "true"}).status_code == 404
     assert "messages-non-lus" not in login_as("operateur").get("/annuaire/").get_data(

@@ -1,33 +1,16 @@
 """Secure messaging, continued: attachments (all-or-nothing, scoped downloads, "Ajouter à mon
 dossier"), the trash on each side, and drafts that keep what is being written."""
-import io
 import re
 
-from conftest import hidden_fields
-from test_documents_store import image_bytes, stored_bytes, stored_files, tiny_pdf
-from test_messaging import (BLOOD, PHARMACY, RENEWAL, account, conversation, messages_in,
-                            open_space, outbox)
-
-
-def reply_files(client, url, body, files, **extra):
-    """Post a conversation page's reply form with files (multipart, as the browser does)."""
-    page = client.get(url)
-    target = re.search(r'<form method="post" action="([^"]+/repondre)"',
-                       page.get_data(as_text=True)).group(1)
-    return client.post(target, data={**hidden_fields(page), "action": "envoyer", "body": body,
-                                     **extra, "fichiers": [(io.BytesIO(d), n) for d, n in files]},
-                       content_type="multipart/form-data")
+from conftest import account, hidden_fields, open_space, outbox
+from helpers import (BLOOD, PHARMACY, RENEWAL, attachment_rows, conversation, image_bytes,
+                     messages_in, reply_files, stored_bytes, stored_files, tiny_pdf)
 
 
 def listed(client, url):
     """The subjects of the conversations a list page shows."""
     return re.findall(r'class="conv__subject"><a href="[^"]+">([^<]+)</a>',
                       client.get(url).get_data(as_text=True))
-
-
-def attachment_rows():
-    from portal.messaging.models import Attachment
-    return list(Attachment.select().order_by(Attachment.id))
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -128,7 +111,7 @@ def test_a_received_file_is_added_to_the_record_as_the_professionals(ctx, login_
 def test_a_caregiver_without_dossier_write_cannot_file_an_attachment(ctx, login_as, person):
     demo = attachment_rows()[0]
     camille = login_as("camille")
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     text = camille.get(f"/messagerie/{demo.message.conversation_id}").get_data(as_text=True)
     assert "Ajouter à mon dossier" not in text
     response = camille.get(f"/messagerie/pieces/{demo.id}/dossier")
@@ -186,7 +169,7 @@ def test_once_both_sides_emptied_their_trash_nothing_is_left(app, ctx, login_as)
 
 
 def test_a_new_message_brings_a_conversation_back_from_the_recipients_trash(ctx, login_as):
-    from test_messaging import reply
+    from helpers import reply
     blood = conversation(BLOOD)
     jean = login_as("jean")
     page = jean.get(f"/messagerie/{blood.id}")
@@ -202,7 +185,7 @@ def test_a_reader_only_cannot_trash(ctx, login_as, person):
     Mandate.update(tasks="messages_read").execute()
     blood = conversation(BLOOD)
     sophie = login_as("sophie")
-    open_space(sophie, person("Jean").id)
+    assert open_space(sophie, person("Jean").id).status_code == 302
     text = sophie.get(f"/messagerie/{blood.id}").get_data(as_text=True)
     assert "Mettre à la corbeille" not in text
     assert sophie.post(f"/messagerie/{blood.id}/corbeille", data={
@@ -257,7 +240,7 @@ def test_autosave_with_htmx_answers_204_and_keeps_the_reply(ctx, login_as):
 def test_a_validation_error_keeps_the_text_and_saves_it(ctx, login_as, person):
     from portal.messaging.models import Draft
     benali = login_as("benali")
-    open_space(benali, person("Jean").id)
+    assert open_space(benali, person("Jean").id).status_code == 302
     page = benali.get("/messagerie/pro/nouveau")
     response = benali.post("/messagerie/pro/nouveau", data={
         **hidden_fields(page), "action": "envoyer", "subject": "",
@@ -271,7 +254,7 @@ def test_drafts_are_per_author_and_per_space(ctx, login_as, person):
     from portal.messaging.models import Draft
     blood = conversation(BLOOD)
     camille = login_as("camille")
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     page = camille.get(f"/messagerie/{blood.id}")
     camille.post(f"/messagerie/{blood.id}/repondre", data={
         **hidden_fields(page), "action": "brouillon", "body": "Brouillon de Camille"})
@@ -298,7 +281,6 @@ def test_the_closed_conversation_offers_no_draft_box(ctx, login_as):
     text = login_as("camille").get(
         f"/messagerie/{conversation(RENEWAL).id}").get_data(as_text=True)
     assert "Enregistrer le brouillon" not in text
-
 
 
 # --- a prescription to the pharmacy of one's choice ----------------------------------------------
@@ -357,7 +339,7 @@ def test_only_the_records_prescriptions_and_registered_pharmacists(ctx, login_as
     camille = login_as("camille")  # Jean's caregiver: messaging, but no access to documents
     from portal.proxies.models import Delegation
     Delegation.update(scopes="messaging").execute()
-    open_space(camille, person("Jean").id)
+    assert open_space(camille, person("Jean").id).status_code == 302
     response = camille.get("/messagerie/ordonnance")
     assert response.status_code == 403
     assert "ne permet pas de consulter les ordonnances" in response.get_data(as_text=True)

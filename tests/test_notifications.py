@@ -3,15 +3,11 @@ is honoured both ways, security kinds cannot be turned off (not even by a forged
 representative follows their own choices, no notification carries medical content, the
 new-session e-mail, and a professional's opening of a space told once a day."""
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
-import time_machine
-from conftest import csrf_from, hidden_fields
-from test_access import create_code, redeem
-from test_documents import DEPOSIT, doc_id, send_file
-from test_documents_store import tiny_pdf
-from test_emergency import REASON, declare
+from conftest import at, hidden_fields, open_space, outbox, redeem
+from helpers import DEPOSIT, REASON, create_code, declare, doc_id, send_file, tiny_pdf
 
 PAGE = "/parametres/notifications"
 JEAN_EMAIL = "jean.dupont@example.org"
@@ -24,26 +20,6 @@ CHECKBOXES = OPTIONAL + THEMES
 SESSION_SUBJECT = "Nouvelle connexion à votre compte Carnet"
 VISIT_SUBJECT = "Carnet : un professionnel de santé a ouvert un espace santé"
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:126.0) Gecko/126.0 Firefox/126.0"
-
-
-def at(*args):
-    """Freeze the clock at this UTC time."""
-    return time_machine.travel(datetime(*args, tzinfo=timezone.utc), tick=False)
-
-
-def outbox(address, subject=None):
-    from portal.mail import OutboxMessage
-    query = OutboxMessage.select().where(OutboxMessage.to == address)
-    if subject is not None:
-        query = query.where(OutboxMessage.subject == subject)
-    return list(query.order_by(OutboxMessage.id))
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-    return client
 
 
 def checkboxes(page):
@@ -163,7 +139,8 @@ def test_saving_is_post_redirect_get_with_a_notice_and_a_journal_entry(app, logi
 
 
 def test_the_choices_are_the_account_s_own_whatever_space_is_open(login_as, person, ctx):
-    camille = open_space(login_as("camille"), person("Lina").id)
+    camille = login_as("camille")
+    assert open_space(camille, person("Lina").id).status_code == 302
     assert "Vous agissez pour Lina Martin" in camille.get(PAGE).get_data(as_text=True)
     choose(camille, off=("message",))
     assert saved(CAMILLE_EMAIL) == {"message": False}
@@ -226,7 +203,8 @@ def test_a_new_document_follows_the_reader_s_choice(login_as, person, ctx, patie
                                                      address, opened, added):
     client = login_as(reader)
     choose(client, off=("document",))
-    benali = open_space(login_as("benali"), person(patient).id)
+    benali = login_as("benali")
+    assert open_space(benali, person(patient).id).status_code == 302
     [visit] = outbox(address, VISIT_SUBJECT)  # pro_access is still on
     assert "Dr Nadia Benali " + opened in visit.body
     before = len(outbox(address))
@@ -262,20 +240,22 @@ def test_a_professional_opening_the_space_is_told_once_a_day(app, login_as, pers
     def visits():
         return outbox(JEAN_EMAIL, VISIT_SUBJECT)
     with at(2026, 3, 16, 9, 0):  # 10:00 in Paris
-        benali = open_space(login_as("benali"), jean.id)
-        open_space(benali, jean.id)
+        benali = login_as("benali")
+        assert open_space(benali, jean.id).status_code == 302
+        assert open_space(benali, jean.id).status_code == 302
         [first] = visits()
         assert "Le Dr Nadia Benali a ouvert votre espace santé Carnet aujourd’hui." in first.body
         assert "au plus un e-mail par jour et par professionnel" in first.body
     with at(2026, 3, 16, 22, 30):  # 23:30 in Paris: the same day
-        open_space(login_as("benali"), jean.id)
+        assert open_space(login_as("benali"), jean.id).status_code == 302
         assert len(visits()) == 1
     with at(2026, 3, 16, 23, 30):  # 00:30 in Paris: a new day
-        open_space(login_as("benali"), jean.id)
+        assert open_space(login_as("benali"), jean.id).status_code == 302
         assert len(visits()) == 2
-        open_space(login_as("girard"), jean.id)  # another professional: their own e-mail
+        # another professional: their own e-mail
+        assert open_space(login_as("girard"), jean.id).status_code == 302
         assert len(visits()) == 3 and "Paul Girard" in visits()[-1].body
-        open_space(login_as("girard"), jean.id)
+        assert open_space(login_as("girard"), jean.id).status_code == 302
         assert len(visits()) == 3
     from portal.accounts.models import Account
     benali = Account.get(Account.email == "dr.benali@example.org")
@@ -285,7 +265,7 @@ def test_a_professional_opening_the_space_is_told_once_a_day(app, login_as, pers
 
 def test_opening_the_space_follows_the_patient_s_choice(login_as, person, ctx):
     choose(login_as("jean"), off=("pro_access",))
-    open_space(login_as("benali"), person("Jean").id)
+    assert open_space(login_as("benali"), person("Jean").id).status_code == 302
     assert outbox(JEAN_EMAIL, VISIT_SUBJECT) == []
 
 
@@ -312,7 +292,7 @@ def test_each_new_session_is_told_with_when_which_browser_and_a_masked_address(a
 
 def test_no_session_email_before_the_second_factor_is_passed(app, client, ctx):
     from conftest import ROLES
-    from test_auth import start_login
+    from helpers import start_login
     start_login(client, ROLES["camille"], "demo-carnet-2026")
     assert outbox(CAMILLE_EMAIL, SESSION_SUBJECT) == []
     assert outbox(CAMILLE_EMAIL)[-1].subject == "Votre code de connexion Carnet"
@@ -338,7 +318,8 @@ def test_no_notification_carries_medical_content(app, login_as, person, ctx):
     jean = person("Jean")
     first = OutboxMessage.select().count()
     title = "Compte rendu – rétinopathie diabétique"
-    benali = open_space(login_as("benali"), jean.id)
+    benali = login_as("benali")
+    assert open_space(benali, jean.id).status_code == 302
     doc_id(send_file(benali, tiny_pdf(), "cr.pdf", url=DEPOSIT, title=title,
                      doc_type="compte_rendu_consultation", category="comptes_rendus"))
     assert redeem(login_as("lefevre"), create_code(login_as("jean"))).status_code == 303

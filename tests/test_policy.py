@@ -1,6 +1,6 @@
 """Deny by default: every endpoint has a rule; spaces open only through a known relationship."""
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, open_space
 
 # Endpoints reachable without logging in: keep this list short and explicit.
 PUBLIC_ENDPOINTS = {
@@ -41,11 +41,6 @@ def test_anonymous_requests_to_protected_pages_go_to_login(app, client):
         assert response.status_code in (302, 400), (rule.endpoint, response.status_code)
         if response.status_code == 302:
             assert "/connexion" in response.headers["Location"], rule.endpoint
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 @pytest.mark.parametrize("role, target, allowed", [

@@ -5,7 +5,7 @@ import subprocess
 
 import pikepdf
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, journal, open_space
 
 NEW = "/dossier/ordonnances/nouvelle"
 VERIFY = "/ordonnance/verifier"
@@ -15,11 +15,6 @@ LINES = [
     {"medicine": "Paracétamol 1 g, comprimé", "dosage": "1 comprimé jusqu’à 3 fois par jour",
      "duration": "5 jours", "renewals": "2", "instructions": ""},
 ]
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 @pytest.fixture
@@ -60,14 +55,6 @@ def verify(client, code):
 def flip(code, index):
     """The code with one character changed (one that carries 6 bits of the signature)."""
     return code[:index] + ("A" if code[index] != "A" else "B") + code[index + 1:]
-
-
-def journal(action, **where):
-    from portal.audit import ActivityEvent
-    query = ActivityEvent.select().where(ActivityEvent.action == action)
-    for name, value in where.items():
-        query = query.where(getattr(ActivityEvent, name) == value)
-    return list(query.order_by(ActivityEvent.id))
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -371,7 +358,7 @@ def test_the_demo_prescription_is_stored_once_with_its_pdf(ctx, person):
 
 
 def run_in_production(tmp_path, signing_key):
-    from test_security import run_app_in_production
+    from helpers import run_app_in_production
     return run_app_in_production({
         "CARNET_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
         "HUEY_URL": f"sqlite:///{tmp_path}/h.db", "SECRET_KEY": "k" * 40,

@@ -8,8 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import ROOT_DIR, csrf_from, hidden_fields
-from test_notifications import open_space
+from conftest import ROOT_DIR, csrf_from, hidden_fields, open_space
 
 PAGE = "/agenda/prevention"
 
@@ -81,7 +80,8 @@ def _parent_adds_a_vaccine(login_as, person):
     from portal.audit import ActivityEvent
     from portal.profile.models import Vaccination
     lina = person("Lina")
-    camille = open_space(login_as("camille"), lina.id)
+    camille = login_as("camille")
+    assert open_space(camille, lina.id).status_code == 302
     page = camille.get(PAGE)
     assert "recommandés pour Lina Martin" in text_of(page)
     assert "Rappel diphtérie, tétanos, coqueluche, poliomyélite entre 11 et 13 ans" in \
@@ -162,7 +162,8 @@ def test_not_done_reopens_what_the_profile_said_and_clearing_it_goes_back(login_
 ])
 def test_bad_input_is_explained_in_french_and_kept(login_as, person, ctx, fields, message):
     lina = person("Lina")
-    camille = open_space(login_as("camille"), lina.id)
+    camille = login_as("camille")
+    assert open_space(camille, lina.id).status_code == 302
     before = marks(lina)
     response = post_mark(camille, "VAC_MENACWY_11", **fields)
     assert response.status_code == 200
@@ -207,7 +208,7 @@ def test_another_person_s_mark_is_a_404(login_as, person, ctx):
                             data=hidden_fields(camille.get(PAGE)))
     assert response.status_code == 404
     assert [m.id for m in marks(lina)] == [dental.id]
-    open_space(camille, lina.id)
+    assert open_space(camille, lina.id).status_code == 302
     response = camille.post(f"{PAGE}/suivi/{dental.id}/effacer",
                             data=hidden_fields(camille.get(PAGE)))
     assert response.status_code == 303 and marks(lina) == []
@@ -233,7 +234,8 @@ def test_a_caregiver_without_the_agenda_scope_is_refused_with_the_reason(login_a
     from portal.proxies.models import Delegation
     Delegation.update(scopes="dossier_read,messaging").execute()
     jean = person("Jean")
-    camille = open_space(login_as("camille"), jean.id)
+    camille = login_as("camille")
+    assert open_space(camille, jean.id).status_code == 302
     response = camille.get(PAGE)
     assert response.status_code == 403
     text = text_of(response)
@@ -249,7 +251,8 @@ def test_a_caregiver_with_the_agenda_scope_marks_but_never_writes_the_profile(lo
                                                                              ctx):
     from portal.profile.models import Vaccination
     jean = person("Jean")
-    camille = open_space(login_as("camille"), jean.id)
+    camille = login_as("camille")
+    assert open_space(camille, jean.id).status_code == 302
     page = camille.get(f"{PAGE}/VAC_VRS_75")
     assert 'name="add_to_profile"' not in page.get_data(as_text=True)
     assert "ne permet pas de modifier son profil médical : la vaccination sera notée ici " \

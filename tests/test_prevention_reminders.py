@@ -5,7 +5,7 @@ theme), and nothing medical beyond "un rappel de prévention vous attend" and th
 from datetime import date, datetime
 
 import pytest
-from conftest import hidden_fields
+from conftest import account, hidden_fields
 
 DAY = date(2026, 11, 23)
 SUBJECT = "Carnet : un rappel de prévention vous attend"
@@ -30,11 +30,6 @@ def sent_to(address):
 
 def sentences(address):
     return [m.body.split("\n\n")[1] for m in sent_to(address)]
-
-
-def account(email):
-    from portal.accounts.models import Account
-    return Account.get(Account.email == email)
 
 
 @pytest.mark.db

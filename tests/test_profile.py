@@ -4,7 +4,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import csrf_from
+from conftest import journal, open_space
 
 from portal.profile.sections import BY_SLUG
 
@@ -63,21 +63,9 @@ def post(client, url, data, htmx=False, page=None):
                        headers=HTMX if htmx else {})
 
 
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-    return client
-
-
 def entries(ctx, slug, person):
     model = BY_SLUG[slug].model
     return list(model.select().where(model.patient == person.id).order_by(model.id))
-
-
-def journal(ctx, action):
-    from portal.audit import ActivityEvent
-    return list(ActivityEvent.select().where(ActivityEvent.action == action))
 
 
 def is_fragment(response):
@@ -110,7 +98,7 @@ def test_list_section_add_edit_delete(login_as, ctx, person, slug, htmx):
     added = entries(ctx, slug, amina)
     assert len(added) == before + 1
     entry = added[-1]
-    assert journal(ctx, f"profile.{key}.add")[-1].object_id == str(entry.id)
+    assert journal(f"profile.{key}.add")[-1].object_id == str(entry.id)
 
     edit_url = f"{section_url(slug)}{entry.id}/modifier"
     form_page = client.get(edit_url, headers=HTMX if htmx else {})
@@ -125,7 +113,7 @@ def test_list_section_add_edit_delete(login_as, ctx, person, slug, htmx):
     else:
         assert response.status_code == 303
     assert getattr(BY_SLUG[slug].model.get_by_id(entry.id), field) == new_value
-    assert journal(ctx, f"profile.{key}.edit")[-1].object_id == str(entry.id)
+    assert journal(f"profile.{key}.edit")[-1].object_id == str(entry.id)
 
     confirm_url = f"{section_url(slug)}{entry.id}/supprimer"
     confirm = client.get(confirm_url, headers=HTMX if htmx else {})
@@ -139,7 +127,7 @@ def test_list_section_add_edit_delete(login_as, ctx, person, slug, htmx):
     else:
         assert response.status_code == 303
     assert len(entries(ctx, slug, amina)) == before
-    assert journal(ctx, f"profile.{key}.delete")[-1].object_id == str(entry.id)
+    assert journal(f"profile.{key}.delete")[-1].object_id == str(entry.id)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["sans-js", "htmx"])
@@ -157,7 +145,7 @@ def test_single_value_section_is_an_edit_form(login_as, ctx, person, slug, htmx)
     rows = entries(ctx, slug, amina)
     assert len(rows) == 1 and getattr(rows[0], field) == new_value
     key = BY_SLUG[slug].key
-    assert journal(ctx, f"profile.{key}.edit")[-1].object_id == str(rows[0].id)
+    assert journal(f"profile.{key}.edit")[-1].object_id == str(rows[0].id)
 
     confirm_url = f"{section_url(slug)}{rows[0].id}/supprimer"
     confirm = client.get(confirm_url, headers=HTMX if htmx else {})
@@ -282,7 +270,7 @@ def test_a_section_can_be_marked_not_concerned_and_unmarked(login_as, ctx, perso
     html = client.get(section_url("handicaps")).get_data(as_text=True)
     assert "Vous avez indiqué ne pas être concernée par cette rubrique." in html
     assert "Pas concernée" in client.get("/dossier/profil/").get_data(as_text=True)
-    assert journal(ctx, "profile.disabilities.not_concerned")
+    assert journal("profile.disabilities.not_concerned")
 
     response = post(client, f"{section_url('handicaps')}pas-concerne", {"pas_concerne": "0"},
                     htmx=True)
@@ -306,7 +294,8 @@ def test_adding_an_entry_takes_back_not_concerned_and_a_filled_section_cannot_be
 
 
 def test_a_professional_does_not_mark_not_concerned(login_as, person):
-    client = open_space(login_as("benali"), person("Camille").id)
+    client = login_as("benali")
+    assert open_space(client, person("Camille").id).status_code == 302
     page = client.get(section_url("handicaps"))
     assert "pas concernée" not in page.get_data(as_text=True)
     response = post(client, f"{section_url('handicaps')}pas-concerne", {"pas_concerne": "1"},
@@ -334,9 +323,10 @@ def test_a_professionals_entry_is_labelled_and_the_patient_cannot_delete_it(
                     {"substance": "Rien", "kind": "allergie"})
     assert response.status_code == 303
     assert BY_SLUG["allergies"].model.get_by_id(allergy.id).substance == "Pénicilline"
-    assert journal(ctx, "profile.allergies.change")[-1].outcome == "denied"
+    assert journal("profile.allergies.change")[-1].outcome == "denied"
 
-    benali = open_space(login_as("benali"), jean.id)
+    benali = login_as("benali")
+    assert open_space(benali, jean.id).status_code == 302
     page = benali.get(section_url("allergies"))
     assert f"{allergy.id}/supprimer" in page.get_data(as_text=True)
     response = post(benali, url, {}, page=page)
@@ -348,7 +338,8 @@ def test_a_professional_changes_only_their_own_entries(login_as, ctx, person):
     jean = person("Jean")
     metformine = next(t for t in entries(ctx, "traitements", jean)
                       if t.name.startswith("Metformine"))
-    client = open_space(login_as("benali"), jean.id)
+    client = login_as("benali")
+    assert open_space(client, jean.id).status_code == 302
     response = post(client, f"{section_url('traitements')}{metformine.id}/supprimer", {})
     assert response.status_code == 303
     assert BY_SLUG["traitements"].model.get_or_none(id=metformine.id) is not None
@@ -363,7 +354,8 @@ def test_a_caregiver_with_read_only_delegation_cannot_add(login_as, ctx, person)
     from portal.proxies.models import Delegation
     Delegation.update(scopes="dossier_read").execute()
     jean = person("Jean")
-    client = open_space(login_as("camille"), jean.id)
+    client = login_as("camille")
+    assert open_space(client, jean.id).status_code == 302
     page = client.get(section_url("allergies"))
     assert page.status_code == 200
     assert 'id="profil-ajout"' not in page.get_data(as_text=True)
@@ -377,7 +369,8 @@ def test_a_caregiver_with_read_only_delegation_cannot_add(login_as, ctx, person)
 def test_a_caregivers_entry_names_who_added_it_for_whom(login_as, ctx, person):
     from portal.proxies.models import Delegation
     Delegation.update(scopes="dossier_read,dossier_write").execute()
-    client = open_space(login_as("camille"), person("Jean").id)
+    client = login_as("camille")
+    assert open_space(client, person("Jean").id).status_code == 302
     post(client, section_url("allergies"), LISTS["allergies"][0])
     html = login_as("jean").get(section_url("allergies")).get_data(as_text=True)
     assert re.search(r"Ajoutée par Camille Martin pour Jean Dupont le \d+ \w+ \d{4}", html)
@@ -403,7 +396,8 @@ def test_an_unknown_section_is_not_found(login_as):
 
 def test_a_minor_has_no_advance_directives_form(login_as, ctx, person):
     lina = person("Lina")
-    client = open_space(login_as("camille"), lina.id)
+    client = login_as("camille")
+    assert open_space(client, lina.id).status_code == 302
     page = client.get(section_url("directives-anticipees"))
     html = page.get_data(as_text=True)
     assert "réservées aux adultes" in html
@@ -418,7 +412,8 @@ def test_a_minor_has_no_advance_directives_form(login_as, ctx, person):
 
 
 def test_advance_directives_are_written_by_the_person_not_by_a_professional(login_as, person):
-    client = open_space(login_as("benali"), person("Jean").id)
+    client = login_as("benali")
+    assert open_space(client, person("Jean").id).status_code == 302
     page = client.get(section_url("directives-anticipees"))
     html = page.get_data(as_text=True)
     assert "Pas d’acharnement" not in html and "maintenu en vie par des machines" in html
@@ -430,7 +425,7 @@ def test_advance_directives_are_written_by_the_person_not_by_a_professional(logi
 def test_reading_an_entry_to_edit_it_is_journaled(login_as, ctx, person):
     entry = entries(ctx, "vaccinations", person("Amina"))[0]
     login_as("amina").get(f"{section_url('vaccinations')}{entry.id}/modifier")
-    event = journal(ctx, "profile.view")[-1]
+    event = journal("profile.view")[-1]
     assert (event.object_type, event.object_id) == ("vaccinations", str(entry.id))
 
 
@@ -502,7 +497,8 @@ def test_overview_shows_what_is_filled_and_what_is_missing(login_as, person):
     assert "2 rubriques sur 10 sont renseignées ou sans objet." in html
     assert "À compléter :" in html
 
-    client = open_space(login_as("camille"), person("Lina").id)
+    client = login_as("camille")
+    assert open_space(client, person("Lina").id).status_code == 302
     html = client.get("/dossier/profil/").get_data(as_text=True)
     assert "Profil médical de Lina Martin" in html
     cards = dict(re.findall(r'<a href="/dossier/profil/([a-z-]+)/">[^<]+</a></h2>\s*'
@@ -513,8 +509,9 @@ def test_overview_shows_what_is_filled_and_what_is_missing(login_as, person):
 
 
 def test_the_profile_is_read_through_profile_view_and_journaled(login_as, ctx, person):
-    client = open_space(login_as("girard"), person("Jean").id)
+    client = login_as("girard")
+    assert open_space(client, person("Jean").id).status_code == 302
     assert client.get("/dossier/profil/vaccinations/").status_code == 200
-    event = journal(ctx, "profile.view")[-1]
+    event = journal("profile.view")[-1]
     assert event.detail == "/dossier/profil/vaccinations/" and event.patient_id == person("Jean").id
     assert login_as("operateur").get("/dossier/profil/").status_code in (403, 404)

@@ -3,7 +3,7 @@ who one is: the current password, and the current second factor's code when it c
 throttled like a login, journaled, and told by a security e-mail that cannot be turned off."""
 import pyotp
 import pytest
-from conftest import DEMO_PASSWORD, ROLES, csrf_from, hidden_fields, latest_code
+from conftest import DEMO_PASSWORD, ROLES, csrf_from, hidden_fields, journal, latest_code
 
 NEW_PASSWORD = "une phrase de passe toute neuve"
 SECURITY_SUBJECTS = ("Carnet : la sécurité de votre compte a changé",
@@ -13,14 +13,6 @@ SECURITY_SUBJECTS = ("Carnet : la sécurité de votre compte a changé",
 def _account(email):
     from portal.accounts.models import Account
     return Account.get(Account.email == email)
-
-
-def _journal(action, **where):
-    from portal.audit import ActivityEvent
-    query = ActivityEvent.select().where(ActivityEvent.action == action)
-    for name, value in where.items():
-        query = query.where(getattr(ActivityEvent, name) == value)
-    return list(query)
 
 
 def _security_mails(email):
@@ -124,7 +116,7 @@ def test_pairing_an_app_only_follows_a_confirmed_identity(app, login_as, ctx):
         "csrf_token": csrf_from(page), "secret": "1", "code": pyotp.TOTP(secret).now()})
     assert ok.status_code == 302
     assert _account(ROLES["camille"]).second_factor == "totp"
-    assert _journal("account.second_factor_changed", detail="totp")
+    assert journal("account.second_factor_changed", detail="totp")
 
 
 # --- throttled like a login -----------------------------------------------------------------
@@ -150,7 +142,7 @@ def test_the_sixth_wrong_try_is_throttled_even_with_the_right_password(app, logi
     assert response.status_code == 429
     assert "Trop de tentatives incorrectes" in response.get_data(as_text=True)
     assert _unchanged(ROLES["amina"], before.password_hash, before.second_factor)
-    failures = _journal("account.reauth_failed", outcome="denied")
+    failures = journal("account.reauth_failed", outcome="denied")
     assert len(failures) == 5
     assert {e.actor.email for e in failures} == {ROLES["amina"]}
     assert all(e.patient_id == before.person_id for e in failures)
@@ -169,8 +161,8 @@ def test_password_change_is_journaled_and_emailed_even_with_notifications_off(ap
     client = login_as("amina")
     _all_notifications_off(ROLES["amina"])
     assert change_password(client).status_code == 302
-    assert _journal("account.reauth", detail="password")
-    changed = _journal("account.password_changed")
+    assert journal("account.reauth", detail="password")
+    changed = journal("account.password_changed")
     assert len(changed) == 1 and changed[0].actor.email == ROLES["amina"]
     mails = _security_mails(ROLES["amina"])
     assert len(mails) == 1
@@ -198,7 +190,7 @@ def test_closing_is_emailed_as_security_even_with_notifications_off(app, login_a
     assert close_space(client).status_code == 303
     mails = _security_mails(ROLES["amina"])
     assert len(mails) == 1 and "/attestation/" in mails[0].body
-    assert _journal("account.reauth", detail="close")
+    assert journal("account.reauth", detail="close")
 
 
 # --- who may log in with the password alone ------------------------------------------------------

@@ -26,10 +26,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import ROOT_DIR
+from conftest import ROOT_DIR, SMTPSink
+from helpers import tiny_pdf
 from pgcluster import PgCluster, available
-from test_documents_store import tiny_pdf
-from test_mail_and_queue import SMTPSink
 
 pytestmark = pytest.mark.scale
 

@@ -1,11 +1,8 @@
 """Security headers, CSRF, caching, error pages and production start-up checks."""
-import base64
-import os
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT_DIR, csrf_from
+from conftest import csrf_from
+from helpers import PRODUCTION_KEYS, run_app_in_production
 
 PAGES = {
     None: ["/connexion", "/accessibilite", "/nexiste-pas"],
@@ -127,25 +124,10 @@ def test_next_page_is_honoured_after_login(app, client):
     assert response.headers["Location"] == "/parametres/sessions"
 
 
-def run_app_in_production(extra_env):
-    env = {k: v for k, v in os.environ.items() if k not in ("CARNET_ENV", *PRODUCTION_KEYS)}
-    env.update(extra_env)
-    return subprocess.run([sys.executable, "-c", "import wsgi; print('debug', wsgi.app.debug)"],
-                          cwd=ROOT_DIR, env=env,
-                          capture_output=True, text=True, timeout=60)
-
-
 def test_production_refuses_to_start_without_secret_key(tmp_path):
     result = run_app_in_production(production_env(tmp_path, SECRET_KEY=None))
     assert result.returncode == 2
     assert "SECRET_KEY must be set" in result.stderr
-
-
-PRODUCTION_KEYS = {"SECRET_KEY": "k" * 40,
-                   "DOCUMENT_KEY": base64.urlsafe_b64encode(b"d" * 32).decode(),
-                   "PRESCRIPTION_SIGNING_KEY": base64.urlsafe_b64encode(b"p" * 32).decode(),
-                   "JOURNAL_SIGNING_KEY": base64.urlsafe_b64encode(b"j" * 32).decode(),
-                   "PUBLIC_URL": "https://carnet.example.org"}
 
 
 def production_env(tmp_path, **overrides):

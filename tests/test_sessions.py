@@ -20,7 +20,7 @@ def test_cookie_holds_only_a_random_token_and_the_row_holds_a_hash(login_as, ctx
 
 
 def test_session_id_changes_at_login(app, client):
-    from test_auth import start_login, submit_code
+    from helpers import start_login, submit_code
     from conftest import latest_code
     start_login(client, ROLES["camille"])
     before = session_cookie(client)

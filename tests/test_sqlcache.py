@@ -223,7 +223,8 @@ def test_the_cache_starts_again_past_its_bound(monkeypatch):
 def test_a_warm_page_builds_no_sql(ctx, login_as, person, renders):
     """Once each main page has been seen, asking it again (with the session's load, the
     policy's queries, the view's own and the journal's INSERT) builds no SQL at all."""
-    from test_query_counts import give_a_conversation, open_space, urls
+    from conftest import open_space
+    from helpers import give_a_conversation, urls
     lina = person("Lina")
     give_a_conversation(person("Camille"))
     client = login_as("camille")
@@ -248,7 +249,7 @@ def test_a_warm_page_builds_no_sql(ctx, login_as, person, renders):
                     assert len(renders) == before, f"the session's save: {renders[before:]}"
         assert [row.last_seen_at for row in UserSession.select()] != seen
         # Acting for her child: other relations, other policy paths, learned once too.
-        open_space(client, lina)
+        assert open_space(client, lina.id).status_code == 302
         acting = ("/dossier/", "/dossier/documents/", "/agenda/", "/dossier/profil/")
         for path in acting:
             assert client.get(path).status_code == 200, path

@@ -214,8 +214,8 @@ def test_one_store_per_process_and_per_app(app, monkeypatch):
 
 def test_on_disk_a_document_whose_file_is_gone_answers_a_french_page_not_a_500(
         app, ctx, login_as):
-    from test_documents import doc_id, document, send_file
-    from test_documents_store import tiny_pdf
+    from helpers import doc_id, document, send_file
+    from helpers import tiny_pdf
 
     from portal.documents.store import object_key
     jean = login_as("jean")

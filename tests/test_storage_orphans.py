@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from test_documents_store import tiny_pdf
+from helpers import tiny_pdf
 
 from portal.storage import storage
 

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 from conftest import hidden_fields, s3_settings
-from test_documents import UPLOAD, doc_id, document, post, send_file
-from test_documents_store import image_bytes, tiny_pdf
-from test_messaging import BLOOD, conversation, messages_in
-from test_messaging_more import attachment_rows, reply_files
-from test_summary import CAMILLE, ask, job_id_of, the_job
+from helpers import (BLOOD, CAMILLE, UPLOAD, ask, attachment_rows, conversation, doc_id, document,
+                     image_bytes, job_id_of, messages_in, post, reply_files, send_file, the_job,
+                     tiny_pdf)
 
 # The same specifications as on the disk, run here again on S3 (pytest collects them in this
 # module, so they get its storage_settings): encryption and refusals, a failed write, the

@@ -8,35 +8,10 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import csrf_from, hidden_fields
+from conftest import csrf_from, hidden_fields, journal, open_space
+from helpers import ALL_SECTIONS, CAMILLE, ask, job_id_of, the_job
 
-ALL_SECTIONS = ["doctor", "blood_group", "allergies", "treatments", "conditions",
-                "vaccinations", "measures", "appointments", "contacts", "directives"]
-CAMILLE = "camille.martin@example.org"
 SOPHIE = "sophie.bernard@example.org"
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    response = client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
-    assert response.status_code == 302
-    return client
-
-
-def ask(client, kind="synthese", sections=ALL_SECTIONS, language="fr"):
-    """Submit one of the index page's forms as a browser would; returns the response."""
-    page = client.get("/imprimer/")
-    assert page.status_code == 200
-    if kind == "synthese":
-        data = {**hidden_fields(page), "sections": sections, "language": language}
-    else:
-        data = {**hidden_fields(page), "carte-language": language}
-    return client.post(f"/imprimer/{kind}", data=data)
-
-
-def job_id_of(response):
-    assert response.status_code == 303, response.get_data(as_text=True)[:1500]
-    return int(re.search(r"/imprimer/(\d+)$", response.headers["Location"]).group(1))
 
 
 def pdf_text(data, tmp_path):
@@ -45,14 +20,6 @@ def pdf_text(data, tmp_path):
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                          check=True, text=True).stdout
     return " ".join(out.split())
-
-
-def journal(action, patient_id=None):
-    from portal.audit import ActivityEvent
-    query = ActivityEvent.select().where(ActivityEvent.action == action)
-    if patient_id is not None:
-        query = query.where(ActivityEvent.patient == patient_id)
-    return list(query.order_by(ActivityEvent.id))
 
 
 def is_checked(html, name, value):
@@ -66,11 +33,6 @@ def is_checked(html, name, value):
 def status_tag(html):
     """The opening tag of the job's status block (where the poll attributes are)."""
     return re.search(r'<div id="etat-impression"[^>]*>', html).group(0)
-
-
-def the_job(job_id):
-    from portal.summary.models import PrintJob
-    return PrintJob.get_by_id(job_id)
 
 
 @pytest.fixture
@@ -122,9 +84,10 @@ def test_camille_prints_her_summary_with_the_sections_she_chose(app, client, log
     job = the_job(job_id)
     assert (job.status, job.language, job.kind) == ("done", "fr", "synthese")
     assert job.sections == ",".join(chosen)
-    assert [e.detail.split()[0] for e in journal("summary.requested", camille.id)] == ["synthese"]
-    assert len(journal("summary.generated", camille.id)) == 1
-    assert len(journal("summary.download", camille.id)) == 1
+    assert [e.detail.split()[0]
+            for e in journal("summary.requested", patient=camille.id)] == ["synthese"]
+    assert len(journal("summary.generated", patient=camille.id)) == 1
+    assert len(journal("summary.download", patient=camille.id)) == 1
 
 
 def test_the_generated_file_is_stored_encrypted(app, client, login_as, ctx):
@@ -179,7 +142,7 @@ def test_the_paper_language_defaults_to_the_space_holders(app, client, login_as,
     Account.update(language="en").where(Account.email == "jean.dupont@example.org").execute()
     login_as(CAMILLE, client)
     assert is_checked(client.get("/imprimer/").get_data(as_text=True), "language", "fr")
-    open_space(client, person("Jean").id)
+    assert open_space(client, person("Jean").id).status_code == 302
     html = client.get("/imprimer/").get_data(as_text=True)
     assert is_checked(html, "language", "en") and is_checked(html, "carte-language", "en")
 
@@ -245,14 +208,14 @@ def test_an_access_ended_since_the_request_prints_nothing(app, client, login_as,
     from portal.proxies.models import Delegation
     login_as(CAMILLE, client)
     jean = person("Jean")
-    open_space(client, jean.id)
+    assert open_space(client, jean.id).status_code == 302
     job_id = job_id_of(ask(client))
     Delegation.update(ended_at=datetime.now(timezone.utc).replace(tzinfo=None)).where(
         Delegation.patient == jean.id).execute()
     assert run(app, job_id) is False
     job = the_job(job_id)
     assert (job.status, job.error, job.storage_key) == ("failed", "access", None)
-    assert journal("summary.failed", jean.id)[0].outcome == "error"
+    assert journal("summary.failed", patient=jean.id)[0].outcome == "error"
 
 
 def test_a_render_over_the_time_limit_is_stopped_and_explained(app, client, login_as, ctx,
@@ -378,13 +341,13 @@ def test_a_parent_prints_for_her_child_and_the_paper_says_who_made_it(
         app, client, login_as, ctx, person, tmp_path):
     lina = person("Lina")
     login_as(CAMILLE, client)
-    open_space(client, lina.id)
+    assert open_space(client, lina.id).status_code == 302
     job_id = job_id_of(ask(client))
     text = pdf_text(client.get(f"/imprimer/{job_id}/fichier").data, tmp_path)
     assert "Lina Martin" in text and "Synthèse de santé" in text
     assert "par Camille Martin (Représentante légale) pour Lina Martin" in text
     assert the_job(job_id).patient_id == lina.id
-    assert journal("summary.download", lina.id)[0].via == "guardian"
+    assert journal("summary.download", patient=lina.id)[0].via == "guardian"
     # the same job is not reachable from her own space
     own = client.get("/espaces")
     client.post(f"/espaces/{person('Camille').id}", data={"csrf_token": csrf_from(own)})
@@ -394,7 +357,7 @@ def test_a_parent_prints_for_her_child_and_the_paper_says_who_made_it(
 def test_a_caregiver_who_reads_the_record_prints_but_does_not_save(app, client, login_as, ctx,
                                                                     person):
     login_as(CAMILLE, client)
-    open_space(client, person("Jean").id)
+    assert open_space(client, person("Jean").id).status_code == 302
     job_id = job_id_of(ask(client))
     html = client.get(f"/imprimer/{job_id}").get_data(as_text=True)
     assert "Enregistrer dans le dossier" not in html  # no dossier_write in this delegation
@@ -408,14 +371,14 @@ def test_a_mediator_prints_only_with_the_summaries_task(app, client, login_as, c
     from portal.proxies.models import Mandate
     jean = person("Jean")
     login_as(SOPHIE, client)
-    open_space(client, jean.id)
+    assert open_space(client, jean.id).status_code == 302
     job_id = job_id_of(ask(client))  # tasks: agenda, documents, summaries
     assert "Enregistrer dans le dossier" in client.get(f"/imprimer/{job_id}").get_data(
         as_text=True)
     Mandate.update(tasks="agenda,documents").where(Mandate.patient == jean.id).execute()
     assert client.get("/imprimer/").status_code == 403
     assert client.get(f"/imprimer/{job_id}/fichier").status_code == 403
-    denied = journal("summary.download", jean.id)
+    denied = journal("summary.download", patient=jean.id)
     assert denied[-1].outcome == "denied"
 
 

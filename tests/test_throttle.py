@@ -1,6 +1,6 @@
 """The one throttle of everything typed as a proof (codes, identities), and the client address
 it counts by, behind reverse proxies or not."""
-from conftest import DEMO_PASSWORD, ROLES, csrf_from
+from conftest import DEMO_PASSWORD, ROLES, csrf_from, journal
 
 
 def _login(client, email, password, forwarded=None, peer="10.0.0.2"):
@@ -65,14 +65,6 @@ def test_behind_one_proxy_the_journal_records_the_clients_address(app, ctx):
 
 
 # --- item 6: every code-entry form and identity lookup, one throttle ---------------------------
-
-def _journal(action, **where):
-    from portal.audit import ActivityEvent
-    query = ActivityEvent.select().where(ActivityEvent.action == action)
-    for name, value in where.items():
-        query = query.where(getattr(ActivityEvent, name) == value)
-    return list(query)
-
 
 def _post_form(client, path, **data):
     page = client.get(path)
@@ -139,7 +131,7 @@ def test_failed_emergency_identity_lookups_are_journaled_and_throttled(login_as,
         response = _post_form(lefevre, "/urgence/", **jean, birth_date="12/02/1944")
         assert response.status_code == 200
         assert "Aucun dossier ne correspond" in response.get_data(as_text=True)
-    failures = _journal("identity.lookup_failed", outcome="denied")
+    failures = journal("identity.lookup_failed", outcome="denied")
     assert len(failures) == 5
     assert {e.actor.email for e in failures} == {ROLES["lefevre"]}
     assert all(e.patient_id is None and "1440219031012" not in e.detail for e in failures)
@@ -157,7 +149,7 @@ def test_identity_lookups_at_a_counter_share_the_same_throttle(login_as, ctx):
              "tasks": ["agenda"], "duration": "3m", "present": "y"}
     for _ in range(5):
         assert _post_form(sophie, "/mandats/nouveau", **wrong).status_code == 200
-    assert len(_journal("identity.lookup_failed", outcome="denied")) == 5
+    assert len(journal("identity.lookup_failed", outcome="denied")) == 5
     right = wrong | {"birth_date": "11/02/1944"}
     assert _post_form(sophie, "/mandats/nouveau", **right).status_code == 429
 
@@ -213,4 +205,4 @@ def test_an_invitations_activation_and_opposition_share_one_counter(app, person,
     assert "Trop de tentatives incorrectes" in html and "<title>Erreur :" in html
     assert f'value="{lina.nir}"' in html  # what was typed is kept
     assert current_closure(lina.id) is None
-    assert len(_journal("account.activation_failed", outcome="denied")) == 5
+    assert len(journal("account.activation_failed", outcome="denied")) == 5

@@ -6,27 +6,15 @@ when the access ends. A closed space also refuses an access code and an emergenc
 declaration cleanly (nothing committed)."""
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pikepdf
 import pytest
-import time_machine
-from conftest import csrf_from, hidden_fields
+from conftest import account, at, csrf_from, hidden_fields, open_space, redeem, run_majorities
+from helpers import ACCESS_PAGE as PAGE, CODE_RE
 
 CAMILLE = "camille.martin@example.org"
 PASSWORD = "demo-carnet-2026"
-PAGE = "/dossier/professionnels/"
-CODE_RE = re.compile(
-    r'class="access-code"><bdi dir="ltr">([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})<')
-
-
-def at(*args):
-    return time_machine.travel(datetime(*args, tzinfo=timezone.utc), tick=False)
-
-
-def open_space(client, person_id):
-    page = client.get("/espaces")
-    return client.post(f"/espaces/{person_id}", data={"csrf_token": csrf_from(page)})
 
 
 def make_feed(client):
@@ -58,17 +46,6 @@ def create_code(client):
     assert client.post(f"{PAGE}codes", data={**hidden_fields(page),
                                              "validity": "7j"}).status_code == 303
     return CODE_RE.search(client.get(PAGE).get_data(as_text=True)).group(1)
-
-
-def redeem(client, code):
-    page = client.get("/acces/code")
-    return client.post("/acces/code", data={"csrf_token": csrf_from(page), "code": code})
-
-
-def run_majorities(app):
-    from portal.proxies.guardians import process_majorities
-    with app.app_context():
-        return process_majorities()
 
 
 # --- the calendar feed ------------------------------------------------------------------------
@@ -157,11 +134,6 @@ def ready_job(app, patient, account):
                            finished_at=now, expires_at=now + timedelta(hours=24),
                            storage_key=stored["storage_key"], size=stored["size"],
                            sha256=stored["sha256"])
-
-
-def account(email):
-    from portal.accounts.models import Account
-    return Account.get(Account.email == email)
 
 
 def test_a_print_job_made_under_a_delegation_serves_nothing_once_it_ends(app, login_as, person,

@@ -8,8 +8,7 @@ import re
 
 import pytest
 from conftest import csrf_from
-from test_documents import DEPOSIT, LIST, UPLOAD, doc_id, document, send_file
-from test_documents_store import stored_files
+from helpers import DEPOSIT, LIST, UPLOAD, doc_id, document, send_file, stored_files
 
 MB = 1024 * 1024
 
@@ -99,8 +98,8 @@ def test_the_file_input_tells_the_browser_the_limits(ctx, jean):
 def test_a_message_with_an_attachment_over_the_limit_keeps_its_text(ctx, login_as):
     """The same mechanism serves every form that carries a file: the messaging reply says the
     limit and keeps the text instead of the 413 page."""
-    from test_messaging import BLOOD, conversation
-    from test_messaging_more import reply_files
+    from helpers import BLOOD, conversation
+    from helpers import reply_files
     blood = conversation(BLOOD)
     response = reply_files(login_as("jean"), f"/messagerie/{blood.id}", "Mon texte précieux",
                            [(big_pdf(7 * MB), "scanner.pdf")])

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 from conftest import hidden_fields
-from test_mail_and_queue import smtp_sink  # noqa: F401  (fixture)
 
 CAMILLE = "camille.martin@example.org"
 
@@ -22,7 +21,7 @@ def now():
 
 
 @pytest.fixture
-def smtp(app, smtp_sink):  # noqa: F811
+def smtp(app, smtp_sink):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.server_address[1],
                       MAIL_USE_TLS=False)
     return smtp_sink

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_documents_store import tiny_pdf
+from helpers import tiny_pdf
 
 from portal.documents.demo import sample_dicom
 
