@@ -12,39 +12,40 @@ from . import errors, htmx, rendering, security, storage, uploads, wire
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
 # The menus' labels are translated on every page: through the request's kept catalog.
+from . import policy
 from .rendering import lazy_gettext as _l
 
 NAVIGATION = [
     # (endpoint, label, action)
-    ("dossier.home", _l("Dossier"), "dossier.view"),
-    ("messaging.inbox", _l("Messagerie"), "messaging.read"),
-    ("messaging.pro_inbox", _l("Messagerie"), "messaging.pro"),
-    ("agenda.home", _l("Agenda"), "agenda.view"),
-    ("summary.index", _l("Imprimer"), "summary.print"),
-    ("proxies.relatives", _l("Mes proches"), "proxies.view"),
+    ("dossier.home", _l("Dossier"), policy.DOSSIER_VIEW),
+    ("messaging.inbox", _l("Messagerie"), policy.MESSAGING_READ),
+    ("messaging.pro_inbox", _l("Messagerie"), policy.MESSAGING_PRO),
+    ("agenda.home", _l("Agenda"), policy.AGENDA_VIEW),
+    ("summary.index", _l("Imprimer"), policy.SUMMARY_PRINT),
+    ("proxies.relatives", _l("Mes proches"), policy.PROXIES_VIEW),
     # "Mes patients" / "Mes mandats"; patients use the header
-    ("proxies.spaces", None, "spaces.list"),
-    ("operator.directory", _l("Annuaire"), "directory.view"),
-    ("operator.guardianships", _l("Tutelles"), "guardianships.attach"),
-    ("lifecycle.closed_spaces", _l("Espaces fermés"), "lifecycle.reopen"),
-    ("prescriptions.verify", _l("Vérifier une ordonnance"), "prescriptions.verify"),
-    ("access.redeem", _l("Saisir un code d’accès"), "access.redeem"),
-    ("emergency.declare", _l("Accès en urgence"), "emergency.declare"),
-    ("history.audit_status", _l("Journal"), "audit.status"),
-    ("settings.index", _l("Paramètres"), "account.self"),
+    ("proxies.spaces", None, policy.SPACES_LIST),
+    ("operator.directory", _l("Annuaire"), policy.DIRECTORY_VIEW),
+    ("operator.guardianships", _l("Tutelles"), policy.GUARDIANSHIP_ATTACH),
+    ("lifecycle.closed_spaces", _l("Espaces fermés"), policy.LIFECYCLE_REOPEN),
+    ("prescriptions.verify", _l("Vérifier une ordonnance"), policy.PRESCRIPTION_VERIFY),
+    ("access.redeem", _l("Saisir un code d’accès"), policy.ACCESS_REDEEM),
+    ("emergency.declare", _l("Accès en urgence"), policy.EMERGENCY_DECLARE),
+    ("history.audit_status", _l("Journal"), policy.AUDIT_STATUS),
+    ("settings.index", _l("Paramètres"), policy.ACCOUNT_SELF),
 ]
 
 
 # The record's sections (sub-menu of the dossier area): (endpoint, label, action).
 DOSSIER_SECTIONS = [
-    ("dossier.home", _l("Synthèse"), "dossier.view"),
-    ("profile.overview", _l("Profil médical"), "profile.view"),
-    ("measures.index", _l("Mesures"), "measures.view"),
-    ("documents.index", _l("Documents"), "documents.view"),
-    ("prescriptions.index", _l("Ordonnances"), "documents.view"),
-    ("entourage.index", _l("Entourage et volontés"), "entourage.view"),
-    ("access.index", _l("Professionnels de santé"), "access.view"),
-    ("history.index", _l("Historique"), "history.view"),
+    ("dossier.home", _l("Synthèse"), policy.DOSSIER_VIEW),
+    ("profile.overview", _l("Profil médical"), policy.PROFILE_VIEW),
+    ("measures.index", _l("Mesures"), policy.MEASURES_VIEW),
+    ("documents.index", _l("Documents"), policy.DOCUMENTS_VIEW),
+    ("prescriptions.index", _l("Ordonnances"), policy.DOCUMENTS_VIEW),
+    ("entourage.index", _l("Entourage et volontés"), policy.ENTOURAGE_VIEW),
+    ("access.index", _l("Professionnels de santé"), policy.ACCESS_VIEW),
+    ("history.index", _l("Historique"), policy.HISTORY_VIEW),
 ]
 
 # The header's switcher lists this many spaces; "Tous les espaces" lists them all.
@@ -103,6 +104,7 @@ def create_app(config=None, **overrides):
     errors.init_app(app)
     storage.init_app(app)
     _register_blueprints(app)
+    check_menus(app)
     _template_globals(app)
     rendering.init_app(app, babel)
     from . import cli
@@ -217,6 +219,17 @@ ROUTE_MODULES = {
     "messaging": ("views", "files", "pharmacy", "pro", "trash"),
     "proxies": ("views", "delegations", "guardians", "mandates"),
 }
+
+
+def check_menus(app, menus=None):
+    """Fail at start-up, not on some page, when a menu names an endpoint that does not exist or
+    an action policy.py does not know (a typo would otherwise hide the entry, or show it to
+    everyone)."""
+    for endpoint, _label, action in menus or (NAVIGATION + DOSSIER_SECTIONS):
+        if endpoint not in app.view_functions:
+            raise ValueError(f"menu entry {endpoint!r}: no such endpoint")
+        if action not in policy.RULES:
+            raise ValueError(f"menu entry {endpoint!r}: no policy rule {action!r}")
 
 
 def _register_blueprints(app):

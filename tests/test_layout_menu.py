@@ -20,3 +20,17 @@ def test_a_record_page_has_its_sections_in_the_header_menu(login_as):
 def test_other_pages_have_no_record_sections(login_as):
     html = login_as("camille").get("/agenda/").get_data(as_text=True)
     assert '<details class="menu">' in html and 'class="subnav"' not in html
+
+
+def test_a_menu_typo_fails_at_start_up(app):
+    """A menu entry naming an unknown endpoint or an action policy.py does not know stops the
+    app from starting, instead of hiding the entry (or showing it to everyone)."""
+    import pytest
+
+    from portal import DOSSIER_SECTIONS, NAVIGATION, check_menus
+    check_menus(app)  # the real menus are sound
+    assert all(isinstance(action, str) for _e, _l, action in NAVIGATION + DOSSIER_SECTIONS)
+    with pytest.raises(ValueError, match="no such endpoint"):
+        check_menus(app, [("dossier.hom", "Dossier", "dossier.view")])
+    with pytest.raises(ValueError, match="no policy rule"):
+        check_menus(app, [("dossier.home", "Dossier", "dossier.veiw")])
