@@ -9,11 +9,12 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import audit
 from ..extensions import limiter
+from ..forms.base import EmptyForm
 from ..htmx import render
 from ..i18n import format_date
 from ..policy import ACCOUNT_SELF, public, requires
 from ..throttle import Throttle
-from .forms import CodeForm, EmptyForm, LoginForm
+from .forms import CodeForm, LoginForm
 from .models import (FACTOR_EMAIL, FACTOR_NONE, FACTOR_TOTP, ROLE_OPERATOR, ROLE_PATIENT,
                      Account, utcnow)
 from .otp import check_login_code, issue_login_code, open_secret, totp_matches

@@ -10,7 +10,7 @@ from wtforms.validators import Length, StopValidation, ValidationError
 from ..accounts.models import utcnow
 from ..i18n import _n, format_datetime
 from ..measures.forms import local_now
-from ..profile.fields import optional_int
+from ..forms.fields import optional_int
 from ..profile.forms import BAD_CHOICE, choice, strip, text
 from .dates import ParseError, combine_local, normalise, parse_day, parse_time, show_day
 from .models import (MAX_REMINDER_HOURS, MIN_REMINDER_HOURS, REMINDER_DAY_BEFORE,

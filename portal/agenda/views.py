@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..access.models import Grant
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
 from ..db import write_tx
 from ..htmx import render

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person
 from ..i18n import _n
 from ..pages_of import page_of

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .. import audit, mail
 from ..access.models import Grant
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person, utcnow
 from ..db import Prepared, write_tx
 from ..entourage.presenters import donation_text, entourage_for

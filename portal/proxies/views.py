@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, g, redirect, url_for
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, UserSession
 from ..htmx import render
 from ..i18n import _n

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, utcnow
 from ..db import write_tx
 from ..documents.download import content_response
