@@ -23,7 +23,6 @@ from ..measures.forms import local_now
 from ..policy import (AGENDA_EDIT, AGENDA_FEED_MANAGE, AGENDA_VIEW, allowed, requires,
                       scoped_or_404, shows)
 from . import ics, presenters
-from .dates import show_day
 from .forms import AppointmentForm
 from .models import Appointment
 
@@ -135,7 +134,7 @@ def picker_state(form):
     focus. A POST of one of its buttons (a day, another month) only redraws the form: the day
     picked is written into the date field, nothing is saved, everything typed is kept."""
     today = local_now().date()
-    shown = form.day.parsed or today
+    shown = form.day.data or today
     state = {"open": False, "focus": None, "clicked": False}
     for name, focus in PICKER_BUTTONS:
         if request.method != "POST" or name not in request.form:
@@ -147,7 +146,7 @@ def picker_state(form):
             break
         shown, state["focus"] = picked, focus
         if name == "jour":
-            form.day.data, form.day.parsed, form.day.parse_error = show_day(picked), picked, None
+            form.day.data, form.day.raw_text, form.day.parse_error = picked, "", None
             form.day.render_kw = dict(form.day.render_kw or {}, autofocus=True)
         else:
             state["open"] = True
@@ -170,7 +169,7 @@ def add():
     form.set_professionals(_directory())
     if request.method == "GET" and request.args.get("date"):
         try:
-            form.day.data = show_day(date.fromisoformat(request.args["date"]))
+            form.day.data = date.fromisoformat(request.args["date"])
         except ValueError:
             pass
     picker = picker_state(form)
