@@ -65,7 +65,6 @@ def home_url(account):
     return url_for("proxies.spaces")
 
 
-@bp.app_template_global("home_address")
 def home_address():
     """The header's "Carnet" link: straight to the person's home, not through "/" and its
     redirect (one more round trip, 2 s on a slow mobile network). In an open space it is

@@ -27,11 +27,6 @@ from .forms import AppointmentForm
 from .models import Appointment
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
-for _name in ("professional", "specialty", "added_by", "when", "reminder", "title",
-              "start_time", "duration", "outside"):
-    bp.add_app_template_global(getattr(presenters, _name), f"appointment_{_name}")
-bp.add_app_template_global(presenters.weekdays, "agenda_weekdays")
-bp.add_app_template_global(presenters.agenda_title, "agenda_title")
 
 PAGE_SIZE = 20
 ORDER_UPCOMING = (Appointment.starts_at, Appointment.id)

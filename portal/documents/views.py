@@ -50,7 +50,6 @@ def can(action):
     return allowed(_account(), action, g.relation)
 
 
-@bp.app_template_filter("octets")
 def octets(size):
     """A file size in French units: 850 octets, 120 Ko, 1,2 Mo."""
     if size < 1024:

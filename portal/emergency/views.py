@@ -25,14 +25,12 @@ bp = Blueprint("emergency", __name__)
 SWITCHES = ("samu_allowed", "others_allowed", "masked_visible")
 
 
-@bp.app_template_filter("emergency_time")
 def emergency_time(moment):
     """HH:MM in the reader's time zone (the end of an emergency access)."""
     return format_datetime(moment, "HH:mm") if moment else ""
 
 
-@bp.app_context_processor
-def _notices():
+def notices_context():
     """`emergency_notices(relation)`: emergency accesses the patient has not yet acknowledged
     (only in their own space), for the notice on the record's first page."""
     return {"emergency_notices": unseen_accesses, "emergency_ack_form": EmptyForm}

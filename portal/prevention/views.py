@@ -180,7 +180,6 @@ def unmark(mark_id):
     return redirect(url_for(".index"), 303)
 
 
-@bp.app_template_global()
 def prevention_summary():
     """For the agenda's home page: how many prevention items are due in the open space (None
     when the actor may not see the calendar)."""

@@ -139,8 +139,7 @@ def mandates_home(account):
                            tasks=lambda m: task_names(m.task_set))
 
 
-@bp.app_context_processor
-def _mediator_home():
+def mediator_context():
     """`mandates_home(account)` for the mediator's part of the spaces page."""
     return {"mandates_home": mandates_home}
 

@@ -44,12 +44,10 @@ STATUS_LABELS = {QUEUED: _l("En attente"), RUNNING: _l("En préparation"), DONE:
                  FAILED: _l("Échec"), EXPIRED: _l("Supprimé (délai dépassé)")}
 
 
-@bp.app_template_global("print_status_label")
 def status_label(job):
     return STATUS_LABELS.get(job.status, job.status)
 
 
-@bp.app_template_global("print_error")
 def error_text(job):
     return ERRORS.get(job.error, ERRORS["failed"])
 
