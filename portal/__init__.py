@@ -8,7 +8,7 @@ from flask_login import current_user
 from htmx_flask import Htmx
 
 from . import db as database
-from . import errors, htmx, rendering, security, storage, uploads, wire
+from . import errors, formatting, htmx, rendering, security, storage, uploads, wire
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
 # The menus' labels are translated on every page: through the request's kept catalog.
@@ -105,7 +105,7 @@ def create_app(config=None, **overrides):
     storage.init_app(app)
     _register_blueprints(app)
     check_menus(app)
-    _template_globals(app)
+    formatting.init_app(app, layout_context_processor(app))
     rendering.init_app(app, babel)
     from . import cli
     cli.init_app(app)
@@ -252,24 +252,11 @@ def _current_menu_item(nav, url_for):
     return next((e for e, _label in nav if e.split(".")[0] == here.split(".")[0]), None)
 
 
-def _template_globals(app):
-    from . import i18n, policy
-    from .accounts.models import SEXES
+def layout_context_processor(app):
+    """The layout's context (account, open space, menus…) for every page: registered by
+    formatting.init_app with the other template helpers."""
+    from . import policy
 
-    i18n.init_app(app)
-    from .accounts.nir import spaced
-    app.jinja_env.filters["nir_format"] = spaced
-    app.jinja_env.globals["sexes"] = SEXES
-    from . import bidi
-    bidi.init_app(app)
-    from . import tables
-    tables.init_app(app)
-    app.jinja_env.globals["space_field"] = policy.space_field
-    from .proxies.presenters import scope_labels, scope_summary
-    app.jinja_env.globals["scope_labels"] = scope_labels
-    app.jinja_env.globals["scope_summary"] = scope_summary
-
-    @app.context_processor
     def layout_context():
         account = current_user._get_current_object() if current_user.is_authenticated else None
         relation = None
@@ -303,3 +290,5 @@ def _template_globals(app):
                 "switch_spaces": spaces[:SWITCHER_SIZE], "more_spaces": len(spaces) > SWITCHER_SIZE,
                 "dossier_nav": dossier_nav,
                 "session_expires_at": expires_at, "get_locale": get_locale}
+
+    return layout_context

@@ -77,12 +77,3 @@ def other_languages():
     current = _locale().language
     return [(code, AUTONYMS.get(code, code), text_direction(code))
             for code in current_app.config["LANGUAGES"] if code != current]
-
-
-def init_app(app):
-    """The `ltr` filter and the `html_attributes`/`text_direction` globals, for every template
-    (screens and PDFs alike, as PDFs are rendered by the same Jinja environment)."""
-    app.jinja_env.filters["ltr"] = ltr
-    app.jinja_env.globals["html_attributes"] = html_attributes
-    app.jinja_env.globals["text_direction"] = text_direction
-    app.jinja_env.globals["other_languages"] = other_languages

@@ -28,7 +28,3 @@ def label_cells(rows, headers):
             return f'{cell.group(0)} data-label="{labels[index]}"'
         return _CELL.sub(label, match.group(0))
     return Markup(_ROW.sub(label_row, str(rows)))
-
-
-def init_app(app):
-    app.jinja_env.filters["label_cells"] = label_cells

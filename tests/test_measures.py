@@ -125,6 +125,19 @@ def test_a_measure_cannot_be_in_the_future_nor_before_birth(login_as, person, ct
     assert count(Measure, patient=person("Camille").id, kind="weight", value=63) == 0
 
 
+def test_a_form_sent_without_its_date_asks_for_it(login_as, person, ctx):
+    """A form arriving without its date field at all (a script, a page cut short) is refused in
+    French like an empty date, not with a server error."""
+    from portal.measures.models import Measure
+    client = login_as("camille")
+    _page, fields = page_and_fields(client, "poids")
+    assert "day" not in fields
+    response = client.post(f"{BASE}/poids/ajouter", data=dict(fields, value="63", at="08:00"))
+    assert response.status_code == 200
+    assert "Saisissez la date de la mesure." in response.get_data(as_text=True)
+    assert count(Measure, patient=person("Camille").id, kind="weight", value=63) == 0
+
+
 def test_the_date_and_time_are_paris_time_stored_as_utc(login_as, person, ctx):
     from portal.measures.models import Measure
     client = login_as("camille")

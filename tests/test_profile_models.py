@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from portal.profile.fields import parse_date
+from portal.forms.fields import parse_date
 
 
 @pytest.mark.parametrize("typed, expected", [

@@ -8,7 +8,7 @@ from flask_login import current_user
 from peewee import fn
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
 from ..db import write_tx
 from ..htmx import render

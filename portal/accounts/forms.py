@@ -99,7 +99,3 @@ class TotpConfirmForm(FlaskForm):
         validators=[DataRequired(_l("Saisissez le code affiché par l’application."))],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                    "maxlength": "7", "spellcheck": "false"})
-
-
-class EmptyForm(FlaskForm):
-    """A POST with nothing but its CSRF token (buttons: log out, end a session…)."""

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from ..profile.fields import FrenchDateField
+from ..forms.fields import FrenchDateField
 from .models import Person
 from .nir import is_valid_nir, normalise
 

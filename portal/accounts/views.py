@@ -8,12 +8,13 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import audit
 from ..extensions import limiter
+from ..forms.base import EmptyForm
 from ..htmx import render
 from ..i18n import format_date
 from ..policy import ACCOUNT_SELF, public, requires
 from ..throttle import Throttle
 from . import bp
-from .forms import CodeForm, EmptyForm, LoginForm
+from .forms import CodeForm, LoginForm
 from .models import (FACTOR_EMAIL, FACTOR_NONE, FACTOR_TOTP, ROLE_OPERATOR, ROLE_PATIENT,
                      Account, utcnow)
 from .otp import check_login_code, issue_login_code, open_secret, totp_matches
@@ -54,7 +55,6 @@ def home_url(account):
     return url_for("proxies.spaces")
 
 
-@bp.app_template_global("home_address")
 def home_address():
     """The header's "Carnet" link: straight to the person's home, not through "/" and its
     redirect (one more round trip, 2 s on a slow mobile network). In an open space it is

@@ -6,13 +6,15 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from ..accounts.models import utcnow
 from ..i18n import _n, format_datetime
 from ..measures.forms import local_now
-from ..profile.fields import optional_int
+from ..forms.fields import FrenchDateField, optional_int
 from ..profile.forms import BAD_CHOICE, choice, strip, text
-from .dates import ParseError, combine_local, normalise, parse_day, parse_time, show_day
+from .dates import (DATE_MISSING, ParseError, combine_local, normalise, parse_day, parse_time,
+                    show_day)
 from .models import (MAX_REMINDER_HOURS, MIN_REMINDER_HOURS, REMINDER_DAY_BEFORE,
                      REMINDER_HOURS, REMINDER_NONE, SHOW_MINIMAL, SHOW_PLACE, SHOW_PROFESSIONAL,
                      Appointment)
@@ -37,9 +39,12 @@ class TypedField(StringField):
             raise StopValidation(self.parse_error)
 
 
-class DayField(TypedField):
-    def parse(self, text):
-        return parse_day(text, local_now().date())
+def parse_appointment_day(text):
+    """A FrenchDateField `parse`: the French ways of dates.py, relative to today in Paris."""
+    try:
+        return parse_day(text, local_now().date()), None
+    except ParseError as error:
+        return None, str(error)
 
 
 class TimeField(TypedField):
@@ -86,8 +91,11 @@ class AppointmentForm(FlaskForm):
     """Add or change an appointment. The view gives the directory's professionals
     (`set_professionals`); after validation `starts_at` holds the time as naive UTC."""
 
-    day = DayField(_l("Date"), description=_l("Par exemple : 23/11/2026, 23 novembre ou demain."),
-                   render_kw={"autocomplete": "off", "spellcheck": "false"})
+    day = FrenchDateField(_l("Date"),
+                          description=_l("Par exemple : 23/11/2026, 23 novembre ou demain."),
+                          required=DATE_MISSING, parse=parse_appointment_day, show=show_day,
+                          keep_typed=True, widget=TextInput(),
+                          render_kw={"autocomplete": "off", "spellcheck": "false"})
     time = TimeField(_l("Heure"), description=_l("Heure de Paris. Par exemple : 14h30 ou 9h."),
                      render_kw={"autocomplete": "off", "spellcheck": "false"})
     professional_name = professional_name_field(
@@ -159,9 +167,9 @@ class AppointmentForm(FlaskForm):
         self.professional.choices = found
 
     def validate_time(self, field):
-        if self.day.parsed is not None and field.parsed is not None:
+        if self.day.data is not None and field.parsed is not None:
             try:
-                self.starts_at = combine_local(self.day.parsed, *field.parsed)
+                self.starts_at = combine_local(self.day.data, *field.parsed)
             except ParseError as error:
                 raise ValidationError(str(error)) from None
 
@@ -223,7 +231,7 @@ class AppointmentForm(FlaskForm):
     def load(self, appointment):
         """Show a stored appointment (GET of the edit form)."""
         local = appointment.local_start
-        self.day.data, self.day.parsed = show_day(local.date()), local.date()
+        self.day.data = local.date()
         self.time.data = local.strftime("%H:%M")
         if "professional" in self._fields:
             self.professional.data = appointment.professional_id

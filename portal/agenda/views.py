@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..access.models import Grant
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow
 from ..db import write_tx
 from ..htmx import render
@@ -24,15 +24,9 @@ from ..policy import (AGENDA_EDIT, AGENDA_FEED_MANAGE, AGENDA_VIEW, allowed, req
                       scoped_or_404, shows)
 from . import bp
 from . import ics, presenters
-from .dates import show_day
 from .forms import AppointmentForm
 from .models import Appointment
 
-for _name in ("professional", "specialty", "added_by", "when", "reminder", "title",
-              "start_time", "duration", "outside"):
-    bp.add_app_template_global(getattr(presenters, _name), f"appointment_{_name}")
-bp.add_app_template_global(presenters.weekdays, "agenda_weekdays")
-bp.add_app_template_global(presenters.agenda_title, "agenda_title")
 
 PAGE_SIZE = 20
 ORDER_UPCOMING = (Appointment.starts_at, Appointment.id)
@@ -135,7 +129,7 @@ def picker_state(form):
     focus. A POST of one of its buttons (a day, another month) only redraws the form: the day
     picked is written into the date field, nothing is saved, everything typed is kept."""
     today = local_now().date()
-    shown = form.day.parsed or today
+    shown = form.day.data or today
     state = {"open": False, "focus": None, "clicked": False}
     for name, focus in PICKER_BUTTONS:
         if request.method != "POST" or name not in request.form:
@@ -147,7 +141,7 @@ def picker_state(form):
             break
         shown, state["focus"] = picked, focus
         if name == "jour":
-            form.day.data, form.day.parsed, form.day.parse_error = show_day(picked), picked, None
+            form.day.data, form.day.raw_text, form.day.parse_error = picked, "", None
             form.day.render_kw = dict(form.day.render_kw or {}, autofocus=True)
         else:
             state["open"] = True
@@ -170,7 +164,7 @@ def add():
     form.set_professionals(_directory())
     if request.method == "GET" and request.args.get("date"):
         try:
-            form.day.data = show_day(date.fromisoformat(request.args["date"]))
+            form.day.data = date.fromisoformat(request.args["date"])
         except ValueError:
             pass
     picker = picker_state(form)

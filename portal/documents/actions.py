@@ -5,7 +5,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..db import write_tx
 from ..htmx import render
 from ..policy import DOCUMENT_ANNOUNCE, DOCUMENT_MANAGE, DOCUMENT_REPORT, requires

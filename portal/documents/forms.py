@@ -1,15 +1,15 @@
 """Documents forms: upload (patient side), deposit (professionals), filters, folder, report."""
-from datetime import date
-
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, RadioField, SearchField, SelectField, StringField,
+from wtforms import (BooleanField, RadioField, SearchField, SelectField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import DateInput
 
+from ..forms.fields import FrenchDateField, strptime_parser
 from .models import CATEGORIES
 from .sniff import ACCEPTED, format_megabytes, too_big
 
@@ -48,18 +48,9 @@ def choices(pairs):
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class FrenchDateField(DateField):
-    """A date input (ISO from date pickers, or typed as 14/03/2026) whose errors are French;
-    left empty it is None, so that InputRequired, not the parser, says what is missing."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("invalid_value_message",
-                          _l("Saisissez une date valide, par exemple 14/03/2026."))
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-    def process_formdata(self, valuelist):
-        if valuelist and "".join(valuelist).strip():
-            super().process_formdata(valuelist)
+# Dates as date pickers send them (ISO) or typed as 14/03/2026, one French message for any mistake.
+parse_document_date = strptime_parser(
+    ("%Y-%m-%d", "%d/%m/%Y"), lambda: _l("Saisissez une date valide, par exemple 14/03/2026."))
 
 
 class UploadForm(FlaskForm):
@@ -72,7 +63,10 @@ class UploadForm(FlaskForm):
                     Length(max=200, message=_l("Le titre ne doit pas dépasser 200 caractères."))])
     document_date = FrenchDateField(
         _l("Date du document"), description=_l("La date écrite sur le document."),
-        validators=[InputRequired(_l("Saisissez la date du document."))])
+        required=_l("Saisissez la date du document."),
+        future=_l("La date du document ne peut pas être dans le futur."),
+        parse=parse_document_date, keep_typed=True, widget=DateInput(),
+        render_kw={"required": True})
     category = SelectField(_l("Catégorie"), choices=choices(CATEGORIES.items()), default="autres",
                            invalid_choice_message=_l("Choisissez une catégorie de la liste."))
     folder = StringField(
@@ -97,10 +91,6 @@ class UploadForm(FlaskForm):
                 "Cette photo dépasse %(max)s Mo : elle sera réduite pour tenir dans cette "
                 "limite quand vous l’ajouterez.", max=limit)),
         }
-
-    def validate_document_date(self, field):
-        if field.data and field.data > date.today():
-            raise ValidationError(_l("La date du document ne peut pas être dans le futur."))
 
 
 class DepositForm(UploadForm):
@@ -134,8 +124,10 @@ class FilterForm(FlaskForm):
                             invalid_choice_message=_l("Choisissez une catégorie de la liste."))
     dossier = SelectField(_l("Dossier de classement"), choices=choices([("", _l("Tous"))]),
                           default="", validate_choice=False)
-    du = FrenchDateField(_l("Du"), validators=[Optional()])
-    au = FrenchDateField(_l("Au"), validators=[Optional()])
+    du = FrenchDateField(_l("Du"), parse=parse_document_date, keep_typed=True,
+                         widget=DateInput())
+    au = FrenchDateField(_l("Au"), parse=parse_document_date, keep_typed=True,
+                         widget=DateInput())
 
     def validate_au(self, field):
         if field.data and self.du.data and field.data < self.du.data:

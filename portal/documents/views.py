@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person
 from ..i18n import _n
 from ..pages_of import page_of
@@ -50,7 +50,6 @@ def can(action):
     return allowed(_account(), action, g.relation)
 
 
-@bp.app_template_filter("octets")
 def octets(size):
     """A file size in French units: 850 octets, 120 Ko, 1,2 Mo."""
     if size < 1024:

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .. import audit, mail
 from ..access.models import Grant
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person, utcnow
 from ..db import Prepared, write_tx
 from ..entourage.presenters import donation_text, entourage_for
@@ -26,14 +26,12 @@ from .models import DURATION, EmergencyAccess, EmergencySettings
 SWITCHES = ("samu_allowed", "others_allowed", "masked_visible")
 
 
-@bp.app_template_filter("emergency_time")
 def emergency_time(moment):
     """HH:MM in the reader's time zone (the end of an emergency access)."""
     return format_datetime(moment, "HH:mm") if moment else ""
 
 
-@bp.app_context_processor
-def _notices():
+def notices_context():
     """`emergency_notices(relation)`: emergency accesses the patient has not yet acknowledged
     (only in their own space), for the notice on the record's first page."""
     return {"emergency_notices": unseen_accesses, "emergency_ack_form": EmptyForm}

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..profile.fields import FrenchDateField
+from ..forms.fields import FrenchDateField
 from ..profile.forms import choice, strip, text
 from . import phones
 from .models import DONATION_AGREES, DONATION_REFUSES, DONATION_UNSET

@@ -12,7 +12,7 @@ from flask_login import current_user
 from peewee import IntegrityError, fn
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Person, utcnow
 from ..db import is_postgres, write_tx
 from ..htmx import render

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
-from ..profile.fields import FrenchDateField, options
+from ..forms.fields import FrenchDateField, options
 from .presenters import ACTOR_TYPES, FAMILIES
 
 

@@ -13,13 +13,3 @@ def page_language():
     from flask_babel import get_locale
     language = getattr(get_locale(), "language", None)
     return language if language in current_app.config["LANGUAGES"] else "fr"
-
-
-def init_app(app):
-    from . import dates, names
-    app.jinja_env.globals["_n"] = names.jinja_n
-    app.jinja_env.globals["feminine"] = names.feminine
-    for name in ("date_long", "date_fr"):
-        app.jinja_env.filters[name] = dates.date_long
-    for name in ("datetime_long", "datetime_fr"):
-        app.jinja_env.filters[name] = dates.datetime_long

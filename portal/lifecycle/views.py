@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from ..accounts.invites import TOKEN_KEY, is_invitee, throttled_page, usable_invite
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person
 from ..accounts.reauth import confirm_identity, reauth_status
 from ..documents.download import content_response

@@ -13,6 +13,7 @@ from wtforms.fields.core import Label
 from wtforms.validators import ValidationError
 from wtforms.widgets import DateInput, TimeInput
 
+from ..forms.fields import FrenchDateField, strptime_parser
 from ..i18n import format_date
 from .presenters import number
 
@@ -87,23 +88,14 @@ class _TypedField(StringField):
             self.data or "")
 
 
-class DateField(_TypedField):
-    """A date: the browser's date picker where there is one, else typed as 15/11/2026."""
+def _bad_day():
+    return _("Saisissez une date valide, par exemple %(example)s.",
+             example=format_date(local_now().date(), "dd/MM/yyyy"))
 
-    widget = DateInput()
 
-    @staticmethod
-    def parse(text):
-        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y"):
-            try:
-                return datetime.strptime(text, pattern).date()
-            except ValueError:
-                continue
-        return None
-
-    @staticmethod
-    def show(value):
-        return value.isoformat()
+# The browser's date picker where there is one, else typed as 15/11/2026 (or 15.11.26…).
+parse_measure_day = strptime_parser(
+    ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y"), _bad_day)
 
 
 class TimeField(_TypedField):
@@ -130,7 +122,9 @@ class MeasureForm(FlaskForm):
                                    "class": "input-number"})
     value2 = StringField(render_kw={"autocomplete": "off", "spellcheck": "false",
                                     "class": "input-number", "inputmode": "numeric"})
-    day = DateField(_l("Date de la mesure"), render_kw={"class": "input-date"})
+    day = FrenchDateField(_l("Date de la mesure"), required=_l("Saisissez la date de la mesure."),
+                          parse=parse_measure_day, keep_typed=True, widget=DateInput(),
+                          render_kw={"class": "input-date"})
     at = TimeField(_l("Heure"), description=_l("Par exemple 08:30."),
                    render_kw={"class": "input-time"})
 
@@ -172,16 +166,11 @@ class MeasureForm(FlaskForm):
         self.parsed_value2 = parse_number(field.data, self.kind, second=True)
 
     def validate_day(self, field):
-        if not (field.data or "").strip():
-            raise ValidationError(_("Saisissez la date de la mesure."))
-        if field.parsed is None:
-            raise ValidationError(_("Saisissez une date valide, par exemple %(example)s.",
-                                    example=format_date(local_now().date(), "dd/MM/yyyy")))
-        if field.parsed < self.person.birth_date:
+        if field.data < self.person.birth_date:
             raise ValidationError(_("La date de la mesure ne peut pas être avant la naissance "
                                     "(le %(date)s).", date=format_date(self.person.birth_date,
                                                                        "long")))
-        if field.parsed > local_now().date():
+        if field.data > local_now().date():
             raise ValidationError(_("La date de la mesure ne peut pas être dans le futur."))
 
     def validate_at(self, field):
@@ -199,7 +188,7 @@ class MeasureForm(FlaskForm):
                                        "deux chiffres."))
             valid = False
         if valid:
-            local = datetime.combine(self.day.parsed, self.at.parsed)
+            local = datetime.combine(self.day.data, self.at.parsed)
             if local > local_now() + FUTURE_TOLERANCE:
                 self.at.errors.append(_("L’heure de la mesure ne peut pas être dans le futur."))
                 return False

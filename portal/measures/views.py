@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import ROLE_PROFESSIONAL, utcnow
 from ..db import write_tx
 from ..htmx import render, wants_fragment

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import prefetch
 
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person
 from ..errors import KEPT_MESSAGE
 from ..documents.sniff import Rejected

@@ -83,7 +83,6 @@ class FileForm(FlaskForm):
     title = UploadForm.title
     document_date = UploadForm.document_date
     category = UploadForm.category
-    validate_document_date = UploadForm.validate_document_date
 
 
 class SettingsForm(FlaskForm):

@@ -5,7 +5,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .. import audit, policy
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Person, utcnow
 from ..htmx import render
 from ..i18n import _n

@@ -5,7 +5,7 @@ from flask import abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..documents.store import delete_blob

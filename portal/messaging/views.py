@@ -19,9 +19,6 @@ from . import compose, drafts, presenters, rules, service
 from .forms import PatientComposeForm, ReplyForm
 from .models import Conversation
 
-bp.add_app_template_filter(presenters.linkify, "linkify")
-bp.add_app_template_global(presenters.professional_name, "professional_name")
-bp.add_app_template_global(presenters.kind_label, "kind_label")
 
 REASON_LABELS = {"wrote": None, "treating": _l("médecin traitant"),
                  "authorised": _l("professionnel autorisé")}
@@ -184,7 +181,6 @@ def unread_here(account, relation):
     return None
 
 
-@bp.app_template_global("messaging_unread")
 def messaging_unread():
     account = current_user._get_current_object() if current_user.is_authenticated else None
     relation = g.relation if "relation" in g else (

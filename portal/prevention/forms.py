@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField
 from wtforms.validators import DataRequired
 
-from ..profile.fields import FrenchDateField, one_of_choices, options
+from ..forms.fields import FrenchDateField, one_of_choices, options
 from ..profile.forms import BAD_CHOICE
 from .engine import MARK_DONE, MARK_NOT_DONE, MARK_TO_PLAN
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..htmx import render
@@ -179,7 +179,6 @@ def unmark(mark_id):
     return redirect(url_for(".index"), 303)
 
 
-@bp.app_template_global()
 def prevention_summary():
     """For the agenda's home page: how many prevention items are due in the open space (None
     when the actor may not see the calendar)."""

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .fields import CheckboxesField, FrenchDateField, one_of_choices, optional_int, options
+from ..forms.fields import CheckboxesField, FrenchDateField, one_of_choices, optional_int, options
 
 BAD_CHOICE = _l("Choisissez une des valeurs proposées.")
 NOT_SET = ("", _l("Non précisé"))

@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import utcnow
 from ..db import write_tx
 from ..htmx import render, wants_fragment

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from ..accounts.identity import IdentityMixin, birth_date_field, nir_field
 from ..i18n import format_date
-from ..profile.fields import CheckboxesField, FrenchDateField, one_of_choices, options
+from ..forms.fields import CheckboxesField, FrenchDateField, one_of_choices, options
 from .models import DELEGATION_SCOPES, add_months
 
 # What each scope lets the caregiver do, in plain words: (name, one-line explanation).

@@ -15,7 +15,7 @@ from flask_login import current_user
 from huey import crontab
 
 from .. import audit, mail
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import is_postgres, write_tx
 from ..extensions import huey

@@ -12,7 +12,7 @@ from ..accounts.identity import IdentityMixin, birth_date_field, nir_field
 from ..accounts.models import Person
 from ..accounts.nir import normalise
 from ..documents.sniff import format_megabytes
-from ..profile.fields import FrenchDateField, options
+from ..forms.fields import FrenchDateField, options
 
 # How the invited person holds parental authority (kept in the journal and the e-mail).
 PARENT_RELATIONSHIPS = [

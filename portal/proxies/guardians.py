@@ -17,7 +17,7 @@ from huey import crontab
 
 from .. import audit, mail
 from ..accounts.invites import INVITE_VALID_FOR, invite_url, issue_invite
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person, utcnow
 from ..db import write_tx
 from ..extensions import huey

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from ..accounts.forms import CodeForm
 from ..accounts.identity import IdentityMixin, birth_date_field, nir_field
-from ..profile.fields import CheckboxesField, one_of_choices, options
+from ..forms.fields import CheckboxesField, one_of_choices, options
 from .models import MANDATE_TASKS, add_months
 
 # What each task lets the mediator do, in plain words: (name, one-line explanation).

@@ -17,7 +17,7 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from .. import audit, mail
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..accounts.otp import _code_hash
 from ..db import write_tx
@@ -140,8 +140,7 @@ def mandates_home(account):
                            tasks=lambda m: task_names(m.task_set))
 
 
-@bp.app_context_processor
-def _mediator_home():
+def mediator_context():
     """`mandates_home(account)` for the mediator's part of the spaces page."""
     return {"mandates_home": mandates_home}
 

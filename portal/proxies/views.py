@@ -3,7 +3,7 @@ from flask import abort, flash, g, redirect, url_for
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..htmx import render
 from ..i18n import _n
 from ..policy import PROXIES_VIEW, SPACES_LIST, open_space, relations_for, requires

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import (EmptyForm, FactorOffForm, PasswordChangeForm, SecondFactorForm,
+from ..accounts.forms import (FactorOffForm, PasswordChangeForm, SecondFactorForm,
                               TotpConfirmForm)
 from ..accounts.models import FACTOR_EMAIL, FACTOR_NONE, FACTOR_TOTP, UserSession
 from ..accounts.otp import (PURPOSE_REAUTH, issue_login_code, new_totp_secret,
@@ -14,6 +14,7 @@ from ..accounts.reauth import (change_password, close_step, confirm_identity, op
                                reauth_status, set_second_factor, step_open)
 from ..accounts.sessions import alive, end_sessions
 from ..extensions import limiter
+from ..forms.base import EmptyForm
 from ..htmx import render
 from ..policy import ACCOUNT_SELF, requires
 from ..throttle import Throttle

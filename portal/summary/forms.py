@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired, ValidationError
 
-from ..profile.fields import CheckboxesField, one_of_choices, options
+from ..forms.fields import CheckboxesField, one_of_choices, options
 from .models import SECTIONS
 
 LANGUAGES = {"fr": _l("Français"), "en": _l("Anglais (English)"), "ar": _l("Arabe (العربية)")}

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.forms import EmptyForm
+from ..forms.base import EmptyForm
 from ..accounts.models import Account, utcnow
 from ..db import write_tx
 from ..documents.download import content_response
@@ -44,12 +44,10 @@ STATUS_LABELS = {QUEUED: _l("En attente"), RUNNING: _l("En préparation"), DONE:
                  FAILED: _l("Échec"), EXPIRED: _l("Supprimé (délai dépassé)")}
 
 
-@bp.app_template_global("print_status_label")
 def status_label(job):
     return STATUS_LABELS.get(job.status, job.status)
 
 
-@bp.app_template_global("print_error")
 def error_text(job):
     return ERRORS.get(job.error, ERRORS["failed"])
 

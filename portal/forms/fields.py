@@ -1,6 +1,7 @@
-"""Form fields of the profile: dates typed either way, choices checked with French messages."""
+"""The form fields every area shares: one date field (its differences are parameters), choices
+checked with French messages, checkboxes."""
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 
@@ -54,17 +55,43 @@ def date_input(field, **kwargs):
     return Markup("<input %s>" % html_params(name=field.name, value=field._value(), **kwargs))
 
 
+def strptime_parser(formats, message):
+    """A `parse` for FrenchDateField trying `formats` (strptime) in turn; `message()` is the
+    French refusal (a function: it may name today's date)."""
+    def parse(text):
+        for pattern in formats:
+            try:
+                return datetime.strptime(text, pattern).date(), None
+            except ValueError:
+                continue
+        return None, str(message())
+    return parse
+
+
 class FrenchDateField(StringField):
-    """A date field: optional unless `required` (its message) is given; `future` is the message
-    refusing a date after today (None allows the future); never before the patient's birth
-    (the form's `patient`, when set)."""
+    """The one field where a person enters a date, on every screen. `data` is the date (None
+    when empty or not a date), `raw_text` what was typed, `parse_error` what is wrong with it.
+
+    What differs from one screen to another is a parameter:
+    - `parse`: text -> (date, None) or (None, French message); `parse_date` by default;
+    - `required`: the message when it is left empty (None: optional);
+    - `future`: the message refusing a date after today (None allows the future);
+    - `show`: how a date is written into the input (ISO, what <input type="date"> wants);
+    - `keep_typed`: show again what was typed even when it is a date (screens whose input may
+      be text), rather than the date itself;
+    - `widget`: `date_input` by default.
+    Never before the patient's birth (the form's `patient`, when set)."""
 
     widget = staticmethod(date_input)
 
-    def __init__(self, label=None, validators=None, required=None, future=None, **kwargs):
+    def __init__(self, label=None, validators=None, required=None, future=None, parse=None,
+                 show=None, keep_typed=False, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.required_message = required
         self.future_message = future
+        self.parse = parse or parse_date
+        self.show = show or date.isoformat
+        self.keep_typed = keep_typed
         self.raw_text = ""
         self.parse_error = None
 
@@ -74,12 +101,12 @@ class FrenchDateField(StringField):
     def process_formdata(self, valuelist):
         self.raw_text = (valuelist[0] if valuelist else "").strip()
         self.data, self.parse_error = (None, None) if not self.raw_text else \
-            parse_date(self.raw_text)
+            self.parse(self.raw_text)
 
     def _value(self):
-        if self.data is not None:
-            return self.data.isoformat()
-        return self.raw_text
+        if self.raw_text and (self.keep_typed or self.data is None):
+            return self.raw_text
+        return self.show(self.data) if self.data is not None else ""
 
     def pre_validate(self, form):
         if self.parse_error:

@@ -1,0 +1,1 @@
+"""The forms every area shares: fields (`fields`) and base forms (`base`)."""
