@@ -160,13 +160,7 @@ def init_app(app, babel):
     name = app.config.get("BABEL_DOMAIN", "messages")
     babel.domain_instance = _domains.setdefault(name, RequestDomain(domain=name))
     # Flask-Babel installs the same four callables, each going through get_translations().
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: translations().ugettext(s),
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
-    )
+    _install_callables(app, translations)
     # `_` is `gettext` itself: Jinja's alias would look `gettext` up in the context again on
     # every call, for templates that rebind that name (none does here).
     app.jinja_env.globals.update(gettext=template_gettext, ngettext=template_ngettext,
@@ -174,17 +168,22 @@ def init_app(app, babel):
     app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = cached_url_for(app)
 
 
+def _install_callables(app, catalog):
+    """Jinja's newstyle gettext callables, reading the catalog `catalog()` returns."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalog().ugettext(s),
+        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+    )
+
+
 def stock(app, babel):
     """Put Flask-Babel's and Flask's own callables back (as Flask-Babel's init_app installs
     them): the reference that tests/test_rendering.py and the benchmarks compare with."""
     from flask_babel import get_translations as stock_translations
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: stock_translations().ugettext(s),
-        ngettext=lambda s, p, n: stock_translations().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: stock_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: stock_translations().unpgettext(c, s, p, n),
-    )
+    _install_callables(app, stock_translations)
     from jinja2 import Environment
     app.jinja_env.globals["_"] = Environment(extensions=["jinja2.ext.i18n"]).globals["_"]
     babel.domain_instance = Domain(domain=app.config.get("BABEL_DOMAIN", "messages"))

@@ -16,24 +16,38 @@ def readme_commands(prefix):
             if line.strip().startswith(prefix)]
 
 
-def test_the_outbox_command_works_verbatim(tmp_path):
-    (command,) = [c for c in readme_commands("CARNET_ENV=") if " outbox " in c]
+def demo_instance(tmp_path):
+    """A freshly migrated and seeded demo instance in tmp_path, as `make run` makes one: the
+    environment a newcomer's shell has (only the instance folder moved), and the one the set-up
+    commands ran with."""
     env = {key: os.environ[key] for key in SAFE if key in os.environ}
-    env["CARNET_INSTANCE"] = str(tmp_path)  # the demo instance make run would have made
+    env["CARNET_INSTANCE"] = str(tmp_path)
     setup = {**env, "CARNET_ENV": "development"}
     for step in ("db upgrade", "seed"):
         subprocess.run(f".venv/bin/flask --app wsgi {step}", shell=True, cwd=ROOT_DIR, env=setup,
                        check=True, capture_output=True, timeout=120)
+    return env, setup
+
+
+def send_codes(setup, *mails):
+    """Queue a login-code e-mail for each (address, code), as logging in does."""
+    sends = "".join(f"    send({address!r}, 'Code', 'Votre code : {code}')\n"
+                    for address, code in mails)
+    subprocess.run([".venv/bin/python", "-c", (
+        "from portal import create_app\nfrom portal.extensions import db\n"
+        "from portal.mail import send\napp = create_app()\n"
+        "with app.app_context(), db.connection_context():\n" + sends)],
+        cwd=ROOT_DIR, env={**setup, "HUEY_IMMEDIATE": "1"}, check=True, timeout=120)
+
+
+def test_the_outbox_command_works_verbatim(tmp_path):
+    (command,) = [c for c in readme_commands("CARNET_ENV=") if " outbox " in c]
+    env, setup = demo_instance(tmp_path)
     printed = subprocess.run(".venv/bin/flask --app wsgi demo-accounts", shell=True,
                              cwd=ROOT_DIR, env=setup, check=True, capture_output=True,
                              text=True, timeout=120).stdout
     assert command in printed  # make run shows the same command
-    subprocess.run([".venv/bin/python", "-c", (
-        "from portal import create_app\nfrom portal.extensions import db\n"
-        "from portal.mail import send\napp = create_app()\n"
-        "with app.app_context(), db.connection_context():\n"
-        "    send('camille.martin@example.org', 'Code', 'Votre code : 123456')\n")],
-        cwd=ROOT_DIR, env={**setup, "HUEY_IMMEDIATE": "1"}, check=True, timeout=120)
+    send_codes(setup, ("camille.martin@example.org", "123456"))
     result = subprocess.run(command, shell=True, cwd=ROOT_DIR, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -45,12 +59,7 @@ def test_the_journal_commands_work_verbatim(tmp_path):
     verify, verify --full, export a checkpoint, verify against it."""
     commands = [c for c in readme_commands("CARNET_ENV=") if " audit " in c]
     assert len(commands) == 5, commands
-    env = {key: os.environ[key] for key in SAFE if key in os.environ}
-    env["CARNET_INSTANCE"] = str(tmp_path)
-    setup = {**env, "CARNET_ENV": "development"}
-    for step in ("db upgrade", "seed"):
-        subprocess.run(f".venv/bin/flask --app wsgi {step}", shell=True, cwd=ROOT_DIR, env=setup,
-                       check=True, capture_output=True, timeout=120)
+    env, setup = demo_instance(tmp_path)
     # someone used the demo (the journal of a fresh seed is empty: nothing to seal)
     subprocess.run([".venv/bin/python", "-c", (
         "from portal import create_app, audit\nfrom portal.extensions import db\n"
@@ -79,12 +88,7 @@ def test_the_storage_orphans_commands_work_verbatim(tmp_path):
     is listed, then deleted; the demo's own objects stay."""
     commands = [c for c in readme_commands("CARNET_ENV=") if " storage orphans" in c]
     assert len(commands) == 2, commands
-    env = {key: os.environ[key] for key in SAFE if key in os.environ}
-    env["CARNET_INSTANCE"] = str(tmp_path)
-    setup = {**env, "CARNET_ENV": "development"}
-    for step in ("db upgrade", "seed"):
-        subprocess.run(f".venv/bin/flask --app wsgi {step}", shell=True, cwd=ROOT_DIR, env=setup,
-                       check=True, capture_output=True, timeout=120)
+    env, setup = demo_instance(tmp_path)
     stray = tmp_path / "storage" / "documents" / "ab" / ("ab" + "0" * 30 + ".bin")
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(b"left behind by a failed clean-up")
@@ -107,19 +111,9 @@ def test_make_codes_prints_the_newest_codes_verbatim(tmp_path):
     """`make codes`, as the README shows it, in a fresh shell: the newest e-mails of the
     outbox, each with its recipient."""
     (command,) = [c for c in readme_commands("make codes")]
-    env = {key: os.environ[key] for key in SAFE if key in os.environ}
-    env["CARNET_INSTANCE"] = str(tmp_path)
-    setup = {**env, "CARNET_ENV": "development"}
-    for step in ("db upgrade", "seed"):
-        subprocess.run(f".venv/bin/flask --app wsgi {step}", shell=True, cwd=ROOT_DIR, env=setup,
-                       check=True, capture_output=True, timeout=120)
-    subprocess.run([".venv/bin/python", "-c", (
-        "from portal import create_app\nfrom portal.extensions import db\n"
-        "from portal.mail import send\napp = create_app()\n"
-        "with app.app_context(), db.connection_context():\n"
-        "    send('jean.dupont@example.org', 'Code', 'Votre code : 654321')\n"
-        "    send('camille.martin@example.org', 'Code', 'Votre code : 123456')\n")],
-        cwd=ROOT_DIR, env={**setup, "HUEY_IMMEDIATE": "1"}, check=True, timeout=120)
+    env, setup = demo_instance(tmp_path)
+    send_codes(setup, ("jean.dupont@example.org", "654321"),
+               ("camille.martin@example.org", "123456"))
     result = subprocess.run(command, shell=True, cwd=ROOT_DIR, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
