@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Names under which huey stores queued and periodic tasks (module path + function name).
 TASK_NAMES = ("portal.proxies.delegations.store_attestations",

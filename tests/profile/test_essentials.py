@@ -7,7 +7,7 @@ from pathlib import Path
 from conftest import account
 from helpers import declare
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 READERS = ("portal/dossier/views.py", "portal/emergency/views.py", "portal/summary/content.py")
 
 
