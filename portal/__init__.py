@@ -217,7 +217,7 @@ ROUTE_MODULES = {
     "agenda": ("views", "feed", "pro"),
     "documents": ("views", "actions"),
     "messaging": ("views", "files", "pharmacy", "pro", "trash"),
-    "proxies": ("views", "delegations", "guardians", "mandates"),
+    "proxies": ("views", "delegation_routes", "guardian_routes", "mandate_routes"),
 }
 
 

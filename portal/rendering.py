@@ -181,7 +181,7 @@ def _install_callables(app, catalog):
 
 def stock(app, babel):
     """Put Flask-Babel's and Flask's own callables back (as Flask-Babel's init_app installs
-    them): the reference that tests/test_rendering.py and the benchmarks compare with."""
+    them): the reference that tests/house/test_rendering.py and the benchmarks compare with."""
     from flask_babel import get_translations as stock_translations
     _install_callables(app, stock_translations)
     from jinja2 import Environment

@@ -7,7 +7,7 @@ from ..accounts.models import Account, Person
 from ..htmx import render
 from ..policy import (AGENDA_PRO_ADD, DOSSIER_VIEW, PRESCRIPTION_WRITE, allowed,
                       pending_documents, requires)
-from ..profile.models import Allergy, BloodGroup, Condition, Treatment
+from ..profile.essentials import essentials
 from . import bp
 
 
@@ -24,17 +24,7 @@ def home():
                  .where(Grant.patient == person.id, Grant.blocked == False)  # noqa: E712
                  .order_by(Grant.treating_doctor.desc(), Grant.created_at))
     pending = pending_documents(g.relation)
-    essentials = {
-        "blood_group": BloodGroup.get_or_none(BloodGroup.patient == person.id),
-        "allergies": list(Allergy.select().where(Allergy.patient == person.id)
-                          .order_by(Allergy.substance)),
-        "treatments": list(Treatment.select().where(Treatment.patient == person.id)
-                           .order_by(Treatment.name)),
-        "conditions": list(Condition.select().where(Condition.patient == person.id,
-                                                    Condition.ended_on.is_null())
-                           .order_by(Condition.name)),
-    }
     return render("dossier/home.html", person=person, care_team=list(care_team),
-                  essentials=essentials, pending_count=pending.count() if pending else 0,
+                  essentials=essentials(person.id), pending_count=pending.count() if pending else 0,
                   can_prescribe=allowed(current_user, PRESCRIPTION_WRITE, g.relation),
                   can_add_appointment=allowed(current_user, AGENDA_PRO_ADD, g.relation))

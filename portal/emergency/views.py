@@ -17,7 +17,8 @@ from ..notifications import email_body, notify, recipients
 from ..policy import (CLOSED_SPACE, EMERGENCY, EMERGENCY_DECLARE, EMERGENCY_SETTINGS,
                       EMERGENCY_SUMMARY, SPACE_KEY, emergency_eligible, open_space, requires,
                       space_is_open)
-from ..profile.models import AdvanceDirectives, Allergy, BloodGroup, Condition, Treatment
+from ..profile.essentials import essentials
+from ..profile.models import AdvanceDirectives
 from . import bp
 from .forms import DeclareForm, SettingsForm
 from .models import DURATION, EmergencyAccess, EmergencySettings
@@ -168,13 +169,7 @@ def summary():
     pid = g.space.id
     return render(
         "emergency/summary.html", person=g.space,
-        allergies=list(Allergy.select().where(Allergy.patient == pid).order_by(Allergy.substance)),
-        treatments=list(Treatment.select().where(Treatment.patient == pid)
-                        .order_by(Treatment.name)),
-        blood_group=BloodGroup.get_or_none(BloodGroup.patient == pid),
-        conditions=list(Condition.select().where(Condition.patient == pid,
-                                                 Condition.ended_on.is_null())
-                        .order_by(Condition.name)),
+        **essentials(pid),
         directives=AdvanceDirectives.get_or_none(AdvanceDirectives.patient == pid),
         entourage=entourage_for(pid), donation_text=donation_text, form=EmptyForm())
 

@@ -5,29 +5,25 @@ invitation lapses after INVITATION_VALID_FOR. Limits (MAX_CAREGIVERS_PER_PATIENT
 MAX_PATIENTS_PER_CAREGIVER) count pending invitations as well as delegations in force, and are
 checked and written in one write transaction that also locks both people's rows, so that two
 requests at once never go past them. Starting and ending leave a PDF attestation in both spaces.
-"""
-from datetime import timedelta
 
-from flask import abort, flash, g, redirect, url_for
+This module holds the rules, the writes, the e-mails, the attestations and the huey tasks (their
+queued names are `portal.proxies.delegations.<task>`: they stay here); the pages are in
+delegation_routes.py.
+"""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from huey import crontab
 
 from .. import audit, mail
-from ..forms.base import EmptyForm
 from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..db import is_postgres, write_tx
 from ..extensions import huey
-from ..htmx import render
-from ..i18n import LazyDate, _ln, _n, feminine, format_date
-from ..policy import CLOSED_SPACE, PROXIES_MANAGE, requires, scoped_or_404, space_is_open
-from .delegation_forms import (NEVER, SCOPE_TEXTS, SWORN_POINTS, InviteForm, scope_names,
-                               scope_texts)
+from ..i18n import LazyDate, _ln, _n, feminine
+from ..policy import CLOSED_SPACE, space_is_open
+from .delegation_forms import NEVER, SWORN_POINTS, scope_texts
 from .models import (DELEGATION_SCOPES, ENDED_BY_ACTOR, ENDED_BY_PATIENT, ENDED_DECLINED,
                      ENDED_EXPIRED, ENDED_MAJORITY, INVITATION_VALID_FOR,
                      MAX_CAREGIVERS_PER_PATIENT, MAX_PATIENTS_PER_CAREGIVER, Delegation)
-from . import bp
 from .sessions import end_acting_sessions
 
 
@@ -331,88 +327,46 @@ def expire_delegation_invitations():
         return expire_invitations(), close_finished()
 
 
-# --- Mes proches ------------------------------------------------------------------------------
+# --- what the pages ask for (the route module adds requests, forms and redirects) ------------
 
-def relatives_context(person):
-    """This space's caregivers and invitations ('given'), and those of the patients this
-    person helps or is invited to help ('received'), newest last."""
-    now = utcnow()
-    shown = (Delegation.select().where(Delegation.ended_at.is_null(), (
-        Delegation.accepted_at.is_null() | (Delegation.ends_on >= now.date())))
-        .order_by(Delegation.created_at))
-    return {"given": list(shown.where(Delegation.patient == person.id)),
-            "received": list(shown.where(Delegation.caregiver == person.id)),
-            "delegation_lapsed": lambda d: lapsed(d, now), "delegation_scopes": scope_names,
-            "delegation_today": now.date()}
-
-
-def _back():
-    return redirect(url_for(".relatives"))
-
-
-@bp.route("/proches/delegations/inviter", methods=["GET", "POST"])
-@requires(PROXIES_MANAGE)
-def invite_delegation():
-    """Invite a caregiver: identified by NIR + birth date, scopes, dates, sworn statement."""
-    patient = g.space
-    form = InviteForm()
-    if form.validate_on_submit():
-        caregiver = form.find_person()
-        try:
-            if caregiver is None:
-                raise Refused(_("Aucune personne ne correspond à ce numéro de sécurité sociale "
-                                "et à cette date de naissance. Vérifiez-les."))
-            if caregiver.id == patient.id:
-                raise Refused(_("Vous ne pouvez pas vous désigner vous-même comme proche "
-                                "aidant."))
-            if caregiver.id == current_user.person_id:
-                raise Refused(_("Vous agissez déjà dans cet espace comme représentant légal : "
-                                "vous ne pouvez pas vous y inviter comme proche aidant."))
-            delegation = create_invitation(patient, caregiver, form.scopes.data,
-                                           form.starts_on.data, form.ends_on.data)
-        except Refused as refused:
-            form.nir.errors.append(str(refused))
-        else:
-            audit.record("delegation.invited", obj_type="delegation", obj_id=delegation.id,
-                         detail=f"scopes={delegation.scopes}")
-            _tell(_caregiver_addresses(delegation), _l("Invitation à devenir proche aidant"),
-                  (_ln("%(patient)s vous invite à devenir sa proche aidante dans Carnet. Vous "
-                       "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
-                       patient=patient.full_name,
-                       date=LazyDate(delegation.invitation_expires_at, "long"))
-                   if feminine(caregiver) else
-                   _ln("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
-                       "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
-                       patient=patient.full_name,
-                       date=LazyDate(delegation.invitation_expires_at, "long"))))
-            flash(_n("L’invitation a été envoyée à %(name)s, qui a jusqu’au %(date)s pour "
-                     "l’accepter.", name=caregiver.full_name,
-                     date=format_date(delegation.invitation_expires_at, "long")), "success")
-            return _back()
-    at_limit = live().where(Delegation.patient == patient.id).count() >= \
-        MAX_CAREGIVERS_PER_PATIENT
-    return render("proxies/delegation_invite.html", form=form,
-                  limit_message=patient_limit_message() if at_limit else None,
-                  scope_help={s: text for s, (_name, text) in SCOPE_TEXTS.items()},
-                  sworn_points=SWORN_POINTS, never=NEVER,
-                  valid_days=INVITATION_VALID_FOR // timedelta(days=1))
+def invite(patient, caregiver, actor_person_id, scopes, starts_on, ends_on):
+    """Invite `caregiver` (None: nobody matched the NIR and birth date) to help `patient`,
+    for the person `actor_person_id` acting in the patient's space: checked, created,
+    journaled, and the caregiver told. Refused says why not."""
+    if caregiver is None:
+        raise Refused(_("Aucune personne ne correspond à ce numéro de sécurité sociale "
+                        "et à cette date de naissance. Vérifiez-les."))
+    if caregiver.id == patient.id:
+        raise Refused(_("Vous ne pouvez pas vous désigner vous-même comme proche "
+                        "aidant."))
+    if caregiver.id == actor_person_id:
+        raise Refused(_("Vous agissez déjà dans cet espace comme représentant légal : "
+                        "vous ne pouvez pas vous y inviter comme proche aidant."))
+    delegation = create_invitation(patient, caregiver, scopes, starts_on, ends_on)
+    audit.record("delegation.invited", obj_type="delegation", obj_id=delegation.id,
+                 detail=f"scopes={delegation.scopes}")
+    _tell(_caregiver_addresses(delegation), _l("Invitation à devenir proche aidant"),
+          (_ln("%(patient)s vous invite à devenir sa proche aidante dans Carnet. Vous "
+               "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
+               patient=patient.full_name,
+               date=LazyDate(delegation.invitation_expires_at, "long"))
+           if feminine(caregiver) else
+           _ln("%(patient)s vous invite à devenir son proche aidant dans Carnet. Vous "
+               "pouvez accepter ou refuser jusqu’au %(date)s, dans votre espace.",
+               patient=patient.full_name,
+               date=LazyDate(delegation.invitation_expires_at, "long"))))
+    return delegation
 
 
-@bp.route("/proches/delegations/<int:delegation_id>/accepter", methods=["POST"])
-@requires(PROXIES_MANAGE)
-def accept_delegation(delegation_id):
-    """The invited caregiver accepts (own space, own invitation only; else 404)."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    delegation = scoped_or_404(Delegation.select().where(
-        Delegation.id == delegation_id, Delegation.caregiver == g.space.id,
-        # only the person themselves answers an invitation made to them
-        Delegation.caregiver == current_user.person_id))
-    try:
-        delegation = accept_invitation(delegation.id, g.space.id)
-    except Refused as refused:
-        flash(str(refused), "error")
-        return _back()
+def at_limit(patient):
+    """Whether the patient's space already has as many caregivers (and invitations) as allowed."""
+    return live().where(Delegation.patient == patient.id).count() >= MAX_CAREGIVERS_PER_PATIENT
+
+
+def accept(delegation_id, caregiver_id, actor_account_id):
+    """The caregiver accepts: accept_invitation, then the journal, the patient's side told and
+    the start attestation queued. Refused says why not; returns the accepted delegation."""
+    delegation = accept_invitation(delegation_id, caregiver_id)
     audit.record("delegation.accepted", patient=delegation.patient, obj_type="delegation",
                  obj_id=delegation.id)
     _tell(_patient_side_addresses(delegation), _l("Invitation de proche aidant acceptée"),
@@ -423,22 +377,17 @@ def accept_delegation(delegation_id):
            _ln("%(caregiver)s a accepté d’être proche aidant de %(patient)s dans Carnet. Une "
                "attestation est enregistrée dans les documents.",
                caregiver=delegation.caregiver.full_name, patient=delegation.patient.full_name)))
-    store_attestations(delegation.id, START, current_user.id)
-    flash((_n("Vous êtes maintenant proche aidante de %(name)s. Une attestation est "
-              "enregistrée dans vos documents.", name=delegation.patient.full_name)
-           if feminine(current_user.person) else
-           _n("Vous êtes maintenant proche aidant de %(name)s. Une attestation est enregistrée "
-              "dans vos documents.", name=delegation.patient.full_name)), "success")
-    return _back()
+    store_attestations(delegation.id, START, actor_account_id)
+    return delegation
 
 
-def _finish(delegation):
-    """End a delegation or an invitation from either side, tell the other side, store the
-    attestation of the end if it had started; returns the flash message."""
-    patient_side = delegation.patient_id == g.space.id
+def finish(delegation, patient_side, actor):
+    """End a delegation or an invitation from either side (`patient_side`: the patient's space
+    is the one open; `actor`: the account acting), tell the other side, store the attestation
+    of the end if it had started; returns the sentence that tells the actor what happened."""
     started = delegation.accepted_at is not None
     reason = ENDED_BY_PATIENT if patient_side else (ENDED_BY_ACTOR if started else ENDED_DECLINED)
-    if not close(delegation, reason, current_user.person_id):
+    if not close(delegation, reason, actor.person_id):
         return _("Cette délégation avait déjà pris fin : rien n’a été modifié.")
     ended = end_acting_sessions(delegation.caregiver, delegation.patient_id) if started else 0
     audit.record("delegation.ended" if started else "delegation.invitation_closed",
@@ -468,7 +417,7 @@ def _finish(delegation):
                _ln("%(caregiver)s a refusé l’invitation à devenir proche aidant de %(patient)s.",
                    **names)))
     if started:
-        store_attestations(delegation.id, END, current_user.id)
+        store_attestations(delegation.id, END, actor.id)
         return _n("La délégation a pris fin. %(name)s n’a plus accès à cet espace.",
                   name=names["caregiver"]) if patient_side else \
             _n("La délégation a pris fin : vous n’agissez plus pour %(name)s.",
@@ -478,52 +427,11 @@ def _finish(delegation):
                                 name=names["patient"])
 
 
-def _unended(delegation_id, caregiver_side):
-    """An unended delegation of this space, seen from one side (the caregiver: only their
-    own, in their own space); anything else is a 404."""
-    query = Delegation.select().where(Delegation.id == delegation_id,
-                                      Delegation.ended_at.is_null())
-    if caregiver_side:
-        return scoped_or_404(query.where(Delegation.caregiver == g.space.id,
-                                         Delegation.caregiver == current_user.person_id))
-    return scoped_or_404(query.where(Delegation.patient == g.space.id))
-
-
-@bp.route("/proches/delegations/<int:delegation_id>/refuser", methods=["POST"])
-@requires(PROXIES_MANAGE)
-def decline_delegation(delegation_id):
-    """The invited caregiver declines (own space, own invitation only; else 404); if it was
-    accepted meanwhile (another tab), this ends it."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    flash(_finish(_unended(delegation_id, caregiver_side=True)), "success")
-    return _back()
-
-
-@bp.route("/proches/delegations/<int:delegation_id>/annuler", methods=["POST"])
-@requires(PROXIES_MANAGE)
-def cancel_delegation(delegation_id):
-    """The patient's side withdraws an invitation (or, if accepted meanwhile, ends it)."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    flash(_finish(_unended(delegation_id, caregiver_side=False)), "success")
-    return _back()
-
-
-@bp.route("/proches/delegations/<int:delegation_id>/fin", methods=["GET", "POST"])
-@requires(PROXIES_MANAGE)
-def end_delegation(delegation_id):
-    """Either side ends a delegation, after a confirmation page; the caregiver's sessions
-    acting under it end at once, the other side is told, an attestation is stored."""
-    form = EmptyForm()
-    delegation = scoped_or_404(Delegation.select().where(
-        Delegation.id == delegation_id, Delegation.ended_at.is_null(),
-        (Delegation.patient == g.space.id) | (Delegation.caregiver == g.space.id)))
-    if form.is_submitted():
-        if not form.validate():
-            abort(400)
-        flash(_finish(delegation), "success")
-        return _back()
-    return render("proxies/delegation_end.html", form=form, delegation=delegation,
-                  patient_side=delegation.patient_id == g.space.id,
-                  scopes=scope_names(delegation.scope_set))
+def relatives(person, now):
+    """This space's caregivers and invitations ('given'), and those of the patients this
+    person helps or is invited to help ('received'), newest last."""
+    shown = (Delegation.select().where(Delegation.ended_at.is_null(), (
+        Delegation.accepted_at.is_null() | (Delegation.ends_on >= now.date())))
+        .order_by(Delegation.created_at))
+    return (list(shown.where(Delegation.patient == person.id)),
+            list(shown.where(Delegation.caregiver == person.id)))

@@ -6,89 +6,57 @@
   the court decided), with the judgment stored in the adult's documents.
 - At 18, a daily task ends the parents' access, invites the young adult to activate their own
   account and tells the parents; a protected adult's representative is not concerned.
+
+This module holds the rules, the writes, the e-mails and the huey task (queued under the name
+`portal.proxies.guardians.daily_guardianships`: it stays here); the pages are in
+guardian_routes.py.
 """
 from datetime import date
 
-from flask import abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from huey import crontab
 
 from .. import audit, mail
 from ..accounts.invites import INVITE_VALID_FOR, invite_url, issue_invite
-from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person, utcnow
 from ..db import write_tx
 from ..extensions import huey
-from ..htmx import render
 from ..i18n import LazyDate, _ln, _n, feminine
-from ..policy import GUARDIAN, PROXIES_MANAGE, SELF, refuse, requires, scoped_or_404
-from .guardian_forms import InviteGuardianForm
+from ..policy import GUARDIAN
 from .models import (ENDED_BY_PATIENT, ENDED_DECLINED, ENDED_EXPIRED, ENDED_MAJORITY,
                      INVITATION_VALID_FOR, Delegation, Guardianship)
-from . import bp
-from .guardianship import (KIND_LABELS, MAJORITY_AGE, MAX_PARENTS, PARENT,
-                           _active_patient_account, _current, _end, _parents_count, _tell)
+from .guardianship import (MAJORITY_AGE, MAX_PARENTS, PARENT, _active_patient_account, _current,
+                           _end, _parents_count, _tell)
 from .sessions import end_acting_sessions
 
 
 # --- reading ---------------------------------------------------------------------------------
 
-def relatives_context(person):
+def representatives(person):
     """This space's legal representatives (with invitations waiting), and the people this
     person represents (with invitations addressed to them)."""
     order = (Guardianship.accepted_at.is_null(), Guardianship.created_at)
     guardians = _current(Guardianship.select().where(Guardianship.ward == person.id))
     wards = _current(Guardianship.select().where(Guardianship.guardian == person.id))
-    manager = _managing_parent(person)
-    return {"guardians": list(guardians.order_by(*order)),
-            "wards": list(wards.order_by(*order)),
-            "guardian_kinds": KIND_LABELS,
-            "can_cancel_guardian_invitation": manager is not None,
-            "can_invite_guardian": manager is not None and _parents_count(person) < MAX_PARENTS}
+    return list(guardians.order_by(*order)), list(wards.order_by(*order))
 
 
-def _managing_parent(ward):
-    """The actor's own parental guardianship of the open space (a minor's), or None."""
-    relation = g.get("relation")
+def managing_parent(ward, relation, person_id):
+    """The parental guardianship through which `person_id` acts in `ward`'s space (`relation`:
+    the relation open, a minor's), or None."""
     if relation is None or relation.kind != GUARDIAN or not ward.is_minor:
         return None
-    return Guardianship.active().where(Guardianship.guardian == current_user.person_id,
+    return Guardianship.active().where(Guardianship.guardian == person_id,
                                        Guardianship.ward == ward.id,
                                        Guardianship.kind == PARENT).first()
 
 
 # --- the second parent -------------------------------------------------------------------------
 
-@bp.route("/proches/representants/inviter", methods=["GET", "POST"])
-@requires(PROXIES_MANAGE)
-def invite_guardian():
-    """The managing parent invites the other parent (NIR + birth date); they must accept."""
-    ward = g.space
-    manager = _managing_parent(ward)
-    if manager is None:
-        refuse(_("On ne peut inviter un second représentant légal que depuis l’espace d’un "
-                 "enfant mineur dont on est le parent représentant légal."))
-    if _parents_count(ward) >= MAX_PARENTS:
-        flash(_n("%(name)s a déjà deux représentants légaux (ou une invitation en attente) : "
-                 "il n’est pas possible d’en inviter un autre.", name=ward.full_name), "error")
-        return redirect(url_for(".relatives"))
-    form = InviteGuardianForm()
-    if form.validate_on_submit():
-        invitation, problem = _invite(ward, form.find_person(), form.relationship.data)
-        if invitation is not None:
-            flash(_n("L’invitation a été envoyée. %(name)s doit l’accepter depuis son compte "
-                     "avant le %(date)s.", name=invitation.guardian.full_name,
-                     date=_date(invitation.invitation_expires_at)), "success")
-            return redirect(url_for(".relatives"), 303)
-        form.nir.errors.append(problem)
-    return render("proxies/guardian_invite.html", form=form, ward=ward,
-                  days=INVITATION_VALID_FOR.days)
-
-
-def _invite(ward, invitee, relationship):
-    """Create the invitation, or say why not: (invitation, None) or (None, French message)."""
+def invite(ward, invitee, relationship, inviter):
+    """Create the invitation `inviter` (a Person) sends, or say why not: (invitation, None) or
+    (None, French message)."""
     if invitee is None:
         return None, _("Aucune personne ne correspond à ce numéro de sécurité sociale et à "
                        "cette date de naissance. Vérifiez-les.")
@@ -113,7 +81,7 @@ def _invite(ward, invitee, relationship):
             return None, _n("%(name)s a déjà deux représentants légaux (ou une invitation en "
                             "attente).", name=ward.full_name)
         invitation = Guardianship.create(guardian=invitee, ward=ward, kind=PARENT,
-                                         invited_by=current_user.person_id,
+                                         invited_by=inviter.id,
                                          invitation_expires_at=now + INVITATION_VALID_FOR)
     audit.record("guardianship.invited", obj_type="guardianship", obj_id=invitation.id,
                  detail=f"relationship={relationship}")
@@ -122,112 +90,69 @@ def _invite(ward, invitee, relationship):
                   "dans Carnet, comme second représentant légal.\nPour accepter ou refuser, "
                   "connectez-vous à Carnet puis ouvrez « Mes proches », avant le %(date)s.\nSi "
                   "cette invitation ne vous concerne pas, refusez-la.\n",
-                  inviter=current_user.person.full_name, ward=ward.full_name,
+                  inviter=inviter.full_name, ward=ward.full_name,
                   date=LazyDate(invitation.invitation_expires_at)))
     return invitation, None
 
 
-def _date(value):
-    from ..i18n import format_date
-    return format_date(value, "long")
+OF_AGE, EXPIRED, ACCEPTED = "of_age", "expired", "accepted"
 
 
-def _own_invitation(guardianship_id):
-    """An invitation addressed to the person acting in their own space; otherwise a 404."""
-    if g.relation.kind != SELF:
-        abort(404)
-    return scoped_or_404(Guardianship.select().where(
-        Guardianship.id == guardianship_id, Guardianship.guardian == g.space.id,
-        Guardianship.accepted_at.is_null(), Guardianship.ended_at.is_null()))
-
-
-@bp.route("/proches/representants/<int:guardianship_id>/accepter", methods=["POST"])
-@requires(PROXIES_MANAGE)
-def accept_guardianship(guardianship_id):
-    """The invited parent accepts: the child's space opens to them."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    invitation = _own_invitation(guardianship_id)
+def accept(invitation, acceptor):
+    """`acceptor` (the invited Person) accepts: ACCEPTED (the inviting parent is told), EXPIRED
+    (too late), or OF_AGE (the child turned 18 meanwhile: the invitation ends)."""
     ward = invitation.ward
     if not ward.is_minor:
         if _end(invitation, ENDED_MAJORITY):
             audit.record("guardianship.ended", patient=ward, obj_type="guardianship",
                          obj_id=invitation.id, detail=f"reason={ENDED_MAJORITY}")
-        flash(_n("%(name)s est majeure : cette invitation n’a plus d’objet.",
-                 name=ward.full_name) if feminine(ward) else
-              _n("%(name)s est majeur : cette invitation n’a plus d’objet.",
-                 name=ward.full_name), "error")
-        return redirect(url_for(".relatives"), 303)
+        return OF_AGE
     now = utcnow()
     with write_tx():
         accepted = Guardianship.update(accepted_at=now).where(
             Guardianship.id == invitation.id, Guardianship.accepted_at.is_null(),
             Guardianship.ended_at.is_null(), Guardianship.invitation_expires_at > now).execute()
     if not accepted:
-        flash(_n("Cette invitation a expiré le %(date)s : elle ne peut plus être acceptée. "
-                 "Demandez à %(inviter)s de vous inviter à nouveau.",
-                 date=_date(invitation.invitation_expires_at),
-                 inviter=invitation.invited_by.full_name if invitation.invited_by
-                 else _("l’autre parent")), "error")
-        return redirect(url_for(".relatives"), 303)
+        return EXPIRED
     audit.record("guardianship.accepted", patient=ward, obj_type="guardianship",
                  obj_id=invitation.id)
     if invitation.invited_by:
-        names = {"name": g.space.full_name, "ward": ward.full_name}
+        names = {"name": acceptor.full_name, "ward": ward.full_name}
         _tell(invitation.invited_by, _l("Carnet : invitation acceptée"),
               _ln("Bonjour,\n\n%(name)s a accepté votre invitation : elle est maintenant "
                   "représentante légale de %(ward)s dans Carnet.\n", **names)
-              if feminine(g.space) else
+              if feminine(acceptor) else
               _ln("Bonjour,\n\n%(name)s a accepté votre invitation : il est maintenant "
                   "représentant légal de %(ward)s dans Carnet.\n", **names))
-    flash(_n("Vous êtes maintenant représentante légale de %(name)s. Vous pouvez ouvrir son "
-             "espace ci-dessous.", name=ward.full_name) if feminine(g.space) else
-          _n("Vous êtes maintenant représentant légal de %(name)s. Vous pouvez ouvrir son "
-             "espace ci-dessous.", name=ward.full_name), "success")
-    return redirect(url_for(".relatives"), 303)
+    return ACCEPTED
 
 
-@bp.route("/proches/representants/<int:guardianship_id>/refuser", methods=["POST"])
-@requires(PROXIES_MANAGE)
-def decline_guardianship(guardianship_id):
-    """The invited person declines; the inviting parent is told."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    invitation = _own_invitation(guardianship_id)
+def decline(invitation, decliner):
+    """`decliner` (the invited Person) declines; the inviting parent is told. False when the
+    invitation had already ended."""
     if not _end(invitation, ENDED_DECLINED):
-        abort(404)
+        return False
     audit.record("guardianship.declined", patient=invitation.ward, obj_type="guardianship",
                  obj_id=invitation.id)
     if invitation.invited_by:
         _tell(invitation.invited_by, _l("Carnet : invitation refusée"),
               _ln("Bonjour,\n\n%(name)s a refusé votre invitation à devenir représentant légal "
-                  "de %(ward)s dans Carnet.\n", name=g.space.full_name,
+                  "de %(ward)s dans Carnet.\n", name=decliner.full_name,
                   ward=invitation.ward.full_name))
-    flash(_("Vous avez refusé l’invitation."), "success")
-    return redirect(url_for(".relatives"), 303)
+    return True
 
 
-@bp.route("/proches/representants/<int:guardianship_id>/annuler", methods=["POST"])
-@requires(PROXIES_MANAGE)
-def cancel_guardian_invitation(guardianship_id):
-    """The managing parent withdraws an invitation not answered yet."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if _managing_parent(g.space) is None:
-        abort(404)
-    invitation = scoped_or_404(Guardianship.select().where(
-        Guardianship.id == guardianship_id, Guardianship.ward == g.space.id,
-        Guardianship.accepted_at.is_null(), Guardianship.ended_at.is_null()))
+def cancel_invitation(invitation, ward):
+    """The managing parent withdraws an invitation not answered yet; the invited person is
+    told. False when it had already ended."""
     if not _end(invitation, ENDED_BY_PATIENT):
-        abort(404)
+        return False
     audit.record("guardianship.invitation_cancelled", obj_type="guardianship",
                  obj_id=invitation.id)
     _tell(invitation.guardian, _l("Carnet : invitation annulée"),
           _ln("Bonjour,\n\nL’invitation à devenir représentant légal de %(ward)s dans Carnet a "
-              "été annulée. Vous n’avez rien à faire.\n", ward=g.space.full_name))
-    flash(_n("L’invitation de %(name)s est annulée.", name=invitation.guardian.full_name),
-          "success")
-    return redirect(url_for(".relatives"), 303)
+              "été annulée. Vous n’avez rien à faire.\n", ward=ward.full_name))
+    return True
 
 
 # --- majority ------------------------------------------------------------------------------------

@@ -6,35 +6,31 @@ moment, for the chosen duration. A printable mandate (PDF) is then stored in the
 documents. A mediator has at most one mandate in force per patient: a new one, once confirmed,
 replaces the previous one (renewal), which ends with the reason "replaced". Until then the
 previous one goes on, so a renewal that is never confirmed leaves nothing broken.
+
+This module holds the rules, the writes, the e-mails, the printable mandate and its huey task
+(queued under the name `portal.proxies.mandates.store_mandate_document`: it stays here); the
+pages are in mandate_routes.py.
 """
 import hmac
 import secrets
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l, ngettext
-from flask_login import current_user
 
 from .. import audit, mail
-from ..forms.base import EmptyForm
 from ..accounts.models import ROLE_PATIENT, Account, Person, utcnow
 from ..accounts.otp import _code_hash
 from ..db import write_tx
-from ..extensions import huey, limiter
+from ..extensions import huey
 from ..i18n import _n, adjust, feminine, format_date, lower_first
-from ..throttle import Throttle
-from ..htmx import render
-from ..policy import (CLOSED_SPACE, DOCUMENTS_VIEW, MANDATE, MANDATE_CREATE, MANDATE_END,
-                      PROXIES_MANAGE, _active_mandates, allowed, pending_documents, relations_for,
-                      requires, revoke_lapsed_tokens, scoped_or_404, space_is_open, token_holds,
+from ..policy import (CLOSED_SPACE, DOCUMENTS_VIEW, MANDATE, allowed, pending_documents,
+                      relations_for, revoke_lapsed_tokens, space_is_open, token_holds,
                       visible_documents)
-from .mandate_forms import (DURATIONS, TASK_LABELS, MandateCodeForm, MandateForm, ends_after,
-                            task_names)
+from .mandate_forms import DURATIONS, TASK_LABELS, ends_after, task_names
 from .models import (ENDED_BY_ACTOR, ENDED_BY_PATIENT, ENDED_DECLINED, ENDED_EXPIRED,
                      MANDATE_CODE_ATTEMPTS, MANDATE_CODE_VALID_FOR, MANDATE_TASKS, Guardianship,
                      Mandate)
-from . import bp
 from .sessions import end_acting_sessions
 
 # Reasons of this module's own (ended_reason): a request or mandate replaced by a newer one,
@@ -56,15 +52,13 @@ def _waiting_now():
             & (Mandate.code_expires_at > utcnow()))
 
 
-def relatives_context(person):
+def in_space(person):
     """The mandates in force in this space, and the requests waiting for the patient's code."""
     in_force = Mandate.confirmed_at.is_null(False) & Mandate.ended_at.is_null() & (
         Mandate.ends_at > utcnow())
-    mandates = (Mandate.select(Mandate, Account, Person).join(Account).join(Person)
+    return list(Mandate.select(Mandate, Account, Person).join(Account).join(Person)
                 .where(Mandate.patient == person.id, in_force | _waiting_now())
                 .order_by(Mandate.starts_at))
-    return {"mandates": list(mandates), "mandate_tasks": lambda m: task_names(m.task_set)}
-
 
 # --- the mediator's home ("Mes mandats") ------------------------------------------------------
 
@@ -152,7 +146,7 @@ def _patient_account(person):
                                Account.is_active == True)  # noqa: E712
 
 
-def _refusal(person):
+def refusal(person):
     """Why no mandate can be signed with this person, or None. An unknown person and a
     mismatching birth date get the same message."""
     if person is None:
@@ -232,68 +226,50 @@ def _issue_code(mandate):
                   duration=duration)
 
 
-@bp.route("/mandats/nouveau", methods=["GET", "POST"])
-@requires(MANDATE_CREATE)
-def new_mandate():
-    """At the counter: identify the patient, choose tasks and duration, send the code."""
-    form = MandateForm()
-    if form.validate_on_submit():
-        patient = form.find_person()
-        problem = _refusal(patient)
-        if problem:
-            form.nir.errors.append(problem)
-            return render("proxies/mandate_new.html", form=form, task_labels=TASK_LABELS)
-        mediator = current_user._get_current_object()
-        now = utcnow()
-        tasks = ",".join(t for t in MANDATE_TASKS if t in form.tasks.data)
-        with write_tx():
-            # One waiting request per patient: a new one voids the older request.
-            Mandate.update(ended_at=now, ended_reason=ENDED_REPLACED).where(
-                Mandate.mediator == mediator.id, Mandate.patient == patient.id,
-                Mandate.confirmed_at.is_null(), Mandate.ended_at.is_null()).execute()
-            mandate = Mandate.create(patient=patient, mediator=mediator, tasks=tasks,
-                                     starts_at=now, ends_at=ends_after(now, form.duration.data))
-        _issue_code(mandate)
-        audit.record("mandate.requested", patient=patient, via="", obj_type="mandate",
-                     obj_id=mandate.id, detail=f"tasks={tasks}; duration={form.duration.data}")
-        flash(_n("Un code de confirmation vient d’être envoyé par e-mail à %(name)s. Demandez-lui "
-                 "de vous le lire, puis saisissez-le ci-dessous.", name=patient.full_name),
-              "success")
-        return redirect(url_for(".mandate_code", mandate_id=mandate.id), 303)
-    return render("proxies/mandate_new.html", form=form, task_labels=TASK_LABELS)
+def request_mandate(patient, mediator, tasks, duration):
+    """The mediator's request for a mandate with `patient` (the tasks chosen, a DURATIONS key):
+    it voids this mediator's older request for the patient, and the patient is sent a code."""
+    now = utcnow()
+    tasks = ",".join(t for t in MANDATE_TASKS if t in tasks)
+    with write_tx():
+        # One waiting request per patient: a new one voids the older request.
+        Mandate.update(ended_at=now, ended_reason=ENDED_REPLACED).where(
+            Mandate.mediator == mediator.id, Mandate.patient == patient.id,
+            Mandate.confirmed_at.is_null(), Mandate.ended_at.is_null()).execute()
+        mandate = Mandate.create(patient=patient, mediator=mediator, tasks=tasks,
+                                 starts_at=now, ends_at=ends_after(now, duration))
+    _issue_code(mandate)
+    audit.record("mandate.requested", patient=patient, via="", obj_type="mandate",
+                 obj_id=mandate.id, detail=f"tasks={tasks}; duration={duration}")
+    return mandate
 
 
-def _own_request(mandate_id):
-    """This mediator's request still waiting for its code; anything else is a 404."""
-    return scoped_or_404(Mandate.select(Mandate, Person).join(
-        Person, on=(Mandate.patient == Person.id)).where(
-        Mandate.id == mandate_id, Mandate.mediator == current_user.id,
-        Mandate.confirmed_at.is_null(), Mandate.ended_at.is_null()))
+def resend_code(mandate):
+    """A new code for a waiting request (the previous one no longer works)."""
+    _issue_code(mandate)
+    audit.record("mandate.code_sent", patient=mandate.patient, via="", obj_type="mandate",
+                 obj_id=mandate.id)
 
 
-def _cancel(mandate, reason):
-    """End a waiting request (expired code, too many wrong codes) and say so."""
+def cancel_request(mandate, reason):
+    """End a waiting request (expired code, too many wrong codes)."""
     Mandate.update(ended_at=utcnow(), ended_reason=reason, code_hash=None).where(
         Mandate.id == mandate.id, Mandate.ended_at.is_null()).execute()
     audit.record("mandate.cancelled", patient=mandate.patient, via="", obj_type="mandate",
                  obj_id=mandate.id, outcome="denied", detail=reason)
-    flash(_("Le code a expiré : la demande de mandat est annulée. Recommencez avec la "
-            "personne.") if reason == ENDED_EXPIRED else
-          _("Trop de codes incorrects : la demande de mandat est annulée par sécurité. "
-            "Recommencez avec la personne."), "error")
-    return redirect(url_for(".new_mandate"), 303)
 
 
-def _check_code(mandate, code):
+def check_code(mandate, code):
     """'ok' (the mandate is now in force and replaces this mediator's previous one for the
-    patient), 'wrong' (attempt counted), 'expired', 'exhausted' or 'closed' (the space was
-    closed since the request: the code, like every token, no longer holds)."""
+    patient), 'wrong' (attempt counted), 'expired', 'exhausted', 'closed' (the space was
+    closed since the request: the code, like every token, no longer holds) or 'gone' (the
+    request was confirmed or ended meanwhile)."""
     digits = "".join(ch for ch in code if ch.isdigit())
     now = utcnow()
     with write_tx():
         fresh = Mandate.get_by_id(mandate.id)
         if fresh.ended_at is not None or fresh.confirmed_at is not None:
-            abort(404)
+            return "gone"
         if fresh.code_expires_at is None or fresh.code_expires_at <= now:
             return "expired"
         if not token_holds(fresh.patient_id):
@@ -314,57 +290,12 @@ def _check_code(mandate, code):
     return "ok"
 
 
-@bp.route("/mandats/<int:mandate_id>/code", methods=["GET", "POST"])
-@requires(MANDATE_CREATE)
-def mandate_code(mandate_id):
-    """The mediator types the code the patient reads out: the mandate is then signed."""
-    mandate = _own_request(mandate_id)
-    if mandate.code_expires_at is None or mandate.code_expires_at <= utcnow():
-        if request.method == "POST":
-            return _cancel(mandate, ENDED_EXPIRED)
-        flash(_("Le code a expiré : cette demande de mandat n’est plus valable. Recommencez "
-                "avec la personne."), "error")
-        return redirect(url_for(".new_mandate"), 303)
-    form = MandateCodeForm()
-    # Wrong codes count per mediator in the shared throttle, not only per request: a new
-    # request (or a new code) never gives new tries.
-    attempt = Throttle("mandate-code", current_user.get_id())
-    status = 200
-    if attempt.holds_back(form, form.code):
-        status = 429
-    elif form.validate_on_submit():
-        result = _check_code(mandate, form.code.data)
-        if result in ("wrong", "exhausted"):
-            attempt.failed()
-        if result in ("expired", "exhausted"):
-            return _cancel(mandate, ENDED_EXPIRED if result == "expired" else ENDED_CODE_FAILED)
-        if result == "closed":
-            form.code.errors.append(str(CLOSED_SPACE))
-        elif result == "wrong":
-            left = min(MANDATE_CODE_ATTEMPTS - mandate.code_attempts, attempt.remaining())
-            audit.record("mandate.code_failed", patient=mandate.patient, via="",
-                         obj_type="mandate", obj_id=mandate.id, outcome="denied")
-            form.code.errors.append(attempt.message() if left <= 0 else ngettext(
-                "Code incorrect. Vérifiez les 6 chiffres avec la personne. Il vous reste "
-                "%(num)s essai.", "Code incorrect. Vérifiez les 6 chiffres avec la personne. "
-                "Il vous reste %(num)s essais.", left))
-        else:
-            return _signed(Mandate.get_by_id(mandate.id))
-    return render("proxies/mandate_code.html", form=form, mandate=mandate,
-                  tasks=task_names(mandate.task_set), duration=DURATIONS.get(
-                      duration_key(mandate), ("",))[0], resend_form=EmptyForm(),
-                  replaces=_active_mandates().where(Mandate.mediator == current_user.id,
-                                                    Mandate.patient == mandate.patient_id).first()
-                  ), status
-
-
-def _signed(mandate):
-    """After the code: journal, the PDF (in the queue), the patient's e-mail, the notice."""
+def signed(mandate):
+    """After the code: journal, the PDF (in the queue), the patient's e-mail."""
     audit.record("mandate.confirmed", patient=mandate.patient, via="", obj_type="mandate",
                  obj_id=mandate.id,
                  detail=f"tasks={mandate.tasks}; until={mandate.ends_at:%Y-%m-%d}")
     store_mandate_document(mandate.id)
-    until = format_date(mandate.ends_at, "long")
     _mail_patient(mandate, _l("Carnet : vous avez signé un mandat"),
                   _l("Bonjour,\n\nVous avez signé un mandat avec %(mediator)s, %(role)s. "
                      "Jusqu’au %(until)s, ce mandat couvre seulement ces tâches :\n%(tasks)s"
@@ -373,32 +304,6 @@ def _signed(mandate):
                      "« Mes proches ». Si vous n’avez pas signé ce mandat, révoquez-le tout de "
                      "suite.\n\nCarnet"),
                   until=mandate.ends_at)
-    flash(_n("Mandat signé avec %(name)s jusqu’au %(date)s. Le mandat imprimable est rangé dans "
-             "ses documents (Pièces administratives).", name=mandate.patient.full_name,
-             date=until), "success")
-    return redirect(url_for(".spaces"), 303)
-
-
-def _resend_key():
-    return f"mandate-code:{current_user.get_id()}:{request.view_args.get('mandate_id')}"
-
-
-@bp.route("/mandats/<int:mandate_id>/code/nouveau", methods=["POST"])
-@requires(MANDATE_CREATE)
-@limiter.limit("3 per 15 minutes", key_func=_resend_key)
-def resend_mandate_code(mandate_id):
-    """Send the patient a new code; the previous one no longer works."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    mandate = _own_request(mandate_id)
-    if mandate.code_expires_at is None or mandate.code_expires_at <= utcnow():
-        return _cancel(mandate, ENDED_EXPIRED)
-    _issue_code(mandate)
-    audit.record("mandate.code_sent", patient=mandate.patient, via="", obj_type="mandate",
-                 obj_id=mandate.id)
-    flash(_n("Un nouveau code a été envoyé à %(name)s. L’ancien code ne fonctionne plus.",
-             name=mandate.patient.full_name), "success")
-    return redirect(url_for(".mandate_code", mandate_id=mandate.id), 303)
 
 
 # --- the printable mandate ----------------------------------------------------------------------
@@ -435,56 +340,29 @@ def store_mandate_document(mandate_id):
 
 # --- ending a mandate ---------------------------------------------------------------------------
 
-@bp.route("/mandats/<int:mandate_id>/fin", methods=["GET", "POST"])
-@requires(MANDATE_END)
-def end_mandate(mandate_id):
-    """The mediator ends a mandate in force, or cancels a waiting request, after confirming."""
-    mandate = scoped_or_404(Mandate.select(Mandate, Person).join(
-        Person, on=(Mandate.patient == Person.id)).where(
-        Mandate.id == mandate_id, Mandate.mediator == current_user.id,
-        Mandate.ended_at.is_null(),
-        Mandate.confirmed_at.is_null() | (Mandate.ends_at > utcnow())))
-    form = EmptyForm()
-    if form.validate_on_submit():
-        Mandate.update(ended_at=utcnow(), ended_reason=ENDED_BY_ACTOR, code_hash=None,
-                       ended_by=current_user.person_id).where(
-            Mandate.id == mandate.id, Mandate.ended_at.is_null()).execute()
-        revoke_lapsed_tokens(space_id=mandate.patient_id, made_by_person=current_user.person_id)
-        audit.record("mandate.ended", patient=mandate.patient, via="", obj_type="mandate",
-                     obj_id=mandate.id)
-        if mandate.confirmed_at:
-            _mail_patient(mandate, _l("Carnet : fin d’un mandat"),
-                          _l("Bonjour,\n\n%(mediator)s, %(role)s, a mis fin au mandat que "
-                             "vous lui aviez confié. Cette personne n’a plus accès à votre "
-                             "espace Carnet.\n\nCarnet"))
-            flash(_n("Le mandat de %(name)s a pris fin. Vous n’avez plus accès à son espace.",
-                     name=mandate.patient.full_name), "success")
-        else:
-            flash(_n("La demande de mandat pour %(name)s est annulée.",
-                     name=mandate.patient.full_name), "success")
-        return redirect(url_for(".spaces"), 303)
-    return render("proxies/mandate_end.html", mandate=mandate, form=form,
-                  tasks=task_names(mandate.task_set))
+def end_by_mediator(mandate, mediator):
+    """The mediator (an account) ends a mandate in force, or cancels a waiting request; the
+    patient is told of a mandate that ends."""
+    Mandate.update(ended_at=utcnow(), ended_reason=ENDED_BY_ACTOR, code_hash=None,
+                   ended_by=mediator.person_id).where(
+        Mandate.id == mandate.id, Mandate.ended_at.is_null()).execute()
+    revoke_lapsed_tokens(space_id=mandate.patient_id, made_by_person=mediator.person_id)
+    audit.record("mandate.ended", patient=mandate.patient, via="", obj_type="mandate",
+                 obj_id=mandate.id)
+    if mandate.confirmed_at:
+        _mail_patient(mandate, _l("Carnet : fin d’un mandat"),
+                      _l("Bonjour,\n\n%(mediator)s, %(role)s, a mis fin au mandat que "
+                         "vous lui aviez confié. Cette personne n’a plus accès à votre "
+                         "espace Carnet.\n\nCarnet"))
 
 
-@bp.route("/proches/mandats/<int:mandate_id>/fin", methods=["POST"])
-@requires(PROXIES_MANAGE)
-def revoke_mandate(mandate_id):
-    """The patient (or their legal representative) revokes a mandate or declines a request;
-    the mediator's sessions acting in this space end at once."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    mandate = scoped_or_404(Mandate.select().where(
-        Mandate.id == mandate_id, Mandate.patient == g.space.id, Mandate.ended_at.is_null()))
+def revoke(mandate, by_person_id):
+    """The patient's side revokes a mandate or declines a request; the mediator's sessions
+    acting in this space end at once."""
     reason = ENDED_BY_PATIENT if mandate.confirmed_at else ENDED_DECLINED
     Mandate.update(ended_at=utcnow(), ended_reason=reason, code_hash=None,
-                   ended_by=current_user.person_id).where(
+                   ended_by=by_person_id).where(
         Mandate.id == mandate.id, Mandate.ended_at.is_null()).execute()
     ended = end_acting_sessions(mandate.mediator.person, mandate.patient_id)
     audit.record("mandate.revoked", obj_type="mandate", obj_id=mandate.id,
                  detail=f"{reason}; sessions_ended={ended}")
-    name = mandate.mediator.display_name
-    flash(_n("Le mandat de %(name)s est révoqué : cette personne n’a plus accès à cet espace.",
-             name=name) if mandate.confirmed_at else
-          _n("La demande de mandat de %(name)s est refusée.", name=name), "success")
-    return redirect(url_for(".relatives"), 303)

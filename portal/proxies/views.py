@@ -7,7 +7,7 @@ from ..forms.base import EmptyForm
 from ..htmx import render
 from ..i18n import _n
 from ..policy import PROXIES_VIEW, SPACES_LIST, open_space, relations_for, requires
-from . import bp, delegations, guardians, mandates
+from . import bp, delegation_routes, guardian_routes, mandate_routes
 from .presenters import scope_labels
 
 
@@ -43,9 +43,9 @@ def switch(person_id):
 @requires(PROXIES_VIEW)
 def relatives():
     """Who may act in this space, and (in one's own space) whose spaces one may open. Each kind
-    of relationship supplies its part of the page (`relatives_context` of its module)."""
+    of relationship supplies its part of the page (`relatives_context` of its route module)."""
     person = g.space
     context = {"person": person, "form": EmptyForm(), "scope_labels": scope_labels}
-    for module in (guardians, delegations, mandates):
+    for module in (guardian_routes, delegation_routes, mandate_routes):
         context.update(module.relatives_context(person))
     return render("proxies/relatives.html", **context)

@@ -19,8 +19,8 @@ from ..measures.models import KINDS as MEASURE_KINDS
 from ..measures.models import Measure, latest_bmi
 from ..policy import relation_label
 from ..profile import forms as profile_forms
-from ..profile.models import (AdvanceDirectives, Allergy, BloodGroup, Condition, Treatment,
-                              Vaccination)
+from ..profile.essentials import allergies_of, blood_group_of, treatments_of
+from ..profile.models import AdvanceDirectives, Condition, Vaccination
 from ..profile.presenters import day, label_of, period
 
 # The wallet card has room for this many allergies and treatments; the rest is counted.
@@ -77,7 +77,7 @@ def treating_doctor(patient_id):
 
 
 def blood_group(patient_id):
-    entry = BloodGroup.get_or_none(BloodGroup.patient == patient_id)
+    entry = blood_group_of(patient_id)
     return label_of(profile_forms.BLOOD_GROUPS, entry.value) if entry else ""
 
 
@@ -85,8 +85,7 @@ def allergies(patient_id):
     return [{"substance": a.substance, "kind": label_of(profile_forms.ALLERGY_KINDS, a.kind),
              "reaction": a.reaction, "severity": label_of(profile_forms.SEVERITIES, a.severity),
              "comment": a.comment}
-            for a in Allergy.select().where(Allergy.patient == patient_id)
-            .order_by(Allergy.substance, Allergy.id)]
+            for a in allergies_of(patient_id)]
 
 
 def treatments(patient_id):
@@ -94,8 +93,7 @@ def treatments(patient_id):
                  .where(Condition.patient == patient_id).tuples())
     return [{"name": t.name, "dose": t.dose, "duration": t.duration,
              "condition": names.get(t.condition_id, ""), "comment": t.comment}
-            for t in Treatment.select().where(Treatment.patient == patient_id)
-            .order_by(Treatment.name, Treatment.id)]
+            for t in treatments_of(patient_id)]
 
 
 def conditions(patient_id):

@@ -15,7 +15,7 @@ from portal.documents.demo import sample_dicom
 THEIRS = "/dossier/profil/maladies/1"
 HEALTH_TEXTS = ("Hypertension artérielle", "Diabète de type 2", "Fibrillation atriale",
                 "Tension suivie à domicile", "HbA1c", "Cataracte", "Ma tension reste haute")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def condition(entry_id):

@@ -16,7 +16,7 @@ import pytest
 from portal.pdf import LockedURLFetcher, RefusedURL, layout, render_isolated
 
 MM = 96 / 25.4  # CSS px per millimetre
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "pdf"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pdf"
 
 
 def keep(name, pdf):

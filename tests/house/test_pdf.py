@@ -8,7 +8,7 @@ from jinja2 import ChoiceLoader, DictLoader
 
 from portal.pdf import LockedURLFetcher, RefusedURL, render_pdf
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 @pytest.fixture

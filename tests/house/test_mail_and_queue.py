@@ -125,7 +125,7 @@ class SlowSMTPSink(SMTPSink):
 
 
 def _consumer(env, log):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     return subprocess.Popen(
         [os.path.join(root, ".venv", "bin", "huey_consumer"), "portal.tasks.huey",
          "--workers", "2", "--delay", "0.05", "--max-delay", "0.2"],
@@ -168,7 +168,8 @@ def test_killing_the_worker_mid_send_loses_no_email(app, ctx, redis_url, tmp_pat
            "MAIL_PORT": str(server.server_address[1]), "MAIL_USE_TLS": "0",
            "MAIL_LEASE_SECONDS": str(lease), "HUEY_IMMEDIATE": "0",
            "PYTHONPATH": os.pathsep.join([os.environ.get("PYTHONPATH", ""),
-                                          os.path.dirname(os.path.dirname(__file__))])}
+                                          os.path.dirname(os.path.dirname(
+                                              os.path.dirname(os.path.abspath(__file__))))])}
 
     def statuses():
         rows = mail.OutboxMessage.select(mail.OutboxMessage.status).where(

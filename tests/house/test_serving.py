@@ -4,7 +4,7 @@ with the top-level gunicorn.conf.py and sets nothing of its own but the address;
 chooses the worker class, the processes and the threads from the environment (it says why:
 threads by database, one process per core once the throttles' counters are shared, one while
 they live in each process's memory). The launchers' command lines are read from their files,
-as tests/test_scale_recipe.py reads the units, so a launcher that drifts fails here."""
+as tests/house/test_scale_recipe.py reads the units, so a launcher that drifts fails here."""
 import http.client
 import json
 import os

@@ -3,7 +3,7 @@ templates/components/, every template filter and global registered by portal/for
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REGISTRATION = re.compile(r"add_app_template_|app_template_(filter|global|test)|"
                           r"app_context_processor|\.context_processor\b|"
                           r"jinja_env\.(filters|globals|tests)\b")
@@ -18,7 +18,7 @@ def test_every_macro_lives_under_components():
 
 def test_template_helpers_are_registered_in_one_place():
     # rendering.py is the exception: it puts its own gettext and url_for in the place of
-    # Flask's and Flask-Babel's (and back, for the comparisons of tests/test_rendering.py).
+    # Flask's and Flask-Babel's (and back, for the comparisons of tests/house/test_rendering.py).
     allowed = {"portal/formatting.py", "portal/rendering.py"}
     elsewhere = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "portal").rglob("*.py")
                        if str(path.relative_to(ROOT)) not in allowed

@@ -227,7 +227,7 @@ def test_dates_are_formatted_only_through_the_one_module():
     """Babel's own date functions write English month first: only portal/i18n/dates.py calls
     them, with the per-language table."""
     import pathlib
-    root = pathlib.Path(__file__).resolve().parent.parent / "portal"
+    root = pathlib.Path(__file__).resolve().parents[2] / "portal"
     pattern = re.compile(r"from flask_babel import[^\n]*\bformat_(date|datetime|time)\b|"
                          r"from babel import dates|babel\.dates")
     offenders = [str(path.relative_to(root)) for path in root.rglob("*.py")

@@ -4,6 +4,7 @@ attachment; a print file made by the worker; and the faults. The bucket only eve
 ciphertext, and nothing is written under STORAGE_DIR."""
 import io
 import secrets
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,10 @@ from helpers import (BLOOD, CAMILLE, UPLOAD, ask, attachment_rows, conversation,
 # The same specifications as on the disk, run here again on S3 (pytest collects them in this
 # module, so they get its storage_settings): encryption and refusals, a failed write, the
 # message trash emptied for good, print files expiring, a closure proof, lapsed print files.
+# They live in their areas' folders (pytest imports a test module by its file name, with its
+# folder on sys.path: the same module, whichever of the two imports comes first).
+for _area in ("documents", "lifecycle", "messaging", "summary", "security"):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / _area))
 from test_documents_store import (  # noqa: E402,F401
     test_a_failed_database_write_removes_the_written_files,
     test_a_file_moved_under_another_documents_name_does_not_decrypt,

@@ -3,7 +3,7 @@ cycles that count imports inside functions too may only become fewer."""
 import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Cycles counting the imports inside functions (scripts/import_cycles.py --all) when this
 # ceiling was set: portal.db/extensions, documents.images/sniff, and policy with the profile

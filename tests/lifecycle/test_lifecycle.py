@@ -15,7 +15,7 @@ CAMILLE = "camille.martin@example.org"
 PASSWORD = "demo-carnet-2026"
 
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "pdf"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pdf"
 
 
 def pdf_text(data, tmp_path, name="proof.pdf"):

@@ -261,7 +261,7 @@ def test_every_journaled_action_reads_in_plain_french(app):
     from pathlib import Path
 
     from portal.history.presenters import PREFIX_LABELS, action_label
-    root = Path(__file__).resolve().parent.parent / "portal"
+    root = Path(__file__).resolve().parents[2] / "portal"
     codes = set()
     for source in root.rglob("*.py"):
         codes |= set(re.findall(r'audit\.record\(\s*"([a-z_.]+)"', source.read_text()))
