@@ -127,7 +127,8 @@ def test_the_database_groups_by_local_period_as_python_does(ctx, person, case, z
     reference, local = python_grouping(jean.id, kind, zone)
     assert reference[0] == unit, "the case covers the unit it is named after"
     assert len(local) > 1000
-    ours = grouped_in_database(jean.id, kind, local[0][0].date(), local[-1][0].date(), zone)
+    ours = grouped_in_database(jean.id, kind, local[0][0].date(), local[-1][0].date(), zone,
+                               paired=paired)
     same_groups(ours, reference)
     starts = {g.start for g in ours[1]}
     assert not any(gap_start <= start <= gap_end for start in starts for gap_start, gap_end

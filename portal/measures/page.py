@@ -61,7 +61,8 @@ def render_kind(kind, form=None, target_form=None, announce=None):
             zone, local = _zone(), _localizer()
             grouped = grouped_in_database(person.id, kind.code,
                                           local(measures[0].measured_at).date(),
-                                          local(measures[-1].measured_at).date(), zone)
+                                          local(measures[-1].measured_at).date(), zone,
+                                          paired=kind.paired)
             total = sum(group.count for group in grouped[1])  # every value is in a period
         target = MeasureTarget.of(person.id, kind.code)
         newest = Measure.of(person.id, kind.code).order_by(Measure.measured_at.desc(),
@@ -263,10 +264,16 @@ def _grouped_series(kind, unit, groups):
             out += "/" + number(value2)
         return presenters.with_unit(out, kind.unit)
 
+    counted = {}  # so do the periods' counts (60 or 62 a month for twice-daily values)
+
+    def count(number):
+        if number not in counted:
+            counted[number] = ngettext("%(num)s mesure", "%(num)s mesures", number)
+        return counted[number]
+
     tips = [sentence % {"period": _period_text(unit, g.start, locale),
                         "mean": text(g.mean, g.mean2), "low": text(g.low, g.low2),
-                        "high": text(g.high, g.high2),
-                        "count": ngettext("%(num)s mesure", "%(num)s mesures", g.count)}
+                        "high": text(g.high, g.high2), "count": count(g.count)}
             for g in groups]
     series = [Series([Point(g.x, g.mean, t) for g, t in zip(groups, tips)],
                      ranges=[(g.x, g.low, g.high) for g in groups])]
