@@ -147,7 +147,9 @@ class Measure(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("patient", "kind", "measured_at"), False),)
+        # value and value2 in the index: a kind's values are grouped by period reading the
+        # index alone (periods.py; migration 0020)
+        indexes = ((("patient", "kind", "measured_at", "value", "value2"), False),)
 
     @classmethod
     def of(cls, patient_id, kind_code=None):

@@ -1,8 +1,6 @@
 """The page of one kind of measure: summary, chart (with targets, or a child's growth curves),
 data table and forms. Used by the views for the page itself and for htmx fragments."""
-from bisect import bisect_right
-from datetime import datetime, timezone
-from itertools import groupby
+from datetime import timezone
 from math import ceil
 from zoneinfo import ZoneInfo
 
@@ -18,9 +16,10 @@ from ..i18n import _n, format_date, format_datetime, format_time
 from ..policy import MEASURES_EDIT, allowed
 from . import presenters
 from .charts import (MAX_POINTS, Chart, Level, Point, Series, age_domain, day_number,
-                     group_by_period, make_group, period_first_day, period_keys, period_unit)
+                     group_by_period)
 from .forms import MeasureForm, TargetForm
 from .growth import DAYS_PER_MONTH, SOURCE_NOTES, centile, curves
+from .periods import grouped_in_database
 from .models import (BMI_NORMAL, BY_CODE, TREND_WINDOW, Measure, MeasureTarget, bmi_series,
                      latest_bmi, trend, trend_points)
 
@@ -43,19 +42,28 @@ def render_kind(kind, form=None, target_form=None, announce=None):
     growth = bool(kind.growth and person.is_minor)
     grouped = None
     if kind.entered:
-        # The chart, trend and summary need only when and how much, read raw (thousands of
-        # values: no date parsed, no model built); past MAX_POINTS values they use only the
-        # first, the latest few and the periods' figures. The table reads its page of rows.
+        # The chart, trend and summary need only when and how much, read raw (no date parsed,
+        # no model built). Up to MAX_POINTS values (and a child's growth, drawn by age) they
+        # use every value; past that, only the first, the latest few, and the periods' figures
+        # that the database counts and averages (periods.py): a bounded read whatever the
+        # number of values. The table reads its page of rows.
         values = (Measure.select(Measure.measured_at, Measure.value, Measure.value2)
-                  .where(Measure.patient == person.id, Measure.kind == kind.code)
-                  .order_by(Measure.measured_at, Measure.id))
-        raw = Measure._meta.database.execute_sql(*values.sql()).fetchall()
+                  .where(Measure.patient == person.id, Measure.kind == kind.code))
+        oldest_first = values.order_by(Measure.measured_at, Measure.id)
+        raw = _raw(oldest_first if growth else oldest_first.limit(MAX_POINTS + 1))
         total = len(raw)
         if growth or total <= MAX_POINTS:
             measures = [_Value(*row) for row in raw]
         else:
-            measures = [_Value(*row) for row in raw[:1] + raw[-TREND_WINDOW:]]
-            grouped = _group_raw(raw, measures[0], measures[-1])
+            latest = _raw(values.order_by(Measure.measured_at.desc(), Measure.id.desc())
+                          .limit(TREND_WINDOW))[::-1]
+            measures = [_Value(*row) for row in raw[:1] + latest]
+            zone, local = _zone(), _localizer()
+            grouped = grouped_in_database(person.id, kind.code,
+                                          local(measures[0].measured_at).date(),
+                                          local(measures[-1].measured_at).date(), zone,
+                                          paired=kind.paired)
+            total = sum(group.count for group in grouped[1])  # every value is in a period
         target = MeasureTarget.of(person.id, kind.code)
         newest = Measure.of(person.id, kind.code).order_by(Measure.measured_at.desc(),
                                                            Measure.id.desc())
@@ -256,10 +264,16 @@ def _grouped_series(kind, unit, groups):
             out += "/" + number(value2)
         return presenters.with_unit(out, kind.unit)
 
+    counted = {}  # so do the periods' counts (60 or 62 a month for twice-daily values)
+
+    def count(number):
+        if number not in counted:
+            counted[number] = ngettext("%(num)s mesure", "%(num)s mesures", number)
+        return counted[number]
+
     tips = [sentence % {"period": _period_text(unit, g.start, locale),
                         "mean": text(g.mean, g.mean2), "low": text(g.low, g.low2),
-                        "high": text(g.high, g.high2),
-                        "count": ngettext("%(num)s mesure", "%(num)s mesures", g.count)}
+                        "high": text(g.high, g.high2), "count": count(g.count)}
             for g in groups]
     series = [Series([Point(g.x, g.mean, t) for g, t in zip(groups, tips)],
                      ranges=[(g.x, g.low, g.high) for g in groups])]
@@ -323,31 +337,9 @@ class _Value:
         self.value, self.value2 = value, value2
 
 
-def _group_raw(rows, oldest, newest):
-    """(unit, groups): raw rows (stored time, value, value2), in time order, by local day,
-    week, month or year, counted, averaged and bounded. The periods' bounds are local
-    midnights turned into UTC once, so that summer time moves no value to the wrong period;
-    each row then finds its period by bisection on its raw stored time (SQLite's text,
-    PostgreSQL's timestamp): no date is parsed for thousands of values."""
-    local, zone = _localizer(), _zone()
-    first_day, last_day = local(oldest.measured_at).date(), local(newest.measured_at).date()
-    unit = period_unit(first_day, last_day)
-    keys = period_keys(unit, first_day, last_day)
-    bounds = [datetime.combine(period_first_day(key, unit), datetime.min.time(), tzinfo=zone)
-              .astimezone(timezone.utc).replace(tzinfo=None) for key in keys]
-    if rows and isinstance(rows[0][0], str):  # SQLite: "YYYY-MM-DD HH:MM:SS[.ffffff]"
-        bounds = [bound.strftime("%Y-%m-%d %H:%M:%S") for bound in bounds]
-    groups = []
-    # rows are in time order: each period's rows follow one another
-    for index, items in groupby(rows, key=lambda row: bisect_right(bounds, row[0]) - 1):
-        items = list(items)
-        firsts = [row[1] for row in items]
-        seconds = [row[2] for row in items if row[2] is not None]
-        groups.append(make_group(unit, keys[index], len(items), sum(firsts) / len(firsts),
-                                 min(firsts), max(firsts),
-                                 *((sum(seconds) / len(seconds), min(seconds), max(seconds))
-                                   if seconds else ())))
-    return unit, groups
+def _raw(query):
+    """The rows of `query` as the database driver returns them (tuples, no conversion)."""
+    return Measure._meta.database.execute_sql(*query.sql()).fetchall()
 
 
 def _local(utc_naive):
