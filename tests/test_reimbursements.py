@@ -119,7 +119,8 @@ def test_a_malformed_line_is_refused_by_number_and_field_and_the_others_import(
     assert errors[0].startswith("line 2: field (json): not valid JSON")
     assert errors[1].startswith("line 3: field item[0].servicedDate:")
     assert errors[2].startswith("line 4: field status: ")
-    assert errors[3].startswith("line 5: field patient.identifier (system urn:oid:1.2.250.1.213.1.4.8): no person with this NIR")
+    assert errors[3].startswith("line 5: field patient.identifier (system "
+                                "urn:oid:1.2.250.1.213.1.4.8): no person with this NIR")
     assert errors[4].startswith("line 6: field item[0].category (system urn:carnet:categorie): "
                                 "unknown category 'cosmetique'")
     assert {r.external_id for r in lines_of(jean.id)} >= {"B-1", "B-7"}

@@ -129,7 +129,8 @@ def check(fields):
 
 
 def _fhir_path(loc):
-    """pydantic's error location as a FHIR path: ('item', 0, 'servicedDate') -> item[0].servicedDate."""
+    """pydantic's error location as a FHIR path: ('item', 0, 'servicedDate') becomes
+    item[0].servicedDate."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
