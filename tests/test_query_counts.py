@@ -27,7 +27,7 @@ CEILINGS = {
     "inbox": 10,
     "thread": 18,
     "history": 10,
-    "reimbursements": 99,
+    "reimbursements": 9,
     "entourage": 11,
     "settings": 4,
     "documents fragment": 10,
