@@ -43,7 +43,7 @@ DOSSIER_SECTIONS = [
     ("measures.index", _l("Mesures"), policy.MEASURES_VIEW),
     ("documents.index", _l("Documents"), policy.DOCUMENTS_VIEW),
     ("prescriptions.index", _l("Ordonnances"), policy.DOCUMENTS_VIEW),
-    ("reimbursements.index", _l("Remboursements"), policy.REIMBURSEMENTS_VIEW),
+    ("reimbursements.index", _l("Histoire de santé"), policy.REIMBURSEMENTS_VIEW),
     ("entourage.index", _l("Entourage et volontés"), policy.ENTOURAGE_VIEW),
     ("access.index", _l("Professionnels de santé"), policy.ACCESS_VIEW),
     ("history.index", _l("Historique"), policy.HISTORY_VIEW),

@@ -9,7 +9,7 @@ from conftest import csrf_from, hidden_fields, journal, open_space
 
 from portal.accounts.nir import with_key
 
-BASE = "/dossier/remboursements/"
+BASE = "/dossier/histoire/"
 JEAN_NIR = with_key("1440219031012")
 CAMILLE_NIR = with_key("2800519272001")
 UNKNOWN_NIR = with_key("1990175056999")
@@ -174,7 +174,7 @@ def test_each_person_whose_history_grew_gets_one_journal_entry(ctx, person, tmp_
 def test_the_person_sees_their_history_in_the_record_menu_and_the_reading_is_journaled(
         jean, person):
     page = jean.get("/dossier/")
-    assert f'href="{BASE}"' in page.text and "Remboursements" in page.text
+    assert f'href="{BASE}"' in page.text and ">Histoire de santé<" in page.text
     page = jean.get(BASE)
     assert page.status_code == 200
     assert "<h1>Mon histoire de santé</h1>" in page.text

@@ -2,4 +2,4 @@
 (FHIR ExplanationOfBenefit or CSV), shown to the person as a timeline."""
 from flask import Blueprint
 
-bp = Blueprint("reimbursements", __name__, url_prefix="/dossier/remboursements")
+bp = Blueprint("reimbursements", __name__, url_prefix="/dossier/histoire")

@@ -26,8 +26,8 @@ SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
                   "/parametres/verification"]
 # Pages of one's own space that no main-menu link leads to (the record's sub-menu does), for
 # the roles that have them.
-OWN_PAGES = {"jean": ["/dossier/remboursements/"], "camille": ["/dossier/remboursements/"],
-             "amina": ["/dossier/remboursements/"]}
+OWN_PAGES = {"jean": ["/dossier/histoire/"], "camille": ["/dossier/histoire/"],
+             "amina": ["/dossier/histoire/"]}
 OPEN_OTHER_SPACE = "Ouvrir l’espace de "
 
 

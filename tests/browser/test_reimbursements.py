@@ -14,7 +14,7 @@ from .tools import assert_recorded_pages_ok, record_page, watch
 pytestmark = pytest.mark.browser
 
 SHOTS = "test-artifacts/screenshots/remboursements"
-BASE = "/dossier/remboursements/"
+BASE = "/dossier/histoire/"
 
 
 def record(page, name):
@@ -32,7 +32,7 @@ def test_timeline_pages_are_accessible_valid_and_fit_320px(context_for, server):
     jean = context_for("jean")
     errors = watch(jean)
     jean.goto(server.url("/dossier/"))
-    jean.get_by_role("link", name="Remboursements").click()
+    jean.get_by_role("link", name="Histoire de santé", exact=True).click()
     expect(jean.locator("h1")).to_have_text("Mon histoire de santé")
     pages["jean"] = record(jean, "jean")
 
@@ -100,7 +100,7 @@ def test_filter_mask_and_add_a_treatment_without_javascript(context_for, server)
                         "traitements").first.click()
     expect(camille.get_by_label("Dose et rythme")).to_have_value("2 pulvérisations le matin")
     camille.get_by_role("button", name="Ajouter aux traitements").click()
-    expect(camille).to_have_url(re.compile(r"/dossier/remboursements/$"))
+    expect(camille).to_have_url(re.compile(r"/dossier/histoire/$"))
     expect(camille.locator(".notices")).to_contain_text(
         "« Fluticasone 50 µg, spray nasal » a été ajouté aux traitements.")
     camille.goto(server.url("/dossier/profil/traitements/"))
