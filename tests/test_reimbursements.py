@@ -58,6 +58,20 @@ def lines_of(patient_id, **where):
     return list(query.order_by(Reimbursement.id))
 
 
+def form_of(page, action):
+    """The fields of the page's POST form to `action`, as a browser would send them (the first
+    input of a name wins)."""
+    match = re.search(rf'<form method="post" action="{re.escape(action)}".*?</form>', page.text,
+                      re.S)
+    assert match, action
+    fields = {}
+    for tag in re.findall(r"<input\b[^>]*>", match.group(0)):
+        name = re.search(r'name="([^"]+)"', tag).group(1)
+        value = re.search(r'value="([^"]*)"', tag)
+        fields.setdefault(name, value.group(1) if value else "")
+    return fields
+
+
 def line_id(patient_id, label):
     """The newest line of that label (the first the timeline shows)."""
     return max(lines_of(patient_id, label=label), key=lambda r: (r.care_date, r.id)).id
@@ -217,8 +231,11 @@ def test_a_masked_line_is_hidden_from_professionals_but_the_treating_doctor(
     page = jean.get(BASE + "?categorie=medicaments")
     metformine = line_id(jean_id, "Metformine 1000 mg")
     fields = {"csrf_token": csrf_from(page), "_space": str(jean_id)}
-    answer = jean.post(f"{BASE}{metformine}/masquage",
-                       data={**fields, "masquer": "1", "categorie": "medicaments"})
+    # the line's own form, as the page wrote it: it asks to mask and keeps the page's filter
+    sent = form_of(page, f"{BASE}{metformine}/masquage")
+    assert (sent["masquer"], sent["categorie"], sent["_space"]) == ("1", "medicaments",
+                                                                   str(jean_id))
+    answer = jean.post(f"{BASE}{metformine}/masquage", data=sent)
     assert answer.status_code == 303
     assert answer.headers["Location"].endswith(BASE + "?categorie=medicaments")
     assert lines_of(jean_id, id=metformine)[0].masked_from_pros
@@ -237,8 +254,9 @@ def test_a_masked_line_is_hidden_from_professionals_but_the_treating_doctor(
                                          benali.get(BASE + "?categorie=medicaments").text)
 
     # a whole category, then shown again
-    answer = jean.post(f"{BASE}masquage-categorie",
-                       data={**fields, "masquer": "1", "categorie": "biologie"})
+    sent = form_of(jean.get(BASE + "?categorie=biologie"), f"{BASE}masquage-categorie")
+    assert (sent["masquer"], sent["categorie"]) == ("1", "biologie")
+    answer = jean.post(f"{BASE}masquage-categorie", data=sent)
     assert answer.status_code == 303
     assert all(r.masked_from_pros for r in lines_of(jean_id, category="biologie"))
     assert "Hémoglobine glyquée" not in girard.get(BASE + "?categorie=biologie").text

@@ -1,7 +1,7 @@
 """The history's filter form (GET) and the "add to treatments" confirmation form."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .models import CATEGORIES
@@ -36,11 +36,3 @@ class TreatmentForm(FlaskForm):
     dose = StringField(_l("Dose et rythme"),
                        description=_l("Par exemple : 1000 mg matin et soir."),
                        validators=[Length(max=200, message=TOO_LONG)], filters=[_strip])
-
-
-class MaskForm(FlaskForm):
-    """Mask (1) or show again (0) a line or a category; the page's filters come back after."""
-
-    masquer = HiddenField()
-    categorie = HiddenField()
-    annee = HiddenField()

@@ -15,7 +15,8 @@ from ..i18n import _n
 from ..policy import (REIMBURSEMENTS_MASK, REIMBURSEMENTS_TO_TREATMENT, REIMBURSEMENTS_VIEW,
                       allowed, refuse, requires, scoped_or_404, shows, visible_reimbursements)
 from . import bp, presenters, service
-from .forms import FilterForm, MaskForm, TreatmentForm
+from ..forms.base import EmptyForm
+from .forms import FilterForm, TreatmentForm
 from .models import CATEGORIES, Reimbursement
 
 PAGE_SIZE = 20
@@ -82,19 +83,20 @@ def index():
                   params=params, filters=filters, categories=CATEGORIES,
                   can_mask=allowed(account, REIMBURSEMENTS_MASK, g.relation),
                   can_add=can_add, known=known, amount=presenters.amount,
-                  mask_form=MaskForm())
+                  mask_form=EmptyForm())
 
 
 @bp.route("/<int:line_id>/masquage", methods=["POST"])
 @requires(REIMBURSEMENTS_MASK)
 def mask(line_id):
-    """Mask one line from professionals, or show it to them again."""
-    form = MaskForm()
+    """Mask one line from professionals (masquer=1), or show it to them again (masquer=0);
+    back to the timeline with the filters it was showing."""
+    form = EmptyForm()
     filters = _filters(request.form)
     line = scoped_or_404(_visible().where(Reimbursement.id == line_id))
     if not form.validate_on_submit():
         refuse(_("La demande n’est plus valable : rechargez la page."))
-    masked = form.masquer.data == "1"
+    masked = request.form.get("masquer") == "1"
     service.set_masked(_visible().where(Reimbursement.id == line.id), masked)
     audit.record("reimbursements.mask" if masked else "reimbursements.unmask",
                  obj_type="reimbursement", obj_id=line.id)
@@ -109,12 +111,12 @@ def mask(line_id):
 @requires(REIMBURSEMENTS_MASK)
 def mask_category():
     """Mask every line of a category from professionals, or show them again."""
-    form = MaskForm()
+    form = EmptyForm()
     filters = _filters(request.form)
     category = filters["categorie"]
     if not form.validate_on_submit() or not category:
         refuse(_("La demande n’est plus valable : rechargez la page."))
-    masked = form.masquer.data == "1"
+    masked = request.form.get("masquer") == "1"
     changed = service.set_masked(
         _visible().where(Reimbursement.category == category), masked)
     audit.record("reimbursements.mask_category" if masked else
