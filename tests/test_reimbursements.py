@@ -371,3 +371,18 @@ def test_a_caregiver_without_write_access_may_not_add_a_treatment(login_as, pers
     paracetamol = line_id(jean_id, "Paracétamol 1 g")
     assert f"{BASE}{paracetamol}/traitement" not in camille.get(BASE).text
     assert camille.get(f"{BASE}{paracetamol}/traitement").status_code == 403
+
+
+def test_a_legal_representative_masks_a_line_of_the_childs_history(login_as, person):
+    lina_id = person("Lina").id
+    camille = login_as("camille")
+    assert open_space(camille, lina_id).status_code == 302
+    amoxicilline = line_id(lina_id, "Amoxicilline 250 mg/5 ml")
+    page = camille.get(BASE)
+    assert "<h1>Histoire de santé de Lina Martin</h1>" in page.text
+    answer = camille.post(f"{BASE}{amoxicilline}/masquage",
+                          data=form_of(page, f"{BASE}{amoxicilline}/masquage"))
+    assert answer.status_code == 303
+    assert lines_of(lina_id, id=amoxicilline)[0].masked_from_pros
+    (entry,) = journal("reimbursements.mask", patient=lina_id)
+    assert entry.via == "guardian"
