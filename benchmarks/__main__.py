@@ -130,11 +130,13 @@ def embedded():
         "slow3g", "Slow 3G + 4× CPU, navigation → load, dossier / bare page"))
     results["measures"] = section("measures page", lambda: optional(
         "measures", "measures page, 5,000 vs 13 values (time and bytes)"))
+    results["reimbursements"] = section("reimbursement history", lambda: optional(
+        "reimbursements", "reimbursement import (lines/s) and timeline"))
     results["postgresql"] = [Row("PostgreSQL figures (throughput with 1 and 2 processes, "
                                  "journal appends, connections)", "see `make bench-scale`")]
     # In the order of issue 14's table, then the figures kept from earlier benches.
     order = ("throughput", "postgresql", "history", "journal", "pages", "slow3g", "measures",
-             "sessions", "documents", "summary")
+             "sessions", "documents", "summary", "reimbursements")
     return [row for key in order for row in results[key]]
 
 

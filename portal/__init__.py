@@ -43,6 +43,7 @@ DOSSIER_SECTIONS = [
     ("measures.index", _l("Mesures"), policy.MEASURES_VIEW),
     ("documents.index", _l("Documents"), policy.DOCUMENTS_VIEW),
     ("prescriptions.index", _l("Ordonnances"), policy.DOCUMENTS_VIEW),
+    ("reimbursements.index", _l("Histoire de santé"), policy.REIMBURSEMENTS_VIEW),
     ("entourage.index", _l("Entourage et volontés"), policy.ENTOURAGE_VIEW),
     ("access.index", _l("Professionnels de santé"), policy.ACCESS_VIEW),
     ("history.index", _l("Historique"), policy.HISTORY_VIEW),
@@ -207,7 +208,7 @@ def _init_login(app):
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
          "access", "settings", "operator", "history", "pages",
          "emergency", "entourage", "messaging", "notifications", "agenda", "prevention", "summary",
-         "lifecycle")
+         "lifecycle", "reimbursements")
 
 # The modules whose routes go on an area's blueprint, when there are more than `views`. The
 # factory imports them (not the package's __init__, which the route modules import `bp` from:

@@ -6,9 +6,12 @@ import click
 
 
 def init_app(app):
-    """Register `db`, `seed`, `outbox`, `audit`, `storage`, `prevention` commands on the app."""
+    """Register `db`, `seed`, `outbox`, `audit`, `storage`, `prevention`, `reimbursements`
+    commands on the app."""
     from .prevention.cli import prevention_cli
+    from .reimbursements.cli import reimbursements_cli
     app.cli.add_command(prevention_cli)
+    app.cli.add_command(reimbursements_cli)
 
     @app.cli.group("db")
     def db_group():

@@ -400,6 +400,10 @@ SUMMARY_PRINT = "summary.print"
 SUMMARY_DOWNLOAD = "summary.download"
 SUMMARY_SAVE = "summary.save"
 SUMMARY_VIEW = "summary.view"  # journal only: the print pages (jobs and their state) were read
+# Mon histoire de santé (issue 16)
+REIMBURSEMENTS_VIEW = "reimbursements.view"
+REIMBURSEMENTS_MASK = "reimbursements.mask"
+REIMBURSEMENTS_TO_TREATMENT = "reimbursements.to_treatment"
 # The space's lifecycle
 LIFECYCLE_CLOSE = "lifecycle.close"
 LIFECYCLE_REOPEN = "lifecycle.reopen"
@@ -469,6 +473,16 @@ RULES = {
     SUMMARY_PRINT: Rule(PATIENT_SIDE, scope="summaries", reads=SUMMARY_VIEW),
     SUMMARY_DOWNLOAD: Rule(PATIENT_SIDE, scope="summaries", health_data=True),
     SUMMARY_SAVE: Rule(PATIENT_SIDE, scope="dossier_write", reads=SUMMARY_VIEW),
+    # Mon histoire de santé is read like the documents: whoever reads the record (the holder,
+    # a legal representative, a caregiver given "dossier_read", a mediator given the documents
+    # task, an authorised or emergency professional), lines masked from professionals left out
+    # by visible_reimbursements; masking is the holder's or legal representative's, like
+    # masking a document; copying a delivered medicine into "Traitements" writes the profile,
+    # so it takes the profile's writers.
+    REIMBURSEMENTS_VIEW: Rule(ACTING, scope="dossier_read", health_data=True),
+    REIMBURSEMENTS_MASK: Rule(frozenset({ROLE_PATIENT}), scope="dossier_manage",
+                              reads=REIMBURSEMENTS_VIEW),
+    REIMBURSEMENTS_TO_TREATMENT: Rule(ACTING, scope=WRITERS, reads=REIMBURSEMENTS_VIEW),
     # Closing a space is the holder's alone (account_settings: only one's own space has it);
     # an operator reopens one at the person's request, seeing names and dates only.
     LIFECYCLE_CLOSE: Rule(frozenset({ROLE_PATIENT}), scope="account_settings"),
@@ -522,6 +536,24 @@ def visible_documents(relation, account):
             return query.where(own)
         return query.where((seen & (Document.masked_from_pros == False)) | own)  # noqa: E712
     return query.where(Document.id.is_null())  # any other relation sees nothing
+
+
+def visible_reimbursements(relation, account):
+    """The reimbursed care of the open space this actor may see: load it only through this
+    query. The patient's side and legal representatives see every line (the insurer's history
+    hides nothing from the person or those who answer for them). A professional sees the lines
+    the person has not masked, except those who see masked documents too (médecin traitant,
+    the patient's administrators, an emergency access whose settings show masked content), as
+    for documents (visible_documents): one rule of masking for the whole record."""
+    from .reimbursements.models import Reimbursement
+    query = Reimbursement.select().where(Reimbursement.patient == relation.person.id)
+    if relation.kind in PATIENT_SIDE_KINDS | {GUARDIAN}:
+        return query
+    if relation.kind in (GRANT, EMERGENCY):
+        if relation.flags & {"treating_doctor", "administrator", "masked_visible"}:
+            return query
+        return query.where(Reimbursement.masked_from_pros == False)  # noqa: E712
+    return query.where(Reimbursement.id.is_null())  # any other relation sees nothing
 
 
 def pending_documents(relation):

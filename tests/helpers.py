@@ -309,6 +309,7 @@ def urls(owner):
         "inbox": ("/messagerie/", {}),
         "thread": (f"/messagerie/{conversation}", {}),
         "history": ("/dossier/historique/", {}),
+        "reimbursements": ("/dossier/histoire/", {}),
         "entourage": ("/entourage", {}),
         "settings": ("/parametres/", {}),
         "documents fragment": ("/dossier/documents/", {"HX-Request": "true"}),

@@ -58,6 +58,13 @@ ACTION_LABELS = {
     "mandate.confirmed": _l("Signature d’un mandat"),
     "mandate.document_stored": _l("Mandat enregistré dans les documents"),
     "mandate.ended": _l("Fin d’un mandat"),
+    "reimbursements.view": _l("Consultation de l’histoire de santé (remboursements)"),
+    "reimbursements.import": _l("Remboursements transmis par l’Assurance Maladie"),
+    "reimbursements.mask": _l("Remboursement masqué aux professionnels"),
+    "reimbursements.unmask": _l("Remboursement de nouveau visible par les professionnels"),
+    "reimbursements.mask_category": _l("Catégorie de remboursements masquée aux professionnels"),
+    "reimbursements.unmask_category": _l("Catégorie de remboursements de nouveau visible par "
+                                         "les professionnels"),
     "mandate.revoked": _l("Révocation d’un mandat"),
     "guardianship.invited": _l("Invitation d’un second représentant légal"),
     "guardianship.accepted": _l("Nouveau représentant légal (invitation acceptée)"),

@@ -28,7 +28,7 @@ ARABIC = {"locale": "ar", "viewport": {"width": 1280, "height": 900}}
 # The record's pages and the other pages of the main menu, as Camille sees them.
 PAGES = ["/dossier/", "/dossier/profil/", "/dossier/mesures/", "/dossier/mesures/poids/",
          "/dossier/documents/", "/dossier/ordonnances/", "/entourage", "/dossier/professionnels/",
-         "/dossier/historique/",
+         "/dossier/historique/", "/dossier/histoire/",
          "/messagerie/", "/agenda/", "/imprimer/", "/parametres/", "/accessibilite"]
 PHONE = {"width": 360, "height": 760}
 

@@ -24,6 +24,10 @@ SHOTS = "test-artifacts/screenshots"
 # are checked in test_settings.py, through the forms that lead to them.)
 SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
                   "/parametres/verification"]
+# Pages of one's own space that no main-menu link leads to (the record's sub-menu does), for
+# the roles that have them.
+OWN_PAGES = {"jean": ["/dossier/histoire/"], "camille": ["/dossier/histoire/"],
+             "amina": ["/dossier/histoire/"]}
 OPEN_OTHER_SPACE = "Ouvrir l’espace de "
 
 
@@ -136,7 +140,7 @@ def crawl(logged_in, server):
         console = watch_console(page)
         visits: list[Visit] = []
         page.goto(server.url("/"))
-        for path in dedupe(linked_pages(page) + SETTINGS_PAGES):
+        for path in dedupe(linked_pages(page) + SETTINGS_PAGES + OWN_PAGES.get(role, [])):
             visits.append(visit_path(page, server, path, f"{role}-{slug(path)}", console))
 
         page.goto(server.url("/espaces"))

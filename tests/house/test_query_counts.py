@@ -27,6 +27,7 @@ CEILINGS = {
     "inbox": 10,
     "thread": 18,
     "history": 10,
+    "reimbursements": 9,
     "entourage": 11,
     "settings": 4,
     "documents fragment": 10,
@@ -38,12 +39,13 @@ SPACES = {"own space": ("camille", "Camille"), "acting for": ("camille", "Lina")
 
 def grow(owner):
     """Ten times each list of `owner`'s space: documents, conversations (with their messages),
-    the messages of their first conversation, appointments, contacts, measures."""
+    the messages of their first conversation, appointments, contacts, measures, reimbursements."""
     from portal.agenda.models import Appointment
     from portal.documents.models import Document
     from portal.entourage.models import Contact
     from portal.measures.models import Measure
     from portal.messaging.models import Conversation, Message
+    from portal.reimbursements.models import Reimbursement
     copies(Document, list(Document.select().where(Document.patient == owner.id)), 9)
     first = Conversation.get_by_id(_first(Conversation, Conversation.patient == owner.id))
     messages = list(Message.select().where(Message.conversation == first.id))
@@ -53,6 +55,7 @@ def grow(owner):
     copies(Appointment, list(Appointment.select().where(Appointment.patient == owner.id)), 9)
     copies(Contact, list(Contact.select().where(Contact.patient == owner.id)), 9)
     copies(Measure, list(Measure.select().where(Measure.patient == owner.id)), 9)
+    copies(Reimbursement, list(Reimbursement.select().where(Reimbursement.patient == owner.id)), 9)
 
 
 def counts(client, pages):

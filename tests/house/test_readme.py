@@ -120,3 +120,36 @@ def test_make_codes_prints_the_newest_codes_verbatim(tmp_path):
     out = result.stdout
     assert out.index("To: camille.martin@example.org") < out.index("123456") \
         < out.index("To: jean.dupont@example.org") < out.index("654321")
+
+
+def readme_block(language):
+    """The README's one fenced block of `language` (```ndjson, ```csv)."""
+    with open(os.path.join(ROOT_DIR, "README.md"), encoding="utf-8") as handle:
+        (block,) = re.findall(rf"```{language}\n(.*?)```", handle.read(), re.S)
+    return block
+
+
+def test_the_reimbursement_import_commands_and_examples_work_verbatim(tmp_path):
+    """The README's ndjson line and CSV line, saved under the names its commands give, import
+    into the demo (Jean's history grows by two lines), and a second run adds nothing."""
+    commands = [c for c in readme_commands("CARNET_ENV=") if " reimbursements import " in c]
+    assert len(commands) == 2, commands
+    env, _setup = demo_instance(tmp_path)
+    files = {os.path.join(ROOT_DIR, name): readme_block(kind)
+             for name, kind in (("reimbursements.ndjson", "ndjson"), ("reimbursements.csv", "csv"))}
+    assert not any(os.path.exists(path) for path in files)
+    try:
+        for path, text in files.items():
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        for expected in ("1 imported, 0 skipped (already there), 0 refused",
+                         "0 imported, 1 skipped (already there), 0 refused"):
+            for command in commands:
+                result = subprocess.run(command, shell=True, cwd=ROOT_DIR, env=env,
+                                        capture_output=True, text=True, timeout=120)
+                assert result.returncode == 0, (command, result.stdout, result.stderr[-2000:])
+                assert expected in result.stdout, (command, result.stdout)
+    finally:
+        for path in files:
+            if os.path.exists(path):
+                os.remove(path)

@@ -21,6 +21,7 @@ PAGES = {
     "/dossier/mesures/": READERS,
     "/dossier/documents/": READERS,
     "/dossier/ordonnances/": READERS,
+    "/dossier/histoire/": READERS,  # reimbursed care: read like the documents
     "/dossier/documents/ajouter": HOLDER | {"deleg:dossier_write", "mandate:documents"},
     "/dossier/documents/deposer": {"grant:treating_doctor", "grant:pharmacist"},
     "/dossier/ordonnances/nouvelle": {"grant:treating_doctor"},
