@@ -29,6 +29,7 @@ def init_app(app, layout_context):
         "datetime_long": dates.datetime_long, "datetime_fr": dates.datetime_long,
         "emergency_time": emergency_time,
         "ltr": bidi.ltr,  # a phone number, an e-mail… kept left to right in Arabic pages
+        "user": bidi.user,  # text a person typed, isolated in its own direction
         "label_cells": tables.label_cells,
         "nir_format": spaced,
         "octets": octets,

@@ -254,3 +254,81 @@ def test_arabic_dates_are_day_first_on_the_24_hour_clock(app):
         shown = format_datetime(datetime(2026, 11, 23, 14, 30), "short", rebase=False)
         assert shown == "23/11/2026 14:30"
         assert "14:30" in format_datetime(datetime(2026, 11, 23, 14, 30), "long", rebase=False)
+
+
+# --- text people typed, in its own direction ----------------------------------------------
+
+def test_user_text_is_isolated_in_its_own_direction_when_it_could_reorder_the_page():
+    from portal.bidi import first_strong_direction, user
+    # A Latin name in an Arabic page, an Arabic name in a French page: isolated, direction given.
+    assert user("Jean Dupont.", "rtl") == '<bdi dir="ltr">Jean Dupont.</bdi>'
+    assert user("أمينة ديالو", "ltr") == '<bdi dir="rtl">أمينة ديالو</bdi>'
+    # Latin digits in an Arabic page too; no strong character: the page's direction.
+    assert user("12-3", "rtl") == '<bdi dir="rtl">12-3</bdi>'
+    # Text of the page's own direction stays plain (and escaped).
+    assert user("Jean <b>", "ltr") == "Jean &lt;b&gt;" and user("أمينة", "rtl") == "أمينة"
+    # A pasted right-to-left override cannot flip the rest of a French page.
+    assert user("abc\u202edef", "ltr") == '<bdi dir="ltr">abc\u202edef</bdi>'
+    # P2: what lies inside an isolate does not decide; Arabic first decides right to left.
+    assert first_strong_direction("\u2066Jean\u2069 أمينة") == "rtl"
+    assert first_strong_direction("2026 Doliprane") == "ltr"
+    assert first_strong_direction("12") is None
+    assert user(Markup('<bdi dir="ltr">75 mg</bdi>'), "rtl") == '<bdi dir="ltr">75 mg</bdi>'
+    assert user(None) == "" and user("") == ""
+
+
+def test_a_latin_name_and_treatment_are_isolated_in_an_arabic_page(app, login_as, person, ctx):
+    from portal.accounts.models import Account
+    from portal.profile.models import Treatment
+    camille = person("Camille")
+    author = Account.get(Account.person == camille.id)
+    Treatment.create(patient=camille.id, author=author, name="Doliprane", dose="1 g")
+    client = switch_to_arabic(login_as("camille"), "/dossier/")
+    html = client.get("/dossier/").get_data(as_text=True)
+    assert f'<p class="who"><bdi dir="ltr">{author.display_name}</bdi>' in html
+    assert '<li><bdi dir="ltr">Doliprane</bdi> – <bdi dir="ltr">1 g</bdi>' in html
+    # The same page in French keeps the Latin text plain.
+    french = client.get("/dossier/", headers={"Accept-Language": "fr"})
+    client.post("/langue", data={"csrf_token": csrf_from(french), "lang": "fr", "next": "/"})
+    html = client.get("/dossier/").get_data(as_text=True)
+    assert f'<p class="who">{author.display_name} ' in html and "<li>Doliprane – " in html
+
+
+def test_an_arabic_entry_is_isolated_right_to_left_in_a_french_page(app, login_as, person, ctx):
+    from portal.accounts.models import Account
+    from portal.profile.models import Treatment
+    camille = person("Camille")
+    author = Account.get(Account.person == camille.id)
+    Treatment.create(patient=camille.id, author=author, name="دواء السعال", dose="5 ml")
+    html = login_as("camille").get("/dossier/").get_data(as_text=True)
+    assert '<li><bdi dir="rtl">دواء السعال</bdi> – ' in html
+
+
+def test_names_in_translated_sentences_are_isolated(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+    source = '{{ _n("L’espace de %(name)s", name=who) }}'
+    with app.test_request_context("/"):
+        with force_locale("ar"):
+            arabic = render_template_string(source, who="Amina Diallo")
+        with force_locale("fr"):
+            french = render_template_string(source, who="Amina Diallo")
+            mixed = render_template_string(source, who="أمينة")
+    assert '<bdi dir="ltr">Amina Diallo</bdi>' in arabic
+    assert french == "L’espace d’Amina Diallo"   # elision still decided on the name itself
+    assert mixed == 'L’espace de <bdi dir="rtl">أمينة</bdi>'
+
+
+def test_the_arabic_summary_pdf_writes_the_name_direction_explicitly(app, ctx, person):
+    from portal.accounts.models import Account
+    from portal.summary.models import SECTIONS, PrintJob
+    from portal.summary.tasks import html_for
+    camille = person("Camille")
+    account = Account.get(Account.person == camille.id)
+    job = PrintJob.create(patient=camille.id, requested_by=account.id, kind="synthese",
+                          language="ar", sections=",".join(SECTIONS))
+    with app.app_context():
+        html = html_for(job, "self")
+    # WeasyPrint ignores dir="auto": the direction is written out.
+    assert f'<h1><bdi dir="ltr">{camille.full_name}</bdi>' in html
+    assert 'dir="auto"' not in html
