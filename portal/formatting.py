@@ -15,6 +15,7 @@ def init_app(app, layout_context):
     from .agenda import presenters as agenda
     from .documents.views import octets
     from .emergency.views import emergency_time, notices_context
+    from .forms.fields import left_to_right
     from .i18n import dates, names
     from .messaging import presenters as messaging
     from .messaging.views import messaging_unread
@@ -37,6 +38,7 @@ def init_app(app, layout_context):
     })
     app.jinja_env.globals.update({
         "_n": names.jinja_n, "feminine": names.feminine,
+        "left_to_right": left_to_right,  # the field macro's dir="ltr" (portal/forms/fields.py)
         "html_attributes": bidi.html_attributes, "text_direction": bidi.text_direction,
         "other_languages": bidi.other_languages,
         "sexes": SEXES,

@@ -332,3 +332,34 @@ def test_the_arabic_summary_pdf_writes_the_name_direction_explicitly(app, ctx, p
     # WeasyPrint ignores dir="auto": the direction is written out.
     assert f'<h1><bdi dir="ltr">{camille.full_name}</bdi>' in html
     assert 'dir="auto"' not in html
+
+
+# --- inputs that are always left to right -------------------------------------------------
+
+def test_values_always_written_left_to_right_have_ltr_inputs(app):
+    from flask import render_template_string
+
+    from portal.accounts.forms import CodeForm, LoginForm
+    from portal.emergency.forms import DeclareForm
+    source = '{% from "components/field.html" import field %}{{ field(f) }}'
+
+    def rendered(field):
+        return render_template_string(source, f=field)
+
+    def has_ltr(html, field_id):
+        tag = re.search(rf'<input[^>]*\bid="{field_id}"[^>]*>', html).group(0)
+        return 'dir="ltr"' in tag
+
+    with app.test_request_context("/"):
+        login, code, declare = LoginForm(meta={"csrf": False}), CodeForm(meta={"csrf": False}), \
+            DeclareForm(meta={"csrf": False})
+        assert has_ltr(rendered(login.email), "email")            # by its type
+        assert has_ltr(rendered(declare.birth_date), "birth_date")  # a date typed as digits
+        assert has_ltr(rendered(declare.nir), "nir")              # by the LeftToRight flag
+        assert has_ltr(rendered(code.code), "code")
+        assert not has_ltr(rendered(login.password), "password")  # what a person may type freely
+
+
+def test_the_login_page_in_arabic_has_its_email_input_left_to_right(app, client):
+    html = switch_to_arabic(client).get("/connexion").get_data(as_text=True)
+    assert re.search(r'<input[^>]*\bdir="ltr"[^>]*\bid="email"', html)
