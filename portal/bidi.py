@@ -32,6 +32,7 @@ direction, or neutral ones in a left-to-right page) is left unwrapped, so that F
 pages, where Latin text is the rule, keep their plain markup. Directional controls (RLO, LRI…)
 typed or pasted into a text are always enclosed, so that they cannot flip the rest of the page.
 """
+import re
 import unicodedata
 
 from babel import Locale
@@ -128,6 +129,22 @@ def user(value, page=None):
     # No strong character (digits, punctuation): the page's direction, as a browser does.
     direction = first_strong_direction(text) or page
     return Markup('<bdi dir="{}">{}</bdi>').format(direction, escape(text))
+
+
+_ISOLATE = re.compile(r'<bdi(?: dir="(ltr|rtl)")?>(.*?)</bdi>', re.S)
+_ISOLATE_CHARS = {"ltr": "\u2066", "rtl": "\u2067", None: "\u2068"}  # LRI, RLI, FSI
+
+
+def plain(value):
+    """`value` (markup that may hold `<bdi>` isolates) as plain text for where tags cannot go
+    (`<title>`, attributes): each isolate becomes its Unicode equivalent (LRI/RLI/FSI … PDI),
+    so the name in a tab's title is still isolated; other tags are dropped. Plain text out
+    (Jinja escapes it again)."""
+    if value is None:
+        return ""
+    text = _ISOLATE.sub(lambda m: f"{_ISOLATE_CHARS[m.group(1)]}{m.group(2)}\u2069",
+                        str(value))
+    return Markup(text).striptags() if isinstance(value, Markup) else text
 
 
 def other_languages():

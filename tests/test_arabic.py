@@ -317,6 +317,12 @@ def test_names_in_translated_sentences_are_isolated(app):
     assert '<bdi dir="ltr">Amina Diallo</bdi>' in arabic
     assert french == "L’espace d’Amina Diallo"   # elision still decided on the name itself
     assert mixed == 'L’espace de <bdi dir="rtl">أمينة</bdi>'
+    # Where tags cannot go (a <title>), the isolate becomes its Unicode controls (LRI … PDI).
+    with app.test_request_context("/"), force_locale("ar"):
+        title = render_template_string("<title>{{ (%s)|plain }}</title>" % source[3:-3],
+                                       who="Amina <Diallo>")
+    assert "<title>" in title and "\u2066Amina &lt;Diallo&gt;\u2069</title>" in title
+    assert "<bdi" not in title and "&lt;bdi" not in title
 
 
 def test_the_arabic_summary_pdf_writes_the_name_direction_explicitly(app, ctx, person):
@@ -363,3 +369,62 @@ def test_values_always_written_left_to_right_have_ltr_inputs(app):
 def test_the_login_page_in_arabic_has_its_email_input_left_to_right(app, client):
     html = switch_to_arabic(client).get("/connexion").get_data(as_text=True)
     assert re.search(r'<input[^>]*\bdir="ltr"[^>]*\bid="email"', html)
+
+
+# --- the prescription in the patient's language -------------------------------------------
+
+def _prescription_for(person_name, language, ctx, person):
+    from portal.accounts.models import Account
+    from portal.prescriptions.models import issue
+    patient = person(person_name)
+    Account.update(language=language).where(Account.person == patient.id).execute()
+    benali = Account.get(Account.email == "dr.benali@example.org")
+    lines = [{"medicine": "Doliprane 1 g", "dosage": "1 comprimé 3 fois par jour",
+              "duration": "5 jours", "renewals": 0, "instructions": ""}]
+    return issue(patient, benali, lines, notify=False), benali
+
+
+def _pdf_text(data, tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(data)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / name).write_bytes(data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return path, text
+
+
+def test_an_arabic_reader_gets_an_arabic_prescription_with_its_french_mentions(
+        app, ctx, person, tmp_path):
+    from portal.documents.store import read_content
+    from portal.pdf import render_html
+    from portal.prescriptions.models import paper_language
+    from portal.prescriptions.models import qr_svg as qr
+    with app.app_context():
+        prescription, benali = _prescription_for("Camille", "ar", ctx, person)
+        assert paper_language(prescription.patient) == "ar"
+        data = read_content(prescription.document)
+        html = render_html("prescription.html", locale="ar", prescription=prescription,
+                           lines=prescription.ordered_lines(), qr=qr(prescription.code))
+    assert '<html lang="ar" dir="rtl">' in html
+    # What the prescriber typed, isolated left to right; the RPPS a left-to-right number.
+    assert '<p class="medicine"><bdi dir="ltr">Doliprane 1 g</bdi></p>' in html
+    assert f'<bdi dir="ltr">{benali.rpps}</bdi>' in html
+    # The mandatory mentions in French too, as French left-to-right text.
+    assert '<span class="fr"><bdi lang="fr" dir="ltr">Ordonnance</bdi></span>' in html
+    path, text = _pdf_text(data, tmp_path, "prescription-ar.pdf")
+    arabic = arabic_catalogue().gettext("Ordonnance")
+    assert arabic != "Ordonnance" and arabic in text
+    assert "Doliprane 1 g" in text and "1 comprimé 3 fois par jour" in text  # logical order
+    assert benali.rpps in text and "Ordonnance" in text and "Date de naissance" in text
+    assert any("Amiri" in name for name in _fonts(path)), _fonts(path)
+
+
+def test_a_french_reader_gets_the_french_prescription_alone(app, ctx, person, tmp_path):
+    from portal.documents.store import read_content
+    with app.app_context():
+        prescription, _ = _prescription_for("Camille", "fr", ctx, person)
+        data = read_content(prescription.document)
+    path, text = _pdf_text(data, tmp_path, "prescription-fr-only.pdf")
+    assert "Ordonnance" in text and text.count("Date de naissance") == 1
+    assert not any("Amiri" in name for name in _fonts(path))
