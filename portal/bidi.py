@@ -19,7 +19,22 @@ choice; a test holds `ar` to it, so that switching to a regional locale cannot c
 Babel's numeric Arabic dates ("14‏/5‏/2026") carry RIGHT-TO-LEFT MARKs between the numbers, made
 for a right-to-left run: inside a left-to-right isolate they would reorder the date, so `ltr()`
 drops the marks (the isolate already gives the direction).
+
+Text typed by people (a name, an allergy, a message, a document's title) has its own direction:
+"Jean Dupont" inside an Arabic sentence, "أمينة" inside a French one. Printed as is, it joins
+the bidi runs of its neighbours and reorders them ("Jean Dupont، 45" may show the number on the
+wrong side; a name ending in "." moves the dot). `user()` (the `user` filter; `_n` applies it to
+the values of its sentences) wraps such text in `<bdi dir="…">` whose direction is decided here,
+from the text's first strong character as the Unicode bidi algorithm's rules P2/P3 do (what a
+browser does for `dir="auto"`): the same markup is right on a screen and in WeasyPrint, which
+ignores `dir="auto"`. Text that cannot disturb its neighbours (only characters of the page's own
+direction, or neutral ones in a left-to-right page) is left unwrapped, so that French and English
+pages, where Latin text is the rule, keep their plain markup. Directional controls (RLO, LRI…)
+typed or pasted into a text are always enclosed, so that they cannot flip the rest of the page.
 """
+import re
+import unicodedata
+
 from babel import Locale
 from flask_babel import get_locale
 from markupsafe import Markup, escape
@@ -68,6 +83,68 @@ def ltr(value):
     if not isinstance(value, Markup):
         value = escape(str(value).translate(_MARKS))
     return Markup('<bdi dir="ltr">{}</bdi>').format(value)
+
+
+# Bidi classes (unicodedata.bidirectional): strong left-to-right, strong right-to-left, the
+# digits that read left to right inside right-to-left text (European: 0-9, Arabic-Indic: ٠-٩),
+# and the explicit embeddings/overrides/isolates.
+_STRONG_LTR = {"L"}
+_STRONG_RTL = {"R", "AL"}
+_ISOLATE_OPEN = {"LRI", "RLI", "FSI"}
+_CONTROLS = {"LRE", "RLE", "LRO", "RLO", "PDF", "PDI"} | _ISOLATE_OPEN
+# What cannot stay unwrapped in a page of each direction.
+_FOREIGN = {"ltr": _STRONG_RTL | {"AN"} | _CONTROLS,
+            "rtl": _STRONG_LTR | {"EN"} | _CONTROLS}
+
+
+def first_strong_direction(text):
+    """"ltr", "rtl" or None: the direction of `text`'s first strong character, skipping what
+    lies inside isolates (Unicode bidi rules P2 and P3)."""
+    depth = 0
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in _ISOLATE_OPEN:
+            depth += 1
+        elif kind == "PDI":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and kind in _STRONG_LTR:
+            return "ltr"
+        elif depth == 0 and kind in _STRONG_RTL:
+            return "rtl"
+    return None
+
+
+def user(value, page=None):
+    """Text a person typed, isolated in its own direction when it could reorder its neighbours
+    in a page of direction `page` (the current language's by default): `<bdi dir="ltr|rtl">`,
+    escaped. Markup (already formatted by the app, e.g. through `ltr`) is returned as it is."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Markup):
+        return value
+    text = str(value)
+    page = page or text_direction()
+    if not any(unicodedata.bidirectional(char) in _FOREIGN[page] for char in text):
+        return escape(text)
+    # No strong character (digits, punctuation): the page's direction, as a browser does.
+    direction = first_strong_direction(text) or page
+    return Markup('<bdi dir="{}">{}</bdi>').format(direction, escape(text))
+
+
+_ISOLATE = re.compile(r'<bdi(?: dir="(ltr|rtl)")?>(.*?)</bdi>', re.S)
+_ISOLATE_CHARS = {"ltr": "\u2066", "rtl": "\u2067", None: "\u2068"}  # LRI, RLI, FSI
+
+
+def plain(value):
+    """`value` (markup that may hold `<bdi>` isolates) as plain text for where tags cannot go
+    (`<title>`, attributes): each isolate becomes its Unicode equivalent (LRI/RLI/FSI … PDI),
+    so the name in a tab's title is still isolated; other tags are dropped. Plain text out
+    (Jinja escapes it again)."""
+    if value is None:
+        return ""
+    text = _ISOLATE.sub(lambda m: f"{_ISOLATE_CHARS[m.group(1)]}{m.group(2)}\u2069",
+                        str(value))
+    return Markup(text).striptags() if isinstance(value, Markup) else text
 
 
 def other_languages():

@@ -15,7 +15,8 @@ def init_app(app, layout_context):
     from .agenda import presenters as agenda
     from .documents.views import octets
     from .emergency.views import emergency_time, notices_context
-    from .i18n import dates, names
+    from .forms.fields import left_to_right
+    from .i18n import dates, french_too, names
     from .messaging import presenters as messaging
     from .messaging.views import messaging_unread
     from .prevention.views import prevention_summary
@@ -29,6 +30,8 @@ def init_app(app, layout_context):
         "datetime_long": dates.datetime_long, "datetime_fr": dates.datetime_long,
         "emergency_time": emergency_time,
         "ltr": bidi.ltr,  # a phone number, an e-mail… kept left to right in Arabic pages
+        "user": bidi.user,  # text a person typed, isolated in its own direction
+        "plain": bidi.plain,  # the same isolates as Unicode controls, for <title> and attributes
         "label_cells": tables.label_cells,
         "nir_format": spaced,
         "octets": octets,
@@ -36,6 +39,8 @@ def init_app(app, layout_context):
     })
     app.jinja_env.globals.update({
         "_n": names.jinja_n, "feminine": names.feminine,
+        "french_too": french_too,  # a paper's mandatory mentions, in French beside the translation
+        "left_to_right": left_to_right,  # the field macro's dir="ltr" (portal/forms/fields.py)
         "html_attributes": bidi.html_attributes, "text_direction": bidi.text_direction,
         "other_languages": bidi.other_languages,
         "sexes": SEXES,

@@ -5,6 +5,7 @@ from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms.fields import LeftToRight
 from .codes import ALPHABET, CODE_LENGTH, normalise_code
 
 VALIDITY_CHOICES = [SelectChoice("1h", _l("1 heure")), SelectChoice("24h", _l("24 heures")),
@@ -45,7 +46,7 @@ class RedeemForm(FlaskForm):
     code = StringField(_l("Code d’accès"),
                        description=_l("12 caractères, donnés par le patient ou la patiente, "
                                       "par exemple : ABCD-EFGH-JKMN."),
-                       validators=[DataRequired(_l("Saisissez le code d’accès."))],
+                       validators=[DataRequired(_l("Saisissez le code d’accès.")), LeftToRight()],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters",
                                   "spellcheck": "false"})
 

@@ -6,6 +6,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, Radio
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
+from ..forms.fields import LeftToRight
 from .passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from .reauth import ReauthMixin
 
@@ -28,7 +29,7 @@ class CodeForm(FlaskForm):
     code = StringField(
         _l("Code de connexion"),
         description=_l("6 chiffres, par exemple 123456."),
-        validators=[DataRequired(_l("Saisissez le code à 6 chiffres."))],
+        validators=[DataRequired(_l("Saisissez le code à 6 chiffres.")), LeftToRight()],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                    "pattern": "[0-9 ]*", "maxlength": "7", "spellcheck": "false"})
 
@@ -96,6 +97,7 @@ class TotpConfirmForm(FlaskForm):
     code = StringField(
         _l("Code affiché par l’application"),
         description=_l("6 chiffres, renouvelés toutes les 30 secondes."),
-        validators=[DataRequired(_l("Saisissez le code affiché par l’application."))],
+        validators=[DataRequired(_l("Saisissez le code affiché par l’application.")),
+                    LeftToRight()],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                    "maxlength": "7", "spellcheck": "false"})

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from ..forms.fields import FrenchDateField
+from ..forms.fields import FrenchDateField, LeftToRight
 from .models import Person
 from .nir import is_valid_nir, normalise
 
@@ -18,7 +18,8 @@ from .nir import is_valid_nir, normalise
 def nir_field(label=_l("Numéro de sécurité sociale"),
               example=_l("15 chiffres, espaces acceptés, par exemple : 1 44 02 19 031 012 34.")):
     return StringField(label, description=example,
-                       validators=[DataRequired(_l("Saisissez le numéro de sécurité sociale."))],
+                       validators=[DataRequired(_l("Saisissez le numéro de sécurité sociale.")),
+                                   LeftToRight()],
                        render_kw={"autocomplete": "off", "inputmode": "numeric",
                                   "spellcheck": "false"})
 

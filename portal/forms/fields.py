@@ -22,6 +22,30 @@ FOUR_DIGIT_YEAR = _l("Saisissez l’année avec 4 chiffres, par exemple 14/05/20
 NO_SUCH_DATE = _l("Cette date n’existe pas : vérifiez le jour et le mois.")
 TOO_OLD = _l("Vérifiez l’année : la date est trop ancienne.")
 
+# Field types whose value is written left to right in every language: an e-mail address, a
+# phone number, a date typed as digits, a number. Typed into an Arabic page without `dir="ltr"`,
+# "06 12 34 56 78" or "jean@example.org" would be laid out (and edited) right to left.
+LEFT_TO_RIGHT_TYPES = frozenset({"EmailField", "TelField", "URLField", "FrenchDateField",
+                                 "DateField", "IntegerField", "DecimalField", "FloatField"})
+
+
+class LeftToRight:
+    """Marks a text field whose value is always left to right, whatever the page's language (a
+    NIR, a one-time or access code, an RPPS number): `validators=[…, LeftToRight()]`. Like
+    WTForms' own `Optional`, it only sets a flag on the field (`ltr`), which the field macro
+    reads to write `dir="ltr"`; it accepts every value."""
+
+    field_flags = {"ltr": True}
+
+    def __call__(self, form, field):
+        return None
+
+
+def left_to_right(field):
+    """Is `field`'s value written left to right in every language (its type, or the `ltr` flag
+    set by `LeftToRight`)? The field macro writes `dir="ltr"` on its input then."""
+    return field.type in LEFT_TO_RIGHT_TYPES or bool(getattr(field.flags, "ltr", False))
+
 
 def parse_date(text):
     """A date from `AAAA-MM-JJ` (what <input type="date"> sends) or `JJ/MM/AAAA` (typed);

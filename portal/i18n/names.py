@@ -112,12 +112,17 @@ def _ln(msgid, **values):
 
 def jinja_n(msgid, **values):
     """`_n` in templates: like Jinja's own `_()`, the message is markup and the values are
-    escaped."""
+    escaped; a value typed by someone (a name: text, not markup) is isolated in its own
+    direction (`bidi.user`), so that a Latin name does not reorder an Arabic sentence."""
     from markupsafe import Markup
+
+    from ..bidi import user
     template = Markup(_gettext(msgid))
     if not values:
         return template
-    return Markup(adjust(str(template), values)) % values
+    isolated = {key: user(value) if isinstance(value, str) else value
+                for key, value in values.items()}
+    return Markup(adjust(str(template), values)) % isolated
 
 
 def feminine(who):

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms.fields import LeftToRight
 from .models import MAX_LINES, MAX_RENEWALS
 
 EMPTY_LINES = 3
@@ -123,7 +124,7 @@ class VerifyForm(FlaskForm):
         description=_l("Scannez le QR code de l’ordonnance, ou recopiez le code imprimé "
                        "dessous : il commence par CARNET-ORD:"),
         validators=[DataRequired(_l("Saisissez ou scannez le code de l’ordonnance.")),
-                    _max(400)],
+                    _max(400), LeftToRight()],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"})
 
 

@@ -1,4 +1,5 @@
 """Electronic prescriptions (ordonnances numériques): lines, signature, dispensations."""
+from flask import current_app
 from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, fn)
 
@@ -175,6 +176,16 @@ def document_title(prescriber):
         return _n("Ordonnance – %(name)s", name=prescriber.display_name)
 
 
+def paper_language(patient):
+    """The language the patient reads Carnet in (their account's), for their prescription's
+    PDF; French for a person without an account of their own (a child: the paper goes to the
+    pharmacy with a parent, and French is the language every pharmacy reads). The paper keeps
+    its mandatory mentions in French too (templates/pdf/prescription.html)."""
+    account = Account.get_or_none(Account.person == patient)
+    language = account.language if account else None
+    return language if language in current_app.config["LANGUAGES"] else "fr"
+
+
 def issue(patient, prescriber, lines, prescribed_on=None, notify=True):
     """Sign a prescription, render its PDF and store it as a document of the patient.
 
@@ -194,8 +205,8 @@ def issue(patient, prescriber, lines, prescribed_on=None, notify=True):
     prescription = Prescription(public_id=public_id, patient=patient, prescriber=prescriber,
                                 prescribed_on=prescribed_on, payload=payload,
                                 signature=signing.sign(payload))
-    pdf = render_pdf("prescription.html", prescription=prescription, lines=rows,
-                     qr=qr_svg(prescription.code))
+    pdf = render_pdf("prescription.html", locale=paper_language(patient),
+                     prescription=prescription, lines=rows, qr=qr_svg(prescription.code))
     with write_tx():
         prescription.save(force_insert=True)
         for row in rows:

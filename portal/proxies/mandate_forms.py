@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from ..accounts.forms import CodeForm
 from ..accounts.identity import IdentityMixin, birth_date_field, nir_field
-from ..forms.fields import CheckboxesField, one_of_choices, options
+from ..forms.fields import CheckboxesField, LeftToRight, one_of_choices, options
 from .models import MANDATE_TASKS, add_months
 
 # What each task lets the mediator do, in plain words: (name, one-line explanation).
@@ -84,6 +84,6 @@ class MandateCodeForm(CodeForm):
         _l("Code de confirmation reçu par la personne"),
         description=_l("6 chiffres, par exemple 123456. La personne le lit dans l’e-mail "
                        "qu’elle vient de recevoir."),
-        validators=[DataRequired(_l("Saisissez le code à 6 chiffres."))],
+        validators=[DataRequired(_l("Saisissez le code à 6 chiffres.")), LeftToRight()],
         render_kw={"autocomplete": "off", "inputmode": "numeric", "pattern": "[0-9 ]*",
                    "maxlength": "7", "spellcheck": "false"})

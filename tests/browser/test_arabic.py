@@ -65,6 +65,15 @@ def test_the_login_page_in_arabic_is_right_to_left_mirrored_and_accessible(brows
         assert title != "Connexion à votre espace santé"
         expect(page.locator("h1")).to_have_text(title)
         recorded = {"ar-connexion": record_page(page, f"{SHOTS}/connexion")}
+        # The e-mail is typed left to right, yet starts on the page's start side (the right),
+        # under its label: dir="ltr" from the field macro, text-align from the parent.
+        email = page.locator("#email")
+        assert email.get_attribute("dir") == "ltr"
+        email.fill("amina.diallo@example.org")
+        assert email.evaluate("e => getComputedStyle(e).direction") == "ltr"
+        assert email.evaluate("e => getComputedStyle(e).textAlign") == "right"
+        screenshot(page, f"{SHOTS}/connexion-email-ltr.png", caret="initial")
+        email.fill("")
         # The error summary and the fields' error bar sit on the start side: the right.
         page.locator("main form button[type=submit]").click()
         expect(page.locator(".error-summary")).to_be_visible()

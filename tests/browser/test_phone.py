@@ -34,6 +34,7 @@ PAGES = {
     "/agenda/": "main a[href$='/agenda/ajouter']",
     # A form's main action is filling it in: its first field (the form is measured below).
     "/agenda/ajouter": "main form.appt-form #day",
+    "/agenda/prevention": "main .prevention .entry-actions a",
     "/parametres/": "main a[href^='/parametres/']",
     "/imprimer/": "main form input[type=checkbox]",
 }
@@ -100,6 +101,16 @@ def test_every_page_shows_its_title_and_main_action_on_a_phones_first_screen(
             choose(page, "fr")
     print("\n".join(positions))
     assert not problems, "\n".join(problems)
+
+
+def test_every_section_of_the_record_menu_is_checked_on_a_phone(app):
+    """A section added to the record's menu must be added above (with its main action)."""
+    from flask import url_for
+
+    from portal import DOSSIER_SECTIONS
+    with app.test_request_context("/"):
+        sections = {url_for(endpoint) for endpoint, _label, _action in DOSSIER_SECTIONS}
+    assert sections - set(PAGES) == set()
 
 
 @pytest.mark.parametrize("javascript", [True, False])

@@ -254,3 +254,177 @@ def test_arabic_dates_are_day_first_on_the_24_hour_clock(app):
         shown = format_datetime(datetime(2026, 11, 23, 14, 30), "short", rebase=False)
         assert shown == "23/11/2026 14:30"
         assert "14:30" in format_datetime(datetime(2026, 11, 23, 14, 30), "long", rebase=False)
+
+
+# --- text people typed, in its own direction ----------------------------------------------
+
+def test_user_text_is_isolated_in_its_own_direction_when_it_could_reorder_the_page():
+    from portal.bidi import first_strong_direction, user
+    # A Latin name in an Arabic page, an Arabic name in a French page: isolated, direction given.
+    assert user("Jean Dupont.", "rtl") == '<bdi dir="ltr">Jean Dupont.</bdi>'
+    assert user("أمينة ديالو", "ltr") == '<bdi dir="rtl">أمينة ديالو</bdi>'
+    # Latin digits in an Arabic page too; no strong character: the page's direction.
+    assert user("12-3", "rtl") == '<bdi dir="rtl">12-3</bdi>'
+    # Text of the page's own direction stays plain (and escaped).
+    assert user("Jean <b>", "ltr") == "Jean &lt;b&gt;" and user("أمينة", "rtl") == "أمينة"
+    # A pasted right-to-left override cannot flip the rest of a French page.
+    assert user("abc\u202edef", "ltr") == '<bdi dir="ltr">abc\u202edef</bdi>'
+    # P2: what lies inside an isolate does not decide; Arabic first decides right to left.
+    assert first_strong_direction("\u2066Jean\u2069 أمينة") == "rtl"
+    assert first_strong_direction("2026 Doliprane") == "ltr"
+    assert first_strong_direction("12") is None
+    assert user(Markup('<bdi dir="ltr">75 mg</bdi>'), "rtl") == '<bdi dir="ltr">75 mg</bdi>'
+    assert user(None) == "" and user("") == ""
+
+
+def test_a_latin_name_and_treatment_are_isolated_in_an_arabic_page(app, login_as, person, ctx):
+    from portal.accounts.models import Account
+    from portal.profile.models import Treatment
+    camille = person("Camille")
+    author = Account.get(Account.person == camille.id)
+    Treatment.create(patient=camille.id, author=author, name="Doliprane", dose="1 g")
+    client = switch_to_arabic(login_as("camille"), "/dossier/")
+    html = client.get("/dossier/").get_data(as_text=True)
+    assert f'<p class="who"><bdi dir="ltr">{author.display_name}</bdi>' in html
+    assert '<li><bdi dir="ltr">Doliprane</bdi> – <bdi dir="ltr">1 g</bdi>' in html
+    # The same page in French keeps the Latin text plain.
+    french = client.get("/dossier/", headers={"Accept-Language": "fr"})
+    client.post("/langue", data={"csrf_token": csrf_from(french), "lang": "fr", "next": "/"})
+    html = client.get("/dossier/").get_data(as_text=True)
+    assert f'<p class="who">{author.display_name} ' in html and "<li>Doliprane – " in html
+
+
+def test_an_arabic_entry_is_isolated_right_to_left_in_a_french_page(app, login_as, person, ctx):
+    from portal.accounts.models import Account
+    from portal.profile.models import Treatment
+    camille = person("Camille")
+    author = Account.get(Account.person == camille.id)
+    Treatment.create(patient=camille.id, author=author, name="دواء السعال", dose="5 ml")
+    html = login_as("camille").get("/dossier/").get_data(as_text=True)
+    assert '<li><bdi dir="rtl">دواء السعال</bdi> – ' in html
+
+
+def test_names_in_translated_sentences_are_isolated(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+    source = '{{ _n("L’espace de %(name)s", name=who) }}'
+    with app.test_request_context("/"):
+        with force_locale("ar"):
+            arabic = render_template_string(source, who="Amina Diallo")
+        with force_locale("fr"):
+            french = render_template_string(source, who="Amina Diallo")
+            mixed = render_template_string(source, who="أمينة")
+    assert '<bdi dir="ltr">Amina Diallo</bdi>' in arabic
+    assert french == "L’espace d’Amina Diallo"   # elision still decided on the name itself
+    assert mixed == 'L’espace de <bdi dir="rtl">أمينة</bdi>'
+    # Where tags cannot go (a <title>), the isolate becomes its Unicode controls (LRI … PDI).
+    with app.test_request_context("/"), force_locale("ar"):
+        title = render_template_string("<title>{{ (%s)|plain }}</title>" % source[3:-3],
+                                       who="Amina <Diallo>")
+    assert "<title>" in title and "\u2066Amina &lt;Diallo&gt;\u2069</title>" in title
+    assert "<bdi" not in title and "&lt;bdi" not in title
+
+
+def test_the_arabic_summary_pdf_writes_the_name_direction_explicitly(app, ctx, person):
+    from portal.accounts.models import Account
+    from portal.summary.models import SECTIONS, PrintJob
+    from portal.summary.tasks import html_for
+    camille = person("Camille")
+    account = Account.get(Account.person == camille.id)
+    job = PrintJob.create(patient=camille.id, requested_by=account.id, kind="synthese",
+                          language="ar", sections=",".join(SECTIONS))
+    with app.app_context():
+        html = html_for(job, "self")
+    # WeasyPrint ignores dir="auto": the direction is written out.
+    assert f'<h1><bdi dir="ltr">{camille.full_name}</bdi>' in html
+    assert 'dir="auto"' not in html
+
+
+# --- inputs that are always left to right -------------------------------------------------
+
+def test_values_always_written_left_to_right_have_ltr_inputs(app):
+    from flask import render_template_string
+
+    from portal.accounts.forms import CodeForm, LoginForm
+    from portal.emergency.forms import DeclareForm
+    source = '{% from "components/field.html" import field %}{{ field(f) }}'
+
+    def rendered(field):
+        return render_template_string(source, f=field)
+
+    def has_ltr(html, field_id):
+        tag = re.search(rf'<input[^>]*\bid="{field_id}"[^>]*>', html).group(0)
+        return 'dir="ltr"' in tag
+
+    with app.test_request_context("/"):
+        login, code, declare = LoginForm(meta={"csrf": False}), CodeForm(meta={"csrf": False}), \
+            DeclareForm(meta={"csrf": False})
+        assert has_ltr(rendered(login.email), "email")            # by its type
+        assert has_ltr(rendered(declare.birth_date), "birth_date")  # a date typed as digits
+        assert has_ltr(rendered(declare.nir), "nir")              # by the LeftToRight flag
+        assert has_ltr(rendered(code.code), "code")
+        assert not has_ltr(rendered(login.password), "password")  # what a person may type freely
+
+
+def test_the_login_page_in_arabic_has_its_email_input_left_to_right(app, client):
+    html = switch_to_arabic(client).get("/connexion").get_data(as_text=True)
+    assert re.search(r'<input[^>]*\bdir="ltr"[^>]*\bid="email"', html)
+
+
+# --- the prescription in the patient's language -------------------------------------------
+
+def _prescription_for(person_name, language, ctx, person):
+    from portal.accounts.models import Account
+    from portal.prescriptions.models import issue
+    patient = person(person_name)
+    Account.update(language=language).where(Account.person == patient.id).execute()
+    benali = Account.get(Account.email == "dr.benali@example.org")
+    lines = [{"medicine": "Doliprane 1 g", "dosage": "1 comprimé 3 fois par jour",
+              "duration": "5 jours", "renewals": 0, "instructions": ""}]
+    return issue(patient, benali, lines, notify=False), benali
+
+
+def _pdf_text(data, tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(data)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / name).write_bytes(data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return path, text
+
+
+def test_an_arabic_reader_gets_an_arabic_prescription_with_its_french_mentions(
+        app, ctx, person, tmp_path):
+    from portal.documents.store import read_content
+    from portal.pdf import render_html
+    from portal.prescriptions.models import paper_language
+    from portal.prescriptions.models import qr_svg as qr
+    with app.app_context():
+        prescription, benali = _prescription_for("Camille", "ar", ctx, person)
+        assert paper_language(prescription.patient) == "ar"
+        data = read_content(prescription.document)
+        html = render_html("prescription.html", locale="ar", prescription=prescription,
+                           lines=prescription.ordered_lines(), qr=qr(prescription.code))
+    assert '<html lang="ar" dir="rtl">' in html
+    # What the prescriber typed, isolated left to right; the RPPS a left-to-right number.
+    assert '<p class="medicine"><bdi dir="ltr">Doliprane 1 g</bdi></p>' in html
+    assert f'<bdi dir="ltr">{benali.rpps}</bdi>' in html
+    # The mandatory mentions in French too, as French left-to-right text.
+    assert '<span class="fr"><bdi lang="fr" dir="ltr">Ordonnance</bdi></span>' in html
+    path, text = _pdf_text(data, tmp_path, "prescription-ar.pdf")
+    arabic = arabic_catalogue().gettext("Ordonnance")
+    assert arabic != "Ordonnance" and arabic in text
+    assert "Doliprane 1 g" in text and "1 comprimé 3 fois par jour" in text  # logical order
+    assert benali.rpps in text and "Ordonnance" in text and "Date de naissance" in text
+    assert any("Amiri" in name for name in _fonts(path)), _fonts(path)
+
+
+def test_a_french_reader_gets_the_french_prescription_alone(app, ctx, person, tmp_path):
+    from portal.documents.store import read_content
+    with app.app_context():
+        prescription, _ = _prescription_for("Camille", "fr", ctx, person)
+        data = read_content(prescription.document)
+    path, text = _pdf_text(data, tmp_path, "prescription-fr-only.pdf")
+    assert "Ordonnance" in text and text.count("Date de naissance") == 1
+    assert not any("Amiri" in name for name in _fonts(path))
