@@ -101,9 +101,9 @@ def record(action, *, actor=None, patient=None, obj_type="", obj_id="", via=None
     if that transaction rolls back: the attempt stays in the journal even though nothing
     else of the action does."""
     if has_request_context():
-        from flask_login import current_user
-        if actor is None and current_user and current_user.is_authenticated:
-            actor = current_user._get_current_object()
+        if actor is None:
+            from ..policy import current_account
+            actor = current_account()
         if patient is None:
             patient = getattr(g, "space", None)
         elif patient is NOBODY:
