@@ -128,6 +128,46 @@ class Prepared:
         return next(iter(self(*args)), None)
 
 
+class PreparedInsert:
+    """One row appended to a model's table on many requests (the journal: every page that
+    shows health data), as a plain INSERT of the given columns whose SQL is built once per
+    process: no expression tree, no Model.save bookkeeping. Each value goes through its
+    column's own conversion (db_value: a model instance becomes its id...), as save() does;
+    the columns left out take their database default. Calling it returns the new row's id;
+    it runs on the request's connection, inside its transaction if one is open."""
+
+    def __init__(self, model, fields):
+        self._model = model
+        self._fields = tuple(fields)
+        self._compiled = (None, None)  # (the database it was built for, (sql, returning))
+
+    def _compile(self, database):
+        from peewee import SQL
+        query = self._model.insert({field: SQL(database.param) for field in self._fields})
+        returning = bool(database.returning_clause)
+        if returning:  # as peewee's own INSERT does on PostgreSQL: the id comes back
+            query = query.returning(self._model._meta.primary_key)
+        sql, params = database.get_sql_context().sql(query).query()
+        if params:
+            raise ValueError("a prepared INSERT takes every value as an argument")
+        return sql, returning
+
+    def __call__(self, *values):
+        database = db.obj
+        built_for, compiled = self._compiled
+        if built_for is not database:
+            compiled = self._compile(database)
+            self._compiled = (database, compiled)
+        sql, returning = compiled
+        if len(values) != len(self._fields):
+            raise TypeError(f"{len(self._fields)} values expected, {len(values)} given")
+        cursor = database.execute_sql(
+            sql, [field.db_value(value) for field, value in zip(self._fields, values)])
+        if returning:
+            return cursor.fetchone()[0]
+        return cursor.lastrowid
+
+
 def _marker(sample, index):
     """A value of the sample's type that no real argument will equal."""
     from datetime import date, datetime
