@@ -93,12 +93,19 @@ class Prepared:
     with markers in place of its arguments (one example value per argument, in `samples`,
     gives each marker its type); each call puts the real arguments where the markers landed in
     the parameters, and reads the rows with the query's own reader (the same model objects,
-    joined models and conversions as running the query itself)."""
+    joined models and conversions as running the query itself).
+
+    That reader (peewee's cursor wrapper) works out, from the query and the cursor's columns,
+    which column goes to which model and field and through which conversion: for a query
+    joining three models, as long again as running it. The query and its SQL never change, so
+    what it worked out the first time (the attributes its `initialize` sets) is given to the
+    reader of each later call."""
 
     def __init__(self, build, *samples):
         self._build = build
         self._samples = samples
         self._compiled = (None, None)  # (the database it was built for, what was built)
+        self._reader = (None, None)  # (that database, (reader class, what initialize set))
 
     def _compile(self, database):
         markers = [_marker(sample, index) for index, sample in enumerate(self._samples)]
@@ -121,7 +128,17 @@ class Prepared:
         params = list(params)
         for position, index in slots:
             params[position] = args[index]
-        return query._get_cursor_wrapper(database.execute_sql(sql, params))
+        rows = query._get_cursor_wrapper(database.execute_sql(sql, params))
+        built_for, learned = self._reader
+        if built_for is database and type(rows) is learned[0]:
+            rows.__dict__.update(learned[1])
+        else:
+            before = set(rows.__dict__)
+            rows.initialize()  # from the cursor's description: known before any row
+            self._reader = (database, (type(rows), {
+                name: value for name, value in rows.__dict__.items() if name not in before}))
+        rows.initialized = True
+        return rows
 
     def first(self, *args):
         """The first row, or None."""

@@ -124,3 +124,33 @@ def test_the_journal_appends_without_model_save(ctx, person, monkeypatch):
     assert (stored.action, stored.patient_id, stored.detail) == \
         ("dossier.view", person("Camille").id, "/dossier/")
     assert not event.is_dirty()
+
+
+@pytest.mark.db
+def test_its_reader_works_out_the_columns_once(ctx, person, monkeypatch):
+    """What peewee's reader works out from the query and the cursor's columns (which model,
+    field and conversion each column goes to) is worked out on the first call only; later
+    calls read the same joined models and converted values."""
+    import peewee
+
+    from portal.accounts.models import Account, Person
+    from portal.db import Prepared
+    resolved = []
+    real = peewee._resolve_model_columns
+
+    def counting(cursor, model, select):
+        if model is Account:  # not the people looked up below
+            resolved.append(select)
+        return real(cursor, model, select)
+
+    monkeypatch.setattr(peewee, "_resolve_model_columns", counting)
+    prepared = Prepared(lambda person_id: Account.select(Account, Person).join(Person)
+                        .where(Account.person == person_id), 0)
+    for name in ("Camille", "Jean", "Camille", "Nobody"):
+        account = prepared.first(person(name).id if name != "Nobody" else -1)
+        if name == "Nobody":
+            assert account is None
+        else:
+            assert account.person.given_names == name
+            assert isinstance(account.person.birth_date, date) and not account.is_dirty()
+    assert len(resolved) == 1
