@@ -4,7 +4,6 @@ import sys
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
-from flask_login import current_user
 from htmx_flask import Htmx
 
 from . import db as database
@@ -177,6 +176,7 @@ def _init_login(app):
     from htmx_flask import make_response
 
     from .accounts.models import Account, Person
+    from .accounts.sessions import account_of
 
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are server-side; rotation on login
@@ -189,7 +189,8 @@ def _init_login(app):
 
     @login_manager.user_loader
     def load_account(account_id):
-        return active_account.first(int(account_id))
+        # Usually read with the session's row already (sessions.SESSION_ROW).
+        return account_of(session, account_id) or active_account.first(int(account_id))
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -259,7 +260,7 @@ def layout_context_processor(app):
     from . import policy
 
     def layout_context():
-        account = current_user._get_current_object() if current_user.is_authenticated else None
+        account = policy.current_account()
         relation = None
         nav = []
         if account is not None:

@@ -93,12 +93,19 @@ class Prepared:
     with markers in place of its arguments (one example value per argument, in `samples`,
     gives each marker its type); each call puts the real arguments where the markers landed in
     the parameters, and reads the rows with the query's own reader (the same model objects,
-    joined models and conversions as running the query itself)."""
+    joined models and conversions as running the query itself).
+
+    That reader (peewee's cursor wrapper) works out, from the query and the cursor's columns,
+    which column goes to which model and field and through which conversion: for a query
+    joining three models, as long again as running it. The query and its SQL never change, so
+    what it worked out the first time (the attributes its `initialize` sets) is given to the
+    reader of each later call."""
 
     def __init__(self, build, *samples):
         self._build = build
         self._samples = samples
         self._compiled = (None, None)  # (the database it was built for, what was built)
+        self._reader = (None, None)  # (that database, (reader class, what initialize set))
 
     def _compile(self, database):
         markers = [_marker(sample, index) for index, sample in enumerate(self._samples)]
@@ -121,11 +128,61 @@ class Prepared:
         params = list(params)
         for position, index in slots:
             params[position] = args[index]
-        return query._get_cursor_wrapper(database.execute_sql(sql, params))
+        rows = query._get_cursor_wrapper(database.execute_sql(sql, params))
+        built_for, learned = self._reader
+        if built_for is database and type(rows) is learned[0]:
+            rows.__dict__.update(learned[1])
+        else:
+            before = set(rows.__dict__)
+            rows.initialize()  # from the cursor's description: known before any row
+            self._reader = (database, (type(rows), {
+                name: value for name, value in rows.__dict__.items() if name not in before}))
+        rows.initialized = True
+        return rows
 
     def first(self, *args):
         """The first row, or None."""
         return next(iter(self(*args)), None)
+
+
+class PreparedInsert:
+    """One row appended to a model's table on many requests (the journal: every page that
+    shows health data), as a plain INSERT of the given columns whose SQL is built once per
+    process: no expression tree, no Model.save bookkeeping. Each value goes through its
+    column's own conversion (db_value: a model instance becomes its id...), as save() does;
+    the columns left out take their database default. Calling it returns the new row's id;
+    it runs on the request's connection, inside its transaction if one is open."""
+
+    def __init__(self, model, fields):
+        self._model = model
+        self._fields = tuple(fields)
+        self._compiled = (None, None)  # (the database it was built for, (sql, returning))
+
+    def _compile(self, database):
+        from peewee import SQL
+        query = self._model.insert({field: SQL(database.param) for field in self._fields})
+        returning = bool(database.returning_clause)
+        if returning:  # as peewee's own INSERT does on PostgreSQL: the id comes back
+            query = query.returning(self._model._meta.primary_key)
+        sql, params = database.get_sql_context().sql(query).query()
+        if params:
+            raise ValueError("a prepared INSERT takes every value as an argument")
+        return sql, returning
+
+    def __call__(self, *values):
+        database = db.obj
+        built_for, compiled = self._compiled
+        if built_for is not database:
+            compiled = self._compile(database)
+            self._compiled = (database, compiled)
+        sql, returning = compiled
+        if len(values) != len(self._fields):
+            raise TypeError(f"{len(self._fields)} values expected, {len(values)} given")
+        cursor = database.execute_sql(
+            sql, [field.db_value(value) for field, value in zip(self._fields, values)])
+        if returning:
+            return cursor.fetchone()[0]
+        return cursor.lastrowid
 
 
 def _marker(sample, index):

@@ -8,7 +8,7 @@ A test walks `app.url_map` and fails on any endpoint without a rule.
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import abort, current_app, g, request, session
+from flask import abort, current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -99,8 +99,22 @@ class Relation:
     def label(self):
         """The relation's name for the logged-in account (every relation a page shows is one
         of its own)."""
-        return self.label_as(current_user if current_user and
-                             current_user.is_authenticated else None)
+        return self.label_as(current_account())
+
+
+def current_account():
+    """The account logged in for this request, or None (outside a request too).
+
+    Code that runs on every page asks this rather than flask_login's `current_user`: each read
+    of that proxy goes through the request context, flask_login's loader check and `g` again
+    (a page read it ~30 times). The account is the very object flask_login loaded for this
+    request (it keeps it in `g`; the first ask here loads it the same way)."""
+    if not has_request_context():
+        return None
+    user = g.get("_login_user")
+    if user is None:
+        user = current_user._get_current_object()
+    return user if user is not None and user.is_authenticated else None
 
 
 def _today():
@@ -200,15 +214,16 @@ def relations_for(account, patient_id=None):
 def _request_relations_cache(account):
     """The per-request store of the logged-in account's relations, or None when they must be
     resolved afresh (outside a request, a request that may write, another account)."""
-    from flask import has_request_context
     from .db import SAFE_METHODS
     if not has_request_context() or request.method not in SAFE_METHODS:
         return None
-    if not current_user.is_authenticated or current_user.id != account.id:
+    user = current_account()
+    if user is None or user.id != account.id:
         return None
-    if "_relations" not in g:
-        g._relations = {}
-    return g._relations
+    cache = g.get("_relations")
+    if cache is None:
+        cache = g._relations = {}
+    return cache
 
 
 def _resolve_relations(account, patient_id=None):
@@ -746,9 +761,9 @@ def requires(action):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if not current_user.is_authenticated:
+            account = current_account()
+            if account is None:
                 return current_app.login_manager.unauthorized()
-            account = current_user._get_current_object()
             # The open space is always known (the header and menu show it on every page), but
             # only an action that needs a space acts on it, and so names it in the journal.
             relation = current_relation(account)

@@ -1,6 +1,6 @@
 """Security headers on every response and the policy for caching."""
 from flask import request
-from flask_login import current_user
+from .policy import current_account
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -55,6 +55,6 @@ def init_app(app):
         else:
             response.vary.add("HX-Request")
             # Health pages must never sit in a shared or disk cache.
-            if current_user and current_user.is_authenticated or response.mimetype == "text/html":
+            if current_account() is not None or response.mimetype == "text/html":
                 h["Cache-Control"] = "no-store"
         return response

@@ -100,6 +100,7 @@ def _defaults_made_while_rendering(insert):
 # Tags that open a token group in a shape (besides classes); each group's length follows from
 # its tag, so two different trees never give the same list of tokens.
 _EMPTY, _NEGATIVE, _ZERO, _ID, _AGAIN, _HASH = (object() for _ in range(6))
+_NONE_TYPE = type(None)
 
 
 class _Reader:
@@ -154,18 +155,40 @@ class _Reader:
             shape.append(tuple(state))  # the attributes' names, in order
             read = self.read
             for name, value in state.items():
-                if name == "_hash":
+                # The commonest attribute values (a node's many unset clauses, its fields and
+                # models, its flags) are keyed here as read() would key them, without a call
+                # per value (a query's tree holds ~50 of them: the call was most of the cost).
+                if value is None:
+                    shape.append(_NONE_TYPE)
+                    shape.append(None)
+                    continue
+                kind = type(value)
+                if kind is bool:
+                    shape.append(bool)
+                    shape.append(value)
+                elif name == "_hash":
                     # A source's hash (from its id, or its table's name) only tells which
                     # sources are the same one (they share an alias): keep which, not the value.
                     shape.append(_HASH)
                     shape.append(self.hashes.setdefault(value, len(self.hashes)))
+                elif _categories.get(kind) == _IDENTITY:
+                    shape.append(_ID)
+                    shape.append(id(value))
+                    self.refs.append(value)
                 else:
                     read(value)
         elif category == _SEQUENCE:
             shape.append(kind)
             shape.append(len(obj))
+            read = self.read
             for item in obj:
-                self.read(item)
+                # A list of columns (a SELECT's, an ORDER BY's): keyed here as read() would.
+                if _categories.get(type(item)) == _IDENTITY:
+                    shape.append(_ID)
+                    shape.append(id(item))
+                    self.refs.append(item)
+                else:
+                    read(item)
         elif category == _WHEN:
             shape.append(kind)
             shape.append(obj.utcoffset() if kind is datetime else None)

@@ -21,10 +21,11 @@ from datetime import timedelta
 
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer
+from peewee import JOIN
 from werkzeug.datastructures import CallbackDict
 
-from ..db import write_tx
-from .models import UserSession, utcnow
+from ..db import Prepared, write_tx
+from .models import Account, Person, UserSession, utcnow
 
 TOUCH_EVERY = timedelta(seconds=60)
 # The account of a session that ended by idleness or age, carried in the browser's next
@@ -65,6 +66,9 @@ class ServerSession(CallbackDict, SessionMixin):
         self.rotate = False
         self.ended = False
         self.anonymous_csrf = None  # the CSRF secret this request's cookie brought, if any
+        # The session's account, read with its row when it is active (see SESSION_ROW); the
+        # login manager's loader takes it instead of reading it again.
+        self.account = None
 
     @property
     def new(self):
@@ -114,6 +118,30 @@ def purge_expired(app):
         | (UserSession.created_at < before - app.config["SESSION_ABSOLUTE"])).execute()
 
 
+def _session_row(key):
+    """The session row of this key with its account and person, when that account is active:
+    one query for who is asking, on every request (the account was a second one)."""
+    return (UserSession.select(UserSession, Account, Person)
+            .join(Account, JOIN.LEFT_OUTER,
+                  on=((UserSession.account == Account.id)
+                      & (Account.is_active == True)))  # noqa: E712
+            .join(Person, JOIN.LEFT_OUTER, on=(Account.person == Person.id))
+            .where(UserSession.key == key))
+
+
+# Asked on every request: its SQL is built once (see db.Prepared).
+SESSION_ROW = Prepared(_session_row, "")
+
+
+def account_of(session, account_id):
+    """The active account `account_id` when the session's row brought it (else None: the
+    caller reads it as before)."""
+    account = getattr(session, "account", None)
+    if account is not None and account.id == int(account_id):
+        return account
+    return None
+
+
 class ServerSideSessionInterface(SessionInterface):
     """Flask session interface backed by the UserSession table."""
 
@@ -121,7 +149,10 @@ class ServerSideSessionInterface(SessionInterface):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 100:
             return self._anonymous(app, request)
-        row = UserSession.get_or_none(UserSession.key == _key(token))
+        row = SESSION_ROW.first(_key(token))
+        # The row stays a plain row: its joined account is kept apart, never as row.account
+        # (peewee would say None there for an inactive account).
+        account = row.__rel__.pop("account", None) if row is not None else None
         if row is None:
             return self._anonymous(app, request, expired=True)
         now = utcnow()
@@ -136,7 +167,9 @@ class ServerSideSessionInterface(SessionInterface):
             data = json.loads(row.data)
         except ValueError:
             data = {}
-        return ServerSession(data, token=token, row=row)
+        session = ServerSession(data, token=token, row=row)
+        session.account = account
+        return session
 
     def _anonymous(self, app, request, data=None, expired=False):
         """A session without a row, holding the CSRF secret its cookie brought (if valid)."""

@@ -11,7 +11,7 @@ from ..extensions import limiter
 from ..forms.base import EmptyForm
 from ..htmx import render
 from ..i18n import format_date
-from ..policy import ACCOUNT_SELF, public, requires
+from ..policy import ACCOUNT_SELF, current_account, public, requires
 from ..throttle import Throttle
 from . import bp
 from .forms import CodeForm, LoginForm
@@ -60,11 +60,11 @@ def home_address():
     redirect (one more round trip, 2 s on a slow mobile network). In an open space it is
     where that space opened (a caregiver for the agenda only has no record to go back to)."""
     relation = g.get("relation")
-    if current_user.is_authenticated and relation is not None \
-            and current_user.role != ROLE_OPERATOR:
+    account = current_account()
+    if account is not None and relation is not None and account.role != ROLE_OPERATOR:
         return url_for(relation.landing)
-    if current_user.is_authenticated:
-        return home_url(current_user)
+    if account is not None:
+        return home_url(account)
     return url_for("accounts.login")
 
 

@@ -182,7 +182,7 @@ def unread_here(account, relation):
 
 
 def messaging_unread():
-    account = current_user._get_current_object() if current_user.is_authenticated else None
+    account = policy.current_account()
     relation = g.relation if "relation" in g else (
         policy.current_relation(account) if account else None)
     found = unread_here(account, relation)

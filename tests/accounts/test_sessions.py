@@ -209,3 +209,27 @@ def test_cookie_flags(app, login_as):
     assert app.config["SESSION_COOKIE_SECURE"] is False  # development/test over http only
     from portal.config import Config
     assert Config.SESSION_COOKIE_SECURE is True
+
+
+def test_who_is_asking_is_one_statement(login_as, ctx):
+    """The session's row brings its account and person (sessions.SESSION_ROW): a page reads
+    no account on its own to know who is logged in."""
+    from querycount import count_queries
+    client = login_as("camille")
+    assert client.get("/dossier/").status_code == 200
+    with count_queries() as statements:
+        assert client.get("/dossier/").status_code == 200
+    sessions = [sql for sql in statements if 'FROM "user_session"' in sql]
+    assert len(sessions) == 1 and 'JOIN "account"' in sessions[0]
+    assert not [sql for sql in statements if 'FROM "account"' in sql]
+
+
+def test_a_deactivated_accounts_session_opens_nothing(login_as, ctx):
+    """The account comes with the session only while it is active: once deactivated, its
+    session is a stranger's (to the login page), as when the account was read on its own."""
+    from portal.accounts.models import Account
+    client = login_as("camille")
+    assert client.get("/dossier/").status_code == 200
+    Account.update(is_active=False).where(Account.email == ROLES["camille"]).execute()
+    response = client.get("/dossier/")
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]

@@ -78,3 +78,79 @@ def test_the_badge_counts_what_the_inbox_counts(ctx, person):
     counts.append(rules.unread_count_for_patient(jean.id))
     assert counts[2] == by_definition(jean.id)
     assert counts[0] > counts[2]
+
+
+@pytest.mark.db
+def test_a_prepared_insert_writes_the_row_save_writes(ctx, person, backend):
+    """db.PreparedInsert (the journal's append) writes, column for column, what Model.save
+    writes for the same values (model instances become their ids, datetimes read back the
+    same), returns the new id, and its SQL is built once per database."""
+    from portal.accounts.models import Account, utcnow
+    from portal.audit import APPEND_FIELDS, ActivityEvent
+    from portal.db import PreparedInsert
+    from portal.extensions import db
+    camille = person("Camille")
+    actor = Account.get(Account.person == camille.id)
+    append = PreparedInsert(ActivityEvent, APPEND_FIELDS)
+    for patient, at in ((camille, utcnow()), (None, utcnow().replace(microsecond=0))):
+        values = dict(at=at, actor=actor, actor_name="Camille M", patient=patient,
+                      action="dossier.view", object_type="document", object_id="12",
+                      via="self", outcome="ok", detail="/dossier/", ip="127.0.0.1")
+        saved = ActivityEvent(**values)
+        saved.save(force_insert=True)
+        new_id = append(*[values[field.name] for field in APPEND_FIELDS])
+        assert new_id == saved.id + 1
+        read = {row.id: {name: value for name, value in row.__data__.items() if name != "id"}
+                for row in ActivityEvent.select().where(ActivityEvent.id.in_([saved.id, new_id]))}
+        assert read[new_id] == read[saved.id]
+        assert read[new_id]["actor"] == actor.id and read[new_id]["seal"] is None
+    sql = append._compiled[1][0]
+    assert append._compiled[0] is db.obj and sql.startswith('INSERT INTO "activity_event"')
+    assert ("RETURNING" in sql) == (backend == "postgresql")
+
+
+def test_the_journal_appends_without_model_save(ctx, person, monkeypatch):
+    """audit.record writes its entry with the prepared INSERT (audit.APPEND): no Model.save
+    machinery on every page that shows health data. The entry it returns names its row."""
+    from portal import audit
+    from portal.audit import ActivityEvent
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the journal's append went through Model.save")
+
+    monkeypatch.setattr(ActivityEvent, "save", refused)
+    event = audit.record("dossier.view", patient=person("Camille"), detail="/dossier/")
+    stored = ActivityEvent.get_by_id(event.id)
+    assert (stored.action, stored.patient_id, stored.detail) == \
+        ("dossier.view", person("Camille").id, "/dossier/")
+    assert not event.is_dirty()
+
+
+@pytest.mark.db
+def test_its_reader_works_out_the_columns_once(ctx, person, monkeypatch):
+    """What peewee's reader works out from the query and the cursor's columns (which model,
+    field and conversion each column goes to) is worked out on the first call only; later
+    calls read the same joined models and converted values."""
+    import peewee
+
+    from portal.accounts.models import Account, Person
+    from portal.db import Prepared
+    resolved = []
+    real = peewee._resolve_model_columns
+
+    def counting(cursor, model, select):
+        if model is Account:  # not the people looked up below
+            resolved.append(select)
+        return real(cursor, model, select)
+
+    monkeypatch.setattr(peewee, "_resolve_model_columns", counting)
+    prepared = Prepared(lambda person_id: Account.select(Account, Person).join(Person)
+                        .where(Account.person == person_id), 0)
+    for name in ("Camille", "Jean", "Camille", "Nobody"):
+        account = prepared.first(person(name).id if name != "Nobody" else -1)
+        if name == "Nobody":
+            assert account is None
+        else:
+            assert account.person.given_names == name
+            assert isinstance(account.person.birth_date, date) and not account.is_dirty()
+    assert len(resolved) == 1

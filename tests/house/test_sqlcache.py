@@ -308,3 +308,29 @@ def test_get_or_none_finds_what_peewee_finds_and_builds_nothing_when_nothing_mat
     before = len(renders)
     assert BloodGroup.get_or_none(BloodGroup.patient == -7) is None
     assert len(renders) == before
+
+
+def test_the_reader_keys_unset_clauses_flags_and_columns_without_a_call_each(monkeypatch):
+    """A query's tree is mostly unset clauses (None), flags and columns: the reader keys them
+    in the loop over a node's attributes or a list's items (a call per value was most of the
+    cost of reading a tree), and still calls itself for everything else."""
+    from portal import sqlcache
+    from portal.documents.models import Document
+    query = (Document.select(Document.id, Document.title).where(Document.patient == 7)
+             .order_by(Document.document_date.desc()).distinct())
+    sqlcache._Reader().read(query)  # each class is categorized the first time it is met
+    seen = []
+    original = sqlcache._Reader.read
+
+    def counting(self, obj):
+        seen.append(obj)
+        return original(self, obj)
+
+    monkeypatch.setattr(sqlcache._Reader, "read", counting)
+    reader = sqlcache._Reader()
+    reader.read(query)
+    assert seen[0] is query and 7 in reader.scalars
+    inline = [obj for obj in seen[1:]
+              if obj is None or type(obj) is bool or isinstance(obj, peewee.Field)]
+    assert inline == []
+    assert len(seen) < 15

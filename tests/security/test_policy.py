@@ -199,3 +199,29 @@ def test_account_actions_are_not_journaled_against_the_open_space(login_as, pers
     client.post("/parametres/sessions/fin-autres", data={"csrf_token": csrf_from(page)})
     event = ActivityEvent.select().where(ActivityEvent.action == "account.sessions_ended").get()
     assert event.patient_id is None and event.via == ""
+
+
+def test_current_account_is_the_account_flask_login_loaded(app, login_as, monkeypatch):
+    """policy.current_account (read by the code every page runs, instead of the current_user
+    proxy) is the very account flask_login loaded for the request, loaded once; None for a
+    visitor and outside a request."""
+    from flask import g
+    from flask_login import current_user
+
+    from portal import policy
+    client = login_as("camille")
+    seen = []
+    real = policy.current_account
+
+    def watching():
+        account = real()
+        seen.append((account, current_user._get_current_object(), g.get("_login_user")))
+        return account
+
+    monkeypatch.setattr(policy, "current_account", watching)
+    assert client.get("/dossier/").status_code == 200
+    assert seen and all(account is user is kept for account, user, kept in seen)
+    assert seen[0][0].email == "camille.martin@example.org"
+    with app.test_request_context("/"):
+        assert real() is None  # a visitor
+    assert real() is None  # no request
