@@ -185,6 +185,10 @@ class Environment(templating.Environment):
         if self.folding and _cv_app.get(None) is not None:
             folded = self._overlay(translations())
             if folded is not None:
+                # Settings that may change after the overlay was made: Flask turns reloading on
+                # with debug mode, a test adds templates through another loader.
+                folded.auto_reload = self.auto_reload
+                folded.loader = self.loader
                 return folded._load_template(name, globals)
         return super()._load_template(name, globals)
 

@@ -349,3 +349,18 @@ def test_static_addresses_are_kept_except_in_debug_mode(app, monkeypatch):
             first = url_for("static", filename="css/carnet.css")
             assert first.startswith("/static/css/carnet.css?v=")
             assert (url_for("static", filename="css/carnet.css") != first) == changes
+
+
+def test_the_folded_templates_follow_the_loader_and_reloading(app):
+    """A loader put in place (tests add templates so) or reloading turned on (debug mode) after
+    the first page: the folded templates see them."""
+    from jinja2 import ChoiceLoader, DictLoader
+    env = app.jinja_env
+    source = {"probe.html": '{{ _("Mesures") }}'}
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert "Skip to content" in env.get_template("layout.html").render()
+        env.loader = ChoiceLoader([DictLoader(source), env.loader])
+        env.auto_reload = True
+        assert env.get_template("probe.html").render() == "Measurements"
+        source["probe.html"] = '{{ _("Documents") }}|{{ _("Mesures") }}'
+        assert env.get_template("probe.html").render() == "Documents|Measurements"
