@@ -28,7 +28,7 @@ from flask import templating
 from flask.globals import _cv_app, _cv_request
 from flask_babel import Domain, get_translations
 from flask_babel.speaklater import LazyString
-from jinja2 import nodes, pass_context
+from jinja2 import Template, nodes, pass_context
 from jinja2.compiler import CodeGenerator
 from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2.utils import LRUCache
@@ -205,6 +205,7 @@ class Environment(templating.Environment):
         size = 0 if cache is None else cache.capacity if isinstance(cache, LRUCache) else -1
         overlay = self.overlay(cache_size=size)
         overlay.code_generator_class = FoldingCodeGenerator
+        overlay.template_class = FoldedTemplate
         overlay.bytecode_cache = None  # its entries are the unfolded templates' code
         overlay.folding = False
         overlay.carnet_catalog = catalog
@@ -212,12 +213,17 @@ class Environment(templating.Environment):
         return overlays.setdefault(catalog, overlay)
 
 
-def _refuse_reserved_names(app, template, context, **_extra):
-    """A render context that binds `_`, `gettext` or `ngettext` would replace the callable the
-    fold of a translation assumed: refused (no view does it; rename the variable)."""
-    if template.environment.carnet_catalog is not None and not RESERVED.isdisjoint(context):
-        raise RuntimeError("a template context binds " + ", ".join(sorted(
-            RESERVED.intersection(context))) + ": rename it (rendering folds translations)")
+class FoldedTemplate(Template):
+    """A template compiled with folded translations. A render's variables that bind `_`,
+    `gettext` or `ngettext` would replace the callable the fold assumed: refused (no view does
+    it; rename the variable). Includes and imports share the context (`shared`): checked once,
+    at the top."""
+
+    def new_context(self, vars=None, shared=False, locals=None):
+        if vars and not shared and not RESERVED.isdisjoint(vars):
+            raise RuntimeError("a template context binds " + ", ".join(sorted(
+                RESERVED.intersection(vars))) + ": rename it (rendering folds translations)")
+        return super().new_context(vars, shared, locals)
 
 
 def csrf_token_for(app):
@@ -322,14 +328,9 @@ def init_app(app, babel):
 
 def fold(app, on):
     """Turn the folded translations on or off (afresh: the overlays are made again)."""
-    from flask import before_render_template
     env = app.jinja_env
     env.__dict__.pop("carnet_overlays", None)
     env.folding = on and isinstance(env, Environment)
-    if env.folding:
-        before_render_template.connect(_refuse_reserved_names, app)
-    else:
-        before_render_template.disconnect(_refuse_reserved_names, app)
 
 
 def _install_callables(app, catalog):

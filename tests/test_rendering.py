@@ -187,7 +187,7 @@ def test_folded_translations_escape_and_format_as_the_callables(app, lang, sourc
         context = {"who": "<b>Léa</b> & co", **variables}
         fast = folded.from_string(source).render(context)
         assert fast == env.from_string(source).render(context)
-    if "_(\"Mesures\")" in source and lang == "en":
+    if "{{ _(\"Mesures\") }}" in source and lang == "en":
         assert "Measurements" in fast
 
 
@@ -205,6 +205,10 @@ def test_a_context_binding_the_translation_callables_is_refused(app):
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
         with pytest.raises(RuntimeError, match="rename"):
             render_template("pages/accessibility.html", _=lambda s: s)
+        # As htmx.render does for a fragment.
+        template = app.jinja_env.get_template("pages/accessibility.html")
+        with pytest.raises(RuntimeError, match="rename"):
+            template.new_context({"ngettext": None})
 
 
 def _scopes_binding(tree, names):
