@@ -99,10 +99,10 @@ def template_ngettext(context, singular, plural, num, /, **variables):
     return rv % variables
 
 
-# The names whose literal calls are folded, and the names a render context must not bind (it
-# would take the place of the global the fold assumed).
+# The names whose literal calls are folded; a render context must not bind them (it would take
+# the place of the global the fold assumed).
 FOLDED = ("_", "gettext")
-RESERVED = frozenset(("_", "gettext", "ngettext"))
+RESERVED = frozenset(FOLDED)
 
 # A few catalogs per domain and language at most: beyond this, templates are rendered unfolded
 # rather than compiled again for an unexpected catalog object.
@@ -112,6 +112,12 @@ MAX_FOLDED_CATALOGS = 16
 class FoldingCodeGenerator(CodeGenerator):
     """Jinja's code generator, which replaces the calls of the global `_`/`gettext` with a
     literal message by their result for the environment's catalog (see module)."""
+
+    def visit_Template(self, node, frame=None):
+        # A name the template binds at its top level reaches its blocks through the context, not
+        # through the scopes `_from_context` reads: never folded in it.
+        self.carnet_bound = bound_names(node)
+        super().visit_Template(node, frame)
 
     def visit_Output(self, node, frame):
         if self.environment.carnet_catalog is not None:
@@ -140,7 +146,7 @@ class FoldingCodeGenerator(CodeGenerator):
         if not isinstance(message, nodes.Const) or type(message.value) is not str:
             return node
         keys = [keyword.key for keyword in node.kwargs]
-        if len(set(keys)) != len(keys) or \
+        if len(set(keys)) != len(keys) or name in self.carnet_bound or \
                 self.environment.globals.get(name) is not template_gettext or \
                 not _from_context(name, frame):
             return node
@@ -158,6 +164,42 @@ class FoldingCodeGenerator(CodeGenerator):
                                                       lineno=lineno), values, lineno=lineno)
         folded.set_environment(self.environment)
         return folded
+
+
+# The nodes whose variables are their own (Jinja 3 scoping): what they bind stays inside.
+SCOPES = (nodes.Macro, nodes.For, nodes.Block, nodes.CallBlock, nodes.With, nodes.FilterBlock)
+
+
+def bound_names(scope):
+    """The names a scope binds for itself and what it includes (a template: its top level,
+    which its blocks and the layout it extends see through the context): assignments, its own
+    loop targets and parameters, imports, macro names; not what its inner scopes bind."""
+    own = []
+    if isinstance(scope, nodes.For):
+        own.append(scope.target)
+    elif isinstance(scope, (nodes.Macro, nodes.CallBlock)):
+        own.extend(scope.args)
+    elif isinstance(scope, nodes.With):
+        own.extend(scope.targets)
+    bound = {n.name for target in own for n in (
+        [target] if isinstance(target, nodes.Name) else target.find_all(nodes.Name))}
+    pending = [child for child in scope.iter_child_nodes()
+               if not any(child is target for target in own)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, nodes.Macro):
+            bound.add(node.name)
+            continue
+        if isinstance(node, SCOPES):
+            continue
+        if isinstance(node, nodes.Name) and node.ctx in ("store", "param"):
+            bound.add(node.name)
+        elif isinstance(node, nodes.Import):
+            bound.add(node.target)
+        elif isinstance(node, nodes.FromImport):
+            bound.update(name if isinstance(name, str) else name[-1] for name in node.names)
+        pending.extend(node.iter_child_nodes())
+    return bound
 
 
 def _from_context(name, frame):
@@ -214,8 +256,8 @@ class Environment(templating.Environment):
 
 
 class FoldedTemplate(Template):
-    """A template compiled with folded translations. A render's variables that bind `_`,
-    `gettext` or `ngettext` would replace the callable the fold assumed: refused (no view does
+    """A template compiled with folded translations. A render's variables that bind `_` or
+    `gettext` would replace the callable the fold assumed: refused (no view does
     it; rename the variable). Includes and imports share the context (`shared`): checked once,
     at the top."""
 
