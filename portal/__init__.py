@@ -66,7 +66,10 @@ def select_locale():
 
 class Carnet(Flask):
     """Flask, with one transaction around each view that may write (see db.request_transaction)
-    and exception logs that never quote a message (see errors.log_exception)."""
+    and exception logs that never quote a message (see errors.log_exception). Its templates are
+    compiled once per language with their literal translations folded in (rendering.Environment)."""
+
+    jinja_environment = rendering.Environment
 
     def dispatch_request(self):
         if request.method in database.SAFE_METHODS:

@@ -14,12 +14,24 @@ runs the whole werkzeug builder. Here:
 - addresses: `url_for(endpoint)` without arguments, and `url_for('static', filename=…)` out of
   debug mode (the file's hash is read once), are built once per app and script root; any other
   argument (an id, `_external`…) takes Flask's full path.
+- folded translations: a template is compiled once per catalog (one Jinja overlay environment
+  per language, see `Environment`), and each `_("literal")` / `gettext("literal")` that reaches
+  the global callable is replaced, at compile time, by what that callable would return with this
+  catalog: `MarkSafeIfAutoescape(Const(text % {}))`, or, with keyword arguments,
+  `MarkSafeIfAutoescape(Const(text)) % {…}` (the values are still escaped by Markup's `%` at
+  run time). Jinja's optimizer then merges the constant with the template data around it.
+- the CSRF token: Flask-WTF keeps the request's signed token on `g` but looks four settings up
+  on each of the page's ~6 `csrf_token()`; here the kept token is read first.
 """
 from babel import support
+from flask import templating
 from flask.globals import _cv_app, _cv_request
 from flask_babel import Domain, get_translations
 from flask_babel.speaklater import LazyString
-from jinja2 import pass_context
+from jinja2 import Template, nodes, pass_context
+from jinja2.compiler import CodeGenerator
+from jinja2.idtracking import VAR_LOAD_RESOLVE
+from jinja2.utils import LRUCache
 from markupsafe import Markup
 
 # Name of the per-request entry on `g`: (locale, domain, translations).
@@ -85,6 +97,192 @@ def template_ngettext(context, singular, plural, num, /, **variables):
     if context.eval_ctx.autoescape:
         rv = Markup(rv)
     return rv % variables
+
+
+# The names whose literal calls are folded; a render context must not bind them (it would take
+# the place of the global the fold assumed).
+FOLDED = ("_", "gettext")
+RESERVED = frozenset(FOLDED)
+
+# A few catalogs per domain and language at most: beyond this, templates are rendered unfolded
+# rather than compiled again for an unexpected catalog object.
+MAX_FOLDED_CATALOGS = 16
+
+
+class FoldingCodeGenerator(CodeGenerator):
+    """Jinja's code generator, which replaces the calls of the global `_`/`gettext` with a
+    literal message by their result for the environment's catalog (see module)."""
+
+    def visit_Template(self, node, frame=None):
+        # A name the template binds at its top level reaches its blocks through the context, not
+        # through the scopes `_from_context` reads: never folded in it.
+        self.carnet_bound = bound_names(node)
+        super().visit_Template(node, frame)
+
+    def visit_Output(self, node, frame):
+        if self.environment.carnet_catalog is not None:
+            folded = [self._fold(child, frame) for child in node.nodes]
+            if any(a is not b for a, b in zip(folded, node.nodes)):
+                node = nodes.Output(folded, lineno=node.lineno)
+                node.set_environment(self.environment)
+        super().visit_Output(node, frame)
+
+    def visit_Call(self, node, frame, **kwargs):
+        folded = node if kwargs.get("forward_caller") else self._fold(node, frame)
+        if folded is not node:
+            self.visit(folded, frame)
+        else:
+            super().visit_Call(node, frame, **kwargs)
+
+    def _fold(self, node, frame):
+        catalog = self.environment.carnet_catalog
+        if catalog is None or not isinstance(node, nodes.Call) or \
+                not isinstance(node.node, nodes.Name) or node.node.name not in FOLDED:
+            return node
+        name = node.node.name
+        if len(node.args) != 1 or node.dyn_args is not None or node.dyn_kwargs is not None:
+            return node
+        message = node.args[0]
+        if not isinstance(message, nodes.Const) or type(message.value) is not str:
+            return node
+        keys = [keyword.key for keyword in node.kwargs]
+        if len(set(keys)) != len(keys) or name in self.carnet_bound or \
+                self.environment.globals.get(name) is not template_gettext or \
+                not _from_context(name, frame):
+            return node
+        text = catalog.ugettext(message.value)
+        lineno = node.lineno
+        if not keys:
+            try:
+                text = text % {}  # as the callable does: "%%" is "%", a lone "%" an error
+            except (KeyError, TypeError, ValueError):
+                return node  # the error is raised at run time, as without the fold
+            return nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=lineno), lineno=lineno)
+        values = nodes.Dict([nodes.Pair(nodes.Const(keyword.key, lineno=lineno), keyword.value,
+                                        lineno=lineno) for keyword in node.kwargs], lineno=lineno)
+        folded = nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=lineno),
+                                                      lineno=lineno), values, lineno=lineno)
+        folded.set_environment(self.environment)
+        return folded
+
+
+# The nodes whose variables are their own (Jinja 3 scoping): what they bind stays inside.
+SCOPES = (nodes.Macro, nodes.For, nodes.Block, nodes.CallBlock, nodes.With, nodes.FilterBlock)
+
+
+def bound_names(scope):
+    """The names a scope binds for itself and what it includes (a template: its top level,
+    which its blocks and the layout it extends see through the context): assignments, its own
+    loop targets and parameters, imports, macro names; not what its inner scopes bind."""
+    own = []
+    if isinstance(scope, nodes.For):
+        own.append(scope.target)
+    elif isinstance(scope, (nodes.Macro, nodes.CallBlock)):
+        own.extend(scope.args)
+    elif isinstance(scope, nodes.With):
+        own.extend(scope.targets)
+    bound = {n.name for target in own for n in (
+        [target] if isinstance(target, nodes.Name) else target.find_all(nodes.Name))}
+    pending = [child for child in scope.iter_child_nodes()
+               if not any(child is target for target in own)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, nodes.Macro):
+            bound.add(node.name)
+            continue
+        if isinstance(node, SCOPES):
+            continue
+        if isinstance(node, nodes.Name) and node.ctx in ("store", "param"):
+            bound.add(node.name)
+        elif isinstance(node, nodes.Import):
+            bound.add(node.target)
+        elif isinstance(node, nodes.FromImport):
+            bound.update(name if isinstance(name, str) else name[-1] for name in node.names)
+        pending.extend(node.iter_child_nodes())
+    return bound
+
+
+def _from_context(name, frame):
+    """Is `name` looked up in the context here (hence the global), not a variable of the
+    template: neither assigned nor a parameter in this scope or one around it?"""
+    symbols = frame.symbols
+    while symbols is not None:
+        if name in symbols.stores:
+            return False
+        symbols = symbols.parent
+    ref = frame.symbols.find_ref(name)
+    return ref is not None and frame.symbols.find_load(ref) == (VAR_LOAD_RESOLVE, name)
+
+
+class Environment(templating.Environment):
+    """Flask's template environment whose templates are compiled once per catalog, with the
+    literal translations folded in (see module). `folding` (set by init_app, cleared by stock)
+    turns it on; the overlays, one per catalog, are made on first use and share the globals and
+    filters of this one."""
+
+    folding = False
+    carnet_catalog = None  # the catalog an overlay folds; None: this is not an overlay
+
+    def _load_template(self, name, globals):
+        if self.folding and _cv_app.get(None) is not None:
+            folded = self._overlay(translations())
+            if folded is not None:
+                # Settings that may change after the overlay was made: Flask turns reloading on
+                # with debug mode, a test adds templates through another loader.
+                folded.auto_reload = self.auto_reload
+                folded.loader = self.loader
+                return folded._load_template(name, globals)
+        return super()._load_template(name, globals)
+
+    def _overlay(self, catalog):
+        overlays = self.__dict__.setdefault("carnet_overlays", {})
+        try:
+            return overlays[catalog]
+        except KeyError:
+            pass
+        if len(overlays) >= MAX_FOLDED_CATALOGS:
+            return None
+        # An empty cache of the same size: `overlay()` would copy this one's unfolded templates.
+        cache = self.cache
+        size = 0 if cache is None else cache.capacity if isinstance(cache, LRUCache) else -1
+        overlay = self.overlay(cache_size=size)
+        overlay.code_generator_class = FoldingCodeGenerator
+        overlay.template_class = FoldedTemplate
+        overlay.bytecode_cache = None  # its entries are the unfolded templates' code
+        overlay.folding = False
+        overlay.carnet_catalog = catalog
+        overlay.__dict__.pop("carnet_overlays", None)
+        return overlays.setdefault(catalog, overlay)
+
+
+class FoldedTemplate(Template):
+    """A template compiled with folded translations. A render's variables that bind `_` or
+    `gettext` would replace the callable the fold assumed: refused (no view does
+    it; rename the variable). Includes and imports share the context (`shared`): checked once,
+    at the top."""
+
+    def new_context(self, vars=None, shared=False, locals=None):
+        if vars and not shared and not RESERVED.isdisjoint(vars):
+            raise RuntimeError("a template context binds " + ", ".join(sorted(
+                RESERVED.intersection(vars))) + ": rename it (rendering folds translations)")
+        return super().new_context(vars, shared, locals)
+
+
+def csrf_token_for(app):
+    """Flask-WTF's `generate_csrf()` (the templates' `csrf_token()`), which reads the token it
+    keeps on `g` for the request before looking its settings up."""
+    from flask_wtf.csrf import generate_csrf
+    field_name = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+    def csrf_token():
+        app_ctx = _cv_app.get(None)
+        if app_ctx is not None:
+            token = app_ctx.g.__dict__.get(field_name)
+            if token is not None:
+                return token
+        return generate_csrf()
+
+    return csrf_token
 
 
 class RequestDomain(Domain):
@@ -166,6 +364,15 @@ def init_app(app, babel):
     app.jinja_env.globals.update(gettext=template_gettext, ngettext=template_ngettext,
                                  _=template_gettext)
     app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = cached_url_for(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token_for(app)
+    fold(app, True)
+
+
+def fold(app, on):
+    """Turn the folded translations on or off (afresh: the overlays are made again)."""
+    env = app.jinja_env
+    env.__dict__.pop("carnet_overlays", None)
+    env.folding = on and isinstance(env, Environment)
 
 
 def _install_callables(app, catalog):
@@ -188,3 +395,6 @@ def stock(app, babel):
     app.jinja_env.globals["_"] = Environment(extensions=["jinja2.ext.i18n"]).globals["_"]
     babel.domain_instance = Domain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = app.url_for
+    from flask_wtf.csrf import generate_csrf
+    app.jinja_env.globals["csrf_token"] = generate_csrf
+    fold(app, False)

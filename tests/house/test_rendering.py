@@ -1,11 +1,12 @@
 """Cheap rendering (portal/rendering.py): pages are the same, byte for byte, as with Flask-Babel's
-and Flask's own callables; translations follow the locale inside a request; addresses follow
-the script root."""
+and Flask's own callables and without folded translations; translations follow the locale
+inside a request; addresses follow the script root."""
 import difflib
 import re
 
 import pytest
-from conftest import csrf_from
+from conftest import csrf_from, hidden_fields
+from helpers import ALL_SECTIONS
 
 from portal import rendering
 from portal.extensions import babel
@@ -55,8 +56,15 @@ def test_pages_are_byte_identical_to_stock_flask_babel_and_url_for(app, login_as
     def everything():
         shots = [shot for role, client in clients.items()
                  for shot in snapshot(client, role, PAGES[role])]
-        return shots + snapshot(anonymous, "anonymous",
-                                ["/connexion", "/accessibilite", "/activation"])
+        shots += snapshot(anonymous, "anonymous", ["/connexion", "/accessibilite", "/activation"])
+        # A form with errors (its fields, the error summary, "Erreur :" in the title).
+        camille = clients["camille"]
+        form = camille.get("/agenda/ajouter")
+        page = camille.post("/agenda/ajouter", data={**hidden_fields(form), "duration": "37",
+                                                     "day": "", "reminder": "hours_before"})
+        assert page.status_code == 200 and "field--error" in page.get_data(as_text=True)
+        shots.append(("/agenda/ajouter", "POST", TOKENS.sub(r"\1…\2", page.get_data(as_text=True))))
+        return shots
 
     fast = everything()
     rendering.stock(app, babel)
@@ -72,6 +80,167 @@ def test_pages_are_byte_identical_to_stock_flask_babel_and_url_for(app, login_as
     # The pages really are in the language asked for.
     assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in fast[0][2]
     assert ("Se déconnecter" in fast[0][2]) == (lang == "fr")
+
+
+def _compare(fast, reference, what):
+    if fast != reference:
+        diff = difflib.unified_diff(reference.splitlines(), fast.splitlines(), lineterm="", n=0)
+        pytest.fail(f"{what} differs:\n" + "\n".join(list(diff)[:12]))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
+def test_journal_page_is_identical_without_the_fold(app, login_as, lang):
+    """The history page lists the journal that each view feeds: its context is taken once from
+    a real request, then rendered with and without folding in the same request state."""
+    from flask import template_rendered
+    client = login_as("camille")
+    use_language(client, lang)
+    seen = []
+
+    def keep(sender, template, context, **extra):
+        seen.append((template.name, dict(context)))
+
+    with template_rendered.connected_to(keep, app):
+        assert client.get("/dossier/historique/").status_code == 200
+    name, context = next(shot for shot in seen if shot[0].startswith("history/"))
+    with app.test_request_context("/dossier/historique/", headers={"Accept-Language": lang}):
+        fast = app.jinja_env.get_template(name).render(context)
+        rendering.fold(app, False)
+        try:
+            reference = app.jinja_env.get_template(name).render(context)
+        finally:
+            rendering.fold(app, True)
+    _compare(TOKENS.sub(r"\1…\2", fast), TOKENS.sub(r"\1…\2", reference), name)
+    assert f'<html lang="{lang}"' in fast
+
+
+@pytest.mark.parametrize("kind", ["carte", "synthese"])
+def test_pdf_html_in_another_language_is_identical_without_the_fold(app, kind):
+    """A paper is rendered in its reader's language (force_locale) from a request in another
+    one: each language gets its own folded templates."""
+    from types import SimpleNamespace
+
+    from portal.accounts.models import Account
+    from portal.summary.tasks import html_for
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        camille = Account.get(Account.email == "camille.martin@example.org")
+        for lang in ("en", "ar", "fr"):
+            job = SimpleNamespace(patient=camille.person, requested_by=camille, kind=kind,
+                                  language=lang, section_list=ALL_SECTIONS)
+            fast = html_for(job, "self")
+            rendering.fold(app, False)
+            try:
+                reference = html_for(job, "self")
+            finally:
+                rendering.fold(app, True)
+            _compare(fast, reference, f"{kind} in {lang}")
+            assert f'lang="{lang}"' in fast
+
+
+def test_translations_are_folded_in_each_language(app):
+    """The fold is on: a page's literal translations are constants of its compiled code, one
+    compiled template per language."""
+    env = app.jinja_env
+    source = env.loader.get_source(env, "layout.html")[0]
+    for lang, text in (("fr", "Aller au contenu"), ("en", "Skip to content")):
+        with app.test_request_context("/", headers={"Accept-Language": lang}):
+            template = env.get_template("layout.html")
+            assert template.environment is not env
+            assert template.environment.carnet_catalog is rendering.translations()
+            code = template.environment.compile(source, "layout.html", raw=True)
+            assert f'<a href="#contenu">{text}</a>' in code
+    assert len(env.carnet_overlays) == 2
+
+
+FOLD_CASES = [
+    # (template, variables): the shapes a literal translation takes.
+    ('<p>{{ _("Mesures") }}</p>', {}),
+    ('{{ gettext("Dossier de %(name)s", name=who) }}', {}),
+    ('{{ _("Dossier de %(name)s", name="<i>") }}', {}),
+    ('{% autoescape false %}{{ _("Dossier de %(name)s", name=who) }}|{{ _("Mesures") }}'
+     '{% endautoescape %}', {}),
+    ('{{ _("100 %%") }}', {}),
+    # Markup or str, as the callable gives (a macro may escape it again, or not).
+    ('{{ _("Mesures").__class__.__name__ }}|{{ gettext("Dossier de %(name)s", name=who)'
+     '.__class__.__name__ }}|{{ _("Dossier de %(name)s", name=who)|e|e }}', {}),
+    ('{% autoescape false %}{{ _("Mesures").__class__.__name__ }}|'
+     '{{ _("Dossier de %(name)s", name=who).__class__.__name__ }}{% endautoescape %}', {}),
+    ('{{ _("Mesures") ~ who }}|{{ (_("Mesures") if who else "x")|upper }}', {}),
+    ('{% set label = _("Mesures") %}{{ label }}{{ label.__class__.__name__ }}', {}),
+    ('{% trans %}Mesures{% endtrans %}|{% trans name=who %}Dossier de {{ name }}{% endtrans %}',
+     {}),
+    # `_` bound by the template: not the global, never folded.
+    ('{% set _ = "x" %}{{ _ }}', {}),
+    ('{% macro m(_) %}{{ _ }}{% endmacro %}{{ m("y") }}{{ _("Mesures") }}', {}),
+    ('{% for _ in [1] %}{{ _ }}{% endfor %}{{ _("Mesures") }}', {}),
+    ('{% macro m() %}{% set _ = dict.update %}{{ _ }}{% endmacro %}{{ _("Mesures") }}',
+     {"dict": {}}),
+    # Bound at the top level: blocks see it through the context.
+    ('{% set _ = dict.get %}{% block b %}{{ _("Mesures") }}{% endblock %}',
+     {"dict": {"Mesures": "mine"}}),
+]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
+@pytest.mark.parametrize("source, variables", FOLD_CASES)
+def test_folded_translations_escape_and_format_as_the_callables(app, lang, source, variables):
+    env = app.jinja_env
+    with app.test_request_context("/", headers={"Accept-Language": lang}):
+        folded = env._overlay(rendering.translations())
+        context = {"who": "<b>Léa</b> & co", **variables}
+        fast = folded.from_string(source).render(context)
+        assert fast == env.from_string(source).render(context)
+    if source == FOLD_CASES[0][0] and lang == "en":
+        assert "Measurements" in fast
+
+
+def test_a_lone_percent_fails_at_run_time_as_without_the_fold(app):
+    env = app.jinja_env
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        folded = env._overlay(rendering.translations())
+        template = folded.from_string('{{ _("100 %") }}')  # compiles
+        with pytest.raises(ValueError):
+            template.render()
+
+
+def test_a_context_binding_the_translation_callables_is_refused(app):
+    from flask import render_template
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        with pytest.raises(RuntimeError, match="rename"):
+            render_template("pages/accessibility.html", _=lambda s: s)
+        # As htmx.render does for a fragment.
+        template = app.jinja_env.get_template("pages/accessibility.html")
+        with pytest.raises(RuntimeError, match="rename"):
+            template.new_context({"gettext": None})
+
+
+def _scopes_binding(tree, names):
+    """The template's scopes that bind one of `names` and share their variables with another
+    template (an include, an import with context, or the layout it extends)."""
+    from jinja2 import nodes
+    found = []
+    for scope in [tree, *tree.find_all((nodes.Macro, nodes.For, nodes.CallBlock, nodes.With,
+                                        nodes.Block))]:
+        shares = any(True for _ in scope.find_all((nodes.Include, nodes.Extends))) or any(
+            n.with_context for n in scope.find_all((nodes.Import, nodes.FromImport)))
+        if rendering.bound_names(scope) & names and shares:
+            found.append(scope)
+    return found
+
+
+def test_no_template_includes_another_where_it_rebinds_a_translation_callable(app):
+    """An included template sees the including scope's variables: a `_` assigned there would
+    be the one it calls, not the global the fold assumed. (A template that assigns `_` itself
+    is not folded where the assignment is seen; field.html does, for its `attrs.update`.)"""
+    env = app.jinja_env
+    names = set(rendering.RESERVED)
+    offenders = [name for name in env.list_templates(extensions=["html", "txt", "xml"])
+                 if _scopes_binding(env.parse(env.loader.get_source(env, name)[0]), names)]
+    assert offenders == []
+    # It would see one.
+    assert _scopes_binding(env.parse('{% for _ in x %}{% include "a.html" %}{% endfor %}'),
+                           names)
+    assert _scopes_binding(env.parse('{% extends "layout.html" %}{% set gettext = 1 %}'), names)
 
 
 TEMPLATE = ('{{ _("Dossier de %(name)s", name=who) }}|{{ _("Mesures") }}|'
@@ -184,3 +353,18 @@ def test_static_addresses_are_kept_except_in_debug_mode(app, monkeypatch):
             first = url_for("static", filename="css/carnet.css")
             assert first.startswith("/static/css/carnet.css?v=")
             assert (url_for("static", filename="css/carnet.css") != first) == changes
+
+
+def test_the_folded_templates_follow_the_loader_and_reloading(app):
+    """A loader put in place (tests add templates so) or reloading turned on (debug mode) after
+    the first page: the folded templates see them."""
+    from jinja2 import ChoiceLoader, DictLoader
+    env = app.jinja_env
+    source = {"probe.html": '{{ _("Mesures") }}'}
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert "Skip to content" in env.get_template("layout.html").render()
+        env.loader = ChoiceLoader([DictLoader(source), env.loader])
+        env.auto_reload = True
+        assert env.get_template("probe.html").render() == "Measurements"
+        source["probe.html"] = '{{ _("Documents") }}|{{ _("Mesures") }}'
+        assert env.get_template("probe.html").render() == "Documents|Measurements"
