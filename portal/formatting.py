@@ -15,6 +15,7 @@ def init_app(app, layout_context):
     from .agenda import presenters as agenda
     from .documents.views import octets
     from .emergency.views import emergency_time, notices_context
+    from .htmx import required
     from .i18n import dates, names
     from .messaging import presenters as messaging
     from .messaging.views import messaging_unread
@@ -33,6 +34,7 @@ def init_app(app, layout_context):
         "nir_format": spaced,
         "octets": octets,
         "linkify": messaging.linkify,
+        "required": required,  # the layout's h1: a page without a title fails loudly
     })
     app.jinja_env.globals.update({
         "_n": names.jinja_n, "feminine": names.feminine,
