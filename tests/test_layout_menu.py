@@ -62,3 +62,37 @@ def test_a_page_without_a_title_fails_instead_of_showing_an_empty_h1(app):
         html = render_template_string('{% extends "layout.html" %}{% set page_title = "Essai" %}'
                                       '{% block content %}x{% endblock %}')
     assert "<h1>Essai</h1>" in html and "<title>Essai – Carnet</title>" in html
+
+
+def _render_with_errors(app, source, **context):
+    from flask import render_template_string
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    class Form(FlaskForm):
+        name = StringField("Nom", validators=[DataRequired("Saisissez le nom.")])
+
+    with app.test_request_context("/", method="POST", data={}):
+        app.preprocess_request()
+        form, other = Form(meta={"csrf": False}), Form(meta={"csrf": False})
+        form.validate()
+        return render_template_string('{% extends "layout.html" %}{% set page_title = "Essai" %}'
+                                      + source, form=form, other=other, **context)
+
+
+def test_the_layout_sums_up_the_forms_errors_under_the_h1(app):
+    """One error summary, right under the h1 (and a `below_title` notice), for the page's
+    `form`; `error_forms` names other forms; `error_summary_in_page` leaves it to the page."""
+    html = _render_with_errors(app, '{% block below_title %}<p>avis</p>{% endblock %}'
+                                    '{% block content %}<p>corps</p>{% endblock %}')
+    main = html[html.index("<main"):]
+    assert main.index("<h1>Essai</h1>") < main.index("<p>avis</p>") \
+        < main.index('<div class="error-summary"') < main.index("<p>corps</p>")
+    assert main.count('class="error-summary"') == 1 and 'href="#name"' in main
+    assert "<title>Erreur : Essai – Carnet</title>" in html
+    clean = _render_with_errors(app, '{% set error_forms = [other] %}{% block content %}{% endblock %}')
+    assert "error-summary" not in clean and "<title>Essai – Carnet</title>" in clean
+    own = _render_with_errors(app, '{% set error_summary_in_page = true %}'
+                                   '{% block content %}{% endblock %}')
+    assert "error-summary" not in own and "<title>Erreur : Essai – Carnet</title>" in own
