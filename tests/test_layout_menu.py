@@ -91,7 +91,8 @@ def test_the_layout_sums_up_the_forms_errors_under_the_h1(app):
         < main.index('<div class="error-summary"') < main.index("<p>corps</p>")
     assert main.count('class="error-summary"') == 1 and 'href="#name"' in main
     assert "<title>Erreur : Essai – Carnet</title>" in html
-    clean = _render_with_errors(app, '{% set error_forms = [other] %}{% block content %}{% endblock %}')
+    clean = _render_with_errors(app, '{% set error_forms = [other] %}'
+                                     '{% block content %}{% endblock %}')
     assert "error-summary" not in clean and "<title>Essai – Carnet</title>" in clean
     own = _render_with_errors(app, '{% set error_summary_in_page = true %}'
                                    '{% block content %}{% endblock %}')
