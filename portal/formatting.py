@@ -16,6 +16,7 @@ def init_app(app, layout_context):
     from .documents.views import octets
     from .emergency.views import emergency_time, notices_context
     from .forms.fields import left_to_right
+    from .htmx import required
     from .i18n import dates, french_too, names
     from .messaging import presenters as messaging
     from .messaging.views import messaging_unread
@@ -36,6 +37,7 @@ def init_app(app, layout_context):
         "nir_format": spaced,
         "octets": octets,
         "linkify": messaging.linkify,
+        "required": required,  # the layout's h1: a page without a title fails loudly
     })
     app.jinja_env.globals.update({
         "_n": names.jinja_n, "feminine": names.feminine,

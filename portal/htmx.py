@@ -1,5 +1,6 @@
 """Render a whole page, or one named block of it for htmx partial requests."""
 from flask import current_app, g, render_template, request
+from jinja2 import Undefined
 
 WHOLE_PAGE = b"<!doctype html"
 
@@ -24,6 +25,14 @@ def render(template_name, block=None, **context):
         _without_layout(app, context)
         return "".join(template.blocks[block](template.new_context(context)))
     return render_template(template_name, **context)
+
+
+def required(value, name):
+    """A value the layout cannot do without (the page's title, which is its h1): a page that
+    forgot it fails, instead of rendering an empty heading."""
+    if isinstance(value, Undefined) or value is None or not str(value).strip():
+        raise LookupError(f"the page gives no {name} (set it in the template or pass it)")
+    return value
 
 
 def render_partial(template_name, **context):

@@ -45,6 +45,8 @@ class Visit:
     violations: list = field(repr=False)
     console_errors: list[str]
     html: str = field(repr=False)
+    # POST forms (their action) that send no CSRF token: the post_form macro writes it.
+    forms_without_token: list[str] = field(default_factory=list)
 
 
 def squash(text: str) -> str:
@@ -70,6 +72,9 @@ def inspect(page, name: str, status: int | None, console: list[str]) -> Visit:
         violations=axe_violations(page),
         console_errors=list(console),
         html=page.content(),
+        forms_without_token=page.locator("form[method=post]").evaluate_all(
+            "els => els.filter(f => !f.querySelector('input[name=csrf_token][value]'))"
+            ".map(f => f.getAttribute('action') || '(this page)')"),
     )
     console.clear()
     # caret="initial": hiding the caret leaves style="" on inputs, which htmx's settling then
@@ -209,9 +214,12 @@ def page_problems(visit: Visit, expected_status: int = 200) -> list[str]:
     if len(visit.h1s) != 1:
         problems.append(f"expected exactly one h1, found {visit.h1s!r}")
     else:
-        expected = ("Erreur : " if visit.shows_errors else "") + visit.h1s[0]
-        if not visit.title.startswith(expected):
-            problems.append(f"title {visit.title!r} does not start with {expected!r}")
+        # The layout writes both from the page's one title.
+        expected = ("Erreur : " if visit.shows_errors else "") + visit.h1s[0] + " – Carnet"
+        if visit.title != expected:
+            problems.append(f"title {visit.title!r} is not {expected!r}")
+    if visit.forms_without_token:
+        problems.append(f"POST forms without a CSRF token: {visit.forms_without_token!r}")
     if visit.console_errors:
         problems.append(f"console errors: {visit.console_errors!r}")
     return problems

@@ -33,3 +33,17 @@ def test_the_date_field_has_one_home():
                  and re.search(r"^class \w*Date\w*Field\(|^class DayField\(",
                                path.read_text(encoding="utf-8"), re.M))
     assert own == []
+
+
+def test_every_post_form_is_written_by_the_post_form_macro():
+    """One macro writes `novalidate`, the CSRF token and the space field of every POST form
+    (printed papers have no forms)."""
+    by_hand = [str(path.relative_to(ROOT)) for path in (ROOT / "templates").rglob("*.html")
+               if re.search(r'<form\b[^>]*method="post"', path.read_text(encoding="utf-8"), re.I)
+               and path.name != "post_form.html"]
+    assert by_hand == []
+    leftovers = [str(path.relative_to(ROOT)) for path in (ROOT / "templates").rglob("*.html")
+                 if re.search(r"hidden_tag\(\)|\bcsrf_token\b|space_field\(\)",
+                              path.read_text(encoding="utf-8"))
+                 and path.name != "post_form.html"]
+    assert leftovers == []

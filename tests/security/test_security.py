@@ -1,5 +1,8 @@
 """Security headers, CSRF, caching, error pages and production start-up checks."""
 
+import re
+from html import unescape
+
 import pytest
 from conftest import csrf_from
 from helpers import PRODUCTION_KEYS, run_app_in_production
@@ -32,6 +35,33 @@ def test_security_headers_on_every_page(app, login_as):
         assert response.headers["X-Frame-Options"] == "DENY", url
         assert "HX-Request" in response.headers.get("Vary", ""), url
         assert response.headers["Cache-Control"] == "no-store", (role, url)
+
+
+def test_every_page_has_one_h1_that_is_its_title(app, login_as):
+    """The layout writes the h1 from the page's title: the <title> is that text (prefixed
+    "Erreur : " when a form shows errors) followed by the site's name."""
+    for role, url, response in all_pages(app, login_as):
+        if response.status_code in (302, 303):
+            continue
+        html = response.get_data(as_text=True)
+        h1s = re.findall(r"<h1>(.*?)</h1>", html, re.S)
+        assert len(h1s) == 1, (role, url, h1s)
+        title = unescape(re.search(r"<title>(.*?)</title>", html, re.S).group(1))
+        prefix = "Erreur : " if 'class="error-summary"' in html else ""
+        assert title == f"{prefix}{unescape(h1s[0])} – Carnet", (role, url, title, h1s)
+
+
+def test_every_post_form_carries_the_csrf_token(app, login_as):
+    """Every POST form on every page sends the CSRF token (the post_form macro writes it)."""
+    for role, url, response in all_pages(app, login_as):
+        if response.status_code in (302, 303):
+            continue
+        forms = re.findall(r"<form\b[^>]*>.*?</form>", response.get_data(as_text=True), re.S)
+        posts = [f for f in forms if 'method="post"' in f[:f.index(">")]]
+        assert posts, (role, url)  # at least the language form of the header
+        for form in posts:
+            assert re.search(r'<input [^>]*name="csrf_token" [^>]*value="[^"]+"', form), \
+                (role, url, form[:200])
 
 
 def test_hsts_only_outside_local_development(app):
