@@ -362,7 +362,7 @@ def test_the_folded_templates_follow_the_loader_and_reloading(app):
     env = app.jinja_env
     source = {"probe.html": '{{ _("Mesures") }}'}
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        assert "Skip to content" in env.get_template("layout.html").render()
+        assert "Skip to content" in env.get_template("layout.html").render(page_title="Probe")
         env.loader = ChoiceLoader([DictLoader(source), env.loader])
         env.auto_reload = True
         assert env.get_template("probe.html").render() == "Measurements"
