@@ -53,10 +53,14 @@ class PurposeForm(FlaskForm):
     explanation = TextAreaField(_l("Explication en français simple"), validators=[
         DataRequired(_l("Expliquez la finalité en quelques mots simples."))])
     rights = CheckboxesField(_l("Données et droits"),
-                             choices=[(r, right_label(r)) for r in RIGHTS],
                              validators=[DataRequired(_l("Choisissez au moins un droit.")),
                                          one_of_choices(_l("Choisissez des droits de la "
                                                            "liste."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Made per form, in the reader's language (right_label joins translated words).
+        self.rights.choices = options((r, right_label(r)) for r in RIGHTS)
 
 
 class ConsentForm(FlaskForm):
