@@ -80,8 +80,10 @@ REAPPROVAL_DAYS = 30
 
 def right_label(right):
     """"lire : Mesures de santé…" for "measures:read"."""
+    from flask_babel import gettext
     category, _sep, access = right.partition(":")
-    return f"{ACCESS_LABELS[access]} : {CATEGORIES[category]}"
+    return gettext("%(access)s : %(category)s", access=ACCESS_LABELS[access],
+                   category=CATEGORIES[category])
 
 
 def parse_scope(scope):
