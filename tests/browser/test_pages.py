@@ -24,6 +24,9 @@ SHOTS = "test-artifacts/screenshots"
 # are checked in test_settings.py, through the forms that lead to them.)
 SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
                   "/parametres/verification"]
+# The catalogue of connected services, for the patients (its other pages: test_connect.py).
+PATIENT_PAGES = ["/services/", "/services/tensiometre-connecte"]
+PATIENTS = ("camille", "jean", "amina")
 OPEN_OTHER_SPACE = "Ouvrir l’espace de "
 
 
@@ -136,7 +139,8 @@ def crawl(logged_in, server):
         console = watch_console(page)
         visits: list[Visit] = []
         page.goto(server.url("/"))
-        for path in dedupe(linked_pages(page) + SETTINGS_PAGES):
+        extra = PATIENT_PAGES if role in PATIENTS else []
+        for path in dedupe(linked_pages(page) + SETTINGS_PAGES + extra):
             visits.append(visit_path(page, server, path, f"{role}-{slug(path)}", console))
 
         page.goto(server.url("/espaces"))
