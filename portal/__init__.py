@@ -25,7 +25,6 @@ NAVIGATION = [
     ("proxies.relatives", _l("Mes proches"), policy.PROXIES_VIEW),
     # "Mes patients" / "Mes mandats"; patients use the header
     ("proxies.spaces", None, policy.SPACES_LIST),
-    ("connect.connected", _l("Services connectés"), policy.SERVICES_CONNECT),
     ("operator.directory", _l("Annuaire"), policy.DIRECTORY_VIEW),
     ("connect.services", _l("Catalogue des services"), policy.SERVICES_MANAGE),
     ("operator.guardianships", _l("Tutelles"), policy.GUARDIANSHIP_ATTACH),

@@ -3,6 +3,7 @@ through a requests transport adapter onto the Flask test client) drives the whol
 consent screen, token, reads, writes with and without consent, refresh, revocation,
 introspection, a suspended service, a version bump — and every FHIR JSON in or out is checked
 against the fhir.resources R4B models."""
+import html
 import json
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -78,20 +79,25 @@ def purposes(service_slug):
 
 
 def consent(browser, path, chosen):
-    """Fill in the consent screen as a person would; returns the redirect to the app."""
+    """Fill in the consent screen as a person would; returns the page leading back to the app."""
     page = browser.get(path)
     assert page.status_code == 200, page.get_data(as_text=True)[:1500]
     data = dict(hidden_fields(page), purposes=[str(p) for p in chosen], accepter="1")
     return browser.post(path, data=data)
 
 
+def back_to_app(answer):
+    """The link back to the app on the page that follows the consent screen."""
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:1500]
+    found = re.search(r'<a class="button-link" href="([^"]+)"', answer.get_data(as_text=True))
+    return html.unescape(found.group(1))
+
+
 def connect(app, browser, chosen, scope=ALL_SCOPES):
     """The whole authorization-code flow; returns (session, token)."""
     session = oauth_session(app, scope)
     path, verifier = start(session)
-    answer = consent(browser, path, chosen)
-    assert answer.status_code == 302, answer.get_data(as_text=True)[:1500]
-    location = answer.headers["Location"]
+    location = back_to_app(consent(browser, path, chosen))
     assert location.startswith(REDIRECT)
     token = session.fetch_token(f"{BASE}/oauth/token", authorization_response=location,
                                 code_verifier=verifier)
@@ -207,7 +213,7 @@ def test_patient_read_needs_the_profile_purpose_and_only_the_tokens_person(
     url, _ = session.create_authorization_url(f"{BASE}/oauth/authorize", code_verifier=verifier)
     split = urlsplit(url)
     answer = consent(browser, f"{split.path}?{split.query}", [identify])
-    session.fetch_token(f"{BASE}/oauth/token", authorization_response=answer.headers["Location"],
+    session.fetch_token(f"{BASE}/oauth/token", authorization_response=back_to_app(answer),
                         code_verifier=verifier)
     mine = session.get(f"{BASE}/fhir/Patient/{camille.id}")
     assert mine.status_code == 200
@@ -254,7 +260,7 @@ def test_pkce_is_required_and_checked(app, login_as):
     read, _write = purposes("tensiometre-connecte")
     session = oauth_session(app)
     path, _verifier = start(session)
-    location = consent(browser, path, [read]).headers["Location"]
+    location = back_to_app(consent(browser, path, [read]))
     code = parse_qs(urlsplit(location).query)["code"][0]
     answer = session.post(f"{BASE}/oauth/token", withhold_token=True, data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
@@ -268,8 +274,7 @@ def test_refusing_sends_the_app_access_denied_and_records_nothing(app, login_as,
     path, _verifier = start(oauth_session(app))
     page = browser.get(path)
     answer = browser.post(path, data=dict(hidden_fields(page), refuser="1"))
-    assert answer.status_code == 302
-    assert "error=access_denied" in answer.headers["Location"]
+    assert "error=access_denied" in back_to_app(answer)
     assert not Consent.select().where(Consent.person == person("Camille").id).exists()
 
 
@@ -402,8 +407,7 @@ def test_a_caregiver_cannot_connect_a_service_but_a_legal_representative_can(
     assert browser.get("/services/connectes").status_code == 403
     lina = person("Lina")
     open_space(browser, lina.id)  # and Lina's mother
-    answer = consent(browser, path, purposes("tensiometre-connecte")[:1])
-    assert answer.status_code == 302
+    assert back_to_app(consent(browser, path, purposes("tensiometre-connecte")[:1]))
     given = Consent.get(Consent.person == lina.id)
     assert given.given_by.person_id == person("Camille").id
 

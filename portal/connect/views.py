@@ -64,18 +64,32 @@ def authorize():
     form = ConsentForm(purposes)
     consent = rights.consent_of(g.space.id, service)
     if request.method == "POST":
-        if "refuser" in request.form:
-            return server.create_authorization_response(grant_user=None, grant=grant)
+        if "refuser" in request.form and form.validate_on_submit():
+            return _hand_back(server.create_authorization_response(grant_user=None, grant=grant),
+                              service, accepted=False)
         if form.validate_on_submit():
             if not form.chosen:
                 form.purposes.errors = [_("Cochez au moins une finalité, ou refusez.")]
             else:
                 rights.give_consent(g.space, service, form.chosen,
                                     current_user._get_current_object())
-                return server.create_authorization_response(grant_user=_grantee(), grant=grant)
+                return _hand_back(server.create_authorization_response(
+                    grant_user=_grantee(), grant=grant), service, accepted=True)
     return render("connect/authorize.html", service=service, purposes=purposes, form=form,
                   consent=consent, reapproval=rights.needs_reapproval(consent, service),
                   action=request.full_path)
+
+
+def _hand_back(response, service, accepted):
+    """The way back to the app, as a link on a page of ours rather than a redirect: the CSP's
+    form-action 'self' rightly forbids a form of ours to land on another site, and a link
+    followed by the person is no form submission (the code stays out of any Referer: the
+    Referrer-Policy is same-origin)."""
+    location = response.headers.get("Location")
+    if response.status_code != 302 or not location:
+        return response
+    return render("connect/authorized.html", service=service, back=location,
+                  accepted=accepted)
 
 
 def _connected(person_id):

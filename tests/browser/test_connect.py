@@ -49,6 +49,9 @@ def test_consent_screen_and_connected_services_are_accessible_valid_and_fit_320p
     pages["consentement-erreur"] = record_page(page, f"{SHOTS}/consentement-erreur")
     page.get_by_label("Suivre votre tension").check()
     page.get_by_role("button", name="Autoriser ces finalités").click()
+    expect(page.locator("h1")).to_have_text("Autorisation enregistrée")
+    pages["autorisation-enregistree"] = record_page(page, f"{SHOTS}/autorisation-enregistree")
+    page.get_by_role("link", name="Revenir à « Tensiomètre connecté »").click()
     page.wait_for_url(f"{CALLBACK}**")
     assert "code=" in page.url and "state=etat-1" in page.url
     page.goto(server.url("/services/connectes"))

@@ -25,7 +25,7 @@ SHOTS = "test-artifacts/screenshots"
 SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
                   "/parametres/verification"]
 # The catalogue of connected services, for the patients (its other pages: test_connect.py).
-PATIENT_PAGES = ["/services/", "/services/tensiometre-connecte"]
+PATIENT_PAGES = ["/services/", "/services/tensiometre-connecte", "/services/connectes"]
 PATIENTS = ("camille", "jean", "amina")
 OPEN_OTHER_SPACE = "Ouvrir l’espace de "
 
