@@ -1,6 +1,7 @@
-"""Connected services in a real Chromium: the catalogue (its search and category filter without
-JavaScript), the consent screen (and its error), "Services connectés" and the page changing a
-consent — axe-core, the Nu HTML Checker, one h1, no sideways scrolling at 320 px.
+"""Connected services in a real Chromium: the consent screen (and its error), the page leading
+back to the app, "Services connectés" and the page changing a consent — axe-core, the Nu HTML
+Checker, one h1, no sideways scrolling at 320 px. (The catalogue and a service's page are in
+test_pages.py's crawl of the patients' pages.)
 
 Amina connects the demo "Tensiomètre connecté" here (other files do not look at her services);
 the app's redirect address is answered by the browser itself (page.route), as no app listens.
@@ -67,16 +68,3 @@ def test_consent_screen_and_connected_services_are_accessible_valid_and_fit_320p
     page.get_by_role("button", name="Déconnecter « Tensiomètre connecté »").click()
     expect(page.get_by_text("Aucun service n’est connecté.")).to_be_visible()
     assert_recorded_pages_ok(pages, errors)
-
-
-def test_catalogue_search_and_filter_without_javascript(context_for, server):
-    page = context_for("jean", javascript=False)
-    page.goto(server.url("/services/"))
-    page.get_by_label("Catégorie").select_option("rendez_vous")
-    page.get_by_role("button", name="Rechercher").click()
-    expect(page.locator("#resultats h2")).to_have_count(1)
-    expect(page.locator("#resultats h2")).to_have_text("Rendez-vous santé")
-    page.get_by_role("link", name="Rendez-vous santé").click()
-    expect(page.locator("h1")).to_have_text("Rendez-vous santé")
-    pages = {"service": record_page(page, f"{SHOTS}/service-sans-js")}
-    assert_recorded_pages_ok(pages, [])
