@@ -25,6 +25,7 @@ NAVIGATION = [
     # "Mes patients" / "Mes mandats"; patients use the header
     ("proxies.spaces", None, policy.SPACES_LIST),
     ("operator.directory", _l("Annuaire"), policy.DIRECTORY_VIEW),
+    ("connect.services", _l("Catalogue des services"), policy.SERVICES_MANAGE),
     ("operator.guardianships", _l("Tutelles"), policy.GUARDIANSHIP_ATTACH),
     ("lifecycle.closed_spaces", _l("Espaces fermés"), policy.LIFECYCLE_REOPEN),
     ("prescriptions.verify", _l("Vérifier une ordonnance"), policy.PRESCRIPTION_VERIFY),
@@ -107,6 +108,8 @@ def create_app(config=None, **overrides):
     errors.init_app(app)
     storage.init_app(app)
     _register_blueprints(app)
+    from .connect import oauth
+    oauth.init_app(app)
     check_menus(app)
     formatting.init_app(app, layout_context_processor(app))
     rendering.init_app(app, babel)
@@ -212,7 +215,7 @@ def _init_login(app):
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
          "access", "settings", "operator", "history", "pages",
          "emergency", "entourage", "messaging", "notifications", "agenda", "prevention", "summary",
-         "lifecycle", "reimbursements")
+         "lifecycle", "reimbursements", "connect")
 
 # The modules whose routes go on an area's blueprint, when there are more than `views`. The
 # factory imports them (not the package's __init__, which the route modules import `bp` from:
@@ -220,6 +223,7 @@ AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptio
 ROUTE_MODULES = {
     "accounts": ("views", "activation"),
     "agenda": ("views", "feed", "pro"),
+    "connect": ("views", "operator", "api"),
     "documents": ("views", "actions"),
     "messaging": ("views", "files", "pharmacy", "pro", "trash"),
     "proxies": ("views", "delegation_routes", "guardian_routes", "mandate_routes"),

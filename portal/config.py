@@ -76,6 +76,12 @@ class Config:
     # this many seconds and may not use more than this much memory.
     SUMMARY_RENDER_TIMEOUT = int(os.environ.get("SUMMARY_RENDER_TIMEOUT", "120"))
     SUMMARY_RENDER_MEMORY_MB = int(os.environ.get("SUMMARY_RENDER_MEMORY_MB", "1024"))
+    # Connected services (portal/connect/): an access token lives this many seconds, a refresh
+    # token (only with offline_access; rotated on each use) this many days; each app's client
+    # may call the FHIR API this often (Flask-Limiter syntax).
+    OAUTH_ACCESS_TOKEN_SECONDS = int(os.environ.get("OAUTH_ACCESS_TOKEN_SECONDS", "900"))
+    OAUTH_REFRESH_TOKEN_DAYS = int(os.environ.get("OAUTH_REFRESH_TOKEN_DAYS", "30"))
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
 
     # The service's address, for links in e-mails (never taken from a request's Host header,
     # which a client chooses). Required in production, https only.

@@ -13,6 +13,7 @@ def init_app(app, layout_context):
     from .accounts.nir import spaced
     from .accounts.views import home_address
     from .agenda import presenters as agenda
+    from .connect.rights import right_label
     from .documents.views import octets
     from .emergency.views import emergency_time, notices_context
     from .forms.fields import left_to_right
@@ -47,6 +48,7 @@ def init_app(app, layout_context):
         "other_languages": bidi.other_languages,
         "sexes": SEXES,
         "space_field": policy.space_field,
+        "right_label": right_label,
         "scope_labels": scope_labels, "scope_summary": scope_summary,
         "home_address": home_address,
         "messaging_unread": messaging_unread,

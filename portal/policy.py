@@ -56,7 +56,7 @@ def relation_label(kind, actor):
 # What each relationship may do in the space, as scopes.
 ALL_PATIENT_SCOPES = frozenset({
     "dossier_read", "dossier_write", "dossier_manage", "messaging", "messaging_read", "agenda",
-    "summaries", "proxies", "account_settings", "entourage",
+    "summaries", "proxies", "account_settings", "entourage", "services",
 })
 MANDATE_TASK_SCOPES = {
     "agenda": {"agenda"},
@@ -422,6 +422,10 @@ REIMBURSEMENTS_TO_TREATMENT = "reimbursements.to_treatment"
 # The space's lifecycle
 LIFECYCLE_CLOSE = "lifecycle.close"
 LIFECYCLE_REOPEN = "lifecycle.reopen"
+# Connected services (issue 16)
+SERVICES_BROWSE = "services.browse"
+SERVICES_CONNECT = "services.connect"
+SERVICES_MANAGE = "services.manage"
 
 PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
 PROFESSIONAL = frozenset({ROLE_PROFESSIONAL})
@@ -502,6 +506,13 @@ RULES = {
     # an operator reopens one at the person's request, seeing names and dates only.
     LIFECYCLE_CLOSE: Rule(frozenset({ROLE_PATIENT}), scope="account_settings"),
     LIFECYCLE_REOPEN: Rule(frozenset({ROLE_OPERATOR})),
+    # Connected services: anyone with a space reads the catalogue; connecting a service to a
+    # space, changing its consents or disconnecting it needs the "services" scope, which the
+    # holder and a legal representative have and a caregiver or mediator does not (deny by
+    # default: no delegation or mandate task grants it). The operator references services.
+    SERVICES_BROWSE: Rule(frozenset({ROLE_PATIENT})),
+    SERVICES_CONNECT: Rule(frozenset({ROLE_PATIENT}), scope="services"),
+    SERVICES_MANAGE: Rule(frozenset({ROLE_OPERATOR})),
 }
 
 

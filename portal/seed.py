@@ -118,7 +118,7 @@ def seed_demo():
 # Each area may ship demo content in portal/<area>/demo.py: seed(people, accounts) -> int, given
 # the demo people and accounts by short name; it must be idempotent (create what is missing).
 AREA_DEMOS = ("profile", "measures", "documents", "prescriptions", "entourage",
-              "messaging", "agenda", "prevention", "reimbursements")
+              "messaging", "agenda", "prevention", "reimbursements", "connect")
 
 
 def _area_demo(area):

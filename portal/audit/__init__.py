@@ -101,16 +101,17 @@ class JournalVerification(BaseModel):
 
 
 def record(action, *, actor=None, patient=None, obj_type="", obj_id="", via=None,
-           outcome="ok", detail=""):
+           outcome="ok", detail="", actor_name=None):
     """Append one entry; actor and patient default to the current request's (an entry may name
-    no patient: a login, a failed identity lookup).
+    no patient: a login, a failed identity lookup). `actor_name` names an actor that is no
+    account (a connected service calling the API): then no account is taken from the request.
 
     Inside a request's transaction the entry commits with the request's writes: both, or
     neither. A refusal or a failure (outcome other than "ok") is written again, on its own,
     if that transaction rolls back: the attempt stays in the journal even though nothing
     else of the action does."""
     if has_request_context():
-        if actor is None:
+        if actor is None and actor_name is None:
             from ..policy import current_account
             actor = current_account()
         if patient is None:
@@ -126,7 +127,8 @@ def record(action, *, actor=None, patient=None, obj_type="", obj_id="", via=None
             after_rollback(lambda: record(
                 action, actor=actor, patient=NOBODY if patient is None else patient,
                                           obj_type=obj_type, obj_id=obj_id, via=via,
-                                          outcome=outcome, detail=detail))
+                                          outcome=outcome, detail=detail,
+                                          actor_name=actor_name))
     else:
         ip = ""
         if patient is NOBODY:
@@ -134,7 +136,7 @@ def record(action, *, actor=None, patient=None, obj_type="", obj_id="", via=None
     event = ActivityEvent(
         at=utcnow(),
         actor=actor,
-        actor_name=actor.display_name if actor else "",
+        actor_name=actor.display_name if actor else (actor_name or ""),
         patient=patient,
         action=action,
         object_type=obj_type,

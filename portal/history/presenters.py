@@ -150,6 +150,19 @@ ACTION_LABELS = {
     "prevention.edit": _l("Mise à jour du calendrier de prévention"),
     "prevention.marked": _l("Suivi de prévention indiqué (fait, à planifier ou pas fait)"),
     "prevention.mark_removed": _l("Suivi de prévention effacé"),
+    "services.connect": _l("Connexion d’un service"),
+    "services.referenced": _l("Référencement d’un service dans le catalogue"),
+    "services.edited": _l("Modification d’un service du catalogue"),
+    "services.purposes_changed": _l("Modification des finalités d’un service"),
+    "services.active": _l("Réactivation d’un service"),
+    "services.suspended": _l("Suspension d’un service"),
+    "services.dereferenced": _l("Déréférencement d’un service"),
+    "services.consent": _l("Changement des autorisations d’un service connecté"),
+    "services.disconnect": _l("Déconnexion d’un service"),
+    "api.patient.read": _l("Lecture de l’identité par un service connecté"),
+    "api.observation.read": _l("Lecture d’une mesure par un service connecté"),
+    "api.observation.search": _l("Lecture des mesures par un service connecté"),
+    "api.observation.create": _l("Ajout d’une mesure par un service connecté"),
 }
 
 # profile.<section>.<operation>
@@ -183,6 +196,8 @@ PREFIX_LABELS = {
     "account": _l("Action sur le compte"),
     "history": _l("Action sur l’historique"),
     "space": _l("Accès à l’espace"),
+    "services": _l("Action sur un service connecté"),
+    "api": _l("Accès d’un service connecté"),
 }
 
 # How the actor reached the space.
@@ -194,12 +209,14 @@ VIA_LABELS = {
     GRANT: _l("autorisation"),
     "code": _l("code d’ordonnance"),
     "emergency": _l("accès en urgence"),
+    "service": _l("service connecté"),
 }
 ON_BEHALF = frozenset({GUARDIAN, DELEGATION, MANDATE})
 
 # Families for the filter, as SQL-friendly definitions (see views.family_condition).
 READ_SUFFIX = ".view"
-READ_ACTIONS = ("documents.open", "documents.download", "history.export", "prescriptions.verify",
+READ_ACTIONS = ("api.patient.read", "api.observation.read", "api.observation.search",
+                "documents.open", "documents.download", "history.export", "prescriptions.verify",
                 "agenda.download", "agenda.export", "agenda.feed_fetch")
 LOGIN_PREFIX = "auth."
 LOGIN_ACTIONS = ("space.open",)
@@ -216,6 +233,7 @@ ACTOR_TYPES = (
     ("moi", _l("Moi-même")),
     ("pros", _l("Professionnels de santé")),
     ("proches", _l("Proches et aidants")),
+    ("services", _l("Services connectés")),
 )
 ACTOR_ROLES = {"pros": (ROLE_PROFESSIONAL,), "proches": (ROLE_PATIENT, ROLE_MEDIATOR)}
 

@@ -82,6 +82,10 @@ def _events(space, account, filters):
     who = filters["qui"]
     if who == "moi":
         query = query.where(ActivityEvent.actor == account.id)
+    elif who == "services":
+        # What the services did, and the connections, consents and disconnections.
+        query = query.where((ActivityEvent.via == "service")
+                            | ActivityEvent.action.startswith("services."))
     elif who in presenters.ACTOR_ROLES:
         query = query.where(Account.role.in_(presenters.ACTOR_ROLES[who]),
                             ActivityEvent.actor != account.id, Account.person != space.id)

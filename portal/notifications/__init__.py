@@ -24,6 +24,7 @@ KINDS = {
     "emergency_access": (_l("Accès en urgence au dossier (bris de glace)"), False),
     "new_session": (_l("Nouvelle connexion à votre compte"), False),
     "account_security": (_l("Changement de la sécurité de votre compte"), False),
+    "connected_service": (_l("Connexion ou déconnexion d’un service connecté"), False),
 }
 
 # The kinds that can reach each role, in the order of KINDS (the settings page shows only

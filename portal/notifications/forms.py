@@ -36,6 +36,9 @@ WHAT_IT_SAYS = {
     "account_security": _l("L’e-mail dit que votre mot de passe ou votre vérification en deux "
                            "étapes vient d’être changé, ou que votre espace vient d’être "
                            "fermé, quand, et ce qu’il faut faire si ce n’était pas vous."),
+    "connected_service": _l("L’e-mail dit quel service a été connecté à l’espace santé ou en "
+                            "a été déconnecté ; ce qu’il peut faire se lit dans « Services "
+                            "connectés »."),
 }
 
 # The same for a professional, where their situation differs.
@@ -57,6 +60,8 @@ WHY_ALWAYS = {
                       "c’est ainsi que vous l’apprenez à temps pour réagir."),
     "account_security": _l("Toujours envoyé : si quelqu’un d’autre change ce qui protège votre "
                            "compte, c’est ainsi que vous l’apprenez à temps pour réagir."),
+    "connected_service": _l("Toujours envoyé : une application qui accède à l’espace santé "
+                            "doit toujours être connue de la personne."),
 }
 
 

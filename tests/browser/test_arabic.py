@@ -29,7 +29,8 @@ ARABIC = {"locale": "ar", "viewport": {"width": 1280, "height": 900}}
 PAGES = ["/dossier/", "/dossier/profil/", "/dossier/mesures/", "/dossier/mesures/poids/",
          "/dossier/documents/", "/dossier/ordonnances/", "/entourage", "/dossier/professionnels/",
          "/dossier/historique/", "/dossier/histoire/",
-         "/messagerie/", "/agenda/", "/imprimer/", "/parametres/", "/accessibilite"]
+         "/messagerie/", "/agenda/", "/imprimer/", "/parametres/", "/accessibilite",
+         "/services/", "/services/connectes"]
 PHONE = {"width": 360, "height": 760}
 
 

@@ -28,6 +28,9 @@ SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
 # the roles that have them.
 OWN_PAGES = {"jean": ["/dossier/histoire/"], "camille": ["/dossier/histoire/"],
              "amina": ["/dossier/histoire/"]}
+# The catalogue of connected services, for the patients (its other pages: test_connect.py).
+PATIENT_PAGES = ["/services/", "/services/tensiometre-connecte", "/services/connectes"]
+PATIENTS = ("camille", "jean", "amina")
 OPEN_OTHER_SPACE = "Ouvrir l’espace de "
 
 
@@ -145,7 +148,8 @@ def crawl(logged_in, server):
         console = watch_console(page)
         visits: list[Visit] = []
         page.goto(server.url("/"))
-        for path in dedupe(linked_pages(page) + SETTINGS_PAGES + OWN_PAGES.get(role, [])):
+        extra = OWN_PAGES.get(role, []) + (PATIENT_PAGES if role in PATIENTS else [])
+        for path in dedupe(linked_pages(page) + SETTINGS_PAGES + extra):
             visits.append(visit_path(page, server, path, f"{role}-{slug(path)}", console))
 
         page.goto(server.url("/espaces"))

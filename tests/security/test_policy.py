@@ -10,6 +10,10 @@ PUBLIC_ENDPOINTS = {
     "lifecycle.opposition",  # opposing from the activation invitation (token + identity)
     "lifecycle.proof", "lifecycle.proof_pdf",  # a closure's proof, behind its private link
     "agenda.feed",  # the private calendar subscription (token; revocable)
+    # Connected services' apps: client authentication or a bearer token, never a session
+    "connect.token", "connect.revoke", "connect.introspect", "connect.smart_configuration",
+    "connect.metadata", "connect.patient_read", "connect.observation_read",
+    "connect.observation_search", "connect.observation_create",
 }
 
 
