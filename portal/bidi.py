@@ -124,6 +124,11 @@ def user(value, page=None):
         return value
     text = str(value)
     page = page or text_direction()
+    if page == "ltr" and text.isascii():
+        # No ASCII character is right-to-left, an Arabic digit or a bidi control: nothing in
+        # it can reorder a left-to-right page (the common case, checked without a lookup per
+        # character).
+        return escape(text)
     if not any(unicodedata.bidirectional(char) in _FOREIGN[page] for char in text):
         return escape(text)
     # No strong character (digits, punctuation): the page's direction, as a browser does.

@@ -153,6 +153,25 @@ def test_one_table_chooses_the_formats_per_language(app):
         assert format_date(day, "medium") == "14 May 1980"
 
 
+def test_a_calendar_date_written_once_per_language_stays_in_each_language(app):
+    """Calendar dates are kept once written (portal/i18n/dates.py): the same day asked in
+    French, English, Arabic and French again is written in each one's words, and a datetime
+    still follows the reader's time zone."""
+    from datetime import datetime
+
+    from portal.i18n import format_date
+    day = date(1980, 5, 14)
+    written = []
+    for language in ("fr", "en", "ar", "fr", "en"):
+        with app.test_request_context(), force_locale(language):
+            written.append(format_date(day, "long"))
+    assert written[:2] == ["14 mai 1980", "14 May 1980"] and written[3:] == written[:2]
+    assert "1980" in written[2] and written[2] not in written[:2]
+    late = datetime(1980, 5, 14, 23, 30)  # naive UTC: 15 May in Paris
+    with app.test_request_context(), force_locale("fr"):
+        assert format_date(late, "long") == "15 mai 1980"
+
+
 def test_an_english_page_writes_the_day_first(ctx, login_as):
     camille = login_as("camille")
     choose_language(camille, "en")
