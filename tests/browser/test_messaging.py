@@ -231,9 +231,13 @@ def _expire_sessions_of(server, role):
 
 def _type_then_send_after_expiry(page, server, text):
     page.goto(server.url("/messagerie/ecrire"))
+    # The session ends while the page is open, before anything is typed: typing first would let
+    # the autosave (3 s after the last key) keep a draft for the still-living session whenever
+    # ending the session takes longer than that (a loaded machine), and the test would then
+    # see Camille's own draft, not the kept text it is about.
+    _expire_sessions_of(server, "camille")
     page.get_by_label("Objet").fill("Mes résultats")
     page.get_by_label("Message", exact=True).fill(text)
-    _expire_sessions_of(server, "camille")
     page.get_by_role("button", name="Envoyer").click()
     expect(page.locator("main")).to_contain_text("il est gardé")
 
