@@ -101,3 +101,28 @@ class TotpConfirmForm(FlaskForm):
                     LeftToRight()],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                    "maxlength": "7", "spellcheck": "false"})
+
+
+class RecoveryRequestForm(FlaskForm):
+    """"Mot de passe oublié", step 1: the address to send a code to."""
+
+    email = LoginForm.email
+
+
+class RecoveryCodeForm(CodeForm):
+    """Step 2: the code received by e-mail."""
+
+    code = StringField(
+        _l("Code reçu par e-mail"),
+        description=_l("6 chiffres, par exemple 123456."),
+        validators=[DataRequired(_l("Saisissez le code à 6 chiffres.")), LeftToRight()],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "pattern": "[0-9 ]*", "maxlength": "7", "spellcheck": "false"})
+
+
+class RecoveryPasswordForm(FlaskForm, NewPasswordMixin):
+    """Step 3: the new password, under the same rules as a change in the settings (the same
+    fields, checked by the same policy)."""
+
+    new_password = PasswordChangeForm.new_password
+    confirm = PasswordChangeForm.confirm

@@ -25,18 +25,26 @@ def _code_hash(code):
 
 PURPOSE_LOGIN = "login"
 PURPOSE_REAUTH = "reauth"  # confirming a change of the account's security while logged in
+PURPOSE_RESET = "reset"  # "mot de passe oublié": proving the mailbox before a new password
 
 
-def issue_login_code(account, purpose=PURPOSE_LOGIN):
-    """Invalidate older codes of this purpose, create a new one and e-mail it (the code never
-    sits in clear)."""
+def new_code():
+    """A fresh 6-digit code and its keyed hash (only the hash is ever stored)."""
     code = f"{secrets.randbelow(10**6):06d}"
+    return code, _code_hash(code)
+
+
+def issue_login_code(account, purpose=PURPOSE_LOGIN, prepared=None):
+    """Invalidate older codes of this purpose, create a new one and e-mail it (the code never
+    sits in clear). `prepared`: a (code, hash) pair from new_code(), made by a caller that must
+    do that work whether or not an account exists (recovery)."""
+    code, code_hash = prepared or new_code()
     now = utcnow()
     with write_tx():
         OneTimeCode.update(used_at=now).where(
             OneTimeCode.account == account, OneTimeCode.purpose == purpose,
             OneTimeCode.used_at.is_null()).execute()
-        OneTimeCode.create(account=account, code_hash=_code_hash(code), created_at=now,
+        OneTimeCode.create(account=account, code_hash=code_hash, created_at=now,
                            purpose=purpose,
                            expires_at=now + current_app.config["OTP_VALIDITY"])
     minutes = int(current_app.config["OTP_VALIDITY"].total_seconds() // 60)
@@ -47,6 +55,15 @@ def issue_login_code(account, purpose=PURPOSE_LOGIN):
                     "Il est valable %(minutes)s minutes et ne sert qu’une fois.\n"
                     "Si vous n’avez pas demandé ce code, ne le communiquez à personne et "
                     "changez votre mot de passe.\n\nCarnet", code=code, minutes=minutes))
+        return code
+    if purpose == PURPOSE_RESET:
+        mail.send(account.email, _l("Votre code pour choisir un nouveau mot de passe Carnet"),
+                  _l("Bonjour,\n\nVous avez indiqué avoir oublié votre mot de passe Carnet. "
+                    "Votre code pour en choisir un nouveau est : %(code)s\n\n"
+                    "Il est valable %(minutes)s minutes et ne sert qu’une fois.\n"
+                    "Si vous n’avez rien demandé, ignorez ce message : votre mot de passe "
+                    "reste le même. Ne communiquez ce code à personne.\n\nCarnet",
+                    code=code, minutes=minutes))
         return code
     mail.send(account.email, _l("Votre code de connexion Carnet"),
               _l("Bonjour,\n\nVotre code de connexion à Carnet est : %(code)s\n\n"

@@ -137,19 +137,30 @@ def _when():
     return format_datetime(utcnow(), "d MMMM yyyy, HH:mm")
 
 
-def _tell(account, sentence):
+def _tell(account, sentence, subject=None):
     from ..notifications.events import account_security
-    account_security(account, sentence)
+    account_security(account, sentence, subject)
 
 
-def change_password(account, new_password, keep_key=None):
+def change_password(account, new_password, keep_key=None, recovered=False):
     """Store the new password, end every other session, journal, tell the owner. Returns the
-    count of sessions ended."""
+    count of sessions ended. `recovered`: set through "mot de passe oublié" (a code sent to the
+    account's address), not in the settings: every session ends, the journal and the e-mail
+    say how it was done."""
     Account.update(password_hash=hash_password(new_password),
                    password_changed_at=utcnow()).where(Account.id == account.id).execute()
     ended = end_sessions(account, keep_key=keep_key)
     audit.record("account.password_changed", actor=account, patient=account.person,
-                 detail=f"sessions_ended={ended}")
+                 detail=f"sessions_ended={ended}" + ("; recovery" if recovered else ""))
+    if recovered:
+        _tell(account, lambda: _(
+            "Le mot de passe de votre compte Carnet a été changé le %(when)s (heure de Paris), "
+            "avec un code envoyé à votre adresse e-mail (« Mot de passe oublié »). Toutes vos "
+            "sessions ont été fermées.\n\nSi c’est vous, vous n’avez rien à faire.\n\n"
+            "Si ce n’est pas vous, quelqu’un a accès à votre messagerie : changez le mot de "
+            "passe de votre messagerie, puis contactez sans attendre votre caisse d’Assurance "
+            "Maladie.", when=_when()), _l("Carnet : votre mot de passe a été changé"))
+        return ended
     _tell(account, lambda: _(
         "Le mot de passe de votre compte Carnet a été changé le %(when)s (heure de Paris). "
         "Vos autres sessions ont été fermées.\n\nSi c’est vous, vous n’avez rien à faire.\n\n"

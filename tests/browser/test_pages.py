@@ -204,8 +204,33 @@ def anonymous_visits(browser, server):
     page.get_by_role("button", name="Se connecter").click()
     expect(page.locator(".error-summary")).to_be_visible()
     visits.append(inspect(page, "anonyme-connexion-code-erreurs", None, console))
+    visits.extend(recovery_visits(page, server, console))
     yield visits
     context.close()
+
+
+def recovery_visits(page, server, console):
+    """"Mot de passe oublié": each step, and each showing its errors (the new password is not
+    saved: the session's accounts keep theirs)."""
+    visits = [visit_path(page, server, "/mot-de-passe-oublie", "anonyme-oubli", console)]
+    page.get_by_role("button", name="Recevoir un code").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    visits.append(inspect(page, "anonyme-oubli-erreurs", None, console))
+    page.get_by_label("Adresse e-mail").fill(ACCOUNTS["amina"])
+    page.get_by_role("button", name="Recevoir un code").click()
+    page.wait_for_url("**/mot-de-passe-oublie/code")
+    visits.append(inspect(page, "anonyme-oubli-code", None, console))
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    visits.append(inspect(page, "anonyme-oubli-code-erreurs", None, console))
+    page.get_by_label("Code reçu par e-mail").fill(server.login_code(ACCOUNTS["amina"]))
+    page.get_by_role("button", name="Continuer").click()
+    page.wait_for_url("**/mot-de-passe-oublie/nouveau")
+    visits.append(inspect(page, "anonyme-oubli-nouveau", None, console))
+    page.get_by_role("button", name="Enregistrer le nouveau mot de passe").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    visits.append(inspect(page, "anonyme-oubli-nouveau-erreurs", None, console))
+    return visits
 
 
 def page_problems(visit: Visit, expected_status: int = 200) -> list[str]:
@@ -301,6 +326,27 @@ def test_login_dossier_and_logout_work_without_javascript(browser, server):
         context.close()
 
 
+def test_forgotten_password_works_without_javascript(browser, server):
+    context = browser.new_context(java_script_enabled=False, **CONTEXT_OPTIONS)
+    try:
+        page = context.new_page()
+        page.goto(server.url("/connexion"))
+        page.get_by_role("link", name="Mot de passe oublié ?").click()
+        page.get_by_label("Adresse e-mail").fill(ACCOUNTS["camille"])
+        page.get_by_role("button", name="Recevoir un code").click()
+        page.wait_for_url("**/mot-de-passe-oublie/code")
+        expect(page.locator("main")).to_contain_text("Si un compte existe pour l’adresse")
+        page.get_by_label("Code reçu par e-mail").fill("000000")
+        page.get_by_role("button", name="Continuer").click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        page.get_by_label("Code reçu par e-mail").fill(server.login_code(ACCOUNTS["camille"]))
+        page.get_by_role("button", name="Continuer").click()
+        page.wait_for_url("**/mot-de-passe-oublie/nouveau")
+        expect(page.locator("h1")).to_have_text("Choisissez un nouveau mot de passe")
+    finally:
+        context.close()
+
+
 # ------------------------------------------------------------------------------ 4. keyboard
 
 
@@ -346,6 +392,7 @@ def test_no_horizontal_scrolling(browser, server, logged_in, crawl, width):
     anonymous = browser.new_context(**CONTEXT_OPTIONS)
     try:
         pages = {"connexion": (anonymous.new_page(), "/connexion"),
+                 "mot-de-passe-oublie": (anonymous.new_page(), "/mot-de-passe-oublie"),
                  "dossier": (logged_in("camille"), "/dossier/")}
         overflowing = []
         for name, (page, path) in pages.items():
