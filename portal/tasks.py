@@ -8,6 +8,7 @@ from .worker import app_context, use_factory
 from . import mail  # noqa: F401  (registers the mail task)
 from .accounts import tasks as _account_tasks  # noqa: F401
 from .agenda import tasks as _agenda_tasks  # noqa: F401
+from .connect import tasks as _connect_tasks  # noqa: F401
 from .audit import tasks as _journal_tasks  # noqa: F401
 from .documents import tasks as _document_tasks  # noqa: F401
 from .documents import orphans as _orphan_tasks  # noqa: F401

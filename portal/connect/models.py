@@ -131,6 +131,9 @@ class Consent(BaseModel):
     given_at = DateTimeField(default=utcnow)
     withdrawn_at = DateTimeField(null=True)
     last_used_at = DateTimeField(null=True)
+    # The service's version whose change the person did not approve before its deadline
+    # (rights.lapse_reapprovals): that change was never granted, and the consent says so.
+    declined_version = IntegerField(null=True)
 
     class Meta:
         indexes = ((("person", "service"), True),)

@@ -179,8 +179,56 @@ def effective(token, service=None):
 
 
 def needs_reapproval(consent, service):
-    """Whether the service changed its purposes since this consent was given."""
-    return consent is not None and consent.active and consent.version < service.version
+    """Whether the service changed its purposes since this consent was given and the deadline
+    to approve that change has not lapsed yet."""
+    return (consent is not None and consent.active and consent.version < service.version
+            and (consent.declined_version or 0) < service.version)
+
+
+def reapproval_lapsed(consent, service):
+    """Whether the person let the deadline of the service's current change pass."""
+    return (consent is not None and consent.active and consent.version < service.version
+            and consent.declined_version == service.version)
+
+
+def lapse_reapprovals(now=None):
+    """After a service's re-approval deadline, settle every consent that did not approve its
+    new version: the rights the change added stay refused for good (they were never granted;
+    the consent keeps only the approved rights its purposes still need, so a right the
+    operator dropped and adds back later is not granted again silently), the consent records
+    the version declined, the person is notified once, and it is journaled. Each consent is
+    claimed with one conditional UPDATE, so runs at once or again do nothing twice. Returns
+    how many consents were settled."""
+    from ..accounts.models import Person
+    from ..db import write_tx
+    now = now or utcnow()
+    pending = (Consent.select(Consent, Service).join(Service)
+               .where(Consent.withdrawn_at.is_null(), Service.status == ACTIVE,
+                      Service.reapprove_by.is_null(False), Service.reapprove_by <= now,
+                      Consent.version < Service.version,
+                      Consent.declined_version.is_null()
+                      | (Consent.declined_version < Service.version)))
+    settled = 0
+    for consent in list(pending):
+        service = consent.service
+        kept = sorted(consented_rights(consent, service))
+        with write_tx():
+            claimed = Consent.update(declined_version=service.version,
+                                     rights=",".join(kept)).where(
+                Consent.id == consent.id, Consent.withdrawn_at.is_null(),
+                Consent.version < service.version,
+                Consent.declined_version.is_null()
+                | (Consent.declined_version < service.version)).execute()
+        if not claimed:
+            continue  # another run settled it, or the person approved or withdrew meanwhile
+        person = Person.get_by_id(consent.person_id)
+        audit.record("services.reapproval_lapsed", patient=person, obj_type="service",
+                     obj_id=service.id,
+                     detail=f"{service.name} v{service.version} not approved; kept: "
+                            f"{','.join(kept)}")
+        _notify_lapsed(person.id, service)
+        settled += 1
+    return settled
 
 
 def give_consent(person, service, purpose_ids, account):
@@ -247,6 +295,17 @@ def bump_version(service):
                    reapprove_by=utcnow() + timedelta(days=REAPPROVAL_DAYS)).where(
         Service.id == service.id).execute()
     return Service.get_by_id(service.id)
+
+
+def _notify_lapsed(person_id, service):
+    from flask_babel import lazy_gettext
+    from ..notifications import notify
+    notify(person_id, "connected_service",
+           lazy_gettext("Un service connecté garde ses anciennes autorisations"),
+           lazy_gettext("Le service « %(name)s » a changé ce qu’il demande et ce changement n’a "
+                        "pas été approuvé à temps : il n’a pas les nouveaux droits et garde "
+                        "seulement ce qui avait été autorisé. Vous pouvez revoir ses "
+                        "autorisations dans « Services connectés ».", name=service.name))
 
 
 def _notify(person_id, service, connected):

@@ -109,7 +109,8 @@ def connected():
         rows.append({"consent": consent, "service": service,
                      "purposes": [p for p in purposes if p.id in consent.purpose_ids],
                      "rights": sorted(rights.consented_rights(consent, service, purposes)),
-                     "reapproval": rights.needs_reapproval(consent, service)})
+                     "reapproval": rights.needs_reapproval(consent, service),
+                     "lapsed": rights.reapproval_lapsed(consent, service)})
     return render("connect/connected.html", rows=rows, form=EmptyForm())
 
 

@@ -159,6 +159,8 @@ ACTION_LABELS = {
     "services.dereferenced": _l("Déréférencement d’un service"),
     "services.consent": _l("Changement des autorisations d’un service connecté"),
     "services.disconnect": _l("Déconnexion d’un service"),
+    "services.reapproval_lapsed": _l("Changement d’un service non approuvé à temps : anciennes "
+                                     "autorisations gardées"),
     "api.patient.read": _l("Lecture de l’identité par un service connecté"),
     "api.observation.read": _l("Lecture d’une mesure par un service connecté"),
     "api.observation.search": _l("Lecture des mesures par un service connecté"),
