@@ -30,6 +30,7 @@ PAGES = {
     "/entourage": "main a[href*='/entourage/personnes/ajouter/']",
     "/dossier/professionnels/": "main a[href='#autoriser']",
     "/dossier/historique/": "main form",
+    "/dossier/histoire/": "main form.history-filters",
     "/messagerie/": "main a[href$='/messagerie/ecrire']",
     "/agenda/": "main a[href$='/agenda/ajouter']",
     # A form's main action is filling it in: its first field (the form is measured below).
