@@ -151,7 +151,8 @@ def api(resource, letter, action):
                 return outcome(403, "consent")
             response = view(token, *args, **kwargs)
             if response.status_code < 400:
-                audit.record(action, **journal)
+                # A view may name its action more precisely (an update that cancels).
+                audit.record(g.pop("api_action", action), **journal)
                 Consent.update(last_used_at=utcnow()).where(
                     Consent.person == token.person_id,
                     Consent.service == service.id).execute()

@@ -251,4 +251,11 @@ def capability_statement(base_url, software_version, date):
                                  {"name": "date", "type": "date"},
                                  {"name": "_count", "type": "number"}]},
                 {"type": "Binary", "interaction": [{"code": "read"}]},
+                {"type": "Appointment",
+                 "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "create"},
+                                 {"code": "update"}, {"code": "delete"}],
+                 "versioning": "versioned-update", "conditionalUpdate": False,
+                 "searchParam": [{"name": "date", "type": "date"},
+                                 {"name": "status", "type": "token"},
+                                 {"name": "_count", "type": "number"}]},
             ]}]}

@@ -462,7 +462,10 @@ def test_only_the_oauth_and_fhir_endpoints_skip_csrf(app, login_as):
     assert not csrf._exempt_blueprints
     assert set(csrf._exempt_views) == {"portal.connect.api.token", "portal.connect.api.revoke",
                       "portal.connect.api.introspect", "portal.connect.api.observation_create",
-                      "portal.connect.api_records.document_create"}
+                      "portal.connect.api_records.document_create",
+                      "portal.connect.api_records.appointment_create",
+                      "portal.connect.api_records.appointment_update",
+                      "portal.connect.api_records.appointment_delete"}
     # The consent screen's POST keeps it.
     browser = login_as("camille")
     path, _verifier = start(oauth_session(app))
@@ -484,7 +487,7 @@ def test_discovery_and_capability_statement(client):
     statement = CapabilityStatement.model_validate(metadata.get_json())
     assert statement.fhirVersion == "4.0.1"
     assert {r.type for r in statement.rest[0].resource} == {
-        "Patient", "Observation", "DocumentReference", "Binary"}
+        "Patient", "Observation", "DocumentReference", "Binary", "Appointment"}
     assert "patient/DocumentReference.c" in smart["scopes_supported"]
 
 

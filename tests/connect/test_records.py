@@ -9,6 +9,7 @@ import pytest
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from conftest import account, journal
+from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.binary import Binary
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
@@ -205,3 +206,134 @@ def test_document_create_checks_the_content_as_an_upload_does(app, login_as, per
                       document_resource(camille.id, tiny_pdf("x" * 400))), 413,
             "taille maximale")
     assert Document.select().count() == count
+
+
+# --- agenda -----------------------------------------------------------------------------------
+
+RDV_CLIENT = "rdv-demo"
+RDV_REDIRECT = "http://127.0.0.1:5003/callback"
+AGENDA_SCOPE = "launch/patient patient/Appointment.cruds"
+
+
+def agenda_purpose():
+    from test_connect import purposes
+    return purposes("rendez-vous-sante")[0]
+
+
+def appointment_resource(patient_id, start="2026-12-15T09:30:00+01:00", **extra):
+    resource = {"resourceType": "Appointment", "status": "booked", "start": start,
+                "end": "2026-12-15T10:00:00+01:00",
+                "participant": [
+                    {"actor": {"reference": f"Patient/{patient_id}"}, "status": "accepted"},
+                    {"actor": {"display": "Dr Claire Morel"}, "status": "accepted"},
+                    {"actor": {"display": "12 rue des Lilas, Lyon"},
+                     "type": [{"text": "location"}], "status": "accepted"}], **extra}
+    FhirAppointment.model_validate(resource)  # what an app sends is valid FHIR
+    return resource
+
+
+def test_appointments_create_read_search_update_and_cancel(app, login_as, person):
+    from datetime import datetime
+
+    from portal.agenda.models import Appointment
+    camille = person("Camille")
+    browser = login_as("camille")
+    session, token = connect_client(app, browser, RDV_CLIENT, RDV_REDIRECT, AGENDA_SCOPE,
+                                    [agenda_purpose()])
+    assert "patient/Appointment.cruds" in token["scope"].split()
+
+    created = post_json(session, "/fhir/Appointment", appointment_resource(camille.id))
+    assert created.status_code == 201, created.text
+    resource = FhirAppointment.model_validate(created.json())
+    stored = Appointment.get_by_id(int(resource.id))
+    assert (stored.patient_id, stored.starts_at, stored.duration_minutes,
+            stored.professional_name, stored.place) == (
+        camille.id, datetime(2026, 12, 15, 8, 30), 30, "Dr Claire Morel",
+        "12 rue des Lilas, Lyon")
+    assert created.headers["ETag"] == 'W/"0"'
+    assert created.headers["Location"].endswith(f"/fhir/Appointment/{stored.id}")
+    # In the person's own agenda.
+    assert "Dr Claire Morel" in browser.get(f"/agenda/{stored.id}").get_data(as_text=True)
+
+    read = session.get(f"{BASE}/fhir/Appointment/{stored.id}")
+    assert FhirAppointment.model_validate(read.json()).status == "booked"
+    day = Bundle.model_validate(session.get(f"{BASE}/fhir/Appointment", params={
+        "date": "2026-12-15", "status": "booked"}).json())
+    assert [e.resource.id for e in day.entry] == [str(stored.id)]
+
+    # Moved by the app, with the version it read.
+    moved = appointment_resource(camille.id, start="2026-12-16T14:00:00+01:00",
+                                 id=str(stored.id))
+    moved["end"] = "2026-12-16T14:45:00+01:00"
+    updated = post_json(session, f"/fhir/Appointment/{stored.id}", moved, method="put",
+                        **{"If-Match": 'W/"0"'})
+    assert updated.status_code == 200, updated.text
+    assert updated.headers["ETag"] == 'W/"1"'
+    stored = Appointment.get_by_id(stored.id)
+    assert (stored.starts_at, stored.duration_minutes) == (datetime(2026, 12, 16, 13, 0), 45)
+    assert journal("api.appointment.update", outcome="ok", patient=camille.id)
+
+    # A second writer still holding version 0 is refused: 409, nothing changed.
+    stale = appointment_resource(camille.id, start="2026-12-20T08:00:00+01:00",
+                                 end="2026-12-20T08:30:00+01:00")
+    conflict = post_json(session, f"/fhir/Appointment/{stored.id}", stale, method="put",
+                         **{"If-Match": 'W/"0"'})
+    refused(conflict, 409, "a changé")
+    en = post_json(session, f"/fhir/Appointment/{stored.id}", stale, method="put",
+                   **{"If-Match": 'W/"0"', "Accept-Language": "en"})
+    refused(en, 409, "changed since it was read")
+    assert Appointment.get_by_id(stored.id).starts_at == datetime(2026, 12, 16, 13, 0)
+
+    # Cancelled through status "cancelled": it stays, marked cancelled, and is journaled so.
+    cancel = dict(moved, status="cancelled")
+    cancelled = post_json(session, f"/fhir/Appointment/{stored.id}", cancel, method="put",
+                          **{"If-Match": 'W/"1"'})
+    assert cancelled.status_code == 200, cancelled.text
+    assert FhirAppointment.model_validate(cancelled.json()).status == "cancelled"
+    assert Appointment.get_by_id(stored.id).is_cancelled
+    entry = journal("api.appointment.cancel", outcome="ok", patient=camille.id)[-1]
+    assert entry.actor_name == "Rendez-vous santé" and entry.via == "service"
+    refused(post_json(session, f"/fhir/Appointment/{stored.id}", moved, method="put"), 409)
+    found = Bundle.model_validate(session.get(f"{BASE}/fhir/Appointment", params={
+        "status": "cancelled"}).json())
+    assert str(stored.id) in {e.resource.id for e in found.entry}
+    booked = Bundle.model_validate(session.get(f"{BASE}/fhir/Appointment", params={
+        "status": "booked"}).json())
+    assert str(stored.id) not in {e.resource.id for e in booked.entry}
+
+
+def test_appointment_delete_cancels_and_other_people_and_bad_input_are_refused(
+        app, login_as, person):
+    from portal.agenda.models import Appointment
+    camille = person("Camille")
+    session, _token = connect_client(app, login_as("camille"), RDV_CLIENT, RDV_REDIRECT,
+                                     AGENDA_SCOPE, [agenda_purpose()])
+    created = post_json(session, "/fhir/Appointment", appointment_resource(camille.id)).json()
+    deleted = session.delete(f"{BASE}/fhir/Appointment/{created['id']}")
+    assert deleted.status_code == 200
+    assert Appointment.get_by_id(int(created["id"])).is_cancelled
+    # Someone else's appointment does not exist for this token.
+    other = Appointment.select().where(Appointment.patient != camille.id).first()
+    refused(session.get(f"{BASE}/fhir/Appointment/{other.id}"), 404)
+    refused(post_json(session, f"/fhir/Appointment/{other.id}",
+                      appointment_resource(camille.id), method="put"), 404)
+    refused(session.delete(f"{BASE}/fhir/Appointment/{other.id}"), 404)
+    assert not Appointment.get_by_id(other.id).is_cancelled
+    # For another patient, without a time, or created already cancelled: 422.
+    refused(post_json(session, "/fhir/Appointment", appointment_resource(person("Jean").id)),
+            422)
+    refused(post_json(session, "/fhir/Appointment",
+                      dict(appointment_resource(camille.id), start="2026-12-15")), 422)
+    refused(post_json(session, "/fhir/Appointment",
+                      dict(appointment_resource(camille.id), status="cancelled")), 422)
+
+
+def test_appointments_need_the_agenda_purpose(app, login_as, person):
+    from test_connect import purposes
+    camille = person("Camille")
+    identify = purposes("rendez-vous-sante")[1]
+    session, _token = connect_client(app, login_as("camille"), RDV_CLIENT, RDV_REDIRECT,
+                                     AGENDA_SCOPE + " patient/Patient.r", [identify])
+    refused(session.get(f"{BASE}/fhir/Appointment"), 403, "Consentement")
+    refused(post_json(session, "/fhir/Appointment", appointment_resource(camille.id)), 403)
+    assert journal("api.appointment.create", outcome="denied", patient=camille.id)
