@@ -205,6 +205,12 @@ def test_document_create_checks_the_content_as_an_upload_does(app, login_as, per
     refused(post_json(session, "/fhir/DocumentReference",
                       document_resource(camille.id, tiny_pdf("x" * 400))), 413,
             "taille maximale")
+    # A body over the request limit itself (MAX_UPLOAD_REQUEST_BYTES) is refused before it is
+    # read: 413 too, as FHIR.
+    app.config.update(MAX_UPLOAD_BYTES=5 * 1024 * 1024, MAX_UPLOAD_REQUEST_BYTES=1000,
+                      MAX_CONTENT_LENGTH=1000)
+    refused(post_json(session, "/fhir/DocumentReference",
+                      document_resource(camille.id, b"a" * 2000)), 413)
     assert Document.select().count() == count
 
 
