@@ -40,8 +40,26 @@ def binary(document, data):
             "data": base64.b64encode(data).decode("ascii")}
 
 
+def _dict(value):
+    """An app's JSON object, or {} for anything else (a malformed resource is refused by the
+    checks that follow, never a server error)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
+def _shapes(resource, expected):
+    """Refuse a resource whose element has the wrong JSON shape: {name: (type, error key)}."""
+    for name, (kind, key) in expected.items():
+        if name in resource and not isinstance(resource[name], kind):
+            raise Invalid(key)
+
+
 def _subject(resource, person_id):
-    subject = (resource.get("subject") or {}).get("reference")
+    _shapes(resource, {"subject": (dict, "subject")})
+    subject = _dict(resource.get("subject")).get("reference")
     if subject is not None and subject != f"Patient/{person_id}":
         raise Invalid("subject")
 
@@ -55,10 +73,11 @@ def document_values(resource, person_id, max_bytes, today):
     if resource.get("resourceType") != "DocumentReference":
         raise Invalid("wrong_type", 400)
     _subject(resource, person_id)
-    contents = resource.get("content") or []
-    attachment = (contents[0] or {}).get("attachment") if contents and \
-        isinstance(contents[0], dict) else None
-    encoded = attachment.get("data") if isinstance(attachment, dict) else None
+    _shapes(resource, {"category": (list, "category"), "context": (dict, "date"),
+                       "content": (list, "attachment")})
+    contents = _list(resource.get("content"))
+    attachment = _dict(_dict(contents[0]).get("attachment")) if contents else {}
+    encoded = attachment.get("data")
     if not isinstance(encoded, str) or not encoded:
         raise Invalid("attachment")
     if len(encoded) * 3 // 4 > max_bytes + 2:
@@ -70,16 +89,17 @@ def document_values(resource, person_id, max_bytes, today):
     if len(data) > max_bytes:
         raise Invalid("too_big", 413)
     category = DEFAULT_CATEGORY
-    for concept in resource.get("category") or []:
-        for coding in (concept or {}).get("coding") or []:
-            if isinstance(coding, dict) and coding.get("system") == CATEGORY_SYSTEM:
+    for concept in _list(resource.get("category")):
+        for coding in _list(_dict(concept).get("coding")):
+            if _dict(coding).get("system") == CATEGORY_SYSTEM:
                 category = coding.get("code")
-    if category not in CATEGORIES:
+    if not isinstance(category, str) or category not in CATEGORIES:
         raise Invalid("category")
-    title = (attachment.get("title") or resource.get("description") or "").strip()
-    if not title or len(title) > 200:
+    title = attachment.get("title") or resource.get("description") or ""
+    if not isinstance(title, str) or not title.strip() or len(title.strip()) > 200:
         raise Invalid("title")
-    start = ((resource.get("context") or {}).get("period") or {}).get("start")
+    title = title.strip()
+    start = _dict(_dict(resource.get("context")).get("period")).get("start")
     try:
         document_date = date.fromisoformat(start[:10]) if start else today
     except (TypeError, ValueError):
@@ -143,16 +163,18 @@ def appointment_values(resource, person_id):
     if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)
                                  or not 1 <= duration <= 24 * 60):
         raise Invalid("duration")
+    _shapes(resource, {"participant": (list, "subject")})
     patient_seen, professional, place = False, "", ""
-    for participant in resource.get("participant") or []:
-        actor = (participant or {}).get("actor") or {}
+    for participant in _list(resource.get("participant")):
+        participant = _dict(participant)
+        actor = _dict(participant.get("actor"))
         reference = actor.get("reference")
         if reference is not None:
             if reference != f"Patient/{person_id}":
                 raise Invalid("subject")
             patient_seen = True
             continue
-        kinds = [t.get("text") for t in participant.get("type") or [] if isinstance(t, dict)]
+        kinds = [_dict(t).get("text") for t in _list(participant.get("type"))]
         if "location" in kinds:
             place = str(actor.get("display") or "").strip()
         else:

@@ -200,6 +200,11 @@ def test_document_create_checks_the_content_as_an_upload_does(app, login_as, per
                       document_resource(person("Jean").id, tiny_pdf())), 422)
     refused(post_json(session, "/fhir/DocumentReference",
                       document_resource(camille.id, tiny_pdf(), category="poubelle")), 422)
+    # Malformed shapes are refused as such, never a server error.
+    for shape in ({"category": "biologie"}, {"context": "hier"}, {"content": "pdf"},
+                  {"subject": "Patient"}):
+        refused(post_json(session, "/fhir/DocumentReference",
+                          dict(document_resource(camille.id, tiny_pdf()), **shape)), 422)
     # Over the document size limit: 413.
     app.config["MAX_UPLOAD_BYTES"] = 300
     refused(post_json(session, "/fhir/DocumentReference",
@@ -332,6 +337,10 @@ def test_appointment_delete_cancels_and_other_people_and_bad_input_are_refused(
                       dict(appointment_resource(camille.id), start="2026-12-15")), 422)
     refused(post_json(session, "/fhir/Appointment",
                       dict(appointment_resource(camille.id), status="cancelled")), 422)
+    for shape in ({"participant": ["Patient"]}, {"participant": "moi"},
+                  {"participant": [{"actor": "Dr X"}]}):
+        refused(post_json(session, "/fhir/Appointment",
+                          dict(appointment_resource(camille.id), **shape)), 422)
 
 
 def test_appointments_need_the_agenda_purpose(app, login_as, person):
