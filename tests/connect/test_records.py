@@ -129,6 +129,7 @@ def test_documents_search_read_and_binary_never_show_masked_or_hidden_ones(
     assert entry.actor_name == "Coffre à documents" and entry.via == "service"
 
 
+@pytest.mark.db  # date searches and the conditional UPDATE on both databases
 def test_documents_search_by_date_with_paging(app, login_as, person, docs_service):
     from portal.documents.store import store_document
     camille = person("Camille")
@@ -243,6 +244,7 @@ def appointment_resource(patient_id, start="2026-12-15T09:30:00+01:00", **extra)
     return resource
 
 
+@pytest.mark.db  # date searches and the conditional UPDATE on both databases
 def test_appointments_create_read_search_update_and_cancel(app, login_as, person):
     from datetime import datetime
 
