@@ -129,6 +129,30 @@ def test_documents_search_read_and_binary_never_show_masked_or_hidden_ones(
     assert entry.actor_name == "Coffre à documents" and entry.via == "service"
 
 
+def test_a_legal_representative_consent_never_reaches_documents_hidden_from_them(
+        app, login_as, person, docs_service):
+    from conftest import open_space
+    from portal.documents.store import store_document
+    lina = person("Lina")
+    with app.app_context():
+        shown, kept = (store_document(lina, account("benali"), tiny_pdf(name), filename="x.pdf",
+                                      title=name, category="comptes_rendus",
+                                      document_date=date(2026, 9, 1), **labels)
+                       for name, labels in (("Vu", {}), ("Confidentiel",
+                                                          {"hidden_from_guardians": True})))
+    browser = login_as("camille")
+    open_space(browser, lina.id)  # Camille is Lina's mother
+    session, token = connect_client(app, browser, DOCS_CLIENT, DOCS_REDIRECT,
+                                    "launch/patient patient/DocumentReference.rs",
+                                    [docs_service[0]])
+    assert token["patient"] == str(lina.id)
+    ids = {e.resource.id for e in Bundle.model_validate(
+        session.get(f"{BASE}/fhir/DocumentReference").json()).entry}
+    assert str(shown.id) in ids and str(kept.id) not in ids
+    refused(session.get(f"{BASE}/fhir/DocumentReference/{kept.id}"), 404)
+    refused(session.get(f"{BASE}/fhir/Binary/{kept.id}"), 404)
+
+
 @pytest.mark.db  # date searches and the conditional UPDATE on both databases
 def test_documents_search_by_date_with_paging(app, login_as, person, docs_service):
     from portal.documents.store import store_document
