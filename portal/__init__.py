@@ -223,7 +223,7 @@ AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptio
 ROUTE_MODULES = {
     "accounts": ("views", "activation", "recovery_routes"),
     "agenda": ("views", "feed", "pro"),
-    "connect": ("views", "operator", "api"),
+    "connect": ("views", "operator", "api", "api_records"),
     "documents": ("views", "actions"),
     "messaging": ("views", "files", "pharmacy", "pro", "trash"),
     "proxies": ("views", "delegation_routes", "guardian_routes", "mandate_routes"),

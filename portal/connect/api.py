@@ -35,9 +35,10 @@ def fhir_response(payload, status=200, headers=None):
     return response
 
 
-def outcome(status, key):
+def outcome(status, key, texts=None):
     headers = {"WWW-Authenticate": 'Bearer realm="carnet"'} if status == 401 else {}
-    return fhir_response(fhir.operation_outcome(status, key, _language()), status, headers)
+    return fhir_response(fhir.operation_outcome(status, key, _language(), texts), status,
+                         headers)
 
 
 # --- OAuth endpoints ---------------------------------------------------------------------------
@@ -86,7 +87,8 @@ def smart_configuration():
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": ["launch/patient", "offline_access", "patient/Patient.r",
                              "patient/Observation.rs", "patient/Observation.c",
-                             "patient/DocumentReference.rs", "patient/Appointment.cruds"],
+                             "patient/DocumentReference.rs", "patient/DocumentReference.c",
+                             "patient/Appointment.cruds"],
         "capabilities": ["launch-standalone", "client-public", "client-confidential-symmetric",
                          "context-standalone-patient", "permission-offline",
                          "permission-patient", "permission-v2"],
@@ -149,7 +151,8 @@ def api(resource, letter, action):
                 return outcome(403, "consent")
             response = view(token, *args, **kwargs)
             if response.status_code < 400:
-                audit.record(action, **journal)
+                # A view may name its action more precisely (an update that cancels).
+                audit.record(g.pop("api_action", action), **journal)
                 Consent.update(last_used_at=utcnow()).where(
                     Consent.person == token.person_id,
                     Consent.service == service.id).execute()
@@ -193,12 +196,14 @@ def observation_read(token, observation_id):
 DATE_PREFIXES = {"ge": "__ge__", "gt": "__gt__", "le": "__le__", "lt": "__lt__"}
 
 
-def _date_condition(value):
-    """A FHIR date search value (ge2026-01-01, lt2026-02-01T00:00:00Z, 2026-01-05)."""
+def date_condition(value, column=Measure.measured_at, day_column=False):
+    """A FHIR date search value (ge2026-01-01, lt2026-02-01T00:00:00Z, 2026-01-05) on a
+    datetime column (naive UTC), or on a date column when `day_column`."""
     prefix = value[:2] if value[:2] in DATE_PREFIXES or value[:2] == "eq" else "eq"
     text = value[2:] if value[:2] in DATE_PREFIXES or value[:2] == "eq" else value
     moment = fhir.parse_date(text)
-    column = Measure.measured_at
+    if day_column:
+        text, moment = text[:10], moment.replace(hour=0, minute=0, second=0).date()
     if prefix == "eq":
         span = timedelta(days=1) if len(text) == 10 else timedelta(seconds=1)
         return (column >= moment) & (column < moment + span)
@@ -219,25 +224,43 @@ def observation_search(token):
             kinds = [fhir.KIND_OF_LOINC[c] for c in codes if c in fhir.KIND_OF_LOINC]
             query = query.where(Measure.kind.in_(kinds))
         for value in request.args.getlist("date"):
-            query = query.where(_date_condition(value))
+            query = query.where(date_condition(value))
+    except (ValueError, TypeError, KeyError):
+        return outcome(400, "search")
+    return search_bundle(query, (Measure.measured_at.desc(), Measure.id.desc()),
+                         "connect.observation_search", fhir.observation)
+
+
+def fhir_base():
+    return url_for("connect.metadata", _external=True).rsplit("metadata", 1)[0]
+
+
+def search_bundle(query, order, endpoint, build):
+    """One page of `query` as a searchset Bundle (_count, page), with its self, next and
+    previous links; `build` makes each resource."""
+    try:
         count = min(PAGE_MAX, max(1, int(request.args.get("_count", PAGE_DEFAULT))))
         page = max(1, int(request.args.get("page", 1)))
     except (ValueError, TypeError):
         return outcome(400, "search")
     total = query.count()
-    rows = list(query.order_by(Measure.measured_at.desc(), Measure.id.desc())
-                .paginate(page, count))
-    base = url_for("connect.metadata", _external=True).rsplit("metadata", 1)[0]
-    args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
+    rows = list(query.order_by(*order).paginate(page, count))
+    # Every value of a repeated parameter (date=ge…&date=le…) stays in the links.
+    args = {k: request.args.getlist(k) for k in request.args if k != "page"}
 
     def link(number):
-        return url_for("connect.observation_search", _external=True, **args, page=number)
+        return url_for(endpoint, _external=True, **args, page=number)
     links = [("self", link(page))]
     if page * count < total:
         links.append(("next", link(page + 1)))
     if page > 1:
         links.append(("previous", link(page - 1)))
-    return fhir_response(fhir.bundle([fhir.observation(m) for m in rows], base, total, links))
+    return fhir_response(fhir.bundle([build(row) for row in rows], fhir_base(), total, links))
+
+
+def read_json():
+    """The request's FHIR resource (None when the body is empty); ValueError when not JSON."""
+    return json.loads(request.get_data(as_text=True) or "null")
 
 
 @bp.route("/fhir/Observation", methods=["POST"])

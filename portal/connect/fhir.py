@@ -57,9 +57,29 @@ MESSAGES = {
     "search": ("Paramètre de recherche invalide.", "Invalid search parameter."),
     "too_many": ("Trop de requêtes : réessayez plus tard.", "Too many requests: try later."),
     "method": ("Opération non prise en charge.", "Operation not supported."),
+    "attachment": ("Le document doit porter son contenu en base64 (content[0].attachment.data).",
+                   "The document must carry its content in base64 (content[0].attachment.data)."),
+    "too_big": ("Le fichier dépasse la taille maximale des documents.",
+                "The file is larger than the maximum size of a document."),
+    "category": ("Catégorie de document inconnue.", "Unknown document category."),
+    "title": ("Le document doit avoir un titre (au plus 200 caractères).",
+              "The document needs a title (200 characters at most)."),
+    "status": ("Statut de rendez-vous non pris en charge.", "Appointment status not supported."),
+    "start": ("Date et heure de début absentes ou invalides.",
+              "Start date and time missing or invalid."),
+    "duration": ("Durée invalide (de 1 minute à 24 heures).",
+                 "Invalid duration (from 1 minute to 24 hours)."),
+    "text_length": ("Texte trop long.", "Text too long."),
+    "conflict": ("La ressource a changé depuis sa lecture (version différente) : relisez-la "
+                 "avant de la modifier.", "The resource changed since it was read (another "
+                 "version): read it again before changing it."),
+    "unavailable": ("Le stockage des documents est momentanément indisponible : réessayez plus "
+                    "tard.", "Document storage is unavailable for a moment: try again later."),
+    "cancelled": ("Ce rendez-vous est annulé : il ne peut plus être modifié.",
+                  "This appointment is cancelled: it can no longer be changed."),
 }
 ISSUE_CODES = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
-               409: "conflict", 413: "too-long", 422: "invalid", 429: "throttled",
+               409: "conflict", 413: "too-long", 422: "invalid", 429: "throttled", 503: "transient",
                400: "invalid"}
 
 
@@ -72,9 +92,10 @@ class Invalid(Exception):
         self.key, self.status = key, status
 
 
-def operation_outcome(status, key, language="fr"):
-    """An OperationOutcome for an error, its text in the asked language (French by default)."""
-    french, english = MESSAGES[key]
+def operation_outcome(status, key, language="fr", texts=None):
+    """An OperationOutcome for an error, its text in the asked language (French by default);
+    `texts` (French, English) replaces the key's own when the message is more precise."""
+    french, english = texts or MESSAGES[key]
     text = english if language == "en" else french
     return {"resourceType": "OperationOutcome",
             "issue": [{"severity": "error", "code": ISSUE_CODES.get(status, "processing"),
@@ -223,5 +244,18 @@ def capability_statement(base_url, software_version, date):
                  "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "create"}],
                  "searchParam": [{"name": "code", "type": "token"},
                                  {"name": "date", "type": "date"},
+                                 {"name": "_count", "type": "number"}]},
+                {"type": "DocumentReference",
+                 "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "create"}],
+                 "searchParam": [{"name": "category", "type": "token"},
+                                 {"name": "date", "type": "date"},
+                                 {"name": "_count", "type": "number"}]},
+                {"type": "Binary", "interaction": [{"code": "read"}]},
+                {"type": "Appointment",
+                 "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "create"},
+                                 {"code": "update"}, {"code": "delete"}],
+                 "versioning": "versioned-update", "conditionalUpdate": False,
+                 "searchParam": [{"name": "date", "type": "date"},
+                                 {"name": "status", "type": "token"},
                                  {"name": "_count", "type": "number"}]},
             ]}]}

@@ -165,6 +165,15 @@ ACTION_LABELS = {
     "api.observation.read": _l("Lecture d’une mesure par un service connecté"),
     "api.observation.search": _l("Lecture des mesures par un service connecté"),
     "api.observation.create": _l("Ajout d’une mesure par un service connecté"),
+    "api.document.search": _l("Lecture de la liste des documents par un service connecté"),
+    "api.document.read": _l("Lecture d’un document par un service connecté"),
+    "api.document.content": _l("Téléchargement d’un document par un service connecté"),
+    "api.document.create": _l("Ajout d’un document par un service connecté"),
+    "api.appointment.search": _l("Lecture de l’agenda par un service connecté"),
+    "api.appointment.read": _l("Lecture d’un rendez-vous par un service connecté"),
+    "api.appointment.create": _l("Ajout d’un rendez-vous par un service connecté"),
+    "api.appointment.update": _l("Modification d’un rendez-vous par un service connecté"),
+    "api.appointment.cancel": _l("Annulation d’un rendez-vous par un service connecté"),
 }
 
 # profile.<section>.<operation>
@@ -218,6 +227,8 @@ ON_BEHALF = frozenset({GUARDIAN, DELEGATION, MANDATE})
 # Families for the filter, as SQL-friendly definitions (see views.family_condition).
 READ_SUFFIX = ".view"
 READ_ACTIONS = ("api.patient.read", "api.observation.read", "api.observation.search",
+                "api.document.search", "api.document.read", "api.document.content",
+                "api.appointment.search", "api.appointment.read",
                 "documents.open", "documents.download", "history.export", "prescriptions.verify",
                 "agenda.download", "agenda.export", "agenda.feed_fetch")
 LOGIN_PREFIX = "auth."

@@ -461,7 +461,11 @@ def test_only_the_oauth_and_fhir_endpoints_skip_csrf(app, login_as):
     # The whole app's list: any other POST of any area keeps its CSRF check.
     assert not csrf._exempt_blueprints
     assert set(csrf._exempt_views) == {"portal.connect.api.token", "portal.connect.api.revoke",
-                      "portal.connect.api.introspect", "portal.connect.api.observation_create"}
+                      "portal.connect.api.introspect", "portal.connect.api.observation_create",
+                      "portal.connect.api_records.document_create",
+                      "portal.connect.api_records.appointment_create",
+                      "portal.connect.api_records.appointment_update",
+                      "portal.connect.api_records.appointment_delete"}
     # The consent screen's POST keeps it.
     browser = login_as("camille")
     path, _verifier = start(oauth_session(app))
@@ -482,7 +486,9 @@ def test_discovery_and_capability_statement(client):
     assert metadata.headers["Content-Type"].startswith(FHIR)
     statement = CapabilityStatement.model_validate(metadata.get_json())
     assert statement.fhirVersion == "4.0.1"
-    assert {r.type for r in statement.rest[0].resource} == {"Patient", "Observation"}
+    assert {r.type for r in statement.rest[0].resource} == {
+        "Patient", "Observation", "DocumentReference", "Binary", "Appointment"}
+    assert "patient/DocumentReference.c" in smart["scopes_supported"]
 
 
 def test_the_api_is_rate_limited_per_client(app, login_as):

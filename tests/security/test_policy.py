@@ -14,6 +14,9 @@ PUBLIC_ENDPOINTS = {
     "connect.token", "connect.revoke", "connect.introspect", "connect.smart_configuration",
     "connect.metadata", "connect.patient_read", "connect.observation_read",
     "connect.observation_search", "connect.observation_create",
+    "connect.document_search", "connect.document_read", "connect.binary_read",
+    "connect.document_create", "connect.appointment_search", "connect.appointment_read",
+    "connect.appointment_create", "connect.appointment_update", "connect.appointment_delete",
 }
 
 
