@@ -13,6 +13,7 @@ from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, Int
 from ..accounts.models import Account, Person, utcnow
 from ..accounts.passwords import hash_password, verify_password
 from ..db import BaseModel
+from .scopes import is_supported
 
 ACTIVE = "active"
 SUSPENDED = "suspended"
@@ -81,7 +82,6 @@ class ServiceClient(BaseModel):
         return self.uris[0] if self.uris else None
 
     def get_allowed_scope(self, scope):
-        from .rights import is_supported
         return " ".join(s for s in (scope or "").split() if is_supported(s))
 
     def check_redirect_uri(self, redirect_uri):

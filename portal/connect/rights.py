@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from .. import audit, policy
 from ..accounts.models import utcnow
 from .models import ACTIVE, Consent, Purpose, Service, ServiceToken
+from .scopes import CONTEXT_SCOPES, LETTERS, RIGHT_SCOPES
 
 READ = "read"
 WRITE = "write"
@@ -35,16 +36,6 @@ SERVICE_CATEGORIES = {
     "rendez_vous": _l("Prise de rendez-vous"),
 }
 
-# right -> (FHIR resource type, SMART v2 letters it allows)
-RIGHT_SCOPES = {
-    "measures:read": ("Observation", "rs"),
-    "measures:write": ("Observation", "c"),
-    "documents:read": ("DocumentReference", "rs"),
-    "documents:write": ("DocumentReference", "c"),
-    "agenda:read": ("Appointment", "rs"),
-    "agenda:write": ("Appointment", "cud"),
-    "profile:read": ("Patient", "r"),
-}
 RIGHTS = tuple(RIGHT_SCOPES)
 
 # right -> the policy action the consenting account must hold in the person's space.
@@ -57,23 +48,6 @@ RIGHT_ACTIONS = {
     "agenda:write": policy.AGENDA_EDIT,
     "profile:read": policy.DOSSIER_VIEW,
 }
-
-LETTERS = "cruds"
-CONTEXT_SCOPES = ("launch/patient", "offline_access")
-RESOURCES = frozenset(resource for resource, _letters in RIGHT_SCOPES.values())
-
-
-def is_supported(item):
-    """A scope this server knows: launch/patient, offline_access, or patient/<Resource>.<letters>
-    (SMART v2: letters among c, r, u, d, s, in that order) for a resource it serves."""
-    if item in CONTEXT_SCOPES:
-        return True
-    if not item.startswith("patient/") or "." not in item:
-        return False
-    resource, _sep, letters = item[len("patient/"):].partition(".")
-    ordered = "".join(c for c in LETTERS if c in letters)
-    return resource in RESOURCES and bool(letters) and letters == ordered
-
 
 REAPPROVAL_DAYS = 30
 

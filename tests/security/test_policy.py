@@ -5,6 +5,7 @@ from conftest import csrf_from, hidden_fields, open_space
 # Endpoints reachable without logging in: keep this list short and explicit.
 PUBLIC_ENDPOINTS = {
     "accounts.index", "accounts.login", "accounts.login_code", "accounts.resend_code",
+    "accounts.recovery_request", "accounts.recovery_code", "accounts.recovery_password",
     "pages.accessibility", "pages.language", "static",
     "accounts.activation_link", "accounts.activate",  # a young adult's activation (token)
     "lifecycle.opposition",  # opposing from the activation invitation (token + identity)
