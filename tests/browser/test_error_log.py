@@ -22,9 +22,9 @@ def test_refusals_answer_without_error_and_write_no_health_data_to_the_log(conte
     page = context_for("jean")
     page.goto(server.url("/dossier/profil/maladies/"))
     html = page.content()
-    fields = dict(re.findall(r'<input (?:id="csrf_token" )?name="(csrf_token)" '
-                             r'(?:type="hidden" )?value="([^"]+)"', html))
-    fields.update(re.findall(r'<input type="hidden" name="(_space)" value="([^"]+)"', html))
+    # Attributes in any order (the POST-form macro writes type, name, value).
+    fields = dict(re.findall(r'<input [^>]*name="(csrf_token|_space)" [^>]*value="([^"]+)"',
+                             html))
     assert "csrf_token" in fields and "_space" in fields
     statuses = []
     for headers in ({"HX-Request": "true"}, {}):
