@@ -8,6 +8,10 @@ decrypted by the server) and lives at the server's date (CARNET_TEST_CLOCK_OFFSE
 tests/clock). The arguments and the result travel as JSON; an exception fails the test with
 its traceback. Only registered names run: the command line is no way to call anything else.
 
+Every factory's run starts a process: the worker's modules (WeasyPrint, a second to load) are
+imported by the factories that use them only. Some tests race the page's own timers (a draft
+saved 3 s after typing) with a factory, so a factory must stay quick.
+
 Demo accounts are named by their role in the demo (``portal.seed.DEMO_EMAILS``), as the tests'
 ``ACCOUNTS`` name them.
 """
@@ -26,7 +30,6 @@ from portal.lifecycle.models import Proof, SpaceClosure
 from portal.messaging.models import Draft
 from portal.prescriptions.models import Prescription
 from portal.seed import DEMO_EMAILS
-from portal.summary import tasks as summary_tasks
 from portal.summary.models import PrintJob
 
 FACTORIES: dict[str, Callable[..., Any]] = {}
@@ -82,13 +85,15 @@ def queued_job(role: str = "camille", kind: str = "synthese",
 @factory
 def run_print_job(job_id: int) -> bool:
     """The worker's part: render the job's PDF and mark it done (False: not claimed)."""
-    return summary_tasks.run_job(job_id)
+    from portal.summary.tasks import run_job
+    return run_job(job_id)
 
 
 @factory
 def claim_print_job(job_id: int) -> bool:
     """A worker takes the job (queued → running) and is never heard from again."""
-    return summary_tasks.claim(job_id)
+    from portal.summary.tasks import claim
+    return claim(job_id)
 
 
 @factory
