@@ -28,8 +28,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ACCOUNTS, CONTEXT_OPTIONS, PASSWORD, login
-from .tools import in_server_app as run_in_server_app
-from .tools import format_vnu_errors, record_at_widths, tab_to, vnu_errors, watch
+from . import factories
+from .tools import format_vnu_errors, on_server, record_at_widths, tab_to, vnu_errors, watch
 
 pytestmark = pytest.mark.browser
 
@@ -47,17 +47,6 @@ def record(page, name, pages):
 
 
 # ------------------------------------------------------------- the server's database, directly
-
-_IMPORTS = """
-from portal.accounts.models import Account, ActivationInvite, Person
-from portal.lifecycle.models import Proof, SpaceClosure
-"""
-
-
-def in_server_app(server, code: str) -> str:
-    """Run `code` on the server's database (tools.in_server_app) with this file's imports."""
-    return run_in_server_app(server, code, _IMPORTS)
-
 
 def read_db(server, sql: str, *params) -> list[tuple]:
     """Rows read from the server's database directly (read-only)."""
@@ -95,31 +84,17 @@ def leave_the_demo_as_found(server):
               for table in ("activation_invite", "space_closure", "lifecycle_proof")}
     assert amina_state(server) == (1, 0), "Amina's space must be open before the test"
     yield
-    in_server_app(server, f"""
-        from portal.documents.store import delete_blob
-        for proof in Proof.select().where((Proof.id > {before['lifecycle_proof']})
-                                          | (Proof.closure > {before['space_closure']})):
-            if proof.storage_key:
-                delete_blob(proof.storage_key)
-            proof.delete_instance()
-        SpaceClosure.delete().where(SpaceClosure.id > {before['space_closure']}).execute()
-        ActivationInvite.delete().where(
-            ActivationInvite.id > {before['activation_invite']}).execute()
-        Account.update(is_active=True).where(Account.email == {ACCOUNTS['amina']!r}).execute()
-    """)
+    on_server(server, factories.remove_closures_after, proof_id=before["lifecycle_proof"],
+              closure_id=before["space_closure"], invite_id=before["activation_invite"],
+              reactivate="amina")
     assert amina_state(server) == (1, 0)
 
 
 def activation_link_for_lina(server) -> str:
     """A counter invitation for Lina (no account): its path. A counter one, so that she never
     shows among the young adults invited at 18 on the operator's pages."""
-    token = in_server_app(server, """
-        from portal.accounts.invites import REASON_COUNTER, issue_invite
-        lina = Person.get(Person.given_names == "Lina", Person.family_name == "Martin")
-        assert not Account.select().where(Account.person == lina.id).exists()
-        _invite, token = issue_invite(lina, reason=REASON_COUNTER)
-        print(token)
-    """)
+    token = on_server(server, factories.counter_invite, given_names="Lina",
+                      family_name="Martin")
     return f"/activation/{token}"
 
 

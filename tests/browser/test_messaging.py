@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ACCOUNTS, login
-from .tools import (format_vnu_errors, in_server_app, open_space_of, record_at_widths,
-                    vnu_errors, watch)
+from . import factories
+from .tools import (format_vnu_errors, on_server, open_space_of, record_at_widths, vnu_errors,
+                    watch)
 
 pytestmark = pytest.mark.browser
 
@@ -220,13 +221,7 @@ def test_badge_refreshes_and_drafts_save_themselves_with_javascript(context_for,
 
 def _expire_sessions_of(server, role):
     """The account's sessions end by idleness (31 minutes without a request)."""
-    in_server_app(server, f"""
-        from datetime import timedelta
-        from portal.accounts.models import Account, UserSession, utcnow
-        account = Account.get(Account.email == {ACCOUNTS[role]!r})
-        UserSession.update(last_seen_at=utcnow() - timedelta(minutes=31)).where(
-            UserSession.account == account.id).execute()
-    """)
+    on_server(server, factories.expire_sessions, role=role, minutes=31)
 
 
 def _type_then_send_after_expiry(page, server, text):
@@ -267,8 +262,4 @@ def test_text_typed_before_the_session_expired_goes_to_its_author_only(context_f
     login(camille, server, ACCOUNTS["camille"])
     camille.goto(server.url("/messagerie/ecrire"))
     expect(camille.get_by_label("Message", exact=True)).to_have_value("")
-    drafts = in_server_app(server, """
-        from portal.messaging.models import Draft
-        print(Draft.select().where(Draft.body.contains("confidentiel")).count())
-    """)
-    assert drafts == "0"
+    assert on_server(server, factories.drafts_containing, text="confidentiel") == 0

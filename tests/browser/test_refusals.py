@@ -18,7 +18,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ACCOUNTS, CONTEXT_OPTIONS, VENV_BIN, _free_port
-from .tools import (ROOT, axe_violations, format_violations, format_vnu_errors, in_server_app,
+from . import factories
+from .tools import (ROOT, axe_violations, format_violations, format_vnu_errors, on_server,
                     open_space_of, record_at_widths, vnu_errors, watch)
 
 pytestmark = pytest.mark.browser
@@ -57,15 +58,8 @@ def jean_nir():
 
 
 def set_samu_allowed(server, allowed):
-    in_server_app(server, f"""
-        jean = Person.get(Person.given_names == "Jean", Person.family_name == "Dupont")
-        settings = EmergencySettings.for_patient(jean.id)
-        settings.samu_allowed = {allowed}
-        settings.save()
-    """, imports="""
-        from portal.accounts.models import Person
-        from portal.emergency.models import EmergencySettings
-    """)
+    on_server(server, factories.set_samu_allowed, given_names="Jean", family_name="Dupont",
+              allowed=allowed)
 
 
 def test_403_the_samu_doctor_sees_the_patients_opposition(context_for, server):
@@ -222,10 +216,7 @@ def test_409_a_measure_posted_from_a_stale_space(context_for, server):
 # --- 422: a pharmacist's note too long ---------------------------------------------------------
 
 def test_422_a_dispensation_with_a_note_too_long(context_for, server):
-    code = in_server_app(server, """
-        print(next(p.code for p in Prescription.select().order_by(Prescription.id)
-                   if p.next_renewal_number() is not None))
-    """, imports="from portal.prescriptions.models import Prescription\n")
+    code = on_server(server, factories.renewable_prescription_code)
     pharmacist = context_for("girard")
     pharmacist.goto(server.url("/ordonnance/verifier"))
     pharmacist.get_by_label("Code de l’ordonnance").fill(code)

@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ACCOUNTS, PASSWORD
-from .tools import format_vnu_errors, in_server_app, record_at_widths, vnu_errors, watch
+from . import factories
+from .tools import format_vnu_errors, on_server, record_at_widths, vnu_errors, watch
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +28,7 @@ EMAIL = ACCOUNTS["amina"]
 def amina(context_for, server):
     page = context_for("amina")
     yield page
-    in_server_app(server, f"""
-from portal.accounts.models import Account
-Account.update(second_factor="email", totp_secret=None, totp_last_counter=None).where(
-    Account.email == {EMAIL!r}).execute()
-""")
+    on_server(server, factories.reset_second_factor, role="amina")
 
 
 def test_second_factor_changes_ask_who_one_is_then_warn_before_switching_off(amina, server):

@@ -8,8 +8,9 @@ Screenshots at 1280 px and 320 px in test-artifacts/screenshots/summary-*.
 
 The browser server runs huey immediate, so a POST finishes its job at once; a job still waiting
 is made by inserting its row in the server's database, and finished by calling the worker's
-`run_job` on that database (a Python child process with the server's environment: the same
-SECRET_KEY, hence the same document key, as the server that will decrypt the PDF).
+`run_job` on that database (factories of tests/browser/factories.py, run in a child process
+with the server's environment: the same SECRET_KEY, hence the same document key, as the server
+that will decrypt the PDF).
 Every job made here is deleted (through "Supprimer ce fichier maintenant"; what a failing test
 leaves behind, by a clean-up after each test), so the other tests see the demo as it was.
 """
@@ -22,9 +23,8 @@ from contextlib import closing
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ACCOUNTS
-from .tools import in_server_app as run_in_server_app
-from .tools import (format_vnu_errors, open_space_of, record_at_widths, screenshot,
+from . import factories
+from .tools import (format_vnu_errors, on_server, open_space_of, record_at_widths, screenshot,
                     tab_to, vnu_errors, watch)
 
 pytestmark = pytest.mark.browser
@@ -42,34 +42,16 @@ def record(page, name, pages):
 
 # ------------------------------------------------------------- the server's database, directly
 
-_IMPORTS = """
-from portal.accounts.models import Account
-from portal.summary.models import PrintJob
-"""
 
-
-def in_server_app(server, code: str) -> str:
-    """Run `code` on the server's database (tools.in_server_app) with this file's imports."""
-    return run_in_server_app(server, code, _IMPORTS)
-
-
-def queued_job(server, role="camille", kind="synthese", sections="allergies,treatments"):
+def queued_job(server, **job) -> int:
     """A job of `role` in their own space, waiting for a worker that never comes; its id."""
-    return int(in_server_app(server, f"""
-        account = Account.get(Account.email == {ACCOUNTS[role]!r})
-        job = PrintJob.create(patient=account.person_id, requested_by=account.id, kind={kind!r},
-                              sections={sections!r}, language="fr")
-        print(job.id)
-    """))
+    return on_server(server, factories.queued_job, **job)
 
 
 def run_job(server, job_id: int) -> None:
     """The worker's part: render the job's PDF (in a child process) and mark it done."""
-    done = in_server_app(server, f"""
-        from portal.summary.tasks import run_job
-        print(run_job({job_id}))
-    """)
-    assert done == "True", f"run_job({job_id}) did not finish the job: {done}"
+    done = on_server(server, factories.run_print_job, job_id=job_id)
+    assert done is True, f"run_job({job_id}) did not finish the job: {done}"
 
 
 def read_db(server, sql: str, *params) -> list[tuple]:
@@ -96,13 +78,7 @@ def remove_jobs_made_here(server):
     before = max(job_ids(server), default=0)
     yield
     if [i for i in job_ids(server) if i > before]:
-        in_server_app(server, f"""
-            from portal.documents.store import delete_blob
-            for job in PrintJob.select().where(PrintJob.id > {before}):
-                if job.storage_key:
-                    delete_blob(job.storage_key)
-                job.delete_instance()
-        """)
+        on_server(server, factories.delete_print_jobs_after, job_id=before)
 
 
 def delete_job(page):
@@ -306,20 +282,11 @@ def test_a_job_whose_worker_died_says_so_while_polled_and_prints_again(context_f
     camille = context_for("camille")
     console = watch(camille)
     job_id = queued_job(server, kind="carte", sections="")
-    in_server_app(server, f"""
-        from portal.summary.tasks import claim
-        claim({job_id})  # a worker took it; it will not be heard from again
-    """)
+    on_server(server, factories.claim_print_job, job_id=job_id)  # never heard from again
     camille.goto(server.url(f"/imprimer/{job_id}"))
     status = camille.locator("#etat-impression")
     expect(status).to_contain_text("Mise en page en cours")
-    in_server_app(server, f"""
-        from datetime import timedelta
-        from portal.accounts.models import utcnow
-        long_ago = utcnow() - timedelta(seconds=90)
-        PrintJob.update(started_at=long_ago, heartbeat_at=long_ago).where(
-            PrintJob.id == {job_id}).execute()
-    """)
+    on_server(server, factories.backdate_print_job, job_id=job_id, seconds=90)
     expect(status).to_contain_text("L’impression a été interrompue", timeout=10000)
     expect(camille.locator("#annonces")).to_contain_text("L’impression a été interrompue")
     assert status.get_attribute("data-hx-get") is None, "a failed job must not poll"

@@ -331,24 +331,19 @@ def open_space_of(page, server, name):
     expect(page.locator(".notices")).to_contain_text(f"Vous êtes dans l’espace de {name}")
 
 
-_APP_PRELUDE = """
-from portal import create_app
-from portal.extensions import db
-app = create_app()
-ctx = app.app_context()
-ctx.push()
-db.connect(reuse_if_open=True)
-"""
+def on_server(server, factory, **arguments):
+    """Run `factory` (a function of tests/browser/factories.py, or its name) with `arguments`
+    on the browser server's database and storage, in a child process with the server's own
+    environment (the same keys, the same clock); returns its result. The arguments and the
+    result go through JSON. A failing factory fails the test with its traceback."""
+    import pytest
 
-
-def in_server_app(server, code: str, imports: str = "") -> str:
-    """Run `code` (after `imports`) in an app context on the browser server's database and
-    storage, with the server's own environment (so the same keys); returns what it printed."""
-    import subprocess
-    import textwrap
     from .conftest import VENV_BIN
-    source = _APP_PRELUDE + textwrap.dedent(imports) + textwrap.dedent(code)
-    result = subprocess.run([str(VENV_BIN / "python"), "-c", source], cwd=ROOT, env=server.env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"app code failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout.strip()
+    name = factory if isinstance(factory, str) else factory.__name__
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "tests.browser.factories", name, json.dumps(arguments)],
+        cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        pytest.fail(f"factory {name}({arguments}) failed on the server:\n"
+                    f"{result.stdout}\n{result.stderr}", pytrace=False)
+    return json.loads(result.stdout.splitlines()[-1])
