@@ -262,32 +262,6 @@ def is_postgres():
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def in_request_transaction():
-    """True while the current request's transaction is open (see request_transaction)."""
-    from flask import g, has_request_context
-    return has_request_context() and g.get("_request_tx") is not None
-
-
-def after_commit(callback):
-    """Run `callback` once the current request's transaction has committed (at once when there
-    is none): a queued task must not run before the rows it reads exist, nor for an action that
-    rolled back."""
-    if in_request_transaction():
-        from flask import g
-        g._request_tx["after_commit"].append(callback)
-        return True
-    callback()
-    return False
-
-
-def after_rollback(callback):
-    """Run `callback` if the current request's transaction rolls back (never otherwise): the
-    journal keeps the refusals and failures of an action that did not happen."""
-    if in_request_transaction():
-        from flask import g
-        g._request_tx["after_rollback"].append(callback)
-
-
 @contextmanager
 def request_transaction():
     """The view of a request that may write runs in one transaction (IMMEDIATE on SQLite)."""

@@ -11,6 +11,7 @@ from huey import RedisHuey, SqliteHuey
 from peewee import DatabaseProxy
 
 from .config import INSTANCE
+from .request_tx import after_commit, in_request_transaction
 
 db = DatabaseProxy()
 csrf = CSRFProtect()
@@ -25,7 +26,6 @@ class _AfterCommit:
     e-mail of an action that did not happen."""
 
     def enqueue(self, task):
-        from .db import after_commit, in_request_transaction
         if in_request_transaction():
             after_commit(lambda: super(_AfterCommit, self).enqueue(task))
             return None

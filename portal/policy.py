@@ -10,8 +10,8 @@ from functools import wraps
 
 from flask import abort, current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
+from .accounts.current import current_account
 from .accounts.models import (ROLE_MEDIATOR, ROLE_OPERATOR, ROLE_PATIENT, ROLE_PROFESSIONAL,
                               Person, utcnow)
 from .access.models import Grant
@@ -100,21 +100,6 @@ class Relation:
         """The relation's name for the logged-in account (every relation a page shows is one
         of its own)."""
         return self.label_as(current_account())
-
-
-def current_account():
-    """The account logged in for this request, or None (outside a request too).
-
-    Code that runs on every page asks this rather than flask_login's `current_user`: each read
-    of that proxy goes through the request context, flask_login's loader check and `g` again
-    (a page read it ~30 times). The account is the very object flask_login loaded for this
-    request (it keeps it in `g`; the first ask here loads it the same way)."""
-    if not has_request_context():
-        return None
-    user = g.get("_login_user")
-    if user is None:
-        user = current_user._get_current_object()
-    return user if user is not None and user.is_authenticated else None
 
 
 def _today():
@@ -671,7 +656,7 @@ def revoke_lapsed_tokens(space_id=None, made_by_person=None, kinds=TOKEN_KINDS):
     from .accounts.models import Account, ActivationInvite
     from .agenda.models import CalendarFeed
     from .summary.models import DONE, QUEUED, RUNNING, PrintJob
-    from .summary.tasks import revoke_job
+    from .summary.revoke import revoke_job
     now = utcnow()
     makers = None
     if made_by_person is not None:

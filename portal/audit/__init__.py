@@ -12,7 +12,9 @@ from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, Int
                     TextField)
 
 from ..accounts.models import Account, Person, utcnow
-from ..db import BaseModel, PreparedInsert, after_rollback, in_request_transaction
+from ..accounts.current import current_account
+from ..db import BaseModel, PreparedInsert
+from ..request_tx import after_rollback, in_request_transaction
 
 # The patient_prev of the first entry of a chain.
 GENESIS = "0" * 64
@@ -112,7 +114,6 @@ def record(action, *, actor=None, patient=None, obj_type="", obj_id="", via=None
     else of the action does."""
     if has_request_context():
         if actor is None and actor_name is None:
-            from ..policy import current_account
             actor = current_account()
         if patient is None:
             patient = getattr(g, "space", None)

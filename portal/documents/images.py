@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
 
-from .sniff import Rejected
+from .rejected import Rejected
 
 # Pixels decoded at once, whatever the format: about 48 MB in RGB, 64 MB in RGBA.
 DECODE_BUDGET = 16_000_000

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from .rejected import Rejected
+
 PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -26,14 +28,6 @@ IMAGES = frozenset({JPEG, PNG, TIFF})
 
 ACCEPTED = _l("Formats acceptés : PDF, JPEG, PNG, TIFF, texte brut (.txt) et imagerie DICOM "
               "(.dcm).")
-
-
-class Rejected(ValueError):
-    """A file refused, with the French message that tells the person what to do."""
-
-    @property
-    def message(self):
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """One form per profile section. The view sets `form.patient` (dates are never before birth)
 and calls `prepare` (choices drawn from the record); `apply` copies the fields onto the entry."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms.fields import CheckboxesField, FrenchDateField, one_of_choices, optional_int, options
+from ..i18n.dates import date_long
 
 BAD_CHOICE = _l("Choisissez une des valeurs proposées.")
 NOT_SET = ("", _l("Non précisé"))
@@ -37,6 +39,12 @@ def choice(label, choices, required=None, radio=False, description=None, coerce=
 def comment(label=_l("Commentaire")):
     return text(label, 1000, area=True)
 
+
+
+def document_label(document):
+    """A document as the profile names it (a hospital stay's choices, the entries' links): its
+    title and its date."""
+    return _("%(title)s (%(date)s)", title=document.title, date=date_long(document.document_date))
 
 class EntryForm(FlaskForm):
     """Base of every section form."""
@@ -137,7 +145,6 @@ class HospitalizationForm(EntryForm):
     def prepare(self, relation, account):
         from ..documents.models import Document
         from ..policy import visible_documents
-        from .presenters import document_label
         docs = visible_documents(relation, account).order_by(Document.document_date.desc(),
                                                               Document.id.desc())
         self.documents.choices = options((d.id, document_label(d)) for d in docs)

@@ -22,10 +22,6 @@ def label_of(choices, value):
     return str(dict(choices).get(value, value)) if value else ""
 
 
-def document_label(document):
-    return _("%(title)s (%(date)s)", title=document.title, date=day(document.document_date))
-
-
 def period(start, end):
     if start and end:
         return _("du %(start)s au %(end)s", start=day(start), end=day(end))
@@ -136,7 +132,7 @@ def with_linked_documents(entries, relation, account):
     for link in links:
         doc = link.document
         found.setdefault(link.hospitalization_id, []).append(
-            (document_label(doc), endpoint_url("documents.show", document_id=doc.id)))
+            (forms.document_label(doc), endpoint_url("documents.show", document_id=doc.id)))
     for e in entries:
         e.linked_documents = found.get(e.id, [])
 
@@ -149,8 +145,8 @@ def directives_documents(relation, account):
         return None
     docs = (visible_documents(relation, account).where(Document.category == "directives")
             .order_by(Document.document_date.desc()))
-    return {"documents": [(document_label(d), endpoint_url("documents.show", document_id=d.id))
-                          for d in docs],
+    return {"documents": [(forms.document_label(d),
+                           endpoint_url("documents.show", document_id=d.id)) for d in docs],
             "url": endpoint_url("documents.index", categorie="directives")}
 
 

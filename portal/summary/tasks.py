@@ -120,20 +120,6 @@ def render_job(job_id):
         return run_job(job_id)
 
 
-def revoke_job(job):
-    """The access that asked for `job` has ended (policy.revoke_lapsed_tokens): its file is
-    deleted now, and a job not yet made will print nothing. Returns 1 if this call did it."""
-    if job.status == DONE:
-        claimed = PrintJob.update(status=EXPIRED, storage_key=None).where(
-            PrintJob.id == job.id, PrintJob.status == DONE).execute()
-        if claimed and job.storage_key:
-            delete_blob(job.storage_key)
-    else:
-        claimed = PrintJob.update(status=FAILED, error="access", finished_at=utcnow()).where(
-            PrintJob.id == job.id, PrintJob.status.in_((QUEUED, RUNNING))).execute()
-    return claimed
-
-
 def purge(now=None):
     """Delete expired files (their rows say "expired" for a while, then go), and files whose
     access has ended (an access that simply ran out, as a mandate's end date)."""
