@@ -63,9 +63,14 @@ def init_app(app):
             else:
                 found = latest(count or 3, address)
         if not found:
-            click.echo(f"no message for {address}" if address else "the outbox is empty",
-                       err=True)
-            sys.exit(1)
+            if address and count is None:
+                # A script waiting for one account's code must know it is not there yet.
+                click.echo(f"no message for {address}", err=True)
+                sys.exit(1)
+            # Listing the newest e-mails of an empty outbox is an answer, not a failure
+            # (`make codes` before anyone has logged in).
+            click.echo(f"no message for {address}" if address else "the outbox is empty")
+            return
         for message in found:
             heading = "" if address and count is None else f"To: {message.to}\n"
             click.echo(f"{heading}Subject: {message.subject}\n\n{message.body}\n")
