@@ -363,3 +363,71 @@ def test_held_every_successful_api_read_is_journaled_with_the_service_as_actor(
     assert len(entries) == before + 2
     assert all(e.actor_id is None and e.via == "service"
                and e.actor_name == "Tensiomètre connecté" for e in entries[before:])
+
+
+# --- the space closed, then reopened ------------------------------------------------------------
+
+def test_hole_a_closed_space_keeps_its_service_tokens_which_work_again_once_reopened(
+        app, login_as, person, ctx):
+    """Closing a space stops "every token into her space" (lifecycle.close_space): the API
+    refuses while it is closed (held: relation_to ignores closed spaces), but the service's
+    tokens are not revoked, nor its consent withdrawn, so once an operator reopens the space
+    the app's old access token (and its refresh tokens, for days) reach the record again
+    without the person connecting anything."""
+    from portal.connect.models import ServiceToken
+    from portal.lifecycle.service import close_space, reopen
+    camille = person("Camille")
+    session, _token = connect(app, login_as("camille"), purposes("tensiometre-connecte"))
+    with ctx.app_context():  # ctx is the app: the closure renders its proof, sends mail
+        closure, _proof = close_space(account("camille"), "", "fr")
+    assert session.get(f"{BASE}/fhir/Observation").status_code in (401, 403)
+    with ctx.app_context():
+        assert reopen(closure, account("operateur"))
+    live = ServiceToken.select().where(ServiceToken.person == camille.id,
+                                       ServiceToken.revoked_at.is_null()).count()
+    assert session.get(f"{BASE}/fhir/Observation").status_code == 401 and live == 0, \
+        "HOLE: the service's tokens survive the closure and work again after reopening"
+
+
+def test_held_the_consent_screen_accepts_only_this_services_purposes(app, login_as, person,
+                                                                     ctx):
+    """A purpose id of another service posted on this one's consent screen grants nothing."""
+    from portal.connect.models import Consent, Service
+    browser = login_as("camille")
+    other = purposes("glycemie-facile")
+    path, _verifier = start(oauth_session(app))
+    answer = consent(browser, path, other)
+    assert 'name="purposes"' in answer.get_data(as_text=True)  # the form again, refused
+    service = Service.get(Service.slug == "tensiometre-connecte")
+    assert not Consent.select().where(Consent.person == person("Camille").id,
+                                      Consent.service == service.id).exists()
+
+
+def test_held_a_code_redeemed_after_the_person_disconnected_reaches_nothing(
+        app, login_as, person, ctx):
+    from portal.connect import rights
+    from portal.connect.models import Service
+    camille = person("Camille")
+    session, verifier, code, _location = authorization_code(app, login_as("camille"))
+    rights.withdraw(camille, Service.get(Service.slug == "tensiometre-connecte"))
+    late = token_request(session, grant_type="authorization_code", client_id=CLIENT_ID,
+                         code=code, redirect_uri=REDIRECT, code_verifier=verifier).json()
+    assert "patient/" not in late.get("scope", "")
+    if "access_token" in late:
+        session.token = late
+        refused(session.get(f"{BASE}/fhir/Observation"), 403)
+
+
+def test_held_an_appointment_cannot_be_moved_to_another_persons_agenda(app, login_as, person,
+                                                                       ctx):
+    from portal.agenda.models import Appointment
+    camille, jean = person("Camille"), person("Jean")
+    agenda, _ = connect_client(app, login_as("camille"), "rdv-demo", _agenda_redirect(),
+                               AGENDA_SCOPE, [agenda_purpose()])
+    jeans = Appointment.select().where(Appointment.patient == jean.id).count()
+    refused(post_json(agenda, "/fhir/Appointment", appointment_resource(jean.id)), 422)
+    created = post_json(agenda, "/fhir/Appointment", appointment_resource(camille.id)).json()
+    path = f"/fhir/Appointment/{created['id']}"
+    refused(post_json(agenda, path, appointment_resource(jean.id), method="put"), 422)
+    assert Appointment.get_by_id(int(created["id"])).patient_id == camille.id
+    assert Appointment.select().where(Appointment.patient == jean.id).count() == jeans
