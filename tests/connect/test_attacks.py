@@ -431,3 +431,21 @@ def test_held_an_appointment_cannot_be_moved_to_another_persons_agenda(app, logi
     refused(post_json(agenda, path, appointment_resource(jean.id), method="put"), 422)
     assert Appointment.get_by_id(int(created["id"])).patient_id == camille.id
     assert Appointment.select().where(Appointment.patient == jean.id).count() == jeans
+
+
+def test_held_the_consent_screen_cannot_be_framed_and_tokens_are_not_cached(app, login_as):
+    browser = login_as("camille")
+    session = oauth_session(app)
+    path, verifier = start(session)
+    page = browser.get(path)
+    policy = page.headers.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'none'" in policy or page.headers.get("X-Frame-Options") == "DENY"
+    location = back_to_app(consent(browser, path, purposes("tensiometre-connecte")[:1]))
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    answer = token_request(session, grant_type="authorization_code", client_id=CLIENT_ID,
+                           code=code, redirect_uri=REDIRECT, code_verifier=verifier)
+    assert answer.status_code == 200 and "no-store" in answer.headers["Cache-Control"]
+    # Introspection needs a client: an anonymous caller learns nothing.
+    anonymous = session.post(f"{BASE}/oauth/introspect", withhold_token=True,
+                             data={"token": answer.json()["access_token"]})
+    assert anonymous.status_code in (400, 401) and "scope" not in anonymous.json()
