@@ -643,7 +643,7 @@ def token_holds(space_id, made_by=None, action=None, closure_id=None):
     return allowed(account, action, relation_to(account, space_id))
 
 
-TOKEN_KINDS = ("feed", "code", "print", "activation")
+TOKEN_KINDS = ("feed", "code", "print", "activation", "service")
 
 
 def revoke_lapsed_tokens(space_id=None, made_by_person=None, kinds=TOKEN_KINDS):
@@ -655,6 +655,7 @@ def revoke_lapsed_tokens(space_id=None, made_by_person=None, kinds=TOKEN_KINDS):
     from .access.models import AccessCode
     from .accounts.models import Account, ActivationInvite
     from .agenda.models import CalendarFeed
+    from .connect.models import Consent, ServiceClient, ServiceToken
     from .summary.models import DONE, QUEUED, RUNNING, PrintJob
     from .summary.revoke import revoke_job
     now = utcnow()
@@ -669,8 +670,23 @@ def revoke_lapsed_tokens(space_id=None, made_by_person=None, kinds=TOKEN_KINDS):
             query = query.where(maker.in_(makers))
         return query
 
+    def lapse_consent(row):
+        """A connected service's consent whose giver may no longer give it (the space closed,
+        the child came of age…): withdrawn, and its tokens revoked, for good — reopening the
+        space does not bring the connection back without a new consent."""
+        done = Consent.update(withdrawn_at=now).where(
+            Consent.id == row.id, Consent.withdrawn_at.is_null()).execute()
+        clients = ServiceClient.select(ServiceClient.id).where(
+            ServiceClient.service == row.service_id)
+        ServiceToken.update(revoked_at=now).where(
+            ServiceToken.client.in_(clients), ServiceToken.person == row.person_id,
+            ServiceToken.revoked_at.is_null()).execute()
+        return done
+
     # kind: (its live tokens, the space column, the maker column, the action it needs, revoke)
     stored = {
+        "service": (Consent.select().where(Consent.withdrawn_at.is_null()),
+                    Consent.person, Consent.given_by, SERVICES_CONNECT, lapse_consent),
         "feed": (CalendarFeed.select().where(CalendarFeed.revoked_at.is_null()),
                  CalendarFeed.patient, CalendarFeed.created_by, AGENDA_FEED_MANAGE,
                  lambda row: CalendarFeed.update(revoked_at=now).where(

@@ -4,6 +4,7 @@ token, never with a session: they are public to the policy (no login) and exempt
 (no cookie authenticates them), and each FHIR call decides its own right from the token
 (rights.effective) and is journaled with the service as actor."""
 import json
+from urllib.parse import urlencode
 from datetime import timedelta
 from functools import wraps
 
@@ -150,12 +151,18 @@ def api(resource, letter, action):
                 audit.record(action, outcome="denied", **journal)
                 return outcome(403, "consent")
             response = view(token, *args, **kwargs)
-            if response.status_code < 400:
-                # A view may name its action more precisely (an update that cancels).
-                audit.record(g.pop("api_action", action), **journal)
-                Consent.update(last_used_at=utcnow()).where(
-                    Consent.person == token.person_id,
-                    Consent.service == service.id).execute()
+            if response.status_code >= 400:
+                # Every call is journaled, refused ones too: an app probing ids that are not
+                # its person's (404), or sending what is refused (409, 413, 422), leaves a trace.
+                audit.record(action, outcome="refused",
+                             **{**journal, "detail": f"{journal['detail']} → "
+                                                      f"{response.status_code}"})
+                return response
+            # A view may name its action more precisely (an update that cancels).
+            audit.record(g.pop("api_action", action), **journal)
+            Consent.update(last_used_at=utcnow()).where(
+                Consent.person == token.person_id,
+                Consent.service == service.id).execute()
             return response
         wrapper = limiter.limit(_api_limit, key_func=_client_key)(wrapper)
         return public(wrapper)
@@ -245,11 +252,14 @@ def search_bundle(query, order, endpoint, build):
         return outcome(400, "search")
     total = query.count()
     rows = list(query.order_by(*order).paginate(page, count))
-    # Every value of a repeated parameter (date=ge…&date=le…) stays in the links.
-    args = {k: request.args.getlist(k) for k in request.args if k != "page"}
+    # Every value of a repeated parameter (date=ge…&date=le…) stays in the links. The query
+    # string is written out, not given to url_for as keywords: a parameter named like one of
+    # url_for's own (_external, _method, endpoint…) would change the link or raise.
+    args = [(k, v) for k in request.args if k != "page" for v in request.args.getlist(k)]
+    base = url_for(endpoint, _external=True)
 
     def link(number):
-        return url_for(endpoint, _external=True, **args, page=number)
+        return f"{base}?{urlencode(args + [('page', number)])}"
     links = [("self", link(page))]
     if page * count < total:
         links.append(("next", link(page + 1)))

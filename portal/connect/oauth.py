@@ -74,8 +74,10 @@ def generate_bearer_token(grant_type, client, user=None, scope=None, expires_in=
 
 
 class S256Challenge(CodeChallenge):
-    """PKCE with S256 only ("plain" would send the secret itself); a public client must use
-    it from the authorization request on, not only at the token endpoint."""
+    """PKCE with S256 only ("plain" would send the secret itself), required of every client
+    from the authorization request on: a confidential client's secret does not protect a code
+    stolen on its way back (OAuth 2.1 asks PKCE of every client; Authlib's `required` covers
+    public clients only)."""
 
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
@@ -83,7 +85,7 @@ class S256Challenge(CodeChallenge):
     def validate_code_challenge(self, grant, redirect_uri):
         from authlib.oauth2.rfc6749 import InvalidRequestError
         data = grant.request.payload.data
-        if not data.get("code_challenge") and grant.request.client.is_public:
+        if not data.get("code_challenge"):
             raise InvalidRequestError("Missing 'code_challenge'")
         if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("Unsupported 'code_challenge_method'")
