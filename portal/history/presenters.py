@@ -136,6 +136,7 @@ ACTION_LABELS = {
     "auth.logout": _l("Déconnexion"),
     "auth.login_failed": _l("Échec de connexion (mot de passe)"),
     "auth.code_failed": _l("Échec de connexion (code de vérification)"),
+    "auth.recovery_requested": _l("Demande d’un code pour un nouveau mot de passe"),
     "account.password_changed": _l("Changement du mot de passe"),
     "identity.lookup_failed": _l("Recherche d’une personne sans résultat (numéro de sécurité "
                                  "sociale et date de naissance)"),
