@@ -5,7 +5,7 @@ import logging
 import traceback
 
 from flask import g, request
-from flask_babel import lazy_gettext as _l
+from .rendering import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 

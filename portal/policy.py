@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import abort, current_app, g, has_request_context, request, session
-from flask_babel import lazy_gettext as _l
+from .rendering import lazy_gettext as _l
 
 from .accounts.current import current_account
 from .accounts.models import (ROLE_MEDIATOR, ROLE_OPERATOR, ROLE_PATIENT, ROLE_PROFESSIONAL,
@@ -578,6 +578,30 @@ def pending_documents(relation):
     if relation.kind == GUARDIAN:
         query = query.where(Document.hidden_from_guardians == False)  # noqa: E712
     return query
+
+
+def _pending_count_query(patient_id, guardian):
+    from peewee import fn
+
+    from .documents.models import Document
+    query = Document.select(fn.COUNT(Document.id).alias("n")).where(
+        Document.patient == patient_id, Document.hidden_from_patient == True)  # noqa: E712
+    if guardian:
+        query = query.where(Document.hidden_from_guardians == False)  # noqa: E712
+    return query
+
+
+# The record's first page says how many there are: built once (see db.Prepared).
+_PENDING_COUNT = Prepared(lambda patient_id: _pending_count_query(patient_id, False), 0)
+_PENDING_COUNT_GUARDIAN = Prepared(lambda patient_id: _pending_count_query(patient_id, True), 0)
+
+
+def pending_count(relation):
+    """How many documents pending_documents(relation) holds (0 when the side sees none)."""
+    if relation.kind not in PATIENT_SIDE_KINDS | {GUARDIAN}:
+        return 0
+    counted = _PENDING_COUNT_GUARDIAN if relation.kind == GUARDIAN else _PENDING_COUNT
+    return counted.first(relation.person.id).n
 
 
 def known_documents(relation, account):

@@ -22,7 +22,13 @@ runs the whole werkzeug builder. Here:
   run time). Jinja's optimizer then merges the constant with the template data around it.
 - the CSRF token: Flask-WTF keeps the request's signed token on `g` but looks four settings up
   on each of the page's ~6 `csrf_token()`; here the kept token is read first.
+- imports: at every `{% from … import %}` Jinja subtracts the imported template's global names
+  from the importing context's (`ctx.globals_keys - template.globals.keys()`). Over Jinja's
+  `ChainMap` of globals that is the abstract `KeysView`, which tests the ~50 names one by one
+  in Python; `TemplateGlobals.keys()` gives a real dict view, subtracted in C.
 """
+from collections import ChainMap
+
 from babel import support
 from flask import templating
 from flask.globals import _cv_app, _cv_request
@@ -214,6 +220,17 @@ def _from_context(name, frame):
     return ref is not None and frame.symbols.find_load(ref) == (VAR_LOAD_RESOLVE, name)
 
 
+class TemplateGlobals(ChainMap):
+    """A template's globals over the environment's, as Jinja makes them, whose `keys()` is a
+    dict view of the same names (see module: imports)."""
+
+    def keys(self):
+        merged = {}
+        for mapping in reversed(self.maps):
+            merged.update(mapping)
+        return merged.keys()
+
+
 class Environment(templating.Environment):
     """Flask's template environment whose templates are compiled once per catalog, with the
     literal translations folded in (see module). `folding` (set by init_app, cleared by stock)
@@ -222,6 +239,9 @@ class Environment(templating.Environment):
 
     folding = False
     carnet_catalog = None  # the catalog an overlay folds; None: this is not an overlay
+
+    def make_globals(self, d):
+        return TemplateGlobals({} if d is None else d, self.globals)
 
     def _load_template(self, name, globals):
         if self.folding and _cv_app.get(None) is not None:

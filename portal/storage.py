@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from flask_babel import lazy_gettext as _l
+from .rendering import lazy_gettext as _l
 
 log = logging.getLogger("carnet.storage")
 

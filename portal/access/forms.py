@@ -1,5 +1,5 @@
 """Forms of the "Professionnels de santé" page and of the access-code entry."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from flask import abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_login import current_user
 from peewee import fn
 

@@ -8,7 +8,7 @@ limits as a login.
 
 from flask import flash, redirect, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from .. import audit

@@ -1,5 +1,5 @@
 """Login, second-factor and account-settings forms (labels and messages in French)."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, RadioField,
                      StringField)

@@ -6,7 +6,7 @@ A wrong NIR, a wrong birth date and an unknown person all get the same answer fr
 """
 from flask_babel import LazyString
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 

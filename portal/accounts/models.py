@@ -1,7 +1,7 @@
 """People (identity) and accounts (login), server-side sessions and one-time codes."""
 from datetime import date, datetime, timezone
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
 

@@ -1,7 +1,7 @@
 """The appointment form: a date and a time typed the French way (dates.py), the professional
 typed or chosen in the directory, the reminder and what may be shown outside Carnet."""
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice

@@ -2,7 +2,7 @@
 patient's agenda; the patient (and their legal representatives) are told by e-mail, without any
 detail. The professional does not read the agenda: they see only what they added."""
 from flask import flash, g, redirect, url_for
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from .. import audit
 from ..accounts.models import utcnow

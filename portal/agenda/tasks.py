@@ -14,7 +14,7 @@ receive their children's reminders), each according to their notification prefer
 (by default nothing else: never the specialty nor the note).
 """
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from huey import crontab
 
 from .. import audit

@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit

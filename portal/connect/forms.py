@@ -2,7 +2,7 @@
 form people fill in (one checkbox per purpose, none ticked in advance)."""
 import re
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError

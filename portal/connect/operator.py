@@ -5,7 +5,7 @@ import secrets
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from .. import audit
 from ..accounts.models import utcnow

@@ -9,7 +9,7 @@ Also: consenting, changing, withdrawing (tokens revoked at once), each journaled
 """
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from .. import audit, policy
 from ..accounts.models import utcnow

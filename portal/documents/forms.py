@@ -1,6 +1,6 @@
 """Documents forms: upload (patient side), deposit (professionals), filters, folder, report."""
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, RadioField, SearchField, SelectField, StringField,

@@ -14,7 +14,7 @@ import io
 import zlib
 from contextlib import contextmanager
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from .rejected import Rejected
 

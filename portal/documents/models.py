@@ -1,7 +1,7 @@
 """Documents of a patient's record, their visibility labels, and the record's own settings."""
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
 

@@ -5,7 +5,7 @@ import json
 import math
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from .images import decode, opened, orientation_of, upright
 from .sniff import DICOM, IMAGES, JPEG, Rejected, read_dicom

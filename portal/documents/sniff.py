@@ -4,7 +4,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from .rejected import Rejected
 

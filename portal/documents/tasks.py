@@ -1,6 +1,6 @@
 """Documents hidden from the patient until announced: a notice at two weeks, visible after a
 month; and the e-mails telling a patient that a document arrived (never its content)."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from huey import crontab
 
 from .. import audit

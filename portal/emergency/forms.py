@@ -1,5 +1,5 @@
 """Forms of emergency access: the professional's declaration and the patient's settings."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length

@@ -2,7 +2,7 @@
 from flask import abort, flash, g, redirect, session, url_for
 from flask_babel import LazyString
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit, mail

@@ -1,6 +1,6 @@
 """Forms of the entourage: an emergency contact, the trusted person, the organ-donation wish.
 The view sets `form.patient` (a designation is never dated before the patient's birth)."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 
 from ..i18n import format_date
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice

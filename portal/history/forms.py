@@ -1,5 +1,5 @@
 """The history's filters: a GET form (no CSRF token), every value checked in French."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import ValidationError

@@ -5,7 +5,7 @@ for automatically journaled reads). Unknown codes fall back on a phrase for thei
 new action shows up (less precisely) before it gets its own label.
 """
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from ..accounts.models import ROLE_MEDIATOR, ROLE_PATIENT, ROLE_PROFESSIONAL
 from ..i18n import _n

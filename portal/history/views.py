@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, g, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_login import current_user
 from peewee import JOIN
 

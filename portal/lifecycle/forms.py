@@ -1,5 +1,5 @@
 """Closing one's space (password again, and a clear yes) and opposing its opening."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length

@@ -4,7 +4,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from peewee import BooleanField, CharField, DateTimeField, DoubleField, ForeignKeyField, fn
 
 from ..accounts.models import ROLE_PROFESSIONAL, Account, Person, utcnow

@@ -1,7 +1,7 @@
 """Messaging forms: a new conversation (either side), a reply, filing an attachment in the
 record, and a professional's messaging settings."""
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField

@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 # An address starts with http:// or https:// and runs to the next space or character that

@@ -3,7 +3,7 @@ other side. Attachments are all-or-nothing: every file is checked before any is 
 failure while saving removes the files already written."""
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from .. import audit, notifications
 from ..accounts.models import utcnow

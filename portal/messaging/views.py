@@ -3,7 +3,7 @@ reply box, and writing to a professional. The professional's side is in pro.py, 
 files.py, the trash in trash.py; the header's unread count is here."""
 from flask import abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit, policy

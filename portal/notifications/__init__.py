@@ -7,7 +7,7 @@ kinds are always sent.
 """
 from flask import Blueprint
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from .. import mail
 from ..prevention.rules import THEMES as PREVENTION_THEMES

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from .. import mail
 from ..accounts.models import utcnow

@@ -1,7 +1,7 @@
 """The notification preferences form: one checkbox per optional kind the account may receive,
 each explaining what the e-mail says. Security kinds have no field at all: a forged POST
 naming them changes nothing."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 

@@ -1,5 +1,5 @@
 """Writing a prescription (a few medicine lines), verifying its code, recording a dispensation."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional

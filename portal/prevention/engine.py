@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from ..proxies.models import add_months
 from . import rules as R

@@ -1,7 +1,7 @@
 """The form of one prevention item: done (on a date), to plan, or not done; for a vaccine done,
 optionally added to the medical profile."""
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField
 from wtforms.validators import DataRequired

@@ -21,7 +21,7 @@ person's "fait le …" counts for the item it was given for.
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 ONCE = "once"
 SEASONAL = "seasonal"

@@ -13,7 +13,7 @@ item's theme (vaccinations, dépistages, bilan, bucco-dentaire) — one e-mail p
 reminders. They say that a prevention reminder waits in Carnet and its theme, nothing else.
 """
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from huey import crontab
 
 from ..accounts.models import ROLE_PATIENT, Account, Person

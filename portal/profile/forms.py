@@ -1,7 +1,7 @@
 """One form per profile section. The view sets `form.patient` (dates are never before birth)
 and calls `prepare` (choices drawn from the record); `apply` copies the fields onto the entry."""
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError

@@ -3,7 +3,7 @@ labels); the same routes and templates serve them all."""
 from dataclasses import dataclass
 from typing import Callable
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 from ..policy import MANDATE, SELF
 from . import forms, models, presenters

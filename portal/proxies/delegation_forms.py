@@ -2,7 +2,7 @@
 the patient's sworn statement."""
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired, ValidationError

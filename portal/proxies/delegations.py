@@ -11,7 +11,7 @@ queued names are `portal.proxies.delegations.<task>`: they stay here); the pages
 delegation_routes.py.
 """
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from huey import crontab
 
 from .. import audit, mail

@@ -2,7 +2,7 @@
 a protected adult's representative and its end, and the activation link handed over at a
 counter."""
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, RadioField, StringField

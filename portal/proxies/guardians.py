@@ -14,7 +14,7 @@ guardian_routes.py.
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from huey import crontab
 
 from .. import audit, mail

@@ -1,7 +1,7 @@
 """Legal representatives: the rules and writes shared by the parents' pages (guardians.py)
 and the operators' attaching of a protected adult's representative (operator/views.py)."""
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit, mail

@@ -1,7 +1,7 @@
 """A mediator's mandate: the tasks it may cover, its durations, and the counter's two forms."""
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, ValidationError

@@ -1,5 +1,5 @@
 """Plain-French names for scopes and tasks."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 
 SCOPE_LABELS = {
     "dossier_read": _l("consulter le dossier"),

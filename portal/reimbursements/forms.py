@@ -1,5 +1,5 @@
 """The history's filter form (GET) and the "add to treatments" confirmation form."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional

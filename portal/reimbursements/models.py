@@ -4,7 +4,7 @@ The insurer's identifier of the line (`external_id`) is unique: importing the sa
 adds nothing. Amounts are kept in euro cents (what was charged, what was reimbursed), when the
 feed gives them. `masked_from_pros` is the person's choice (policy.visible_reimbursements).
 """
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 
 from ..accounts.models import Person, utcnow

@@ -1,5 +1,5 @@
 """What to print: the sections of Ma synthèse and the paper's language."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired, ValidationError

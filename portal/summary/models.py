@@ -1,7 +1,7 @@
 """A print job: what was asked, by whom, for which space, and the PDF once the worker made it."""
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from ..accounts.models import Account, Person, utcnow

@@ -4,7 +4,7 @@ JavaScript), then download it, keep it in the dossier, or delete it. Generated f
 after a day. Every request, download and saving is journaled."""
 from flask import abort, current_app, flash, g, redirect, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit
