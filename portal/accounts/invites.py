@@ -88,7 +88,8 @@ def _issue(person, hashed, *, reason, sent_to, valid_for, reference=None):
             ActivationInvite.person == person.id, ActivationInvite.used_at.is_null(),
             ActivationInvite.expires_at > now).execute()
         return ActivationInvite.create(person=person, token_hash=hashed, reason=reason,
-                                       sent_to=sent_to, expires_at=now + valid_for,
+                                       created_at=now, sent_to=sent_to,
+                                       expires_at=now + valid_for,
                                        reference=reference)
 
 
