@@ -114,7 +114,7 @@ def test_a_wrong_line_is_reported_and_the_others_go_on(app, ctx):
     assert report.errors == ["Ligne 6 : numéro de sécurité sociale non valable."]
 
 
-# --- opening by itself -----------------------------------------------------------------------------
+# --- opening by itself ---------------------------------------------------------------------------
 
 def test_the_space_opens_by_itself_after_six_weeks_once_with_the_children(app, ctx):
     from portal.lifecycle.announcements import open_due_spaces
@@ -157,7 +157,7 @@ def test_an_opposed_space_never_opens(app, ctx, tmp_path):
     assert again.status_code == 200 and MISMATCH in text(again)
 
 
-# --- activation ------------------------------------------------------------------------------------
+# --- activation ----------------------------------------------------------------------------------
 
 def test_activation_with_code_nir_and_birth_date_opens_the_space_and_the_childrens(app, ctx):
     from portal.accounts.models import Account, SpaceAnnouncement
@@ -237,7 +237,7 @@ def test_guessing_codes_is_throttled_per_address_with_a_french_message(app, ctx)
 CODE = "34679ACDEFGHJKMNPQRTUVWXY"
 
 
-# --- a new code -------------------------------------------------------------------------------------
+# --- a new code ----------------------------------------------------------------------------------
 
 def test_a_new_code_online_voids_the_old_one(app, ctx):
     from portal.accounts.invites import usable_code
