@@ -27,6 +27,7 @@ NAVIGATION = [
     ("operator.directory", _l("Annuaire"), policy.DIRECTORY_VIEW),
     ("connect.services", _l("Catalogue des services"), policy.SERVICES_MANAGE),
     ("operator.guardianships", _l("Tutelles"), policy.GUARDIANSHIP_ATTACH),
+    ("operator.announcements", _l("Annonces"), policy.SPACE_ANNOUNCE),
     ("lifecycle.closed_spaces", _l("Espaces fermés"), policy.LIFECYCLE_REOPEN),
     ("prescriptions.verify", _l("Vérifier une ordonnance"), policy.PRESCRIPTION_VERIFY),
     ("access.redeem", _l("Saisir un code d’accès"), policy.ACCESS_REDEEM),
@@ -223,6 +224,7 @@ AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptio
 ROUTE_MODULES = {
     "accounts": ("views", "activation", "recovery_routes"),
     "agenda": ("views", "feed", "pro"),
+    "operator": ("views", "announcements"),
     "connect": ("views", "operator", "api", "api_records"),
     "documents": ("views", "actions"),
     "messaging": ("views", "files", "pharmacy", "pro", "trash"),

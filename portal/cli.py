@@ -6,11 +6,13 @@ import click
 
 
 def init_app(app):
-    """Register `db`, `seed`, `outbox`, `audit`, `storage`, `prevention`, `reimbursements`
-    commands on the app."""
+    """Register `db`, `seed`, `outbox`, `audit`, `storage`, `prevention`, `reimbursements`,
+    `announce` commands on the app."""
+    from .lifecycle.cli import announce_cli
     from .prevention.cli import prevention_cli
     from .reimbursements.cli import reimbursements_cli
     app.cli.add_command(prevention_cli)
+    app.cli.add_command(announce_cli)
     app.cli.add_command(reimbursements_cli)
 
     @app.cli.group("db")

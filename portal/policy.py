@@ -163,13 +163,25 @@ def _emergency_relations(account, patient_id):
 
 
 def closed_spaces(person_ids):
-    """The ids, among `person_ids`, of spaces closed now (closed by the holder, or opposed)."""
+    """The ids, among `person_ids`, of spaces no one may reach now: closed (by the holder, or
+    opposed), or announced and not open yet (accounts.models.SpaceAnnouncement)."""
     from .lifecycle.models import closed_among
-    return closed_among(set(person_ids))
+    ids = set(person_ids)
+    return closed_among(ids) | unopened_among(ids)
+
+
+def unopened_among(person_ids):
+    """The ids, among `person_ids`, of spaces announced by the insurer and not open yet (the
+    person neither activated them nor let the six weeks pass)."""
+    from .accounts.models import SpaceAnnouncement
+    if not person_ids:
+        return set()
+    return {row.person_id for row in SpaceAnnouncement.select(SpaceAnnouncement.person).where(
+        SpaceAnnouncement.person.in_(sorted(person_ids)), SpaceAnnouncement.opened_at.is_null())}
 
 
 def space_is_open(person_id):
-    """Whether anyone may reach this space at all (it is not closed)."""
+    """Whether anyone may reach this space at all (it is open and not closed)."""
     return person_id is not None and not closed_spaces({person_id})
 
 
@@ -275,11 +287,14 @@ def _patient_relations_query(own, today, patient_id=None):
     _active_delegations, and closed_spaces as a NOT EXISTS, in one UNION ALL."""
     from peewee import Cast, Value, fn
 
+    from .accounts.models import SpaceAnnouncement
     from .lifecycle.models import SpaceClosure
 
     def still_open():
         return ~fn.EXISTS(SpaceClosure.select(SpaceClosure.id).where(
-            SpaceClosure.person == Person.id, SpaceClosure.reopened_at.is_null()))
+            SpaceClosure.person == Person.id, SpaceClosure.reopened_at.is_null())) & \
+            ~fn.EXISTS(SpaceAnnouncement.select(SpaceAnnouncement.id).where(
+                SpaceAnnouncement.person == Person.id, SpaceAnnouncement.opened_at.is_null()))
 
     def branch(kind, record_id, scopes, until):
         query = Person.select(Value(kind).alias("rel_kind"), record_id.alias("rel_id"),
@@ -380,6 +395,8 @@ AUDIT_STATUS = "audit.status"
 MANDATE_CREATE = "mandates.create"
 MANDATE_END = "mandates.end"
 GUARDIANSHIP_ATTACH = "guardianships.attach"
+# Announcing spaces, printing their letters, a new code at the counter (issue 17)
+SPACE_ANNOUNCE = "lifecycle.announce"
 ENTOURAGE_VIEW = "entourage.view"
 ENTOURAGE_EDIT = "entourage.edit"
 # Secure messaging and notifications (issue 6)
@@ -450,6 +467,7 @@ RULES = {
     MANDATE_CREATE: Rule(frozenset({ROLE_MEDIATOR})),
     MANDATE_END: Rule(frozenset({ROLE_MEDIATOR})),
     GUARDIANSHIP_ATTACH: Rule(frozenset({ROLE_OPERATOR})),
+    SPACE_ANNOUNCE: Rule(frozenset({ROLE_OPERATOR})),
     # Contacts and wishes: read with the record; changed only by the patient or their legal
     # representative (a caregiver never changes emergency settings).
     ENTOURAGE_VIEW: Rule(ACTING, scope=frozenset({"dossier_read", "emergency"}), health_data=True),
@@ -643,19 +661,24 @@ def knows_document(account, document):
 # confirmation code) reaches a space without a logged-in request. It answers to the same facts
 # as a request: `token_holds` on every use, and `revoke_lapsed_tokens` where an access ends.
 
-def token_holds(space_id, made_by=None, action=None, closure_id=None):
+def token_holds(space_id, made_by=None, action=None, closure_id=None, unopened=False):
     """THE rule for every token: it works only while the space it points at is open and, when
     an account made it acting in that space, while that account is active and, through a
     relationship current now (relation_to, as on every request), still holds `action` there.
     A closure's proof (`closure_id`) is the one token about a closed space: it works while
-    that very closure is in force."""
+    that very closure is in force. An activation code or link (`unopened`) also works for a
+    space announced and not open yet, since using it opens the space."""
     if space_id is None:
         return False
     if closure_id is not None:
         from .lifecycle.models import current_closure
         closure = current_closure(space_id)
         return closure is not None and closure.id == closure_id
-    if not space_is_open(space_id):
+    if unopened:
+        from .lifecycle.models import closed_among
+        if closed_among({space_id}):
+            return False
+    elif not space_is_open(space_id):
         return False
     if made_by is None:
         return action is None
@@ -732,7 +755,8 @@ def revoke_lapsed_tokens(space_id=None, made_by_person=None, kinds=TOKEN_KINDS):
         for row in list(scoped(query, space, maker)):
             if not token_holds(row.__data__[space.name], row.__data__[maker.name], action):
                 revoked += revoke(row)
-    if "activation" in kinds and space_id is not None and not space_is_open(space_id):
+    if "activation" in kinds and space_id is not None and not token_holds(space_id,
+                                                                          unopened=True):
         revoked += ActivationInvite.update(expires_at=now).where(
             ActivationInvite.person == space_id, ActivationInvite.used_at.is_null(),
             ActivationInvite.expires_at > now).execute()

@@ -182,3 +182,26 @@ class ActivationInvite(BaseModel):
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
+    # A provisional code (typed from a letter or an e-mail) has a public reference that names
+    # it on the letter; a link has none.
+    reference = CharField(max_length=12, unique=True, null=True)
+
+
+class SpaceAnnouncement(BaseModel):
+    """The insurer announced this person's space: it opens when the person activates it, or
+    by itself at `opens_at` unless they opposed. Until then no one reaches it (policy). A
+    child declared by a parent (`declared_by`) opens with the parent's space."""
+
+    person = ForeignKeyField(Person, unique=True, backref="+", on_delete="CASCADE")
+    declared_by = ForeignKeyField(Person, null=True, backref="+", on_delete="SET NULL")
+    source = CharField(max_length=80, index=True)  # "import:<file digest>" or "operator:<id>"
+    announced_at = DateTimeField(default=utcnow)
+    opens_at = DateTimeField()
+    opened_at = DateTimeField(null=True)
+    opened_how = CharField(max_length=12, default="")  # activation | automatic | parent
+    letter_wanted_at = DateTimeField(null=True)   # a paper letter is to be printed (no e-mail)
+    letter_printed_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "space_announcement"
+        indexes = ((("opened_at", "opens_at"), False),)

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from ..accounts.invites import code_field
 from ..accounts.identity import IdentityMixin, birth_date_field, nir_field
 
 
@@ -24,6 +25,7 @@ class CloseForm(FlaskForm):
 class OppositionForm(IdentityMixin, FlaskForm):
     journal_failed_lookups = False  # is_invitee() journals every mismatch
 
+    code = code_field()
     nir = nir_field(_l("Votre numéro de sécurité sociale"),
                     example=_l("15 chiffres, sur votre carte Vitale ; espaces acceptés."))
     birth_date = birth_date_field(_l("Votre date de naissance"),

@@ -6,7 +6,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from ..accounts.invites import TOKEN_KEY, is_invitee, throttled_page, usable_invite
+from ..accounts.invites import (TOKEN_KEY, code_throttled_page, invite_from_code, is_invitee,
+                                link_invite, throttled_page)
 from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person
 from ..accounts.reauth import confirm_identity, reauth_status
@@ -57,16 +58,23 @@ def close():
 @bp.route("/activation/opposition", methods=["GET", "POST"])
 @public
 def opposition():
-    """From the activation invitation: oppose the opening of one's space (identity again)."""
-    invite = usable_invite(session.get(TOKEN_KEY))
-    if invite is None:
+    """With the letter's code (or the invitation's link): oppose the opening of one's space
+    (identity again)."""
+    by_link = link_invite()
+    if by_link is None:
         return render("accounts/activation_invalid.html"), 404
     form = OppositionForm()
-    refused = throttled_page(form, invite, "lifecycle/opposition.html")
+    if by_link != "none":
+        del form.code  # the link stands for the code
+        refused = throttled_page(form, by_link, "lifecycle/opposition.html")
+    else:
+        refused = code_throttled_page(form, "lifecycle/opposition.html")
     if refused:
         return refused
     if form.validate_on_submit():
-        if is_invitee(form, invite, detail="opposition"):
+        invite = by_link if by_link != "none" else invite_from_code(form, detail="opposition")
+        if invite is not None and (by_link == "none"
+                                   or is_invitee(form, invite, detail="opposition")):
             done = oppose(invite, _language())
             if done is None:
                 return render("accounts/activation_invalid.html"), 404

@@ -1,19 +1,19 @@
 """Operators' pages: the professional directory, the representatives of protected adults they
 attach, and the activation links of young adults handed over at the counter. An operator sees
 names, birth dates and administrative facts only: never any medical content."""
-from datetime import datetime
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.invites import (COUNTER_VALID_FOR, REASON_COUNTER, REASON_MAJORITY,
-                                   invite_url, issue_invite)
+from ..accounts.invites import REASON_COUNTER, REASON_MAJORITY
 from ..accounts.models import ROLE_PROFESSIONAL, Account, ActivationInvite, Person
 from ..documents import store
+from ..documents.download import content_response
 from ..documents.sniff import IMAGES, PDF, Rejected, identify, sniff
 from ..htmx import render
+from ..lifecycle.announcements import print_letters
 from ..i18n import _n
 from ..policy import DIRECTORY_VIEW, GUARDIANSHIP_ATTACH, requires, scoped_or_404
 from ..proxies.guardianship import attach, attach_refusal, attached_by, end_attached
@@ -24,7 +24,6 @@ from ..uploads import accepts_upload
 from . import bp
 
 PAGE_SIZE = 50
-HANDED_OVER = "handed_over_link"
 JUDGMENT_TYPES = IMAGES | {PDF}
 
 
@@ -141,20 +140,14 @@ def end_guardianship(guardianship_id):
 @requires(GUARDIANSHIP_ATTACH)
 def hand_over(person_id):
     """A young adult without e-mail, at the counter: after checking their identity, the
-    operator shows a fresh activation link once, to copy out or print for them."""
+    operator prints a letter with a new provisional code for them straight away (no link to
+    copy out by hand)."""
     young_adult = scoped_or_404(_young_adults_without_email().where(Person.id == person_id))
     form = HandOverForm()
     if form.validate_on_submit():
-        invite, token = issue_invite(young_adult, reason=REASON_COUNTER,
-                                     valid_for=COUNTER_VALID_FOR)
         audit.record("account.activation_handed_over", patient=young_adult,
-                     obj_type="activation_invite", obj_id=invite.id)
-        session[HANDED_OVER] = {"person": young_adult.id, "link": invite_url(token),
-                                "until": invite.expires_at.isoformat()}
-        return redirect(url_for(".hand_over", person_id=young_adult.id), 303)
-    shown = session.pop(HANDED_OVER, None) if request.method == "GET" else None
-    if shown and shown.get("person") != young_adult.id:
-        shown = None
-    return render("operator/guardianship_activation.html", form=form, person=young_adult,
-                  link=shown and shown["link"],
-                  until=shown and datetime.fromisoformat(shown["until"]))
+                     obj_type="person", obj_id=young_adult.id)
+        data = print_letters([young_adult], reason=REASON_COUNTER, counter=True)
+        return content_response(data, "application/pdf",
+                                'attachment; filename="courrier-carnet.pdf"')
+    return render("operator/guardianship_activation.html", form=form, person=young_adult)

@@ -195,7 +195,7 @@ def come_of_age(server):
     return int(person_id), nir_value, born
 
 
-def test_a_young_adult_activates_their_space_with_a_link_from_the_counter(
+def test_a_young_adult_activates_their_space_with_a_letter_from_the_counter(
         context_for, browser, server):
     pages: dict[str, str] = {}
     person_id, nir_value, born = come_of_age(server)
@@ -203,25 +203,24 @@ def test_a_young_adult_activates_their_space_with_a_link_from_the_counter(
     console = watch(operator)
     operator.goto(server.url("/operateur/tutelles"))
     operator.get_by_role("link", name="Léo Martin").click()
-    expect(operator.locator("h1")).to_have_text("Lien d’activation de Léo Martin")
-    operator.get_by_role("button", name="Afficher un nouveau lien d’activation").click()
+    expect(operator.locator("h1")).to_have_text("Activation de Léo Martin")
+    operator.get_by_role("button", name="Imprimer un courrier avec un nouveau code").click()
     expect(operator.locator(".error-summary")).to_contain_text("Cochez la case")
     record(operator, "lien-erreur", pages)
     operator.get_by_label("J’ai vérifié l’identité de cette personne").check()
-    operator.get_by_role("button", name="Afficher un nouveau lien d’activation").click()
-    link = operator.locator(".activation-link__url").inner_text().strip()
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/activation/[A-Za-z0-9_-]{43}", link), link
-    record(operator, "lien-remis", pages)
-    operator.reload()
-    expect(operator.locator(".activation-link__url")).to_have_count(0)
+    with operator.expect_download() as download:
+        operator.get_by_role("button", name="Imprimer un courrier avec un nouveau code").click()
+    letter = subprocess.run(["pdftotext", download.value.path(), "-"], capture_output=True,
+                            text=True, check=True).stdout
+    code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", letter).group(0)
 
     context = browser.new_context(**CONTEXT_OPTIONS)
     try:
         young = context.new_page()
         young_console = watch(young)
-        young.goto(link)
-        expect(young).to_have_url(re.compile(r"/activation$"))
+        young.goto(server.url("/activation"))
         expect(young.locator("h1")).to_have_text("Activer votre espace santé")
+        young.get_by_label("Code provisoire").fill(code.lower())
         young.get_by_label("Votre numéro de sécurité sociale").fill(nir_value)
         young.get_by_label("Votre date de naissance").fill(born)
         young.get_by_label("Adresse e-mail").fill("leo.martin@example.org")
@@ -237,7 +236,7 @@ def test_a_young_adult_activates_their_space_with_a_link_from_the_counter(
         young.get_by_role("button", name="Activer mon espace").click()
         expect(young.locator(".notices")).to_contain_text("Votre espace santé est activé.")
         expect(young.locator("h1")).to_have_text("Connexion à votre espace santé")
-        young.goto(link)
+        young.goto(server.url("/activation/not-a-real-token"))
         expect(young.locator("h1")).to_have_text("Lien d’activation non valable")
         record(young, "activation-invalide", pages)
         assert not young_console or all("404" in e for e in young_console), young_console

@@ -27,7 +27,8 @@ SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
 # Pages of one's own space that no main-menu link leads to (the record's sub-menu does), for
 # the roles that have them.
 OWN_PAGES = {"jean": ["/dossier/histoire/"], "camille": ["/dossier/histoire/"],
-             "amina": ["/dossier/histoire/"]}
+             "amina": ["/dossier/histoire/"],
+             "operateur": ["/operateur/annonces/nouvelle", "/operateur/guichet/nouveau-code"]}
 # The catalogue of connected services, for the patients (its other pages: test_connect.py).
 PATIENT_PAGES = ["/services/", "/services/tensiometre-connecte", "/services/connectes"]
 PATIENTS = ("camille", "jean", "amina")
@@ -205,8 +206,25 @@ def anonymous_visits(browser, server):
     expect(page.locator(".error-summary")).to_be_visible()
     visits.append(inspect(page, "anonyme-connexion-code-erreurs", None, console))
     visits.extend(recovery_visits(page, server, console))
+    visits.extend(activation_visits(page, server, console))
     yield visits
     context.close()
+
+
+def activation_visits(page, server, console):
+    """Activating with a letter's code, opposing, asking a new code: each page, and each
+    showing its errors."""
+    visits = []
+    for path, button, name in (
+            ("/activation", "Activer mon espace", "anonyme-activation"),
+            ("/activation/opposition", "Je m’oppose à l’ouverture de mon espace",
+             "anonyme-opposition"),
+            ("/activation/nouveau-code", "Recevoir un nouveau code", "anonyme-nouveau-code")):
+        visits.append(visit_path(page, server, path, name, console))
+        page.get_by_role("button", name=button).click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        visits.append(inspect(page, f"{name}-erreurs", None, console))
+    return visits
 
 
 def recovery_visits(page, server, console):

@@ -188,6 +188,7 @@ def test_opposing_from_the_invitation_closes_the_space_with_a_proof(app, ctx, pe
     path = proof_path(client.post("/activation/opposition", data=form))
     assert current_closure(lina.id).kind == "opposition"
     assert ActivationInvite.get(ActivationInvite.person == lina.id).used_at is not None
+    client.get(f"/activation/{token}")
     assert client.get("/activation").status_code == 404  # the link no longer works
     text = pdf_text(client.get(path + "/pdf").data, tmp_path, "opposition-proof.pdf")
     assert "Attestation d’opposition à l’ouverture de l’espace santé" in text

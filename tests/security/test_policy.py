@@ -9,6 +9,7 @@ PUBLIC_ENDPOINTS = {
     "pages.accessibility", "pages.language", "static",
     "accounts.activation_link", "accounts.activate",  # a young adult's activation (token)
     "lifecycle.opposition",  # opposing from the activation invitation (token + identity)
+    "accounts.new_code",  # a new provisional code (identity + the old letter's reference)
     "lifecycle.proof", "lifecycle.proof_pdf",  # a closure's proof, behind its private link
     "agenda.feed",  # the private calendar subscription (token; revocable)
     # Connected services' apps: client authentication or a bearer token, never a session

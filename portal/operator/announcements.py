@@ -1,0 +1,127 @@
+"""Operators' pages for a space's birth: announce one person (a département's file goes
+through `flask announce import`), print the letters waiting (one PDF for a batch, or for one
+person), and a new code at the counter for someone in front of them, printed straight away.
+An operator sees names, birth dates and addresses only: never any medical content."""
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import audit
+from ..accounts.models import Account, SpaceAnnouncement
+from ..documents.download import content_response
+from ..htmx import render
+from ..i18n import _n
+from ..lifecycle.announcements import (SOURCE_OPERATOR, Refused, announce, letters_to_print,
+                                       person_values, print_letters, tell_or_queue_letter)
+from ..lifecycle.models import closed_among
+from ..policy import SPACE_ANNOUNCE, requires
+from . import bp
+from .forms import AnnounceForm, CounterCodeForm, PrintForm
+
+BATCH_LIMIT = 500  # letters in one PDF: a print run, not the whole département at once
+
+
+def _pdf(data, name):
+    return content_response(data, "application/pdf", f'attachment; filename="{name}"')
+
+
+@bp.route("/operateur/annonces")
+@requires(SPACE_ANNOUNCE)
+def announcements():
+    """The letters waiting to be printed, and the ways to announce a space or give a code."""
+    waiting = letters_to_print()
+    return render("operator/announcements.html", waiting=list(waiting.limit(50)),
+                  count=waiting.count(), form=PrintForm(), limit=BATCH_LIMIT)
+
+
+@bp.route("/operateur/annonces/courriers", methods=["POST"])
+@requires(SPACE_ANNOUNCE)
+def print_waiting():
+    """One PDF with the waiting letters (up to BATCH_LIMIT), each with its new code."""
+    form = PrintForm()
+    if not form.validate_on_submit():
+        abort(400)
+    people = [a.person for a in letters_to_print(form.source.data or None).limit(BATCH_LIMIT)]
+    if not people:
+        flash(_("Aucun courrier n’est à imprimer."), "info")
+        return redirect(url_for(".announcements"), 303)
+    return _pdf(print_letters(people), "courriers-carnet.pdf")
+
+
+@bp.route("/operateur/annonces/nouvelle", methods=["GET", "POST"])
+@requires(SPACE_ANNOUNCE)
+def announce_one():
+    """Announce one person's space: by e-mail when the address is known, else a letter."""
+    form = AnnounceForm()
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in (
+            "nir", "family_name", "given_names", "sex", "address_1", "address_2", "address_3",
+            "email")}
+        values["birth_date"] = form.birth_date.data.isoformat()
+        try:
+            announcement, created = announce(
+                person_values(values),
+                source=f"{SOURCE_OPERATOR}:{current_user.get_id()}")
+        except Refused as refusal:
+            form.nir.errors.append(_("Annonce impossible : %(why)s.", why=refusal.message))
+        else:
+            if not created:
+                form.nir.errors.append(_("Cette personne a déjà un espace annoncé ou un compte "
+                                         "Carnet : rien n’a été créé. Pour lui remettre un "
+                                         "nouveau code, utilisez « Nouveau code au guichet »."))
+            elif tell_or_queue_letter(announcement) == "email":
+                flash(_n("L’espace de %(name)s est annoncé : son code lui a été envoyé par "
+                         "e-mail.", name=announcement.person.full_name), "success")
+                return redirect(url_for(".announcements"), 303)
+            else:
+                flash(_n("L’espace de %(name)s est annoncé : son courrier est à imprimer.",
+                         name=announcement.person.full_name), "success")
+                return redirect(url_for(".announcements"), 303)
+    return render("operator/announce.html", form=form)
+
+
+@bp.route("/operateur/annonces/<int:person_id>/courrier", methods=["POST"])
+@requires(SPACE_ANNOUNCE)
+def print_one(person_id):
+    """The letter of one person whose letter is waiting (a new code in it)."""
+    if not PrintForm().validate_on_submit():
+        abort(400)
+    found = letters_to_print().where(SpaceAnnouncement.person == person_id).first()
+    if found is None:
+        abort(404)
+    return _pdf(print_letters([found.person]), f"courrier-carnet-{person_id}.pdf")
+
+
+@bp.route("/operateur/guichet/nouveau-code", methods=["GET", "POST"])
+@requires(SPACE_ANNOUNCE)
+def counter_code():
+    """Someone at the counter has lost their code, or it expired: once their identity is
+    checked, a letter with a new code is printed straight away (the old code stops working).
+    Journaled in the person's history."""
+    form = CounterCodeForm()
+    if form.validate_on_submit():
+        person = form.find_person()
+        refusal = None
+        if person is None:
+            refusal = _("Aucune personne ne correspond à ce numéro de sécurité sociale et à "
+                        "cette date de naissance. Vérifiez-les sur la carte Vitale.")
+        elif Account.select().where(Account.person == person.id).exists():
+            refusal = _("Cette personne a déjà activé son espace : elle se connecte avec son "
+                        "adresse e-mail. Si elle a oublié son mot de passe, elle peut choisir "
+                        "« Mot de passe oublié » sur la page de connexion.")
+        elif closed_among({person.id}):
+            refusal = _("L’espace de cette personne est fermé ou elle s’est opposée à son "
+                        "ouverture : rouvrez-le d’abord depuis « Espaces fermés », à sa "
+                        "demande.")
+        elif person.is_minor:
+            refusal = _("Cette personne est mineure : son espace s’ouvre avec celui de son "
+                        "représentant légal, qui n’a pas de code pour elle.")
+        if refusal:
+            form.nir.errors.append(refusal)
+        else:
+            audit.record("activation.counter_identity_checked", patient=person,
+                         obj_type="person", obj_id=person.id)
+            return _pdf(print_letters([person], reason="counter", counter=True),
+                        "courrier-carnet.pdf")
+    return render("operator/counter_code.html", form=form)
+
