@@ -28,6 +28,7 @@ NAVIGATION = [
     ("connect.services", _l("Catalogue des services"), policy.SERVICES_MANAGE),
     ("operator.guardianships", _l("Tutelles"), policy.GUARDIANSHIP_ATTACH),
     ("operator.announcements", _l("Annonces"), policy.SPACE_ANNOUNCE),
+    ("operator.counter_code", _l("Nouveau code"), policy.COUNTER_CODE),
     ("lifecycle.closed_spaces", _l("Espaces fermés"), policy.LIFECYCLE_REOPEN),
     ("prescriptions.verify", _l("Vérifier une ordonnance"), policy.PRESCRIPTION_VERIFY),
     ("access.redeem", _l("Saisir un code d’accès"), policy.ACCESS_REDEEM),

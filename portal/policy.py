@@ -397,6 +397,9 @@ MANDATE_END = "mandates.end"
 GUARDIANSHIP_ATTACH = "guardianships.attach"
 # Announcing spaces, printing their letters, a new code at the counter (issue 17)
 SPACE_ANNOUNCE = "lifecycle.announce"
+# A letter with a new code for someone in front of them (identity checked there): operators,
+# and the digital-help mediators of a France Services counter
+COUNTER_CODE = "lifecycle.counter_code"
 ENTOURAGE_VIEW = "entourage.view"
 ENTOURAGE_EDIT = "entourage.edit"
 # Secure messaging and notifications (issue 6)
@@ -468,6 +471,7 @@ RULES = {
     MANDATE_END: Rule(frozenset({ROLE_MEDIATOR})),
     GUARDIANSHIP_ATTACH: Rule(frozenset({ROLE_OPERATOR})),
     SPACE_ANNOUNCE: Rule(frozenset({ROLE_OPERATOR})),
+    COUNTER_CODE: Rule(frozenset({ROLE_OPERATOR, ROLE_MEDIATOR})),
     # Contacts and wishes: read with the record; changed only by the patient or their legal
     # representative (a caregiver never changes emergency settings).
     ENTOURAGE_VIEW: Rule(ACTING, scope=frozenset({"dossier_read", "emergency"}), health_data=True),

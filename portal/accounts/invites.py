@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app, session
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired
 

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from huey import crontab
 
 from .. import audit, mail

@@ -14,7 +14,7 @@ from ..i18n import _n
 from ..lifecycle.announcements import (SOURCE_OPERATOR, Refused, announce, letters_to_print,
                                        person_values, print_letters, tell_or_queue_letter)
 from ..lifecycle.models import closed_among
-from ..policy import SPACE_ANNOUNCE, requires
+from ..policy import COUNTER_CODE, SPACE_ANNOUNCE, allowed, requires
 from . import bp
 from .forms import AnnounceForm, CounterCodeForm, PrintForm
 
@@ -92,12 +92,13 @@ def print_one(person_id):
     return _pdf(print_letters([found.person]), f"courrier-carnet-{person_id}.pdf")
 
 
-@bp.route("/operateur/guichet/nouveau-code", methods=["GET", "POST"])
-@requires(SPACE_ANNOUNCE)
+@bp.route("/guichet/nouveau-code", methods=["GET", "POST"])
+@requires(COUNTER_CODE)
 def counter_code():
-    """Someone at the counter has lost their code, or it expired: once their identity is
-    checked, a letter with a new code is printed straight away (the old code stops working).
-    Journaled in the person's history."""
+    """Someone at the counter (an operator's, or a France Services mediator's) has lost their
+    code, or it expired: once their identity is checked, a letter with a new code is printed
+    straight away (the old code stops working). Journaled in the person's history, with the
+    operator or mediator as actor."""
     form = CounterCodeForm()
     if form.validate_on_submit():
         person = form.find_person()
@@ -111,8 +112,8 @@ def counter_code():
                         "« Mot de passe oublié » sur la page de connexion.")
         elif closed_among({person.id}):
             refusal = _("L’espace de cette personne est fermé ou elle s’est opposée à son "
-                        "ouverture : rouvrez-le d’abord depuis « Espaces fermés », à sa "
-                        "demande.")
+                        "ouverture : seule sa caisse d’Assurance Maladie peut le rouvrir, à sa "
+                        "demande, après avoir vérifié son identité.")
         elif person.is_minor:
             refusal = _("Cette personne est mineure : son espace s’ouvre avec celui de son "
                         "représentant légal, qui n’a pas de code pour elle.")
@@ -123,5 +124,6 @@ def counter_code():
                          obj_type="person", obj_id=person.id)
             return _pdf(print_letters([person], reason="counter", counter=True),
                         "courrier-carnet.pdf")
-    return render("operator/counter_code.html", form=form)
+    return render("operator/counter_code.html", form=form,
+                  from_announcements=allowed(current_user, SPACE_ANNOUNCE))
 

@@ -1,5 +1,5 @@
 """The operators' forms for announcing a space and giving a new code at the counter."""
-from flask_babel import lazy_gettext as _l
+from ..rendering import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional

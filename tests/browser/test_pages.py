@@ -28,7 +28,7 @@ SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
 # the roles that have them.
 OWN_PAGES = {"jean": ["/dossier/histoire/"], "camille": ["/dossier/histoire/"],
              "amina": ["/dossier/histoire/"],
-             "operateur": ["/operateur/annonces/nouvelle", "/operateur/guichet/nouveau-code"]}
+             "operateur": ["/operateur/annonces/nouvelle", "/guichet/nouveau-code"]}
 # The catalogue of connected services, for the patients (its other pages: test_connect.py).
 PATIENT_PAGES = ["/services/", "/services/tensiometre-connecte", "/services/connectes"]
 PATIENTS = ("camille", "jean", "amina")

@@ -286,27 +286,38 @@ def test_without_email_the_new_code_is_a_letter_to_print(app, ctx, login_as, tmp
     assert letters_to_print().count() == 1
 
 
-def test_the_counter_prints_a_letter_at_once_journaled_and_only_for_operators(
+def test_the_counter_prints_a_letter_at_once_journaled_for_operators_and_mediators_only(
         app, ctx, login_as, tmp_path):
     from portal.accounts.invites import usable_code
     imported(app)
     aline = someone(PARENT_NIR)
     _invite, old = code_for(app, aline)
     operator = login_as("operateur")
-    page = operator.get("/operateur/guichet/nouveau-code")
+    page = operator.get("/guichet/nouveau-code")
     form = {"csrf_token": csrf_from(page), "nir": aline.nir, "birth_date": "14/05/1985"}
-    refused = operator.post("/operateur/guichet/nouveau-code", data=form)
+    refused = operator.post("/guichet/nouveau-code", data=form)
     assert refused.status_code == 200 and "Cochez la case" in text(refused)
-    response = operator.post("/operateur/guichet/nouveau-code", data=form | {"checked": "y"})
+    response = operator.post("/guichet/nouveau-code", data=form | {"checked": "y"})
     assert response.headers["Content-Type"] == "application/pdf"
     assert "Aline Roux" in pdf_text(response.data, tmp_path, "counter-letter.pdf")
     with app.app_context():
         assert usable_code(old) is None
     assert journal("activation.counter_identity_checked", patient=aline.id)
     assert journal("activation.letter_printed", patient=aline.id)
-    for role in ("camille", "sophie", "benali"):
+    # A France Services mediator prints one too, journaled as the actor.
+    mediator = login_as("sophie")
+    assert mediator.get("/operateur/annonces").status_code in (403, 404)
+    page = mediator.get("/guichet/nouveau-code")
+    assert "Retour aux annonces" not in text(page)
+    response = mediator.post("/guichet/nouveau-code", data={
+        "csrf_token": csrf_from(page), "nir": aline.nir, "birth_date": "14/05/1985",
+        "checked": "y"})
+    assert response.headers["Content-Type"] == "application/pdf"
+    printed = journal("activation.counter_identity_checked", patient=aline.id)
+    assert {entry.actor.role for entry in printed} == {"operator", "mediator"}
+    for role in ("camille", "benali"):
         other = login_as(role)
-        assert other.get("/operateur/guichet/nouveau-code").status_code in (403, 404)
+        assert other.get("/guichet/nouveau-code").status_code in (403, 404)
         assert other.get("/operateur/annonces").status_code in (403, 404)
 
 
