@@ -4,7 +4,7 @@ from flask import current_app
 from .. import audit
 from ..accounts.models import utcnow
 from ..db import write_tx
-from .models import ACTIVE, ONE_EVERY, ExportJob
+from .models import ACTIVE, DONE, EXPIRED, ONE_EVERY, ExportJob
 
 
 def latest(space_id):
@@ -14,15 +14,16 @@ def latest(space_id):
 
 def refusal(space_id, now=None):
     """Why a new export of this space cannot be asked now: ("running", job) while one is being
-    built, ("recent", when the next may be asked) within ONE_EVERY of the last, else None."""
+    built, ("recent", when the next may be asked) within ONE_EVERY of the last one built (a
+    failed one does not count: the person may ask again at once), else None."""
     now = now or utcnow()
     last = latest(space_id)
-    if last is None:
-        return None
-    if last.status in ACTIVE:
+    if last is not None and last.status in ACTIVE:
         return ("running", last)
-    if last.created_at > now - ONE_EVERY:
-        return ("recent", last.created_at + ONE_EVERY)
+    built = ExportJob.of_space(space_id).where(ExportJob.status.in_((DONE, EXPIRED))).order_by(
+        ExportJob.created_at.desc()).first()
+    if built is not None and built.created_at > now - ONE_EVERY:
+        return ("recent", built.created_at + ONE_EVERY)
     return None
 
 
