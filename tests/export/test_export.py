@@ -74,6 +74,16 @@ def test_the_demo_persons_export_holds_everything_and_checks(app, camille_export
     assert {f["path"] for f in manifest["files"]} == names - {"MANIFEST.JSON", "CHECKSUMS.TXT"}
     assert all(f["description"] for f in manifest["files"])
     assert archive.read("synthese/ma-synthese.pdf").startswith(b"%PDF")
+    from portal.messaging.models import Conversation, Message
+    conversations = json.loads(archive.read("messages/messages.json"))["conversations"]
+    assert len(conversations) == Conversation.select().where(
+        Conversation.patient == camille.id, Conversation.patient_deleted_at.is_null()).count()
+    html = archive.read("messages/messages.html").decode()
+    for message in Message.select().join(Conversation).where(
+            Conversation.patient == camille.id).limit(3):
+        first_line = message.body.splitlines()[0]
+        assert any(first_line in json.dumps(c, ensure_ascii=False) for c in conversations)
+        assert first_line.replace("’", "&#8217;")[:20] in html or first_line[:20] in html
     assert archive.read("agenda/agenda.ics").startswith(b"BEGIN:VCALENDAR")
     # Each document, in its original bytes, and its DocumentReference pointing at it.
     bundle = Bundle.model_validate_json(archive.read("fhir/bundle.json"))
