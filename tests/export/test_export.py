@@ -258,3 +258,13 @@ def test_a_job_left_by_a_dead_worker_is_handed_over_then_failed(app, login_as, p
         assert tasks.run_export(job.id) is True
         assert tasks.run_export(job.id) is False  # delivered twice: built once
     assert ExportJob.get_by_id(job.id).status == "done"
+
+
+def test_the_settings_closing_and_delegation_pages_lead_to_it(app, login_as, person, ctx):
+    """The pages that speak of taking one's data away link to it; a caregiver's settings
+    page does not offer it."""
+    client = login_as(CAMILLE)
+    for url in ("/parametres/", "/parametres/fermer-mon-espace", "/proches/delegations/inviter"):
+        assert 'href="/mes-donnees/"' in client.get(url).get_data(as_text=True), url
+    assert open_space(client, person("Jean").id).status_code == 302  # as his caregiver
+    assert 'href="/mes-donnees/"' not in client.get("/parametres/").get_data(as_text=True)
