@@ -268,3 +268,26 @@ def test_the_settings_closing_and_delegation_pages_lead_to_it(app, login_as, per
         assert 'href="/mes-donnees/"' in client.get(url).get_data(as_text=True), url
     assert open_space(client, person("Jean").id).status_code == 302  # as his caregiver
     assert 'href="/mes-donnees/"' not in client.get("/parametres/").get_data(as_text=True)
+
+
+def test_the_page_polls_while_the_worker_builds_and_works_without_javascript(
+        app, login_as, person, ctx, monkeypatch):
+    handed = []
+    monkeypatch.setattr("portal.export.tasks.build_export", handed.append)
+    client = login_as(CAMILLE)
+    ask(client)
+    html = client.get("/mes-donnees/").get_data(as_text=True)
+    status = re.search(r'<div id="etat-export"[^>]*>', html).group(0)
+    assert 'data-hx-get="/mes-donnees/?etat=queued"' in status
+    assert 'data-hx-trigger="every 3s"' in status
+    assert '<a href="/mes-donnees/">Actualiser la page</a>' in html  # without JavaScript
+    poll = {"HX-Request": "true"}
+    assert client.get("/mes-donnees/?etat=queued", headers=poll).status_code == 204
+    with app.app_context():
+        from portal.export.tasks import run_export
+        assert run_export(handed[0])
+    fragment = client.get("/mes-donnees/?etat=queued", headers=poll)
+    assert fragment.status_code == 200
+    body = fragment.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="etat-export">') and "<h1" not in body
+    assert "Votre fichier est prêt" in body
