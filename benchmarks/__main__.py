@@ -99,7 +99,7 @@ def fresh(measure):
 
 
 def embedded():
-    from benchmarks import documents, history, sessions, summary
+    from benchmarks import documents, export, history, sessions, summary
     results = {}
     # The figures measured on this process's app first: a module that builds an app of its
     # own rebinds the one database proxy (portal.extensions.db) to its database.
@@ -113,6 +113,7 @@ def embedded():
     results["documents"] = section("documents list",
                                    lambda: documents.rows(app, baseline, RUNS))
     results["summary"] = section("Ma synthèse", lambda: summary.rows(app))
+    results["export"] = section("Télécharger mes données", lambda: export.rows(app))
     shutil.rmtree(workdir, ignore_errors=True)
 
     results["throughput"] = section("throughput (SQLite)", lambda: optional(
@@ -136,7 +137,7 @@ def embedded():
                                  "journal appends, connections)", "see `make bench-scale`")]
     # In the order of issue 14's table, then the figures kept from earlier benches.
     order = ("throughput", "postgresql", "history", "journal", "pages", "slow3g", "measures",
-             "sessions", "documents", "summary", "reimbursements")
+             "sessions", "documents", "summary", "export", "reimbursements")
     return [row for key in order for row in results[key]]
 
 

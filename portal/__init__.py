@@ -217,7 +217,7 @@ def _init_login(app):
 AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptions", "proxies",
          "access", "settings", "operator", "history", "pages",
          "emergency", "entourage", "messaging", "notifications", "agenda", "prevention", "summary",
-         "lifecycle", "reimbursements", "connect")
+         "lifecycle", "reimbursements", "connect", "export")
 
 # The modules whose routes go on an area's blueprint, when there are more than `views`. The
 # factory imports them (not the package's __init__, which the route modules import `bp` from:

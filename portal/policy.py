@@ -56,7 +56,7 @@ def relation_label(kind, actor):
 # What each relationship may do in the space, as scopes.
 ALL_PATIENT_SCOPES = frozenset({
     "dossier_read", "dossier_write", "dossier_manage", "messaging", "messaging_read", "agenda",
-    "summaries", "proxies", "account_settings", "entourage", "services",
+    "summaries", "proxies", "account_settings", "entourage", "services", "export",
 })
 MANDATE_TASK_SCOPES = {
     "agenda": {"agenda"},
@@ -431,6 +431,9 @@ LIFECYCLE_REOPEN = "lifecycle.reopen"
 SERVICES_BROWSE = "services.browse"
 SERVICES_CONNECT = "services.connect"
 SERVICES_MANAGE = "services.manage"
+# Télécharger mes données (issue 17)
+EXPORT_REQUEST = "export.request"
+EXPORT_DOWNLOAD = "export.download"
 
 PATIENT_SIDE = frozenset({ROLE_PATIENT, ROLE_MEDIATOR})
 PROFESSIONAL = frozenset({ROLE_PROFESSIONAL})
@@ -520,6 +523,12 @@ RULES = {
     SERVICES_BROWSE: Rule(frozenset({ROLE_PATIENT})),
     SERVICES_CONNECT: Rule(frozenset({ROLE_PATIENT}), scope="services"),
     SERVICES_MANAGE: Rule(frozenset({ROLE_OPERATOR})),
+    # Taking the whole space away is the holder's, or a legal representative's for the child or
+    # protected adult they answer for: the "export" scope, which no delegation or mandate task
+    # grants (a caregiver or a mediator is denied by the rule itself). The ZIP holds the whole
+    # record: downloading it is journaled as a reading.
+    EXPORT_REQUEST: Rule(frozenset({ROLE_PATIENT}), scope="export"),
+    EXPORT_DOWNLOAD: Rule(frozenset({ROLE_PATIENT}), scope="export", health_data=True),
 }
 
 

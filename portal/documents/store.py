@@ -28,7 +28,8 @@ from .sniff import DICOM, JPEG, PNG, Rejected, identify, sniff
 
 __all__ = ["Rejected", "store_document", "check_upload", "fit_to_limit", "read_content",
            "read_preview", "delete_content", "object_key",
-           "decode_key", "store_blob", "read_blob", "delete_blob"]
+           "decode_key", "store_blob", "read_blob", "delete_blob", "store_file", "iter_file",
+           "delete_file", "file_part_keys"]
 
 MAGIC = b"CRN1"  # format version of an encrypted file: MAGIC + nonce (12 bytes) + ciphertext
 NONCE_BYTES = 12
@@ -230,3 +231,76 @@ def read_blob(storage_key) -> bytes:
 def delete_blob(storage_key):
     """Remove a stored blob (nothing happens when it is already gone)."""
     storage().delete(object_key(storage_key))
+
+
+# --- large files (a data export): encrypted in parts, so that no step holds the whole file ---
+
+PART_BYTES = 4 * 1024 * 1024
+
+
+def _part_key(storage_key, number):
+    if not _KEY_RE.match(storage_key):
+        raise ValueError("malformed storage key")
+    return f"exports/{storage_key[:2]}/{storage_key}.{number:05d}.bin"
+
+
+def _part_aad(storage_key, number, last):
+    # The part's number and whether it is the last one are authenticated too: parts swapped,
+    # dropped or cut short fail to decrypt instead of yielding a different file.
+    return f"{storage_key}/part/{number}/{'last' if last else 'more'}".encode()
+
+
+def store_file(fileobj) -> dict:
+    """Write an open binary file, encrypted at rest like documents, in parts of PART_BYTES
+    (memory stays bounded whatever the file's size); returns storage_key, parts, size,
+    sha256. Nothing is checked about the content: only Carnet's own files (a data export)
+    come through here. On failure, the parts already written are removed."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    storage_key = secrets.token_hex(16)
+    cipher, store = AESGCM(_key()), storage()
+    digest, size, number = hashlib.sha256(), 0, 0
+    chunk = fileobj.read(PART_BYTES)
+    try:
+        while True:
+            following = fileobj.read(PART_BYTES)
+            last = not following
+            digest.update(chunk)
+            size += len(chunk)
+            nonce = os.urandom(NONCE_BYTES)
+            store.put(_part_key(storage_key, number),
+                      MAGIC + nonce + cipher.encrypt(nonce, chunk,
+                                                     _part_aad(storage_key, number, last)))
+            number += 1
+            if last:
+                break
+            chunk = following
+    except BaseException:
+        delete_file(storage_key, number + 1)
+        raise
+    return {"storage_key": storage_key, "parts": number, "size": size,
+            "sha256": digest.hexdigest()}
+
+
+def iter_file(storage_key, parts):
+    """The stored file's content, decrypted part after part (a generator: one part in memory)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    cipher, store = AESGCM(_key()), storage()
+    for number in range(parts):
+        blob = store.get(_part_key(storage_key, number))
+        if not blob.startswith(MAGIC):
+            raise ValueError("not a Carnet encrypted file")
+        nonce = blob[len(MAGIC):len(MAGIC) + NONCE_BYTES]
+        yield cipher.decrypt(nonce, blob[len(MAGIC) + NONCE_BYTES:],
+                             _part_aad(storage_key, number, number == parts - 1))
+
+
+def file_part_keys(storage_key, parts):
+    """The object-store keys of a stored file's parts (for checks and deletion)."""
+    return [_part_key(storage_key, number) for number in range(parts)]
+
+
+def delete_file(storage_key, parts):
+    """Remove a stored file's parts (idempotent)."""
+    store = storage()
+    for key in file_part_keys(storage_key, parts):
+        store.delete(key)

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from huey import crontab
 
 from ..accounts.models import Account, utcnow
-from ..db import hand_over_again
 from ..documents.store import delete_blob, store_blob
+from .. import jobs
 from ..extensions import huey
 from .models import CLOSURE, PROOF_LEASE, PROOF_MAX_ATTEMPTS, Proof
 
@@ -16,9 +16,8 @@ LOGGER = logging.getLogger("carnet.lifecycle")
 
 
 def claim_proof(proof_id):
-    """Take a queued proof (queued → running): a conditional UPDATE, so only one worker has it."""
-    return Proof.update(status="running", claimed_at=utcnow(), attempts=Proof.attempts + 1).where(
-        Proof.id == proof_id, Proof.status == "queued").execute() == 1
+    """Take a queued proof (queued → running): only one worker has it (portal/jobs.py)."""
+    return jobs.claim(Proof, proof_id)
 
 
 def run_proof(proof_id):
@@ -54,17 +53,9 @@ def run_proof(proof_id):
 def sweep_proofs(now=None):
     """Hand again to the queue the proofs a dead worker left running (up to
     PROOF_MAX_ATTEMPTS tries, then failed: the page says so) and the ones the queue lost;
-    returns how many were handed over."""
-    now = now or utcnow()
-    stale = now - PROOF_LEASE
-    for proof in list(Proof.select(Proof.id, Proof.attempts, Proof.claimed_at).where(
-            Proof.status == "running", Proof.claimed_at <= stale)):
-        status = "queued" if proof.attempts < PROOF_MAX_ATTEMPTS else "failed"
-        Proof.update(status=status, claimed_at=None).where(
-            Proof.id == proof.id, Proof.status == "running",
-            Proof.claimed_at == proof.claimed_at).execute()
-        LOGGER.warning("proof %s was left running by a worker: %s", proof.id, status)
-    return hand_over_again(Proof, render_proof, queued="queued", stale=stale, now=now)
+    returns how many were handed over (portal/jobs.py)."""
+    return jobs.sweep(Proof, render_proof, lease=PROOF_LEASE, max_attempts=PROOF_MAX_ATTEMPTS,
+                      now=now)
 
 
 @huey.task()

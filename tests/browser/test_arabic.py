@@ -30,7 +30,7 @@ PAGES = ["/dossier/", "/dossier/profil/", "/dossier/mesures/", "/dossier/mesures
          "/dossier/documents/", "/dossier/ordonnances/", "/entourage", "/dossier/professionnels/",
          "/dossier/historique/", "/dossier/histoire/",
          "/messagerie/", "/agenda/", "/imprimer/", "/parametres/", "/accessibilite",
-         "/services/", "/services/connectes"]
+         "/services/", "/services/connectes", "/mes-donnees/"]
 PHONE = {"width": 360, "height": 760}
 
 

@@ -29,8 +29,10 @@ SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
 OWN_PAGES = {"jean": ["/dossier/histoire/"], "camille": ["/dossier/histoire/"],
              "amina": ["/dossier/histoire/"],
              "operateur": ["/operateur/annonces/nouvelle", "/guichet/nouveau-code"]}
-# The catalogue of connected services, for the patients (its other pages: test_connect.py).
-PATIENT_PAGES = ["/services/", "/services/tensiometre-connecte", "/services/connectes"]
+# The catalogue of connected services, for the patients (its other pages: test_connect.py), and
+# Télécharger mes données (linked from the settings page).
+PATIENT_PAGES = ["/services/", "/services/tensiometre-connecte", "/services/connectes",
+                 "/mes-donnees/"]
 PATIENTS = ("camille", "jean", "amina")
 OPEN_OTHER_SPACE = "Ouvrir l’espace de "
 

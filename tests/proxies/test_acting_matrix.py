@@ -53,6 +53,8 @@ PAGES = {
     # connected services: connecting one is the holder's or a legal representative's
     "/services/connectes": HOLDER,
     "/oauth/authorize": HOLDER,
+    # taking the whole space away: never a caregiver, a mediator or a professional
+    "/mes-donnees/": HOLDER,
 }
 # Pages whose allowed answer is not 200 when called without their parameters.
 ALLOWED_STATUS = {"/oauth/authorize": 400}  # no app asked: "Demande de connexion invalide"

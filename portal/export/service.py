@@ -1,0 +1,44 @@
+"""Asking for an export: one at a time per space, and at most one every ONE_EVERY."""
+from flask import current_app
+
+from .. import audit
+from ..accounts.models import utcnow
+from ..db import write_tx
+from .models import ACTIVE, DONE, EXPIRED, ONE_EVERY, ExportJob
+
+
+def latest(space_id):
+    return ExportJob.of_space(space_id).order_by(ExportJob.created_at.desc(),
+                                                 ExportJob.id.desc()).first()
+
+
+def refusal(space_id, now=None):
+    """Why a new export of this space cannot be asked now: ("running", job) while one is being
+    built, ("recent", when the next may be asked) within ONE_EVERY of the last one built (a
+    failed one does not count: the person may ask again at once), else None."""
+    now = now or utcnow()
+    last = latest(space_id)
+    if last is not None and last.status in ACTIVE:
+        return ("running", last)
+    built = ExportJob.of_space(space_id).where(ExportJob.status.in_((DONE, EXPIRED))).order_by(
+        ExportJob.created_at.desc()).first()
+    if built is not None and built.created_at > now - ONE_EVERY:
+        return ("recent", built.created_at + ONE_EVERY)
+    return None
+
+
+def request_export(space, account):
+    """Record an export of `space` asked by `account` and hand it to the worker; returns
+    (job, None), or (None, refusal) when one runs or was asked too recently. Checked and
+    created under the write lock, so two clicks make one job."""
+    language = account.language if account.language in current_app.config["LANGUAGES"] \
+        else "fr"
+    with write_tx():
+        refused = refusal(space.id)
+        if refused:
+            return None, refused
+        job = ExportJob.create(patient=space.id, requested_by=account.id, language=language)
+    audit.record("export.requested", obj_type="export", obj_id=job.id)
+    from .tasks import build_export
+    build_export(job.id)
+    return job, None
