@@ -83,6 +83,23 @@ class Carnet(Flask):
     def log_exception(self, exc_info):
         errors.log_exception(self, exc_info)
 
+    def ensure_sync(self, func):
+        """Flask's, asked for each hook and context processor of every request (~18): whether
+        `func` is a coroutine function is looked up once per function, not through
+        `inspect` each time. No hook of Carnet's is one; a coroutine one still takes Flask's path."""
+        known = self.__dict__.setdefault("_carnet_sync", {})
+        try:
+            return known[func]
+        except (KeyError, TypeError):  # TypeError: an unhashable callable
+            pass
+        sync = super().ensure_sync(func)
+        if sync is func and len(known) < 1000:  # bounded, should a caller pass fresh closures
+            try:
+                known[func] = func
+            except TypeError:
+                pass
+        return sync
+
 
 def create_app(config=None, **overrides):
     """Build the app: config, extensions, blueprints, headers, errors, CLI."""

@@ -368,3 +368,41 @@ def test_the_folded_templates_follow_the_loader_and_reloading(app):
         assert env.get_template("probe.html").render() == "Measurements"
         source["probe.html"] = '{{ _("Documents") }}|{{ _("Mesures") }}'
         assert env.get_template("probe.html").render() == "Documents|Measurements"
+
+
+def test_imported_macros_see_the_globals_of_their_importer(app):
+    """Imports: `TemplateGlobals.keys()` is what Jinja subtracts to decide whether an imported
+    template needs the importer's own globals; a template given extra globals still passes
+    them to what it imports, and the keys are those of the whole chain."""
+    from jinja2 import DictLoader
+    env = app.jinja_env
+    loader = env.loader
+    env.loader = DictLoader({"macros.html": "{% macro shout() %}{{ extra|upper }}{% endmacro %}",
+                             "page.html": '{% from "macros.html" import shout with context %}'
+                                          "{{ shout() }}"})
+    try:
+        with app.test_request_context("/"):
+            page = env.get_template("page.html", globals={"extra": "bonjour"})
+            assert page.render() == "BONJOUR"
+            assert isinstance(page.globals, rendering.TemplateGlobals)
+            assert set(page.globals.keys()) == set(env.globals) | {"extra"}
+    finally:
+        env.loader = loader
+
+
+def test_hooks_are_looked_up_once_and_a_coroutine_still_takes_flasks_path(app):
+    """Carnet.ensure_sync remembers plain functions only: a coroutine function is never given
+    back as is (Flask wraps it, or says how to install what it needs)."""
+    def plain():
+        return "ok"
+
+    async def coroutine():
+        return "ok"
+
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    try:
+        wrapped = app.ensure_sync(coroutine)
+    except RuntimeError:  # Flask without its "async" extra
+        wrapped = None
+    assert wrapped is not coroutine
+    assert coroutine not in app.__dict__.get("_carnet_sync", {})
