@@ -10,6 +10,7 @@ def init_app(app, layout_context):
     the package back)."""
     from . import bidi, policy, tables
     from .accounts.models import SEXES
+    from .forms.post_form import PostFormExtension
     from .accounts.nir import spaced
     from .accounts.views import home_address
     from .agenda import presenters as agenda
@@ -40,6 +41,8 @@ def init_app(app, layout_context):
         "linkify": messaging.linkify,
         "required": required,  # the layout's h1: a page without a title fails loudly
     })
+    # Before any template is compiled (and before rendering's overlays copy the extensions).
+    app.jinja_env.add_extension(PostFormExtension)
     app.jinja_env.globals.update({
         "_n": names.jinja_n, "feminine": names.feminine,
         "french_too": french_too,  # a paper's mandatory mentions, in French beside the translation
