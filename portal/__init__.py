@@ -307,7 +307,10 @@ def layout_context_processor(app):
         nav_current = _current_menu_item(nav, app.extensions["carnet_url_for"])
         expires_at = session.expires_at(app) if account is not None and hasattr(
             session, "expires_at") else None
-        dossier_nav = [(endpoint, label) for endpoint, label, action in DOSSIER_SECTIONS
+        # (endpoint, label, whether this page is in that section: same area, i.e. blueprint)
+        area = (request.endpoint or "").split(".")[0]
+        dossier_nav = [(endpoint, label, endpoint.split(".")[0] == area)
+                       for endpoint, label, action in DOSSIER_SECTIONS
                        if account is not None and endpoint in app.view_functions
                        and policy.allowed(account, action, relation)]
         spaces = policy.relations_for(account) if account is not None and \
