@@ -34,10 +34,12 @@ typed or pasted into a text are always enclosed, so that they cannot flip the re
 """
 import re
 import unicodedata
+from functools import lru_cache
 
 from babel import Locale
-from flask_babel import get_locale
 from markupsafe import Markup, escape
+
+from .rendering import current_locale
 
 # The numbering system every language of Carnet writes digits with (see the docstring).
 NUMBERING_SYSTEM = "latn"
@@ -53,20 +55,26 @@ AUTONYMS = {"fr": "Français", "en": "English", "ar": "العربية"}
 
 def _locale(locale=None):
     if locale is None:
-        locale = get_locale() or "fr"
+        locale = current_locale() or "fr"
     return locale if isinstance(locale, Locale) else Locale.parse(str(locale))
+
+
+@lru_cache(maxsize=32)
+def _direction(locale):
+    # Babel works it out from the locale's data on each access; asked for each user text.
+    return locale.text_direction
 
 
 def text_direction(locale=None):
     """"rtl" or "ltr": the direction of `locale` (the current one by default), from Babel."""
-    return _locale(locale).text_direction
+    return _direction(_locale(locale))
 
 
 def html_attributes(locale=None):
     """`lang="ar" dir="rtl"`: the attributes of <html> for `locale` (current by default), used
     by the layout and by every PDF template so that screens and papers agree."""
     found = _locale(locale)
-    return Markup('lang="{}" dir="{}"').format(str(found).replace("_", "-"), found.text_direction)
+    return Markup('lang="{}" dir="{}"').format(str(found).replace("_", "-"), _direction(found))
 
 
 def numbering_system(locale=None):

@@ -32,7 +32,7 @@ from collections import ChainMap
 from babel import support
 from flask import templating
 from flask.globals import _cv_app, _cv_request
-from flask_babel import Domain, get_translations
+from flask_babel import Domain, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import Template, nodes, pass_context
 from jinja2.compiler import CodeGenerator
@@ -70,6 +70,20 @@ def translations():
     found = get_translations()  # sets the request's babel_locale and babel_domain
     state = _state(app_ctx) or {}
     return _remember(app_ctx, state.get("babel_domain"), found)
+
+
+def current_locale():
+    """`flask_babel.get_locale()`, read straight from the request's Flask-Babel state once the
+    request has one (its first translation sets it; `force_locale` and `refresh()` change it
+    there, so it is followed)."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        state = _state(app_ctx)
+        if state is not None:
+            found = state.get("babel_locale")
+            if found is not None:
+                return found
+    return get_locale()
 
 
 def gettext(string, **variables):

@@ -44,10 +44,13 @@ class PostFormExtension(Extension):
             parts.append(f' class="{escape(css_class)}"')
         if attrs:
             parts.append(str(do_xmlattr(context.eval_ctx, attrs)))
+        # The environment's globals, as a component macro imported without context saw them (the
+        # page's context also has Flask-WTF's own, slower `csrf_token`, from its processor).
+        helpers = self.environment.globals
         parts.append(f'>\n  <input type="hidden" name="csrf_token" '
-                     f'value="{escape(context.resolve("csrf_token")())}">')
+                     f'value="{escape(helpers["csrf_token"]())}">')
         if form:
             parts.extend(str(field(id=False)) for field in form if field.type == "HiddenField")
         if space:
-            parts.append(str(escape(context.resolve("space_field")())))
+            parts.append(str(escape(helpers["space_field"]())))
         return Markup("".join(parts))
