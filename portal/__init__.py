@@ -86,7 +86,8 @@ class Carnet(Flask):
     def ensure_sync(self, func):
         """Flask's, asked for each hook and context processor of every request (~18): whether
         `func` is a coroutine function is looked up once per function, not through
-        `inspect` each time. No hook of Carnet's is one; a coroutine one still takes Flask's path."""
+        `inspect` each time. No hook of Carnet's is one; a coroutine one still takes Flask's
+        path."""
         known = self.__dict__.setdefault("_carnet_sync", {})
         try:
             return known[func]

