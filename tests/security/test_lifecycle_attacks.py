@@ -9,7 +9,7 @@ from datetime import timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import account, hidden_fields, journal, open_space
+from conftest import account, hidden_fields, journal, open_space, outbox
 
 pytestmark = pytest.mark.db
 
@@ -153,3 +153,37 @@ def test_a_message_with_markup_is_text_in_the_messages_page(app, login_as, perso
     texts = [m["text"] for c in json.loads(archive.read("messages/messages.json"))[
         "conversations"] for m in c["messages"]]
     assert "<img src=x onerror=alert(1)>\n<script>alert(2)</script>" in texts  # JSON: as typed
+
+
+def test_asking_new_codes_again_and_again_sends_no_flood(app, ctx):
+    """Hole: only wrong answers counted on /activation/nouveau-code, so whoever held a letter
+    (the reference stays valid after each new code) could ask, from any number of addresses,
+    for an e-mail after e-mail, each one voiding the code the person had just received. Now a
+    person gets at most NEW_CODE_LIMIT new codes online; past it, a French message and no
+    e-mail, and the last code keeps working."""
+    import re
+
+    from conftest import csrf_from, text
+    from lifecycle.test_announcements import MAILED_NIR, imported, someone
+    from portal.accounts.invites import usable_code
+    imported(app)
+    marc = someone(MAILED_NIR)
+    first = outbox("marc.petit@example.org")[0].body
+    reference = re.search(r"R-([A-Z0-9]{7})", first).group(0)
+    limit = int(app.config["NEW_CODE_LIMIT"].split()[0])
+    for n in range(limit + 2):
+        environ = {"REMOTE_ADDR": f"203.0.113.{n + 1}"}  # a new address each time
+        client = app.test_client()
+        page = client.get("/activation/nouveau-code", environ_base=environ)
+        response = client.post("/activation/nouveau-code", environ_base=environ, data={
+            "csrf_token": csrf_from(page), "nir": marc.nir, "birth_date": "03/01/1990",
+            "reference": reference})
+        if n < limit:
+            assert response.status_code == 303
+    assert response.status_code == 429
+    assert "déjà demandé plusieurs nouveaux codes" in text(response)
+    mails = outbox("marc.petit@example.org")
+    assert len(mails) == 1 + limit
+    last = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})\b", mails[-1].body).group(1)
+    with app.app_context():
+        assert usable_code(last) is not None
