@@ -187,3 +187,37 @@ def test_asking_new_codes_again_and_again_sends_no_flood(app, ctx):
     last = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})\b", mails[-1].body).group(1)
     with app.app_context():
         assert usable_code(last) is not None
+
+
+def test_a_mediator_cannot_print_counter_letters_without_end(app, ctx, login_as):
+    """Hole: a France Services mediator (less trusted than the insurer's operators) could print
+    letter after letter at /guichet/nouveau-code, for anyone whose NIR and birth date they had,
+    each voiding the code the person had been sent, with no limit. Now a mediator prints at
+    most COUNTER_CODE_LIMIT_MEDIATOR letters; past it, a French message (429) and no code."""
+    from conftest import csrf_from, text
+    from lifecycle.test_announcements import PARENT_NIR, code_for, imported, someone
+    from portal.accounts.invites import usable_code
+    from portal.accounts.models import ActivationInvite
+    app.config["COUNTER_CODE_LIMIT_MEDIATOR"] = "2 per day"
+    imported(app)
+    aline = someone(PARENT_NIR)
+    mediator = login_as("sophie")
+
+    def counter(client):
+        page = client.get("/guichet/nouveau-code")
+        return client.post("/guichet/nouveau-code", data={
+            "csrf_token": csrf_from(page), "nir": aline.nir, "birth_date": "14/05/1985",
+            "checked": "y"})
+    for _ in range(2):
+        assert counter(mediator).headers["Content-Type"] == "application/pdf"
+    _invite, kept = code_for(app, aline)  # the letter the person then received
+    before = ActivationInvite.select().count()
+    refused = counter(mediator)
+    assert refused.status_code == 429
+    assert "déjà imprimé" in text(refused)
+    assert ActivationInvite.select().count() == before
+    with app.app_context():
+        assert usable_code(kept) is not None
+    assert journal("activation.counter_identity_checked", outcome="denied", patient=aline.id)
+    # An operator of the insurer is not held by the mediators' limit.
+    assert counter(login_as("operateur")).headers["Content-Type"] == "application/pdf"
