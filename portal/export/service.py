@@ -2,8 +2,8 @@
 from flask import current_app
 
 from .. import audit
-from ..accounts.models import utcnow
-from ..db import write_tx
+from ..accounts.models import Person, utcnow
+from ..db import is_postgres, write_tx
 from .models import ACTIVE, DONE, EXPIRED, ONE_EVERY, ExportJob
 
 
@@ -30,6 +30,14 @@ def refusal(space_id, now=None):
     return None
 
 
+def _lock_space(space_id):
+    """Serialise the asks for one space's export: SQLite's BEGIN IMMEDIATE (write_tx) already
+    allows one writer; on PostgreSQL a transaction locks nothing by itself, so two asks at the
+    same moment would both find none running and both queue one: lock the person's row."""
+    if is_postgres():
+        list(Person.select(Person.id).where(Person.id == space_id).for_update())
+
+
 def request_export(space, account):
     """Record an export of `space` asked by `account` and hand it to the worker; returns
     (job, None), or (None, refusal) when one runs or was asked too recently. Checked and
@@ -37,6 +45,7 @@ def request_export(space, account):
     language = account.language if account.language in current_app.config["LANGUAGES"] \
         else "fr"
     with write_tx():
+        _lock_space(space.id)
         refused = refusal(space.id)
         if refused:
             return None, refused

@@ -221,3 +221,51 @@ def test_a_mediator_cannot_print_counter_letters_without_end(app, ctx, login_as)
     assert journal("activation.counter_identity_checked", outcome="denied", patient=aline.id)
     # An operator of the insurer is not held by the mediators' limit.
     assert counter(login_as("operateur")).headers["Content-Type"] == "application/pdf"
+
+
+def test_two_export_requests_at_once_make_one_job(app, ctx, person, monkeypatch):
+    """Hole (PostgreSQL): "one export at a time" was checked then created in a transaction
+    that, on PostgreSQL, locks nothing (SQLite's BEGIN IMMEDIATE does), so two requests at
+    the same moment (two tabs, a double click through a slow proxy) both saw no export running
+    and both queued one. Both requests here read at the same moment (a barrier in the check);
+    the space's row is now locked first, so the second waits and is refused."""
+    import threading
+
+    from portal.export import service, tasks
+    from portal.extensions import db
+    monkeypatch.setattr(tasks, "build_export", lambda job_id: None)  # not built: only counted
+    together = threading.Barrier(2, timeout=1.5)
+    checked = service.refusal
+
+    def refusal_at_the_same_moment(space_id, now=None):
+        try:
+            together.wait()
+        except threading.BrokenBarrierError:
+            pass  # the other request holds the lock and cannot reach the barrier: go on
+        return checked(space_id, now)
+    monkeypatch.setattr(service, "refusal", refusal_at_the_same_moment)
+    camille, holder = person("Camille"), account("camille")
+    db.close()
+    answers, errors = [], []
+
+    def ask():
+        try:
+            with app.app_context():
+                db.connect(reuse_if_open=True)
+                try:
+                    answers.append(service.request_export(camille, holder))
+                finally:
+                    db.close()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    db.connect(reuse_if_open=True)
+    assert not errors, errors
+    assert sorted(refused is None for _job, refused in answers) == [False, True]
+    assert last_export(camille.id) is not None
+    from portal.export.models import ExportJob
+    assert ExportJob.select().where(ExportJob.patient == camille.id).count() == 1
