@@ -15,16 +15,19 @@ def latest(space_id, account_id=None):
                                                  ExportJob.id.desc()).first()
 
 
-def refusal(space_id, now=None):
-    """Why a new export of this space cannot be asked now: ("running", job) while one is being
-    built, ("recent", when the next may be asked) within ONE_EVERY of the last one built (a
-    failed one does not count: the person may ask again at once), else None."""
+def refusal(space_id, account_id, now=None):
+    """Why `account_id` cannot ask for a new export of this space now: ("running", job) while
+    one of the space is being built (whoever asked: the worker builds one at a time), ("recent",
+    when the next may be asked) within ONE_EVERY of the last one this account had built (a
+    failed one does not count: the person may ask again at once), else None. The day counts
+    per requester: a holder's export never holds back her legal representative's, nor tells
+    him when she took one."""
     now = now or utcnow()
     last = latest(space_id)
     if last is not None and last.status in ACTIVE:
         return ("running", last)
-    built = ExportJob.of_space(space_id).where(ExportJob.status.in_((DONE, EXPIRED))).order_by(
-        ExportJob.created_at.desc()).first()
+    built = ExportJob.of_requester(space_id, account_id).where(
+        ExportJob.status.in_((DONE, EXPIRED))).order_by(ExportJob.created_at.desc()).first()
     if built is not None and built.created_at > now - ONE_EVERY:
         return ("recent", built.created_at + ONE_EVERY)
     return None
@@ -46,7 +49,7 @@ def request_export(space, account):
         else "fr"
     with write_tx():
         _lock_space(space.id)
-        refused = refusal(space.id)
+        refused = refusal(space.id, account.id)
         if refused:
             return None, refused
         job = ExportJob.create(patient=space.id, requested_by=account.id, language=language)

@@ -27,7 +27,7 @@ def index():
     if poll_unchanged(state):
         return "", 204
     return render("export/index.html", block="status", job=job, form=EmptyForm(),
-                  refused=refusal(g.space.id), poll_every=POLL_EVERY,
+                  refused=refusal(g.space.id, current_user.id), poll_every=POLL_EVERY,
                   kept_days=KEPT_FOR.days)
 
 
