@@ -269,3 +269,21 @@ def test_two_export_requests_at_once_make_one_job(app, ctx, person, monkeypatch)
     assert last_export(camille.id) is not None
     from portal.export.models import ExportJob
     assert ExportJob.select().where(ExportJob.patient == camille.id).count() == 1
+
+
+def test_an_invitation_voided_meanwhile_opposes_nothing(app, ctx):
+    """Race hole: the opposition's one-time use (a conditional UPDATE) did not check that the
+    invitation was still unexpired, unlike the activation's; a code voided by a new one
+    between the form's check and the write (a new code asked, a counter letter printed)
+    still closed the space. Now both writes hold the same conditions."""
+    from lifecycle.test_announcements import PARENT_NIR, imported, someone
+    from portal.accounts.invites import issue_code
+    from portal.lifecycle.models import SpaceClosure
+    from portal.lifecycle.service import oppose
+    imported(app)
+    aline = someone(PARENT_NIR)
+    with app.test_request_context():
+        old, _code = issue_code(aline)
+        issue_code(aline)  # a new code: the old one stops working now
+        assert oppose(old, "fr") is None
+    assert not SpaceClosure.select().where(SpaceClosure.person == aline.id).exists()
