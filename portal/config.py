@@ -110,6 +110,10 @@ class Config:
     OTP_MAX_ATTEMPTS = 5
     LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_IP = os.environ.get("LOGIN_LIMIT_IP", "30 per 15 minutes")
+    # New provisional codes asked online for one person (each e-mail voids the previous code).
+    NEW_CODE_LIMIT = os.environ.get("NEW_CODE_LIMIT", "3 per day")
+    # Counter letters (a new code each) one France Services mediator may print.
+    COUNTER_CODE_LIMIT_MEDIATOR = os.environ.get("COUNTER_CODE_LIMIT_MEDIATOR", "20 per day")
     # Access codes are long random codes (about 59 bits): a professional mistyping one gets a
     # few more tries than with a 6-digit code.
     ACCESS_CODE_LIMIT = os.environ.get("ACCESS_CODE_LIMIT", "10 per 15 minutes")

@@ -151,6 +151,13 @@ def new_code():
         return render("accounts/new_code.html", form=form), 429
     if form.validate_on_submit():
         channel = request_new_code(form.find_person(), form.reference.data)
+        if channel == "limit":
+            form.reference.errors.append(_(
+                "Vous avez déjà demandé plusieurs nouveaux codes : le dernier vous a été envoyé. "
+                "Vérifiez vos e-mails (et le dossier des indésirables) ou votre boîte aux "
+                "lettres, ou rendez-vous à l’accueil de votre caisse d’Assurance Maladie ou "
+                "dans un espace France Services."))
+            return render("accounts/new_code.html", form=form), 429
         if channel is None:
             attempt.failed()
             form.reference.errors.append(_(

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import spreadsheet
 from ..accounts.models import utcnow
 from ..agenda import ics
 from ..agenda import presenters as agenda_presenters
@@ -74,7 +75,8 @@ class _Zip:
 
 
 def _csv_lines(header, rows):
-    """CSV for French spreadsheets (UTF-8 with BOM, ";"), one line at a time."""
+    """CSV for French spreadsheets (UTF-8 with BOM, ";"), one line at a time; no text cell
+    starts a formula."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
@@ -82,7 +84,7 @@ def _csv_lines(header, rows):
     for row in rows:
         out.seek(0)
         out.truncate()
-        writer.writerow(row)
+        writer.writerow(spreadsheet.row(row))
         yield out.getvalue()
 
 

@@ -51,5 +51,19 @@ class ExportJob(BaseModel):
 
     @classmethod
     def of_space(cls, patient_id):
-        """The exports of one space: load exports only through this (scoped)."""
+        """The exports of one space, whoever asked (for the one-at-a-time rule only)."""
         return cls.select().where(cls.patient == patient_id)
+
+    @classmethod
+    def of_requester(cls, patient_id, account_id):
+        """The exports of one space asked by one account: load exports to show or hand out
+        only through this (scoped). A ZIP is built with what its requester may see (a legal
+        representative does not see what is hidden from representatives): it is theirs alone,
+        never another account's who reaches the same space."""
+        return cls.select().where(cls.patient == patient_id, cls.requested_by == account_id)
+
+    def kept(self, now=None):
+        """Whether its file may still be downloaded: built, and its 7 days not over (the
+        hourly purge deletes it later; the deadline holds from the minute it passes)."""
+        return self.status == DONE and bool(self.storage_key) and self.expires_at is not None \
+            and self.expires_at > (now or utcnow())

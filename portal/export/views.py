@@ -11,7 +11,7 @@ from ..htmx import poll_unchanged, render
 from ..i18n import format_datetime
 from ..policy import EXPORT_DOWNLOAD, EXPORT_REQUEST, requires, scoped_or_404, shows
 from . import bp
-from .models import DONE, KEPT_FOR, ExportJob
+from .models import KEPT_FOR, ExportJob
 from .service import latest, refusal, request_export
 
 POLL_EVERY = "3s"
@@ -22,12 +22,12 @@ POLL_EVERY = "3s"
 def index():
     """What an export holds, the latest one's state (polled while it is built), and the
     button to ask for one when none is running or recent."""
-    job = latest(g.space.id)
+    job = latest(g.space.id, current_user.id)
     state = job.status if job else "none"
     if poll_unchanged(state):
         return "", 204
     return render("export/index.html", block="status", job=job, form=EmptyForm(),
-                  refused=refusal(g.space.id), poll_every=POLL_EVERY,
+                  refused=refusal(g.space.id, current_user.id), poll_every=POLL_EVERY,
                   kept_days=KEPT_FOR.days)
 
 
@@ -51,9 +51,11 @@ def start():
 @bp.route("/<int:job_id>/fichier")
 @requires(EXPORT_DOWNLOAD)
 def download(job_id):
-    """The ZIP itself, while it is kept (7 days); an export of another space is a 404."""
-    job = scoped_or_404(ExportJob.of_space(g.space.id).where(ExportJob.id == job_id))
-    if job.status != DONE or not job.storage_key:
+    """The ZIP itself, while it is kept (7 days); an export of another space, or asked by
+    another account, is a 404."""
+    job = scoped_or_404(ExportJob.of_requester(g.space.id, current_user.id).where(
+        ExportJob.id == job_id))
+    if not job.kept():
         flash(_("Ce fichier n’est plus disponible : il n’est gardé que %(days)d jours. Vous "
                 "pouvez demander un nouvel export.", days=KEPT_FOR.days), "error")
         return redirect(url_for(".index"), 303)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ..rendering import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, spreadsheet
 from ..audit import ActivityEvent
 from ..audit.verify import ALERT_ACTION, last_result
 from ..documents.models import Document
@@ -80,7 +80,8 @@ def index():
 @bp.route("/dossier/historique/export.csv")
 @requires(HISTORY_VIEW)
 def export():
-    """The filtered history as CSV for French Excel (UTF-8 with BOM, ";"), journaled."""
+    """The filtered history as CSV for French Excel (UTF-8 with BOM, ";"; no cell a formula),
+    journaled."""
     account = current_user._get_current_object()
     form = _filter_form()
     titles = _document_titles()
@@ -91,8 +92,9 @@ def export():
                      _("Résultat")])
     for event in _events(g.space, account, form.filters()).iterator():
         r = presenters.row(event, account, g.space, titles)
-        writer.writerow([format_datetime(r["at"], "dd/MM/yyyy HH:mm"), r["who"], r["role"],
-                         r["what"], r["object"], r["how"], r["outcome"]])
+        writer.writerow(spreadsheet.row([format_datetime(r["at"], "dd/MM/yyyy HH:mm"), r["who"],
+                                         r["role"], r["what"], r["object"], r["how"],
+                                         r["outcome"]]))
     audit.record("history.export", detail=request.full_path.rstrip("?"))
     name = f"historique-{g.space.family_name}-{g.space.given_names}".lower().replace(" ", "-")
     return Response(out.getvalue(), mimetype="text/csv", headers={

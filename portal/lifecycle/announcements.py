@@ -361,12 +361,20 @@ def open_announced_spaces():
         open_due_spaces()
 
 
+def new_codes_sent(person):
+    """The new codes asked online for `person`, whatever the address they came from."""
+    from ..throttle import Throttle
+    return Throttle("new-code-sent", person.id, limit="NEW_CODE_LIMIT", ip=False)
+
+
 def request_new_code(person, typed_reference):
     """A new code asked online by `person` (found by NIR + birth date) naming an earlier
     code's reference: by e-mail when their address is known ("email": the old code stops
     now), otherwise a letter to print ("letter": the old code stops when it is printed).
     None when the reference is not one of theirs, or their space cannot be activated (an
-    account exists, it is closed or opposed)."""
+    account exists, it is closed or opposed). "limit" when this person already had
+    NEW_CODE_LIMIT new codes: whoever holds a letter (its reference stays valid) could
+    otherwise send e-mail after e-mail, each voiding the code just received."""
     from ..accounts.invites import normalise_reference
     from ..accounts.models import ActivationInvite
     reference = normalise_reference(typed_reference)
@@ -382,6 +390,12 @@ def request_new_code(person, typed_reference):
     announcement = announcement_of(person.id)
     if announcement is None and person.nir is None:
         return None
+    sent = new_codes_sent(person)
+    if sent.blocked():
+        audit.record("activation.code_requested", patient=person, outcome="denied",
+                     obj_type="activation_invite", detail="limit")
+        return "limit"
+    sent.failed()  # counts one code sent (the throttle counts events, here not failures)
     if announcement is None:  # a code without announcement (a counter, a young adult)
         announcement, _created = announce(
             {"nir": person.nir, "birth_date": person.birth_date}, source="online")

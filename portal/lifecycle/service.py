@@ -43,11 +43,15 @@ def close_space(account, reason, language):
 
 def oppose(invite, language):
     """The person opposes the opening of their space, from their activation invitation (which
-    stops working). Returns (closure, proof token), or None if the invitation was used."""
+    stops working). Returns (closure, proof token), or None if the invitation was used,
+    expired or voided meanwhile."""
     now = utcnow()
     with write_tx():
+        # The same conditions as the activation's use (accounts/activation.py): unused, not
+        # expired or voided by a newer code since the form checked it.
         used = ActivationInvite.update(used_at=now).where(
-            ActivationInvite.id == invite.id, ActivationInvite.used_at.is_null()).execute()
+            ActivationInvite.id == invite.id, ActivationInvite.used_at.is_null(),
+            ActivationInvite.expires_at > now).execute()
         if not used:
             return None
         closure = SpaceClosure.create(person=invite.person_id, kind=OPPOSITION)

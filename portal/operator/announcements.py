@@ -7,14 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..accounts.models import Account, SpaceAnnouncement
+from ..accounts.models import ROLE_MEDIATOR, Account, SpaceAnnouncement
 from ..documents.download import content_response
 from ..htmx import render
-from ..i18n import _n
+from ..i18n import _n, format_datetime
 from ..lifecycle.announcements import (SOURCE_OPERATOR, Refused, announce, letters_to_print,
                                        person_values, print_letters, tell_or_queue_letter)
 from ..lifecycle.models import closed_among
 from ..policy import COUNTER_CODE, SPACE_ANNOUNCE, allowed, requires
+from ..throttle import Throttle
 from . import bp
 from .forms import AnnounceForm, CounterCodeForm, PrintForm
 
@@ -92,6 +93,16 @@ def print_one(person_id):
     return _pdf(print_letters([found.person]), f"courrier-carnet-{person_id}.pdf")
 
 
+def _mediator_letters():
+    """The counter letters a France Services mediator printed (COUNTER_CODE_LIMIT_MEDIATOR),
+    or None for an operator of the insurer. Each letter voids the code the person was sent:
+    a mediator, less bound than the insurer's staff, may not print them without end."""
+    if current_user.role != ROLE_MEDIATOR:
+        return None
+    return Throttle("counter-code", current_user.id, limit="COUNTER_CODE_LIMIT_MEDIATOR",
+                    ip=False)
+
+
 @bp.route("/guichet/nouveau-code", methods=["GET", "POST"])
 @requires(COUNTER_CODE)
 def counter_code():
@@ -117,9 +128,22 @@ def counter_code():
         elif person.is_minor:
             refusal = _("Cette personne est mineure : son espace s’ouvre avec celui de son "
                         "représentant légal, qui n’a pas de code pour elle.")
+        printed = _mediator_letters()
         if refusal:
             form.nir.errors.append(refusal)
+        elif printed is not None and printed.blocked():
+            audit.record("activation.counter_identity_checked", patient=person,
+                         obj_type="person", obj_id=person.id, outcome="denied", detail="limit")
+            form.nir.errors.append(_(
+                "Vous avez déjà imprimé autant de courriers que le permet la limite fixée aux "
+                "médiateurs : réessayez après %(time)s, ou orientez la personne vers l’accueil "
+                "de sa caisse d’Assurance Maladie.",
+                time=format_datetime(printed.retry_at(), "HH:mm")))
+            return render("operator/counter_code.html", form=form,
+                          from_announcements=allowed(current_user, SPACE_ANNOUNCE)), 429
         else:
+            if printed is not None:
+                printed.failed()  # counts one letter printed (events, here not failures)
             audit.record("activation.counter_identity_checked", patient=person,
                          obj_type="person", obj_id=person.id)
             return _pdf(print_letters([person], reason="counter", counter=True),

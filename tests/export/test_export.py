@@ -14,6 +14,8 @@ import pytest
 import time_machine
 from conftest import account, hidden_fields, journal, open_space, outbox
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too
+
 CAMILLE = "camille"
 
 

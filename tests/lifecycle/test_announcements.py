@@ -10,6 +10,8 @@ import pytest
 from conftest import at, csrf_from, journal, outbox, text
 from lifecycle.test_lifecycle import pdf_text
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too
+
 PASSWORD = "mon velo rouge part en vacances"
 ANNOUNCED = (2026, 11, 23, 9, 0)
 MISMATCH = "le code, le numéro de sécurité sociale ou la date de naissance ne correspondent pas"
