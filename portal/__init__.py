@@ -240,7 +240,7 @@ AREAS = ("accounts", "dossier", "profile", "measures", "documents", "prescriptio
 # factory imports them (not the package's __init__, which the route modules import `bp` from:
 # that would be a cycle), and before registering, since a blueprint takes its routes then.
 ROUTE_MODULES = {
-    "accounts": ("views", "activation", "recovery_routes"),
+    "accounts": ("views", "activation", "recovery_routes", "counter_recovery_routes"),
     "agenda": ("views", "feed", "pro"),
     "operator": ("views", "announcements"),
     "connect": ("views", "operator", "api", "api_records"),

@@ -33,6 +33,10 @@ REASON_MAJORITY = "majority"
 REASON_COUNTER = "counter"
 REASON_ANNOUNCEMENT = "announcement"
 REASON_NEW_CODE = "new_code"
+# A code printed at a counter for someone who HAS an account and lost their mailbox
+# (counter_recovery.py): never an activation code (usable_invite refuses a person with an
+# account), and no activation code is ever a recovery code (its reason differs).
+REASON_RECOVERY = "recovery"
 TOKEN_KEY = "activation_token"
 
 # No character that reads or types like another: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.

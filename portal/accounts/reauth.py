@@ -146,12 +146,16 @@ def change_password(account, new_password, keep_key=None, recovered=False):
     """Store the new password, end every other session, journal, tell the owner. Returns the
     count of sessions ended. `recovered`: set through "mot de passe oublié" (a code sent to the
     account's address), not in the settings: every session ends, the journal and the e-mail
-    say how it was done."""
+    say how it was done. `recovered="counter"`: with a code printed at a counter
+    (counter_recovery.py, which writes the e-mails itself: the address may change too)."""
     Account.update(password_hash=hash_password(new_password),
                    password_changed_at=utcnow()).where(Account.id == account.id).execute()
     ended = end_sessions(account, keep_key=keep_key)
+    how = {True: "; recovery", "counter": "; counter recovery"}.get(recovered, "")
     audit.record("account.password_changed", actor=account, patient=account.person,
-                 detail=f"sessions_ended={ended}" + ("; recovery" if recovered else ""))
+                 detail=f"sessions_ended={ended}{how}")
+    if recovered == "counter":
+        return ended
     if recovered:
         _tell(account, lambda: _(
             "Le mot de passe de votre compte Carnet a été changé le %(when)s (heure de Paris), "

@@ -150,6 +150,11 @@ ACTION_LABELS = {
     "auth.code_failed": _l("Échec de connexion (code de vérification)"),
     "auth.recovery_requested": _l("Demande d’un code pour un nouveau mot de passe"),
     "account.password_changed": _l("Changement du mot de passe"),
+    "account.recovery_code_printed": _l("Impression au guichet d’un code pour retrouver le "
+                                        "compte"),
+    "account.counter_recovery_failed": _l("Échec d’un code du guichet pour retrouver le "
+                                          "compte"),
+    "account.recovered_at_counter": _l("Compte retrouvé avec un code du guichet"),
     "identity.lookup_failed": _l("Recherche d’une personne sans résultat (numéro de sécurité "
                                  "sociale et date de naissance)"),
     "account.second_factor_changed": _l("Changement de la double authentification"),

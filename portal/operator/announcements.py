@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
+from ..accounts.counter_recovery import print_recovery_letter, recoverable_account
 from ..accounts.models import ROLE_MEDIATOR, Account, SpaceAnnouncement
 from ..documents.download import content_response
 from ..htmx import render
@@ -108,19 +109,24 @@ def _mediator_letters():
 def counter_code():
     """Someone at the counter (an operator's, or a France Services mediator's) has lost their
     code, or it expired: once their identity is checked, a letter with a new code is printed
-    straight away (the old code stops working). Journaled in the person's history, with the
-    operator or mediator as actor."""
+    straight away (the old code stops working). Someone who already has an account, and no
+    longer reaches its mailbox, gets a letter with a recovery code instead (a new password, a
+    new address: counter_recovery.py). Journaled in the person's history, with the operator
+    or mediator as actor."""
     form = CounterCodeForm()
     if form.validate_on_submit():
         person = form.find_person()
         refusal = None
+        recovering = person is not None and Account.select().where(
+            Account.person == person.id).exists()
         if person is None:
             refusal = _("Aucune personne ne correspond à ce numéro de sécurité sociale et à "
                         "cette date de naissance. Vérifiez-les sur la carte Vitale.")
-        elif Account.select().where(Account.person == person.id).exists():
-            refusal = _("Cette personne a déjà activé son espace : elle se connecte avec son "
-                        "adresse e-mail. Si elle a oublié son mot de passe, elle peut choisir "
-                        "« Mot de passe oublié » sur la page de connexion.")
+        elif recovering and recoverable_account(person) is None and not closed_among(
+                {person.id}):
+            refusal = _("Le compte de cette personne n’est pas celui d’un patient (professionnel "
+                        "de santé, médiateur ou agent) : il ne se récupère pas au guichet, mais "
+                        "auprès de l’organisme qui l’a ouvert.")
         elif closed_among({person.id}):
             refusal = _("L’espace de cette personne est fermé ou elle s’est opposée à son "
                         "ouverture : seule sa caisse d’Assurance Maladie peut le rouvrir, à sa "
@@ -145,7 +151,11 @@ def counter_code():
             if printed is not None:
                 printed.failed()  # counts one letter printed (events, here not failures)
             audit.record("activation.counter_identity_checked", patient=person,
-                         obj_type="person", obj_id=person.id)
+                         obj_type="person", obj_id=person.id,
+                         detail="recovery" if recovering else "")
+            if recovering:  # an account whose mailbox is lost: a recovery code instead
+                return _pdf(print_recovery_letter(person, recoverable_account(person)),
+                            "courrier-carnet-compte.pdf")
             return _pdf(print_letters([person], reason="counter", counter=True),
                         "courrier-carnet.pdf")
     return render("operator/counter_code.html", form=form,

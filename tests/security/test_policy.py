@@ -10,6 +10,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.activation_link", "accounts.activate",  # a young adult's activation (token)
     "lifecycle.opposition",  # opposing from the activation invitation (token + identity)
     "accounts.new_code",  # a new provisional code (identity + the old letter's reference)
+    "accounts.counter_recovery",  # a counter's recovery code (code + identity)
     "lifecycle.proof", "lifecycle.proof_pdf",  # a closure's proof, behind its private link
     "agenda.feed",  # the private calendar subscription (token; revocable)
     # Connected services' apps: client authentication or a bearer token, never a session
