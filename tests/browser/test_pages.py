@@ -250,6 +250,15 @@ def recovery_visits(page, server, console):
     page.get_by_role("button", name="Enregistrer le nouveau mot de passe").click()
     expect(page.locator(".error-summary")).to_be_visible()
     visits.append(inspect(page, "anonyme-oubli-nouveau-erreurs", None, console))
+    # Without access to the mailbox: the page of a code printed at a counter, linked from
+    # "Mot de passe oublié".
+    page.goto(server.url("/mot-de-passe-oublie"))
+    page.get_by_role("link", name="J’ai un code remis au guichet").click()
+    page.wait_for_url("**/mot-de-passe-oublie/guichet")
+    visits.append(inspect(page, "anonyme-oubli-guichet", None, console))
+    page.get_by_role("button", name="Enregistrer le nouveau mot de passe").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    visits.append(inspect(page, "anonyme-oubli-guichet-erreurs", None, console))
     return visits
 
 
@@ -363,6 +372,13 @@ def test_forgotten_password_works_without_javascript(browser, server):
         page.get_by_role("button", name="Continuer").click()
         page.wait_for_url("**/mot-de-passe-oublie/nouveau")
         expect(page.locator("h1")).to_have_text("Choisissez un nouveau mot de passe")
+        # Without the mailbox: the counter's code, refused with the form kept, without JS too.
+        page.goto(server.url("/mot-de-passe-oublie"))
+        page.get_by_role("link", name="J’ai un code remis au guichet").click()
+        page.get_by_label("Code provisoire").fill("ACDE-FGHJ-KMNP")
+        page.get_by_role("button", name="Enregistrer le nouveau mot de passe").click()
+        expect(page.locator(".error-summary")).to_contain_text("le code, le numéro de sécurité")
+        expect(page.get_by_label("Code provisoire")).to_have_value("ACDE-FGHJ-KMNP")
     finally:
         context.close()
 
@@ -413,6 +429,7 @@ def test_no_horizontal_scrolling(browser, server, logged_in, crawl, width):
     try:
         pages = {"connexion": (anonymous.new_page(), "/connexion"),
                  "mot-de-passe-oublie": (anonymous.new_page(), "/mot-de-passe-oublie"),
+                 "guichet": (anonymous.new_page(), "/mot-de-passe-oublie/guichet"),
                  "dossier": (logged_in("camille"), "/dossier/")}
         overflowing = []
         for name, (page, path) in pages.items():
