@@ -377,7 +377,8 @@ def test_forgotten_password_works_without_javascript(browser, server):
         page.get_by_role("link", name="J’ai un code remis au guichet").click()
         page.get_by_label("Code provisoire").fill("ACDE-FGHJ-KMNP")
         page.get_by_role("button", name="Enregistrer le nouveau mot de passe").click()
-        expect(page.locator(".error-summary")).to_contain_text("le code, le numéro de sécurité")
+        expect(page.locator(".error-summary")).to_contain_text(
+            "Saisissez le numéro de sécurité sociale.")
         expect(page.get_by_label("Code provisoire")).to_have_value("ACDE-FGHJ-KMNP")
     finally:
         context.close()
