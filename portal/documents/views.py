@@ -89,10 +89,11 @@ def index():
     form.dossier.choices = choices([("", _("Tous"))] + [(f, f) for f in _folders()])
     form.validate()
     query = _filtered(form)
+    # Every document has its author (a required key), so the joins change no count.
     rows, page, pages, total = page_of(
         query.select_extend(Account, Person)
         .join(Account, on=(Document.author == Account.id))
-        .join(Person, on=(Account.person == Person.id)), LIST_ORDER)
+        .join(Person, on=(Account.person == Person.id)), LIST_ORDER, counted=query)
     pending = pending_documents(g.relation)
     pending_rows = []
     pending_total = 0
