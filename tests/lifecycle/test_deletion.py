@@ -162,8 +162,9 @@ def test_a_space_past_its_deletion_cannot_be_reopened(app, ctx, person, login_as
         assert operator.get("/operateur/espaces-fermes/999999/rouvrir").status_code == 404
 
 
-def test_a_parent_closes_and_reopens_her_childs_space(app, ctx, person, login_as):
+def test_a_parent_closes_and_reopens_her_childs_space(app, ctx, person, login_as, tmp_path):
     from conftest import journal, open_space
+    from test_lifecycle import pdf_text
     from portal.accounts.models import Account
     lina = person("Lina")
     camille = login_as(CAMILLE)
@@ -179,6 +180,11 @@ def test_a_parent_closes_and_reopens_her_childs_space(app, ctx, person, login_as
     answer = camille.post(url, data={**hidden_fields(page), "understood": "y",
                                      "password": PASSWORD})
     assert answer.status_code == 303 and answer.headers["Location"].startswith("/attestation/")
+    proof = camille.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "L’espace santé de Lina Martin est fermé depuis le" in proof
+    text = pdf_text(camille.get(answer.headers["Location"] + "/pdf").data, tmp_path,
+                    "representative-closure-proof.pdf")
+    assert "à la demande de son représentant légal, Camille Martin" in text
     closure = closure_of(lina.id)
     assert closure.closed_by.email == CAMILLE and closure.reopened_at is None
     [closed] = journal("space.closed", patient=lina.id)
