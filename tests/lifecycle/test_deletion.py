@@ -320,3 +320,48 @@ def test_the_journal_refuses_any_other_change_of_an_entry(app, ctx, person):
         ActivityEvent.update(erased_at=entry.at, detail="", patient=None).where(
             ActivityEvent.id == entry.id).execute()
         assert ActivityEvent.get_by_id(entry.id).detail == ""
+
+
+@pytest.mark.db
+def test_deleting_a_parent_keeps_what_she_wrote_in_her_childs_space(app, ctx, person,
+                                                                     login_as):
+    from conftest import open_space
+    from helpers import tiny_pdf
+    from portal.accounts.models import Account, Person
+    from portal.audit import ActivityEvent
+    from portal.audit.seal import seal_pending
+    from portal.audit.verify import verify
+    from portal.documents.models import Document
+    from portal.documents.store import store_document
+    from portal.lifecycle.deletion import PLACEHOLDER_EMAIL
+    from portal.proxies.models import Delegation, Guardianship
+    lina, jean = person("Lina"), person("Jean")
+    camille_account = Account.get(Account.email == CAMILLE)
+    camille = login_as(CAMILLE)
+    assert open_space(camille, lina.id).status_code == 302  # journaled: actor Camille, Lina
+    with app.app_context():
+        document = store_document(lina, camille_account, tiny_pdf("Carnet de vaccination"),
+                                  filename="vaccins.pdf", title="Carnet de vaccination",
+                                  category="autres", document_date=lina.birth_date)
+    lina_entries = ActivityEvent.select().where(ActivityEvent.patient == lina.id).count()
+    assert close_own(login_as(CAMILLE)).status_code == 303
+    closure = closure_of(camille_account.person_id)
+    assert run_deletions(app, closure.delete_after + timedelta(minutes=1)) == 1
+    assert Person.get_or_none(Person.id == camille_account.person_id) is None
+    kept = Document.get_by_id(document.id)  # Lina's record is hers
+    assert kept.patient_id == lina.id and kept.author.email == PLACEHOLDER_EMAIL
+    assert not Guardianship.select().where(Guardianship.ward == lina.id).exists()
+    assert not Delegation.select().where(Delegation.patient == jean.id,
+                                         Delegation.caregiver == camille_account.person_id
+                                         ).exists()
+    # Lina's journal keeps its length; what Camille did there is erased, the chain verifies
+    assert ActivityEvent.select().where(ActivityEvent.patient == lina.id).count() == lina_entries
+    assert ActivityEvent.select().where(ActivityEvent.patient == lina.id,
+                                        ActivityEvent.object_type == "erased:actor").exists()
+    with app.app_context():
+        with time_machine.travel(closure.delete_after + timedelta(minutes=2), tick=False):
+            from portal.audit import record
+            record("test.after", patient=lina)  # her chain goes on after the erased entries
+            seal_pending()
+            report = verify(full=True)
+    assert report.intact, (report.problem, report.broken_seal, report.broken_entry)
