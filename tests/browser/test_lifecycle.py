@@ -223,8 +223,8 @@ def test_amina_closes_her_space_and_the_operator_reopens_it(context_for, server)
     expect(summary).to_contain_text("Choisissez la pièce d’identité")
     assert operator.title().startswith("Erreur :"), operator.title()
     record(operator, "operateur-rouvrir-erreurs", pages)
-    tab_to(operator, "input[name=identity_document][value=passeport]")
-    operator.keyboard.press("Space")
+    tab_to(operator, "input[name=identity_document][value=cni]")  # a radio group: one stop
+    operator.keyboard.press("ArrowDown")  # moves to, and chooses, the passport
     tab_to(operator, "input[name=identity_checked]")
     operator.keyboard.press("Space")
     tab_to(operator, "main button[type=submit]")
