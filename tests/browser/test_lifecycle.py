@@ -350,47 +350,56 @@ def test_lina_opposes_the_opening_of_her_space_and_the_operator_reopens_it(
     assert not operator_console, f"console errors: {operator_console}"
 
 
-def test_camille_closes_and_reopens_linas_space_without_javascript(browser, server):
-    """As Lina's legal representative, Camille closes her daughter's space from Mes proches
-    (a wrong password first: the error is listed, the reason kept), asking for its deletion;
-    then reopens it from the same page. Without JavaScript, every page checked at 1280 and
-    320 px."""
+def lina_closures(server, requested=False) -> int:
+    """Lina's closures in force (only those asking for deletion, when `requested`)."""
+    (count,), = read_db(server, "SELECT COUNT(*) FROM space_closure c JOIN person p ON "
+                                "p.id = c.person_id WHERE p.given_names = 'Lina' AND "
+                                "c.reopened_at IS NULL" + (" AND c.deletion_requested_at "
+                                                           "IS NOT NULL" if requested else ""))
+    return count
+
+
+def close_and_reopen_lina(camille, server, pages=None):
+    """From Mes proches: a wrong password first (the error listed, the reason kept), then the
+    closing with the deletion asked; then the reopening from the same page."""
+    def shot(name):
+        if pages is not None:
+            record(camille, name, pages)
+    camille.goto(server.url("/proches"))
+    camille.get_by_role("link", name="Fermer l’espace de Lina Martin").click()
+    expect(camille.locator("h1")).to_have_text("Fermer l’espace santé de Lina Martin")
+    shot("representant-fermer")
+    camille.get_by_label("Pourquoi fermez-vous cet espace ? (facultatif)").fill(REASON)
+    camille.get_by_label("J’ai compris : plus personne").check()
+    camille.get_by_label("Je demande aussi la suppression de ses données").check()
+    camille.get_by_label("Votre mot de passe").fill("pas-le-bon-mot-de-passe")
+    camille.get_by_role("button", name="Fermer cet espace santé").click()
+    expect(camille.locator(".error-summary")).to_contain_text("Le mot de passe est incorrect.")
+    expect(camille.get_by_label("Pourquoi fermez-vous cet espace ? (facultatif)")
+           ).to_have_value(REASON)
+    shot("representant-fermer-erreur")
+    camille.get_by_label("Votre mot de passe").fill(PASSWORD)
+    camille.get_by_role("button", name="Fermer cet espace santé").click()
+    expect(camille).to_have_url(PROOF_URL)
+    expect(camille.locator("main")).to_contain_text("L’espace santé de Lina Martin est fermé")
+    assert lina_closures(server, requested=True) == 1
+    camille.goto(server.url("/proches"))
+    expect(camille.locator("main")).to_contain_text("Espace fermé")
+    camille.get_by_role("link", name="Rouvrir l’espace de Lina Martin").click()
+    expect(camille.locator("h1")).to_have_text("Rouvrir l’espace santé de Lina Martin")
+    shot("representant-rouvrir")
+    camille.get_by_label("Votre mot de passe").fill(PASSWORD)
+    camille.get_by_role("button", name="Rouvrir cet espace santé").click()
+    expect(camille.locator(".notices")).to_contain_text("L’espace de Lina Martin est rouvert.")
+    assert lina_closures(server) == 0
+
+
+def test_camille_closes_and_reopens_linas_space(context_for, server):
+    """As Lina's legal representative, Camille closes her daughter's space from Mes proches,
+    asking for its deletion, then reopens it: with JavaScript (axe, vnu, 1280 and 320 px on
+    each page), then again without."""
     pages: dict[str, str] = {}
-    context = browser.new_context(java_script_enabled=False, **CONTEXT_OPTIONS)
-    try:
-        camille = context.new_page()
-        login(camille, server, ACCOUNTS["camille"])
-        camille.goto(server.url("/proches"))
-        camille.get_by_role("link", name="Fermer l’espace de Lina Martin").click()
-        expect(camille.locator("h1")).to_have_text("Fermer l’espace santé de Lina Martin")
-        record(camille, "representant-fermer", pages)
-        camille.get_by_label("Pourquoi fermez-vous cet espace ? (facultatif)").fill(REASON)
-        camille.get_by_label("J’ai compris : plus personne").check()
-        camille.get_by_label("Je demande aussi la suppression de ses données").check()
-        camille.get_by_label("Votre mot de passe").fill("pas-le-bon-mot-de-passe")
-        camille.get_by_role("button", name="Fermer cet espace santé").click()
-        expect(camille.locator(".error-summary")).to_contain_text("Le mot de passe est incorrect.")
-        expect(camille.get_by_label("Pourquoi fermez-vous cet espace ? (facultatif)")
-               ).to_have_value(REASON)
-        record(camille, "representant-fermer-erreur", pages)
-        camille.get_by_label("Votre mot de passe").fill(PASSWORD)
-        camille.get_by_role("button", name="Fermer cet espace santé").click()
-        expect(camille).to_have_url(PROOF_URL)
-        (asked,), = read_db(server, "SELECT COUNT(*) FROM space_closure c JOIN person p ON "
-                                    "p.id = c.person_id WHERE p.given_names = 'Lina' AND "
-                                    "c.reopened_at IS NULL AND c.deletion_requested_at "
-                                    "IS NOT NULL")
-        assert asked == 1
-        camille.goto(server.url("/proches"))
-        expect(camille.locator("main")).to_contain_text("Espace fermé")
-        camille.get_by_role("link", name="Rouvrir l’espace de Lina Martin").click()
-        expect(camille.locator("h1")).to_have_text("Rouvrir l’espace santé de Lina Martin")
-        record(camille, "representant-rouvrir", pages)
-        camille.get_by_label("Votre mot de passe").fill(PASSWORD)
-        camille.get_by_role("button", name="Rouvrir cet espace santé").click()
-        expect(camille.locator(".notices")).to_contain_text("L’espace de Lina Martin est rouvert.")
-        assert not read_db(server, "SELECT id FROM space_closure WHERE reopened_at IS NULL")
-    finally:
-        context.close()
+    close_and_reopen_lina(context_for("camille"), server, pages)
     errors = vnu_errors(pages)
     assert not any(errors.values()), format_vnu_errors(errors)
+    close_and_reopen_lina(context_for("camille", javascript=False), server)
