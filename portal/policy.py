@@ -427,6 +427,7 @@ REIMBURSEMENTS_TO_TREATMENT = "reimbursements.to_treatment"
 # The space's lifecycle
 LIFECYCLE_CLOSE = "lifecycle.close"
 LIFECYCLE_REOPEN = "lifecycle.reopen"
+LIFECYCLE_REPRESENT = "lifecycle.represent"
 # Connected services (issue 16)
 SERVICES_BROWSE = "services.browse"
 SERVICES_CONNECT = "services.connect"
@@ -516,6 +517,10 @@ RULES = {
     # an operator reopens one at the person's request, seeing names and dates only.
     LIFECYCLE_CLOSE: Rule(frozenset({ROLE_PATIENT}), scope="account_settings"),
     LIFECYCLE_REOPEN: Rule(frozenset({ROLE_OPERATOR})),
+    # A legal representative closes or reopens the space of the person they represent: no
+    # space is opened for it (a closed space opens to no one); the view loads the
+    # representation itself (lifecycle.views._represented_or_404).
+    LIFECYCLE_REPRESENT: Rule(frozenset({ROLE_PATIENT})),
     # Connected services: anyone with a space reads the catalogue; connecting a service to a
     # space, changing its consents or disconnecting it needs the "services" scope, which the
     # holder and a legal representative have and a caregiver or mediator does not (deny by

@@ -19,6 +19,13 @@ from ..request_tx import after_rollback, in_request_transaction
 # The patient_prev of the first entry of a chain.
 GENESIS = "0" * 64
 
+# An erased entry of a deleted space has this object_type (its chain ends with the space); one
+# whose actor's space was deleted, in someone else's journal, has ERASED_ACTOR and stays in
+# that chain.
+ERASED_SPACE = "erased:space"
+ERASED_ACTOR = "erased:actor"
+ERASED_ACTION = "journal.erased"
+
 # patient=NOBODY: an entry about no patient even while a space is open (e.g. a failed lookup
 # of another person: the open space is not the one searched for).
 NOBODY = object()
@@ -59,6 +66,9 @@ class ActivityEvent(BaseModel):
                            on_delete="RESTRICT", index=False)
     entry_hash = CharField(max_length=64, null=True)
     patient_prev = CharField(max_length=64, null=True)
+    # Set when the entry's space was deleted: its content is wiped, its hashes stay (see
+    # portal/lifecycle/deletion.py and the verifier).
+    erased_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("patient", "at"), False), (("seal", "id"), False),

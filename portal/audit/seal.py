@@ -29,7 +29,7 @@ from flask import current_app
 from ..accounts.models import utcnow
 from ..db import is_postgres, write_tx
 from ..extensions import db
-from . import GENESIS, ActivityEvent, JournalSeal, JournalSealer
+from . import ERASED_SPACE, GENESIS, ActivityEvent, JournalSeal, JournalSealer
 
 LOGGER = logging.getLogger("carnet.journal")
 ORIGIN = "carnet/journal"
@@ -159,11 +159,20 @@ def _previous_hashes(patients, cache, last_seq):
         query = (ActivityEvent.select(ActivityEvent.entry_hash)
                  .where(ActivityEvent.seal.is_null(False))
                  .order_by(ActivityEvent.seal.desc(), ActivityEvent.id.desc()).limit(1))
-        query = query.where(ActivityEvent.patient.is_null() if patient is None
-                            else ActivityEvent.patient == patient)
+        query = query.where(not_in_a_deleted_chain(patient))
         row = query.tuples().first()
         heads[patient] = row[0] if row else GENESIS
     return heads
+
+
+def not_in_a_deleted_chain(patient):
+    """The condition for the entries of `patient`'s chain (None: entries about no patient),
+    leaving out the erased entries of deleted spaces (their patient is gone, their chain ended
+    with them)."""
+    if patient is not None:
+        return ActivityEvent.patient == patient
+    return ActivityEvent.patient.is_null() & ~(ActivityEvent.erased_at.is_null(False)
+                                               & (ActivityEvent.object_type == ERASED_SPACE))
 
 
 def _write_entries(rows):

@@ -24,8 +24,9 @@ from flask import current_app
 
 from ..accounts.models import utcnow
 from ..extensions import db
-from . import GENESIS, ActivityEvent, JournalSeal, JournalVerification
+from . import ERASED_SPACE, GENESIS, ActivityEvent, JournalSeal, JournalVerification
 from .seal import (ORIGIN, canonical_json, checkpoint_body, key_id, merkle_root_of,
+                   not_in_a_deleted_chain,
                    seal_text, select_columns, signing_key, timestamp)
 
 ALERT_ACTION = "audit.broken"
@@ -35,8 +36,9 @@ SEAL_COLUMNS = ("seq", "first_entry_id", "last_entry_id", "count", "tree_size", 
                 "prev_hash", "seal_hash", "sealed_at", "signature")
 def entry_sql(postgres, low, high):
     """The entries of seals low to high, in the journal's order."""
-    return (f'SELECT "seal_id", "entry_hash", "patient_prev", {select_columns(postgres)} '
-            f'FROM "activity_event" WHERE "seal_id" >= {int(low)} AND "seal_id" <= {int(high)} '
+    return (f'SELECT "seal_id", "entry_hash", "patient_prev", {select_columns(postgres)}, '
+            f'"erased_at" IS NOT NULL FROM "activity_event" '
+            f'WHERE "seal_id" >= {int(low)} AND "seal_id" <= {int(high)} '
             'ORDER BY "seal_id", "id"')
 
 
@@ -95,8 +97,7 @@ class _Heads(dict):
                      .where(ActivityEvent.seal.is_null(False),
                             ActivityEvent.seal <= self.before_seq)
                      .order_by(ActivityEvent.seal.desc(), ActivityEvent.id.desc()).limit(1))
-            query = query.where(ActivityEvent.patient.is_null() if patient is None
-                                else ActivityEvent.patient == patient)
+            query = query.where(not_in_a_deleted_chain(patient))
             row = query.tuples().first()
             value = row[0] if row else GENESIS
         self[patient] = value
@@ -120,10 +121,18 @@ def check_chunk(seals, rows):
                 at += ".000000"
         else:
             at = timestamp(at)
-        digest = sha(dumps((row[3], at) + row[5:]).encode()).digest()
+        digest = sha(dumps((row[3], at) + row[5:-1]).encode()).digest()
         text = digest.hex()
         if text != row[1]:
-            return ("entry_hash", row[0], row[3], ""), first, last
+            if not row[-1]:
+                return ("entry_hash", row[0], row[3], ""), first, last
+            # An erased entry (its space was deleted): its content is gone, its stored hash
+            # is the leaf; the chain of a deleted space ends with it (ERASED_SPACE).
+            text = row[1]
+            digest = bytes.fromhex(text)
+            if row[9] == ERASED_SPACE:
+                leaves_of.setdefault(row[0], []).append(digest)
+                continue
         patient = row[7]
         before = last.get(patient)
         if before is None:

@@ -102,6 +102,11 @@ ACTION_LABELS = {
     "export.failed": _l("Échec de la préparation de la copie des données"),
     "export.download": _l("Téléchargement de la copie de toutes les données de l’espace"),
     "export.expired": _l("Copie des données supprimée (délai de 7 jours dépassé)"),
+    "space.deletion_requested": _l("Demande de suppression des données de l’espace santé"),
+    "space.deletion_cancelled": _l("Suppression prévue annulée par la réouverture de l’espace"),
+    "space.deleted": _l("Suppression définitive d’un espace santé fermé"),
+    "journal.erased": _l("Action effacée : l’espace santé de la personne qui l’a faite a été "
+                         "supprimé"),
     "summary.requested": _l("Demande d’une synthèse ou d’une carte d’urgence à imprimer"),
     "summary.generated": _l("Préparation d’un document à imprimer"),
     "summary.failed": _l("Échec de la préparation d’un document à imprimer"),

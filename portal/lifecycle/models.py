@@ -16,6 +16,14 @@ PROOF_KEPT_FOR = timedelta(days=7)
 # PROOF_MAX_ATTEMPTS times in all.
 PROOF_LEASE = timedelta(minutes=2)
 PROOF_MAX_ATTEMPTS = 3
+# A closed space is kept (archived, reached by no one) this many months, then deleted.
+ARCHIVED_MONTHS = 120
+# Asked for, the deletion happens within this many months (the person may change their mind
+# and have the space reopened until then); the task deletes a day early so as never to be late.
+EARLY_DELETION_MONTHS = 3
+EARLY_DELETION_MARGIN = timedelta(days=1)
+# The identity documents an operator may check before reopening a space.
+IDENTITY_DOCUMENTS = ("cni", "passeport", "titre_sejour", "permis")
 
 
 class SpaceClosure(BaseModel):
@@ -29,9 +37,44 @@ class SpaceClosure(BaseModel):
     reason = TextField(default="")
     reopened_at = DateTimeField(null=True)
     reopened_by = ForeignKeyField(Account, null=True, backref="+", on_delete="SET NULL")
+    # The deletion task deletes the space at this time (10 years after closing, or sooner
+    # when the person asked); reopening stops it.
+    delete_after = DateTimeField(null=True, index=True)
+    deletion_requested_at = DateTimeField(null=True)
+    reopen_identity = CharField(max_length=20, default="")
 
     class Meta:
         table_name = "space_closure"
+
+    @property
+    def reference(self):
+        """The reference printed on the proofs and kept in the tombstone."""
+        return f"C-{self.id:06d}"
+
+    def past_deletion(self, now=None):
+        return self.delete_after is not None and self.delete_after <= (now or utcnow())
+
+
+class SpaceTombstone(BaseModel):
+    """What is left of a deleted space: that the closure C-NNNNNN existed and when it was
+    deleted, and why. No name, no NIR, no id of a person: the person's proofs carry the
+    reference, which is how anyone links them to this row."""
+
+    closure_id = IntegerField(unique=True)
+    kind = CharField(max_length=12)
+    closed_at = DateTimeField()
+    deletion_requested_at = DateTimeField(null=True)
+    deleted_at = DateTimeField(default=utcnow)
+    cause = CharField(max_length=12)  # expiry (10 years) | request (early deletion)
+    objects_deleted = IntegerField(default=0)
+    entries_erased = IntegerField(default=0)
+
+    class Meta:
+        table_name = "space_tombstone"
+
+    @property
+    def reference(self):
+        return f"C-{self.closure_id:06d}"
 
 
 def closed_among(person_ids):

@@ -30,8 +30,12 @@ def run_proof(proof_id):
     person = closure.person
     account = Account.get_or_none(Account.person == person.id)
     with force_locale(proof.language):
-        title = (_("Attestation de fermeture de l’espace santé") if closure.kind == CLOSURE
-                 else _("Attestation d’opposition à l’ouverture de l’espace santé"))
+        if closure.kind == CLOSURE and closure.deletion_requested_at:
+            title = _("Attestation de fermeture et de demande de suppression de l’espace santé")
+        elif closure.kind == CLOSURE:
+            title = _("Attestation de fermeture de l’espace santé")
+        else:
+            title = _("Attestation d’opposition à l’ouverture de l’espace santé")
     try:
         data = render_pdf("lifecycle_proof.html", locale=proof.language, paper_title=title,
                           closure=closure, person=person, account=account, issued_at=utcnow(),
@@ -91,3 +95,13 @@ def sweep_stuck_proofs():
     from ..worker import app_context
     with app_context():
         sweep_proofs()
+
+
+@huey.periodic_task(crontab(minute="35"))
+def delete_due_spaces_task():
+    """Hourly: the spaces due for deletion (10 years after closing, or the early deletion the
+    person asked for) are deleted, in batches; a run that finds none does nothing."""
+    from ..worker import app_context
+    from .deletion import delete_due_spaces
+    with app_context():
+        delete_due_spaces()

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..forms.base import EmptyForm
 from ..htmx import render
 from ..i18n import _n, feminine, format_date
-from ..policy import PROXIES_MANAGE, SELF, refuse, requires, scoped_or_404
+from ..policy import PROXIES_MANAGE, SELF, closed_spaces, refuse, requires, scoped_or_404
 from . import bp
 from .guardian_forms import InviteGuardianForm
 from .guardians import (EXPIRED, OF_AGE, accept, cancel_invitation, decline, invite,
@@ -24,6 +24,7 @@ def relatives_context(person):
     manager = _managing_parent(person)
     return {"guardians": guardians,
             "wards": wards,
+            "closed_wards": closed_spaces({w.ward_id for w in wards}),
             "guardian_kinds": KIND_LABELS,
             "can_cancel_guardian_invitation": manager is not None,
             "can_invite_guardian": manager is not None and _parents_count(person) < MAX_PARENTS}

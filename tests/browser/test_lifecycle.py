@@ -204,12 +204,36 @@ def test_amina_closes_her_space_and_the_operator_reopens_it(context_for, server)
     expect(row).to_contain_text("Fermé par la personne")
     expect(row).not_to_contain_text("Sans compte")
     expect(row).not_to_contain_text(REASON)  # the reason is hers, not the counter's
-    expect(row.get_by_role("button", name="Rouvrir l’espace – Amina Diallo")).to_be_visible()
+    expect(row.get_by_role("link", name="Rouvrir l’espace – Amina Diallo")).to_be_visible()
     record(operator, "operateur-espaces-fermes", pages)
 
+    # The identity check, then the confirmation, with the keyboard only.
     closure_id = open_closure_of(server, "Amina")
     operator.wait_for_function("() => window.htmx !== undefined")
-    tab_to(operator, f"form[action='/operateur/espaces-fermes/{closure_id}/rouvrir'] button")
+    tab_to(operator, f"a[href='/operateur/espaces-fermes/{closure_id}/rouvrir']")
+    operator.keyboard.press("Enter")
+    expect(operator.locator("h1")).to_have_text("Rouvrir un espace santé")
+    expect(operator.locator("main")).to_contain_text("Amina Diallo")
+    record(operator, "operateur-rouvrir", pages)
+    tab_to(operator, "main button[type=submit]")
+    operator.keyboard.press("Enter")
+    summary = operator.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Cochez la case après avoir vérifié l’identité")
+    expect(summary).to_contain_text("Choisissez la pièce d’identité")
+    assert operator.title().startswith("Erreur :"), operator.title()
+    record(operator, "operateur-rouvrir-erreurs", pages)
+    tab_to(operator, "input[name=identity_document][value=cni]")  # a radio group: one stop
+    operator.keyboard.press("ArrowDown")  # moves to, and chooses, the passport
+    tab_to(operator, "input[name=identity_checked]")
+    operator.keyboard.press("Space")
+    tab_to(operator, "main button[type=submit]")
+    operator.keyboard.press("Enter")
+    expect(operator.locator("h1")).to_have_text("Confirmer la réouverture")
+    expect(operator.locator("main")).to_contain_text("Pièce d’identité vérifiée : Passeport.")
+    assert amina_state(server) == (0, 1)  # nothing before the confirmation
+    record(operator, "operateur-rouvrir-confirmer", pages)
+    tab_to(operator, "main button[type=submit]")
     operator.keyboard.press("Enter")
     expect(operator.locator(".notices")).to_contain_text("Espace rouvert : Amina Diallo.")
     expect(operator.locator("main")).not_to_contain_text("Rouvrir l’espace – Amina Diallo")
@@ -307,7 +331,11 @@ def test_lina_opposes_the_opening_of_her_space_and_the_operator_reopens_it(
     expect(row).to_contain_text("2 septembre 2015")
     expect(row).to_contain_text("Opposition à l’ouverture")
     expect(row).to_contain_text("Sans compte : remettez ensuite un lien d’activation.")
-    row.get_by_role("button", name="Rouvrir l’espace – Lina Martin").click()
+    row.get_by_role("link", name="Rouvrir l’espace – Lina Martin").click()
+    operator.get_by_label("Carte nationale d’identité").check()
+    operator.get_by_label("Identité vérifiée").check()
+    operator.get_by_role("button", name="Continuer").click()
+    operator.get_by_role("button", name="Confirmer la réouverture").click()
     expect(operator.locator(".notices")).to_contain_text("Espace rouvert : Lina Martin.")
     expect(operator.locator("main")).to_contain_text("Aucun espace fermé.")
     assert not read_db(server, "SELECT id FROM space_closure WHERE reopened_at IS NULL")
@@ -320,3 +348,58 @@ def test_lina_opposes_the_opening_of_her_space_and_the_operator_reopens_it(
     errors = vnu_errors(pages)
     assert not any(errors.values()), format_vnu_errors(errors)
     assert not operator_console, f"console errors: {operator_console}"
+
+
+def lina_closures(server, requested=False) -> int:
+    """Lina's closures in force (only those asking for deletion, when `requested`)."""
+    (count,), = read_db(server, "SELECT COUNT(*) FROM space_closure c JOIN person p ON "
+                                "p.id = c.person_id WHERE p.given_names = 'Lina' AND "
+                                "c.reopened_at IS NULL" + (" AND c.deletion_requested_at "
+                                                           "IS NOT NULL" if requested else ""))
+    return count
+
+
+def close_and_reopen_lina(camille, server, pages=None):
+    """From Mes proches: a wrong password first (the error listed, the reason kept), then the
+    closing with the deletion asked; then the reopening from the same page."""
+    def shot(name):
+        if pages is not None:
+            record(camille, name, pages)
+    camille.goto(server.url("/proches"))
+    camille.get_by_role("link", name="Fermer l’espace de Lina Martin").click()
+    expect(camille.locator("h1")).to_have_text("Fermer l’espace santé de Lina Martin")
+    shot("representant-fermer")
+    camille.get_by_label("Pourquoi fermez-vous cet espace ? (facultatif)").fill(REASON)
+    camille.get_by_label("J’ai compris : plus personne").check()
+    camille.get_by_label("Je demande aussi la suppression de ses données").check()
+    camille.get_by_label("Votre mot de passe").fill("pas-le-bon-mot-de-passe")
+    camille.get_by_role("button", name="Fermer cet espace santé").click()
+    expect(camille.locator(".error-summary")).to_contain_text("Le mot de passe est incorrect.")
+    expect(camille.get_by_label("Pourquoi fermez-vous cet espace ? (facultatif)")
+           ).to_have_value(REASON)
+    shot("representant-fermer-erreur")
+    camille.get_by_label("Votre mot de passe").fill(PASSWORD)
+    camille.get_by_role("button", name="Fermer cet espace santé").click()
+    expect(camille).to_have_url(PROOF_URL)
+    expect(camille.locator("main")).to_contain_text("L’espace santé de Lina Martin est fermé")
+    assert lina_closures(server, requested=True) == 1
+    camille.goto(server.url("/proches"))
+    expect(camille.locator("main")).to_contain_text("Espace fermé")
+    camille.get_by_role("link", name="Rouvrir l’espace de Lina Martin").click()
+    expect(camille.locator("h1")).to_have_text("Rouvrir l’espace santé de Lina Martin")
+    shot("representant-rouvrir")
+    camille.get_by_label("Votre mot de passe").fill(PASSWORD)
+    camille.get_by_role("button", name="Rouvrir cet espace santé").click()
+    expect(camille.locator(".notices")).to_contain_text("L’espace de Lina Martin est rouvert.")
+    assert lina_closures(server) == 0
+
+
+def test_camille_closes_and_reopens_linas_space(context_for, server):
+    """As Lina's legal representative, Camille closes her daughter's space from Mes proches,
+    asking for its deletion, then reopens it: with JavaScript (axe, vnu, 1280 and 320 px on
+    each page), then again without."""
+    pages: dict[str, str] = {}
+    close_and_reopen_lina(context_for("camille"), server, pages)
+    errors = vnu_errors(pages)
+    assert not any(errors.values()), format_vnu_errors(errors)
+    close_and_reopen_lina(context_for("camille", javascript=False), server)

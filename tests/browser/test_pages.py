@@ -26,7 +26,9 @@ SETTINGS_PAGES = ["/parametres/sessions", "/parametres/mot-de-passe",
                   "/parametres/verification"]
 # Pages of one's own space that no main-menu link leads to (the record's sub-menu does), for
 # the roles that have them.
-OWN_PAGES = {"jean": ["/dossier/histoire/"], "camille": ["/dossier/histoire/"],
+# Camille represents Lina (person 2 of the demo): closing her space, from Mes proches.
+OWN_PAGES = {"jean": ["/dossier/histoire/"],
+             "camille": ["/dossier/histoire/", "/proches/2/fermer-son-espace"],
              "amina": ["/dossier/histoire/"],
              "operateur": ["/operateur/annonces/nouvelle", "/guichet/nouveau-code"]}
 # The catalogue of connected services, for the patients (its other pages: test_connect.py), and

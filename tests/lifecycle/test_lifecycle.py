@@ -157,8 +157,13 @@ def test_an_operator_reopens_a_closed_space(app, client, login_as, ctx, person):
     assert "Camille Martin" in html and "Fermé par la personne" in html
     assert "Asthme" not in html
     closure_id = re.search(r"/operateur/espaces-fermes/(\d+)/rouvrir", html).group(1)
-    response = operator.post(f"/operateur/espaces-fermes/{closure_id}/rouvrir",
-                             data=hidden_fields(page))
+    url = f"/operateur/espaces-fermes/{closure_id}/rouvrir"
+    page = operator.get(url)
+    checked = {**hidden_fields(page), "identity_checked": "y", "identity_document": "cni"}
+    confirm = operator.post(url, data=checked)
+    assert "Confirmer la réouverture" in confirm.get_data(as_text=True)
+    assert not Account.get(Account.email == CAMILLE).is_active  # not before the confirmation
+    response = operator.post(url, data=hidden_fields(confirm) | checked | {"confirmed": "1"})
     assert response.status_code == 303
     assert Account.get(Account.email == CAMILLE).is_active
     again = login_as(CAMILLE)
