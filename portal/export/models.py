@@ -45,6 +45,15 @@ class ExportJob(BaseModel):
         table_name = "export_job"
         indexes = ((("patient", "created_at"), False),)
 
+    @classmethod
+    def stored_objects(cls, ids):
+        """The object-store keys of these exports' ZIPs (their encrypted parts): what
+        deleting a space removes (lifecycle/deletion.py)."""
+        from ..documents.store import file_part_keys
+        return [key for storage_key, parts in cls.select(cls.storage_key, cls.parts).where(
+                    cls.id.in_(list(ids)), cls.storage_key.is_null(False)).tuples()
+                for key in file_part_keys(storage_key, parts)]
+
     @property
     def finished(self):
         return self.status not in ACTIVE

@@ -142,17 +142,27 @@ def _space_rows(person_id, account_ids):
     return found
 
 
-def _stored_keys(rows):
-    """The object-store keys (storage_key columns) of the rows to delete."""
-    keys = []
+def _stored_objects(rows):
+    """The object-store keys of the rows to delete. A model whose rows keep their bytes in
+    another shape than one object (plus its preview) per `storage_key` says which objects are
+    its rows' with a `stored_objects(ids)` class method (a data export: its encrypted parts)."""
+    from ..documents.store import object_key
+    objects = []
     for model, ids in rows.items():
-        if "storage_key" not in model._meta.fields or not ids:
+        if not ids:
             continue
-        pk, ordered = model._meta.primary_key, sorted(ids)
+        ordered = sorted(ids)
+        own = getattr(model, "stored_objects", None)
         for start in range(0, len(ordered), 500):
-            keys.extend(row[0] for row in model.select(model.storage_key).where(
-                pk.in_(ordered[start:start + 500]), model.storage_key.is_null(False)).tuples())
-    return keys
+            chunk = ordered[start:start + 500]
+            if own is not None:
+                objects.extend(own(chunk))
+            elif "storage_key" in model._meta.fields:
+                for (key,) in model.select(model.storage_key).where(
+                        model._meta.primary_key.in_(chunk),
+                        model.storage_key.is_null(False)).tuples():
+                    objects.extend(object_key(key, preview) for preview in (False, True))
+    return objects
 
 
 def _leaves_first(models):
@@ -210,7 +220,6 @@ def delete_space(closure_id, now=None):
     returns its tombstone, or None when there was nothing to do (already deleted, reopened
     meanwhile, not due, or journal entries still waiting for their seal: the next run will)."""
     from ..audit.seal import seal_pending
-    from ..documents.store import object_key
     from ..storage import storage
     now = now or utcnow()
     closure = SpaceClosure.get_or_none(SpaceClosure.id == closure_id)
@@ -234,7 +243,9 @@ def delete_space(closure_id, now=None):
         addresses = {a.email for a in accounts} | {closure.person.email or ""}
         _rehome_and_untie(person_id, account_ids, placeholder_account())
         rows = _space_rows(person_id, account_ids)
-        keys = _stored_keys(rows)
+        objects = _stored_objects(rows)
+        # What was stored, counted once whatever its shape (a preview, a file's parts).
+        stored = len({key.rsplit("/", 1)[-1].split(".", 1)[0] for key in objects})
         erased = _erase_journal(person_id, account_ids, now)
         OutboxMessage.delete().where(
             fn.LOWER(OutboxMessage.to).in_(sorted(a.lower() for a in addresses if a))).execute()
@@ -243,14 +254,13 @@ def delete_space(closure_id, now=None):
             closure_id=closure.id, kind=closure.kind, closed_at=closure.closed_at,
             deletion_requested_at=closure.deletion_requested_at, deleted_at=now,
             cause="request" if closure.deletion_requested_at else "expiry",
-            objects_deleted=len(keys), entries_erased=erased)
+            objects_deleted=stored, entries_erased=erased)
     audit.record("space.deleted", patient=audit.NOBODY, obj_type="closure", obj_id=closure.id,
-                 detail=f"cause={tombstone.cause}; rows={deleted_rows}; objects={len(keys)}; "
+                 detail=f"cause={tombstone.cause}; rows={deleted_rows}; objects={stored}; "
                         f"journal_erased={erased}")
     store = storage()
-    for key in keys:
-        for preview in (False, True):
-            store.delete(object_key(key, preview))
+    for key in objects:
+        store.delete(key)
     return tombstone
 
 

@@ -50,6 +50,10 @@ def _give_jean_everything(app, client, jean, jean_account):
         give_consent(jean, service, [p.id for p in purposes_of(service)], jean_account)
     job = the_job(job_id_of(ask(client)))
     assert job.storage_key  # the worker (immediate in tests) made the print file
+    # A data export (a ZIP stored in encrypted parts, another shape of stored object).
+    client.post("/mes-donnees/demander", data=hidden_fields(client.get("/mes-donnees/")))
+    from portal.export.models import DONE, ExportJob
+    assert ExportJob.get(ExportJob.patient == jean.id).status == DONE
 
 
 def _scan(app, jean, jean_account_id):
@@ -78,7 +82,8 @@ def _scan(app, jean, jean_account_id):
 def _jean_keys(jean_id, account_id):
     """The object-store keys of every stored object of Jean's (before the deletion)."""
     from portal.documents.models import Document
-    from portal.documents.store import object_key
+    from portal.documents.store import file_part_keys, object_key
+    from portal.export.models import ExportJob
     from portal.lifecycle.models import Proof, SpaceClosure
     from portal.messaging.models import Attachment, Conversation, Message
     from portal.summary.models import PrintJob
@@ -96,6 +101,9 @@ def _jean_keys(jean_id, account_id):
     for proof in Proof.select().join(SpaceClosure).where(SpaceClosure.person == jean_id,
                                                          Proof.storage_key.is_null(False)):
         keys.add(object_key(proof.storage_key))
+    for export in ExportJob.select().where(ExportJob.patient == jean_id,
+                                           ExportJob.storage_key.is_null(False)):
+        keys.update(file_part_keys(export.storage_key, export.parts))
     return keys
 
 
@@ -125,7 +133,7 @@ def test_after_deletion_nothing_of_jean_is_left_but_the_tombstone(app, ctx, pers
     assert answer.status_code == 303
     closure = SpaceClosure.get(SpaceClosure.person == jean.id)
     keys = _jean_keys(jean.id, account.id)
-    assert len(keys) >= 8  # 5 documents + a preview + attachments + print file + proof
+    assert len(keys) >= 9  # 5 documents, a preview, attachments, print file, proof, export
     with app.app_context():
         before = set(storage().keys())
     assert keys <= before
