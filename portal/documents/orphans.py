@@ -11,7 +11,7 @@ pointed at the wrong database would see every object as an orphan).
 
 Objects younger than the grace period are never orphans: an upload in flight has written its
 object and not yet committed its row. Keys outside the layout (`documents/xx/<key>.bin` or
-`.preview`) are reported as unknown and never deleted.
+`.preview`, `exports/xx/<key>.NNNNN.bin`) are reported as unknown and never deleted.
 """
 import logging
 import re
@@ -28,16 +28,25 @@ log = logging.getLogger("carnet.storage")
 
 GRACE = timedelta(hours=1)
 BATCH = 500
-_OBJECT_RE = re.compile(r"^documents/[0-9a-f]{2}/([0-9a-f]{32,64})\.(bin|preview)$")
+# documents/xx/<key>.bin or .preview (documents, previews, attachments, print files, proofs),
+# exports/xx/<key>.NNNNN.bin (the encrypted parts of a data export's ZIP).
+_OBJECT_RE = re.compile(r"^(?:documents/[0-9a-f]{2}/([0-9a-f]{32,64})\.(?:bin|preview)"
+                        r"|exports/[0-9a-f]{2}/([0-9a-f]{32,64})\.\d{5}\.bin)$")
+
+
+def _storage_key(match):
+    """The storage key an object's key (matched by _OBJECT_RE) belongs to."""
+    return match.group(1) or match.group(2)
 
 
 def _owners():
     """The tables whose rows name a stored object, by its `storage_key`."""
+    from ..export.models import ExportJob
     from ..lifecycle.models import Proof
     from ..messaging.models import Attachment
     from ..summary.models import PrintJob
     from .models import Document
-    return (Document, Attachment, PrintJob, Proof)
+    return (Document, Attachment, PrintJob, Proof, ExportJob)
 
 
 def _named(storage_keys):
@@ -86,7 +95,7 @@ def find_orphans(grace=None, now=None):
         if match is None:
             findings.unknown.append(key)
             continue
-        pending.append((key, match.group(1), modified))
+        pending.append((key, _storage_key(match), modified))
         if len(pending) >= BATCH:
             settle()
     if pending:
@@ -114,7 +123,7 @@ def delete_orphans(findings):
     store = storage()
     for start in range(0, len(findings.orphans), BATCH):
         batch = findings.orphans[start:start + BATCH]
-        keys = {key: _OBJECT_RE.match(key).group(1) for key in batch}
+        keys = {key: _storage_key(_OBJECT_RE.match(key)) for key in batch}
         named = _named(set(keys.values()))
         for key, storage_key in keys.items():
             if storage_key not in named:

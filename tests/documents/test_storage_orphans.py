@@ -140,3 +140,28 @@ def test_the_nightly_task_reports_and_never_deletes(app, monkeypatch, caplog):
         assert orphans.report_orphans.call_local() == 1
         assert storage().exists(stray)
     assert "1 orphaned object(s)" in caplog.text
+
+
+def test_a_data_exports_parts_are_named_by_their_job_and_orphans_once_it_is_gone(app, ctx):
+    """A data export's ZIP is stored in parts (exports/xx/<key>.NNNNN.bin): its job names them;
+    once the job's row is gone, they are orphans like any other object."""
+    import io
+
+    from portal.accounts.models import Account, Person
+    from portal.documents.store import file_part_keys, store_file
+    from portal.export.models import DONE, ExportJob
+    with app.app_context():
+        stored = store_file(io.BytesIO(b"PK a zip of a whole record"))
+        jean = Person.get(Person.given_names == "Jean")
+        job = ExportJob.create(patient=jean, requested_by=Account.get(Account.person == jean),
+                               status=DONE, storage_key=stored["storage_key"],
+                               parts=stored["parts"], size=stored["size"])
+        parts = file_part_keys(job.storage_key, job.parts)
+        written = max(modified for key, modified in storage().listing("exports/")
+                      if key in parts).replace(tzinfo=None)
+    findings = _find(app, written + LATER)
+    assert not set(parts) & set(findings.orphans) and not findings.unknown
+    with app.app_context():
+        job.delete_instance()
+    findings = _find(app, written + LATER)
+    assert set(parts) <= set(findings.orphans) and not findings.unknown
