@@ -23,12 +23,12 @@ from ..agenda import ics
 from ..agenda import presenters as agenda_presenters
 from ..agenda.models import Appointment
 from ..documents.models import Document
-from ..documents.store import read_content
+from ..documents.store import read_blob, read_content
 from ..history import presenters as history_presenters
 from ..history.queries import space_events
 from ..i18n import format_datetime
 from ..measures.models import BY_CODE, Measure
-from ..messaging.models import Conversation, Message
+from ..messaging.models import Attachment, Conversation, Message
 from ..pdf import render_html, render_isolated
 from ..policy import visible_documents
 from ..profile.models import Allergy, Condition, Treatment, Vaccination
@@ -128,14 +128,37 @@ def _conversations(person):
     return [(c, messages.get(c.id, [])) for c in conversations]
 
 
-def _messages_json(threads):
+def _attachments(out, threads):
+    """Every message's attachments, in their original format, under messages/pieces-jointes/:
+    {message id: [(file name as sent, path in the ZIP)]}."""
+    ids = [m.id for _conversation, messages in threads for m in messages]
+    placed = {}
+    for start in range(0, len(ids), 500):
+        for attachment in Attachment.select().where(
+                Attachment.message.in_(ids[start:start + 500])).order_by(Attachment.id):
+            name = attachment.original_name or ""
+            stem = name.rsplit(".", 1)[0] if "." in name else name
+            extension = EXTENSIONS.get(attachment.mime_type, "bin")
+            path = (f"messages/pieces-jointes/{attachment.message_id:05d}-{attachment.id:05d}-"
+                    f"{_slug(stem, 'piece-jointe')}.{extension}")
+            out.write(path, read_blob(attachment.storage_key),
+                      _("Pièce jointe « %(name)s » d’un message, dans son format d’origine",
+                        name=name or extension))
+            placed.setdefault(attachment.message_id, []).append((name, path))
+    return placed
+
+
+def _messages_json(threads, attachments):
     return json.dumps({"conversations": [{
         "id": c.id, "subject": c.subject, "professional": c.professional.display_name,
         "started_at": c.created_at.isoformat() + "Z",
         "closed_at": c.closed_at.isoformat() + "Z" if c.closed_at else None,
         "messages": [{"id": m.id, "at": m.created_at.isoformat() + "Z",
                       "from": m.author.display_name, "from_professional": m.from_professional,
-                      "text": m.body} for m in messages]} for c, messages in threads]},
+                      "text": m.body,
+                      "attachments": [{"name": name, "path": path}
+                                      for name, path in attachments.get(m.id, [])]}
+                     for m in messages]} for c, messages in threads]},
         ensure_ascii=False, indent=1)
 
 
@@ -186,11 +209,13 @@ def write_export(job, relation, fileobj):
         out.write("synthese/ma-synthese.pdf", _summary_pdf(job, relation),
                   _("Ma synthèse, toutes rubriques (PDF)"))
         threads = _conversations(person)
+        attachments = _attachments(out, threads)
         out.write("messages/messages.html",
                   render_html("export_messages.html", locale=job.language, person=person,
-                              threads=threads, generated_at=generated_at),
+                              threads=threads, attachments=attachments,
+                              generated_at=generated_at),
                   _("Messagerie : les conversations, lisibles dans un navigateur"))
-        out.write("messages/messages.json", _messages_json(threads),
+        out.write("messages/messages.json", _messages_json(threads, attachments),
                   _("Messagerie : les conversations (JSON)"))
         out.write("agenda/agenda.ics", _agenda(person),
                   _("Agenda : les rendez-vous (iCalendar, pour une application d’agenda)"))

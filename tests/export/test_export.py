@@ -293,3 +293,35 @@ def test_the_page_polls_while_the_worker_builds_and_works_without_javascript(
     body = fragment.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="etat-export">') and "<h1" not in body
     assert "Votre fichier est prêt" in body
+
+
+def test_a_messages_attachments_are_in_the_zip_in_their_original_bytes(app, login_as, person,
+                                                                          ctx):
+    """Messages come with their attachments (messages/pieces-jointes/), named from
+    messages.json and linked from messages.html."""
+    from helpers import tiny_pdf
+
+    from portal.accounts.models import Account
+    from portal.documents.store import store_blob
+    from portal.messaging.models import Attachment, Conversation, Message
+    camille = person("Camille")
+    conversation = Conversation.select().where(Conversation.patient == camille.id).first()
+    message = Message.create(conversation=conversation, body="Voici l’ordonnance scannée.",
+                             author=Account.get(Account.person == camille.id))
+    content = tiny_pdf()
+    with app.app_context():
+        Attachment.create(message=message, **store_blob(content, filename="ordonnance mars.pdf"))
+    client = login_as(CAMILLE)
+    assert ask(client).status_code == 303
+    job = latest_job(camille.id)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/mes-donnees/{job.id}/fichier").data))
+    conversations = json.loads(archive.read("messages/messages.json"))["conversations"]
+    sent = next(m for c in conversations for m in c["messages"] if m["id"] == message.id)
+    assert [a["name"] for a in sent["attachments"]] == ["ordonnance mars.pdf"]
+    path = sent["attachments"][0]["path"]
+    assert path.startswith("messages/pieces-jointes/") and path.endswith(".pdf")
+    assert archive.read(path) == content
+    assert f'href="{path.split("/", 1)[1]}"' in archive.read("messages/messages.html").decode()
+    sums = dict(reversed(line.split("  ", 1)) for line in
+                archive.read("CHECKSUMS.TXT").decode().splitlines())
+    assert sums[path] == hashlib.sha256(content).hexdigest()
