@@ -52,7 +52,7 @@ def entries_since(event_id, actor_id):
 
 def prepare_jean(client, person):
     """Give Jean's record what some pages need: his own DICOM upload (report, delete, preview),
-    a printed card (print job page), a person to contact."""
+    a printed card (print job page), a person to contact, a data export (its download)."""
     from portal.entourage.models import Contact
     page = client.get("/dossier/documents/ajouter")
     response = client.post("/dossier/documents/ajouter", data={
@@ -69,7 +69,13 @@ def prepare_jean(client, person):
         client.post("/entourage/personnes/ajouter/a-prevenir", data={
             **hidden_fields(page), "name": "Marie Dupont", "relationship": "Fille",
             "phone": "06 12 34 56 78"})
-    return [uploaded]
+    # A data export, built at once (the worker is immediate in tests): its download.
+    from portal.export.models import ExportJob
+    page = client.get("/mes-donnees/")
+    assert client.post("/mes-donnees/demander", data=hidden_fields(page)).status_code == 303
+    export = ExportJob.select().where(ExportJob.patient == person("Jean").id).order_by(
+        ExportJob.id.desc()).first()
+    return [uploaded, f"/mes-donnees/{export.id}/fichier"]
 
 
 def walk(app, client, account_id, wanted, reached, silent, start=()):
