@@ -1,6 +1,7 @@
 """Arabic, the third language: pages and papers right to left (`dir` from Babel), values that
 must read left to right isolated through one filter, Latin digits, a complete `ar` catalogue
 with the source's placeholders, and an Arabic PDF that stays tagged and set in Amiri."""
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -148,9 +149,11 @@ def test_the_arabic_catalogue_is_kept_up_to_date_by_the_i18n_script(tmp_path):
     with open(AR_PO, "rb") as handle:
         catalog = read_po(handle)
     pot = tmp_path / "messages.pot"
+    # PYTHONPATH as scripts/i18n.sh sets it: babel.cfg loads the post_form tag from portal/.
     subprocess.run([f"{ROOT_DIR}/.venv/bin/pybabel", "extract", "-F", "babel.cfg",
                     "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
-                   cwd=ROOT_DIR, check=True, capture_output=True)
+                   cwd=ROOT_DIR, check=True, capture_output=True,
+                   env=os.environ | {"PYTHONPATH": ROOT_DIR})
     with open(pot, "rb") as handle:
         source = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     known = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
