@@ -153,3 +153,31 @@ def test_the_reimbursement_import_commands_and_examples_work_verbatim(tmp_path):
         for path in files:
             if os.path.exists(path):
                 os.remove(path)
+
+
+def test_the_announcement_import_commands_work_verbatim(tmp_path):
+    """The README's announcement lines, typed as they are: the file it writes is imported (a
+    mother announced, her daughter declared with her, one letter printed), then a second run
+    announces no one again."""
+    lines = [line for line in readme_commands("printf ") if "departement-59.csv" in line]
+    lines += [c for c in readme_commands("CARNET_ENV=") if " announce import " in c]
+    assert len(lines) == 2, lines
+    env, _setup = demo_instance(tmp_path)
+    made = [os.path.join(ROOT_DIR, name) for name in ("departement-59.csv", "courriers.pdf")]
+    assert not any(os.path.exists(path) for path in made)
+    try:
+        outputs = []
+        for _run in range(2):
+            for line in lines:
+                result = subprocess.run(line, shell=True, cwd=ROOT_DIR, env=env,
+                                        capture_output=True, text=True, timeout=180)
+                assert result.returncode == 0, (line, result.stdout, result.stderr[-2000:])
+                outputs.append(result.stdout)
+        assert "announced=1 children=1" in outputs[1] and "letters_printed=1" in outputs[1]
+        assert "announced=0 children=0 already=2" in outputs[3], outputs[3]
+        with open(made[1], "rb") as handle:
+            assert handle.read(5) == b"%PDF-"
+    finally:
+        for path in made:
+            if os.path.exists(path):
+                os.remove(path)
