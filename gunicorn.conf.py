@@ -23,6 +23,10 @@ thread rows, `python -m benchmarks.throughput threads [sqlite|postgresql]`, show
   (On a machine busy with other programs, 8 threads do serve more requests/s than 2 at the
   same CPU time per request: they take a larger share of the cores from the other programs,
   which a web machine running one process per core has no spare of.)
+- With SQLite, the hand-offs are avoided rather than endured: portal/turn.py lets one request
+  at a time run the app in a process, and a request gives its turn back only while it waits
+  (its client, SQLite's write lock, argon2, a PDF, the object store, mail). With PostgreSQL
+  the turn is off by default: there a request's waits for the server are worth overlapping.
 - Threads stay for what they are good at: waiting. A PostgreSQL request waits 4-7 ms per dossier
   for the server (12 round trips; more when the server is another machine) for 8-9 ms of CPU.
   And on either database a request waits for its client: gthread reads a request's body in its

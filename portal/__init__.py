@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from htmx_flask import Htmx
 
 from . import db as database
-from . import errors, formatting, htmx, rendering, security, storage, uploads, wire
+from . import errors, formatting, htmx, rendering, security, storage, turn, uploads, wire
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
 # The menus' labels are translated on every page: through the request's kept catalog.
@@ -114,6 +114,7 @@ def create_app(config=None, **overrides):
     Htmx(app)
     htmx.init_app(app)
     database.init_app(app)
+    turn.init_app(app, database.is_sqlite())  # on by default with SQLite
     from .accounts.sessions import ServerSideSessionInterface
     app.session_interface = ServerSideSessionInterface()
     uploads.init_app(app)  # before CSRF, which reads the body

@@ -124,6 +124,9 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(6 * 1024 * 1024)))
+    # One request at a time runs the app in a process, the others waiting for their turn
+    # (portal/turn.py): "auto" (on with SQLite, off with PostgreSQL), "on" or "off".
+    REQUEST_TURN = os.environ.get("REQUEST_TURN", "auto")
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the server-side session
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

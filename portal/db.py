@@ -20,6 +20,7 @@ from peewee import Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
 
+from . import turn
 from .extensions import db
 from .sqlcache import with_cached_sql
 
@@ -75,13 +76,35 @@ def _open(url, pool_size, pool_timeout, pool_recycle):
         path = unquote(urlparse(url).path)[1:]
         if path not in ("", ":memory:"):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
+        return TurnSqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
     scheme, rest = url.split("://", 1)
     scheme = POOLED_SCHEMES.get(scheme, scheme)
     if scheme.endswith("+pool"):
         return connect(f"{scheme}://{rest}", max_connections=int(pool_size),
                        timeout=float(pool_timeout), stale_timeout=int(pool_recycle))
     return connect(url)
+
+
+class TurnSqliteDatabase(SqliteDatabase):
+    """SQLite that gives the request's turn back (portal/turn.py) while a statement may wait for
+    the database's write lock, held by another process (the worker, another gunicorn process)
+    for up to busy_timeout: every statement but a SELECT, BEGIN and COMMIT. A SELECT never
+    waits in WAL mode, and most of a page's statements are SELECTs: they keep the turn, so the
+    interpreter is not handed over at each one."""
+
+    def _execute_cursor(self, sql, params, **cursor_options):
+        if sql.startswith("SELECT") or not turn.holds():
+            return super()._execute_cursor(sql, params, **cursor_options)
+        with turn.given_back():
+            return super()._execute_cursor(sql, params, **cursor_options)
+
+    @turn.gives_way
+    def begin(self, lock_type=None):
+        return super().begin(lock_type)
+
+    @turn.gives_way
+    def commit(self):
+        return super().commit()
 
 
 class Prepared:

@@ -24,6 +24,7 @@ from flask_babel import force_locale
 from huey import crontab
 from peewee import CharField, DateTimeField, IntegerField, TextField
 
+from . import turn
 from .accounts.models import utcnow
 from .db import BaseModel, hand_over_again
 from .extensions import huey
@@ -112,6 +113,7 @@ def message_id(app, message):
     return f"<{message.message_key}@{domain}>"
 
 
+@turn.gives_way  # waits for the mail server
 def _smtp_send(app, message):
     msg = EmailMessage()
     msg["From"] = app.config["MAIL_SENDER"]

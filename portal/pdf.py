@@ -22,6 +22,8 @@ from flask_babel import force_locale
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import turn
+
 LOGGER = logging.getLogger("carnet.pdf")
 
 TEMPLATE_FOLDER = "pdf/"
@@ -89,6 +91,7 @@ def layout(html, static_root, font_config=None):
                 media_type="print").render(font_config=font_config, pdf_variant=PDF_VARIANT)
 
 
+@turn.gives_way  # a long render: other requests run meanwhile
 def write_pdf(html, static_root):
     """PDF/UA-1 bytes (tagged, with language and title) of HTML made by render_html."""
     return layout(html, static_root).write_pdf(pdf_variant=PDF_VARIANT)
@@ -119,6 +122,7 @@ class Rendered:
     peak_kb: int        # the rendering process's peak resident memory
 
 
+@turn.gives_way  # waits for the rendering process
 def render_isolated(html, *, static_root, timeout, memory_mb, heartbeat=None,
                     heartbeat_every=10.0):
     """Render HTML to PDF in a child process (`python -m portal.pdf`) that is killed after

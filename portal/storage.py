@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from . import turn
 from .rendering import lazy_gettext as _l
 
 log = logging.getLogger("carnet.storage")
@@ -74,6 +75,7 @@ class DiskStorage:
     def _path(self, key):
         return self.root / check_key(key)
 
+    @turn.gives_way  # disk or network: other requests run meanwhile
     def put(self, key, data: bytes):
         path = self._path(key)
         try:
@@ -98,6 +100,7 @@ class DiskStorage:
         finally:
             os.close(directory)
 
+    @turn.gives_way
     def get(self, key) -> bytes:
         try:
             return self._path(key).read_bytes()
@@ -109,6 +112,7 @@ class DiskStorage:
     def exists(self, key) -> bool:
         return self._path(key).is_file()
 
+    @turn.gives_way
     def delete(self, key):
         try:
             self._path(key).unlink(missing_ok=True)
@@ -185,6 +189,7 @@ class S3Storage:
             return Unavailable(f"S3 {what} {key!r}: {code or status}")
         return Unavailable(f"S3 {what} {key!r}: {type(error).__name__}")
 
+    @turn.gives_way  # disk or network: other requests run meanwhile
     def put(self, key, data: bytes):
         """One PUT: S3 shows the whole object or the previous one, never a partial write."""
         from botocore.exceptions import BotoCoreError, ClientError
@@ -195,6 +200,7 @@ class S3Storage:
         except (BotoCoreError, ClientError) as error:
             raise self._fail(error, key, "put") from error
 
+    @turn.gives_way
     def get(self, key) -> bytes:
         from botocore.exceptions import BotoCoreError, ClientError
         try:
@@ -203,6 +209,7 @@ class S3Storage:
         except (BotoCoreError, ClientError) as error:
             raise self._fail(error, key, "get") from error
 
+    @turn.gives_way
     def exists(self, key) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError
         try:
@@ -214,6 +221,7 @@ class S3Storage:
                 return False
             raise failure from error
 
+    @turn.gives_way
     def delete(self, key):
         """Deleting an absent object succeeds (S3 answers 204 either way)."""
         from botocore.exceptions import BotoCoreError, ClientError

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from .. import turn
 from ..rendering import lazy_gettext as _l
 
 MIN_LENGTH = 12
@@ -12,11 +14,13 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY = _hasher.hash("carnet-dummy-password-for-timing")
 
 
+@turn.gives_way  # argon2 runs without the interpreter's lock: other requests may run
 def hash_password(password):
     """An argon2id hash, salted."""
     return _hasher.hash(password)
 
 
+@turn.gives_way
 def verify_password(stored_hash, password):
     """True when `password` matches; takes as long for unknown accounts (pass None)."""
     try:

@@ -1,0 +1,172 @@
+"""The turn: on SQLite, one request at a time runs the app in a process; the others wait for
+their turn without competing for the interpreter, and every request gives its turn back while
+it waits for something outside the process.
+
+Why. A Carnet page is CPU-bound Python, and one process runs Python on one core at a time (the
+GIL). gunicorn serves each process with threads (gunicorn.conf.py: 8), which are there to wait
+for clients: a phone uploading a photo at 50 KB/s, a slow reader. But the threads that are not
+waiting all run pages at once, and every call into SQLite releases the GIL and wakes another
+thread: a dossier page passed the interpreter from thread to thread about a thousand times
+(futex calls under strace), so with 8 busy threads the process served ~100 dossiers/s where
+one thread served ~160, for the same CPU time per request. With the turn, a page runs from
+start to end without handing the interpreter over, and threads are left with what they are good
+at. (A request that waits on a database server does better with threads overlapping its waits:
+on PostgreSQL the turn is off by default, see REQUEST_TURN.)
+
+What a request waits for, and where it gives the turn back (`gives_way`):
+- its client: the body of a POST is read in full before the request takes its turn (up to the
+  largest body any route accepts: a larger one is refused by Flask without being read);
+  the response is written after the request gave its turn back;
+- the database's write lock (another process writing: the worker, another gunicorn process):
+  every SQLite statement that may write, and every commit (portal/db.py);
+- work done outside the interpreter's lock: password hashing, PDF rendering, storage I/O and
+  sending mail.
+Nothing gives the turn back while it holds another lock (a thread waiting for the turn while
+holding a lock that the turn's holder needs would stop both).
+
+REQUEST_TURN: "auto" (the default: on with SQLite, off with PostgreSQL), "on" or "off"."""
+import functools
+import io
+import tempfile
+import threading
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_local = threading.local()
+
+SPOOL_IN_MEMORY = 1024 * 1024  # a body up to this size stays in memory, a larger one on disk
+_CHUNK = 64 * 1024
+
+
+def holds():
+    """Whether this thread holds the turn."""
+    return getattr(_local, "held", False)
+
+
+@contextmanager
+def taken():
+    """Hold the turn (waiting for it) for the block; a thread that holds it already keeps it."""
+    if holds():
+        yield
+        return
+    _lock.acquire()
+    _local.held = True
+    try:
+        yield
+    finally:
+        _local.held = False
+        _lock.release()
+
+
+@contextmanager
+def given_back():
+    """Give the turn back for the block (a wait outside the interpreter), then wait for it
+    again; nothing when this thread does not hold it (the worker, a shell, the turn off)."""
+    if not holds():
+        yield
+        return
+    _local.held = False
+    _lock.release()
+    try:
+        yield
+    finally:
+        _lock.acquire()
+        _local.held = True
+
+
+def gives_way(function):
+    """Decorator: `function` runs with the turn given back (see given_back)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if not holds():
+            return function(*args, **kwargs)
+        with given_back():
+            return function(*args, **kwargs)
+    return wrapper
+
+
+class _Chained(io.RawIOBase):
+    """What was read ahead, then the rest of the client's stream (a body over the limit:
+    werkzeug stops reading it at the limit and refuses it)."""
+
+    def __init__(self, first, rest):
+        self._streams = [first, rest]
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while self._streams:
+            data = self._streams[0].read(len(buffer))
+            if data:
+                buffer[:len(data)] = data
+                return len(data)
+            self._streams.pop(0)
+        return 0
+
+
+def read_ahead(environ, limit):
+    """Read the request's body into a spooled file and put it in place of `wsgi.input`, so that
+    the app never waits for the client. A declared length over `limit` is left unread (Flask
+    refuses it without reading); a chunked body is read up to `limit` + 1 bytes, and what
+    follows is left to the client's stream."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return
+    length = environ.get("CONTENT_LENGTH")
+    terminated = environ.get("wsgi.input_terminated")
+    if length:
+        try:
+            wanted = int(length)
+        except ValueError:
+            return  # werkzeug answers 400
+        if wanted <= 0 or wanted > limit:
+            return
+    elif terminated:
+        wanted = limit + 1
+    else:
+        return  # no body
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    left = wanted
+    while left > 0:
+        data = stream.read(min(_CHUNK, left))
+        if not data:
+            break  # the client stopped: werkzeug sees a short body (400)
+        spool.write(data)
+        left -= len(data)
+    spool.seek(0)
+    if not length and left == 0:  # a chunked body over the limit: the rest stays with the client
+        environ["wsgi.input"] = io.BufferedReader(_Chained(spool, stream))
+    else:
+        environ["wsgi.input"] = spool
+
+
+class TurnMiddleware:
+    """WSGI: read the body ahead, then run the app holding the turn. The response's body is
+    iterated (and written to the client) after the turn is given back."""
+
+    def __init__(self, wsgi_app, body_limit):
+        self.wsgi_app = wsgi_app
+        self.body_limit = body_limit
+
+    def __call__(self, environ, start_response):
+        read_ahead(environ, self.body_limit)
+        with taken():
+            return self.wsgi_app(environ, start_response)
+
+
+def enabled(config, sqlite):
+    """Whether the turn is on for this configuration (see the module's docstring)."""
+    setting = str(config.get("REQUEST_TURN") or "auto").strip().lower()
+    if setting not in ("auto", "on", "off"):
+        raise ValueError("REQUEST_TURN must be auto, on or off")
+    return setting == "on" or (setting == "auto" and sqlite)
+
+
+def init_app(app, sqlite):
+    """Wrap the app's WSGI callable when the turn is on (`sqlite`: the app's database is)."""
+    if not enabled(app.config, sqlite):
+        return
+    limit = max(app.config.get("MAX_UPLOAD_REQUEST_BYTES") or 0,
+                app.config.get("MAX_CONTENT_LENGTH") or 0)
+    app.wsgi_app = TurnMiddleware(app.wsgi_app, limit)

@@ -1,0 +1,174 @@
+"""The turn (portal/turn.py): on SQLite one request at a time runs the app in a process, and a
+request gives its turn back while it waits for something outside the process. Each test makes
+a request wait (for its client, for argon2, for SQLite's write lock) and checks that another
+request is answered meanwhile; if the waiting request kept its turn, the other one would wait
+for it and the test fails."""
+import io
+import sqlite3
+import threading
+
+import pytest
+
+from conftest import DEMO_PASSWORD, csrf_from
+
+WAIT = 10  # seconds a blocked request waits before the test gives up on it
+
+
+def answered_meanwhile(app, path="/connexion"):
+    """Whether another client's GET of `path` is answered while the test holds a request."""
+    done = []
+
+    def get():
+        done.append(app.test_client().get(path).status_code)
+    other = threading.Thread(target=get, daemon=True)
+    other.start()
+    other.join(WAIT / 2)
+    return done == [200]
+
+
+def in_background(call):
+    """Run `call` in a thread; returns (thread, results)."""
+    results = []
+    thread = threading.Thread(target=lambda: results.append(call()), daemon=True)
+    thread.start()
+    return thread, results
+
+
+def test_the_turn_is_on_with_sqlite_and_off_with_postgresql_by_default():
+    from portal.turn import enabled
+    assert enabled({}, sqlite=True) and enabled({"REQUEST_TURN": "auto"}, sqlite=True)
+    assert not enabled({"REQUEST_TURN": "auto"}, sqlite=False)
+    assert enabled({"REQUEST_TURN": "on"}, sqlite=False)
+    assert not enabled({"REQUEST_TURN": "OFF"}, sqlite=True)
+    with pytest.raises(ValueError):
+        enabled({"REQUEST_TURN": "yes"}, sqlite=True)
+
+
+def test_the_app_runs_in_the_turn_on_sqlite(app):
+    from portal.turn import TurnMiddleware
+    assert isinstance(app.wsgi_app, TurnMiddleware)
+
+
+class SlowBody(io.RawIOBase):
+    """A client that sends half its body, then nothing until `go` is set."""
+
+    def __init__(self, body):
+        self.body, self.sent, self.go, self.waiting = body, 0, threading.Event(), threading.Event()
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        half = len(self.body) // 2
+        if self.sent >= half:
+            self.waiting.set()
+            self.go.wait(WAIT)
+        end = len(self.body) if self.sent >= half else half
+        data = self.body[self.sent:min(end, self.sent + len(buffer))]
+        buffer[:len(data)] = data
+        self.sent += len(data)
+        return len(data)
+
+
+def test_a_request_waiting_for_its_body_does_not_hold_the_turn(app):
+    """A phone uploading at 50 KB/s must not stop the other requests of the process: the body is
+    read before the request takes its turn."""
+    client = app.test_client()
+    body = f"csrf_token={csrf_from(client.get('/connexion'))}&email=camille.martin%40example.org" \
+           f"&password={DEMO_PASSWORD}".encode()
+    slow = SlowBody(body)
+    from werkzeug.test import EnvironBuilder
+    cookies = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+    environ = EnvironBuilder("/connexion", method="POST", headers={"Cookie": cookies},
+                             content_type="application/x-www-form-urlencoded").get_environ()
+    environ.update({"wsgi.input": io.BufferedReader(slow), "CONTENT_LENGTH": str(len(body))})
+    statuses = []
+
+    def post():
+        app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        return statuses[0][:3]
+    thread, results = in_background(post)
+    assert slow.waiting.wait(WAIT)
+    try:
+        assert answered_meanwhile(app)
+    finally:
+        slow.go.set()
+        thread.join(WAIT)
+    assert results == ["302"]  # the whole body arrived: the login went on
+
+
+def test_a_password_check_gives_the_turn_back(app, monkeypatch):
+    """argon2 runs outside the interpreter's lock for tens of milliseconds per login: the other
+    requests of the process run meanwhile."""
+    from portal.accounts import passwords
+    inside, go = threading.Event(), threading.Event()
+    real = passwords._hasher
+
+    class Waiting:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def verify(self, stored, password):
+            inside.set()
+            go.wait(WAIT)
+            return real.verify(stored, password)
+    monkeypatch.setattr(passwords, "_hasher", Waiting())
+    client = app.test_client()
+    token = csrf_from(client.get("/connexion"))
+    thread, results = in_background(lambda: client.post("/connexion", data={
+        "csrf_token": token, "email": "camille.martin@example.org",
+        "password": DEMO_PASSWORD}).status_code)
+    assert inside.wait(WAIT)
+    try:
+        assert answered_meanwhile(app)
+    finally:
+        go.set()
+        thread.join(WAIT)
+    assert results == [302]
+
+
+def test_a_write_waiting_for_sqlites_lock_gives_the_turn_back(app, login_as):
+    """Another process (the worker) holds SQLite's write lock: a page that writes its journal
+    entry waits for it (busy_timeout) without stopping the pages that only read."""
+    from portal.extensions import db
+    client = login_as("camille")
+    holder = sqlite3.connect(db.obj.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        thread, results = in_background(lambda: client.get("/dossier/").status_code)
+        thread.join(0.5)
+        assert thread.is_alive(), "the dossier's journal entry did not wait for the lock"
+        assert answered_meanwhile(app)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    thread.join(WAIT)
+    assert results == [200]
+
+
+def test_reading_ahead_leaves_a_body_over_the_limit_to_flask():
+    """A declared length over the largest accepted body is not read (Flask refuses it with 413
+    without reading it); a chunked body over it is read up to the limit, and the rest stays
+    readable, so that werkzeug's own limit sees it and refuses it."""
+    from portal.turn import read_ahead
+    stream = io.BytesIO(b"x" * 50)
+    environ = {"wsgi.input": stream, "CONTENT_LENGTH": "50"}
+    read_ahead(environ, limit=10)
+    assert environ["wsgi.input"] is stream and stream.tell() == 0
+    environ = {"wsgi.input": io.BytesIO(b"y" * 50), "wsgi.input_terminated": True}
+    read_ahead(environ, limit=10)
+    assert environ["wsgi.input"].read() == b"y" * 50
+    environ = {"wsgi.input": io.BytesIO(b"z" * 8), "wsgi.input_terminated": True}
+    read_ahead(environ, limit=10)
+    assert environ["wsgi.input"].read() == b"z" * 8
+    environ = {"wsgi.input": io.BytesIO(b"w" * 8), "CONTENT_LENGTH": "8"}
+    read_ahead(environ, limit=10)
+    assert environ["wsgi.input"].read() == b"w" * 8
+
+
+def test_a_body_over_the_limit_is_still_refused(app):
+    client = app.test_client()
+    limit = max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_UPLOAD_REQUEST_BYTES"])
+    response = client.post("/connexion", data=b"a" * (limit + 1),
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
