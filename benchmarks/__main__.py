@@ -124,6 +124,10 @@ def embedded():
     results["throughput"] += section("throughput by threads (SQLite)", lambda: optional(
         "throughput", "dossier throughput by gunicorn threads (SQLite)", "sqlite",
         fn="thread_rows"))
+    # The turn on and off (portal/turn.py): why it is on by default with SQLite.
+    results["throughput"] += section("the turn on and off (SQLite)", lambda: optional(
+        "throughput", "dossier and agenda throughput, the turn on and off (SQLite)", "sqlite",
+        fn="turn_rows"))
     results["history"] = section("history page", lambda: fresh(history.rows))
     results["journal"] = section("audit verify", lambda: optional(
         "journal", "journal: audit verify entries/s, 1 M entries", "sqlite"))
@@ -228,6 +232,9 @@ def scale():
         rows += section("throughput by threads, PostgreSQL", lambda: optional(
             "throughput", "dossier throughput by gunicorn threads (PostgreSQL)", database,
             fn="thread_rows"))
+        rows += section("the turn on and off, PostgreSQL", lambda: optional(
+            "throughput", "dossier and agenda throughput, the turn on and off (PostgreSQL)",
+            database, fn="turn_rows"))
         rows += section("journal appends", lambda: optional(
             "journal", "journal appends/s on PostgreSQL, 1 and 16 writers / plain INSERT",
             database))

@@ -9,6 +9,9 @@
         Each row: {"figure", "path", "measured", "baseline", "ratio", "goal", "met",
                    "database", "processes", "threads", "unit"} — measured and baseline in
         requests/s.
+    turn_rows(database="sqlite", rounds=3) -> list of dicts
+        The dossier and the agenda served with the turn on and off (portal/turn.py: one
+        request at a time runs the app in a process), each beside the bare page.
     thread_rows(database="sqlite", threads=(1, 2, 4, 8), rounds=3) -> list of dicts
         The dossier and the bare page with one process and each number of threads, in
         alternating rounds (A B C D, A B C D, …), medians: requests/s, and the CPU time and
@@ -18,6 +21,7 @@
 
     python -m benchmarks.throughput [sqlite|postgresql|URL] [processes]   prints the rows.
     python -m benchmarks.throughput threads [sqlite|postgresql|URL]        the thread rows.
+    python -m benchmarks.throughput turn [sqlite|postgresql|URL]           the turn on and off.
 
 Every gunicorn here, Carnet's and the bare baseline's, runs with the top-level gunicorn.conf.py
 (the settings every launcher reads) and the same environment, so both get the same processes,
@@ -400,6 +404,54 @@ def thread_rows(database="sqlite", threads=(1, 2, 4, 8), rounds=3):
                 server.stop()
 
 
+def turn_rows(database="sqlite", rounds=3, paths=("/dossier/", "/agenda/")):
+    """The turn (portal/turn.py) on and off, one process with gunicorn.conf.py's threads: each
+    page served by a Carnet with REQUEST_TURN=on and by one with REQUEST_TURN=off, in
+    alternating rounds, each beside the bare page measured just before; medians of the ratios
+    to the bare page."""
+    servers = []
+    with _instance(database) as (root, env, database_url, label):
+        try:
+            bare = Gunicorn("app:app", os.path.join(HERE, "bare"), env, 1)
+            servers.append(bare)
+            carnets = {}
+            for setting in ("on", "off"):
+                carnets[setting] = Gunicorn("wsgi:app", root, {**env, "REQUEST_TURN": setting}, 1)
+                servers.append(carnets[setting])
+            cookie = {"Cookie": log_in(carnets["on"].url, database_url)}
+            chosen = settings(env, 1)
+            wrk(bare.url + "/", seconds=2)
+            for carnet in carnets.values():
+                for path in paths:
+                    wrk(carnet.url + path, cookie, seconds=2)  # warm-up
+            taken = {(setting, path): [] for setting in carnets for path in paths}
+            for _ in range(rounds):
+                for path in paths:
+                    for setting, carnet in carnets.items():
+                        baseline = wrk(bare.url + "/")
+                        measured = wrk(carnet.url + path, cookie)
+                        taken[setting, path].append((measured / baseline, measured, baseline))
+            found = []
+            for path in paths:
+                medians = {setting: sorted(taken[setting, path])[len(taken[setting, path]) // 2]
+                           for setting in carnets}
+                for setting in carnets:
+                    ratio, measured, baseline = medians[setting]
+                    found.append({
+                        "figure": f"{path} with the turn {setting} ({label}, 1 process × "
+                                  f"{chosen['threads']} threads; median of {rounds} "
+                                  "alternating runs)",
+                        "path": path, "measured": round(measured, 1),
+                        "baseline": round(baseline, 1), "ratio": round(ratio, 3),
+                        "goal": None, "met": None, "database": label, "processes": 1,
+                        "threads": chosen["threads"], "turn": setting,
+                        "unit": "requests/s"})
+            return found
+        finally:
+            for server in servers:
+                server.stop()
+
+
 def sqlite_connection_rows(requests=1000):
     """What closing the connection after each request costs on SQLite in WAL mode (the last
     connection to close checkpoints the WAL and deletes it): a request that reads a row and
@@ -440,7 +492,13 @@ def sqlite_connection_rows(requests=1000):
 
 
 def main(argv):
-    if argv and argv[0] == "threads":
+    if argv and argv[0] == "turn":
+        found = turn_rows(argv[1] if len(argv) > 1 else "sqlite")
+        print("| figure | page | bare page | ratio |\n|---|---|---|---|")
+        for row in found:
+            print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
+                  f"{row['ratio']:.3f}× |")
+    elif argv and argv[0] == "threads":
         found = thread_rows(argv[1] if len(argv) > 1 else "sqlite")
         print("| figure | dossier | bare page | ratio |\n|---|---|---|---|")
         for row in found:

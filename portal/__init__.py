@@ -135,7 +135,21 @@ def create_app(config=None, **overrides):
     rendering.init_app(app, babel)
     from . import cli
     cli.init_app(app)
+    drop_idle_limit_check(app)
     return app
+
+
+def drop_idle_limit_check(app):
+    """Flask-Limiter checks, before every request, the limits that apply to the whole app (its
+    application and default limits) and to a blueprint; a route's own limits (`@limiter.limit`)
+    are checked by the route's wrapper. Carnet has only routes' own limits, so that check found
+    nothing on every request, at 4 % of a dossier page: it is left out while there is nothing
+    for it to find, and kept as soon as an application, default or blueprint limit exists."""
+    manager = limiter.limit_manager
+    if manager.application_limits or manager.default_limits or manager._blueprint_limits:
+        return
+    checks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [f for f in checks if f != limiter._check_request_limit]
 
 
 def _check_production(app):

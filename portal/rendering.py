@@ -302,19 +302,46 @@ class FoldedTemplate(Template):
         return super().new_context(vars, shared, locals)
 
 
+SIGNED_TOKENS_KEPT = 10000  # signed CSRF tokens kept per process (then it starts again empty)
+
+
 def csrf_token_for(app):
     """Flask-WTF's `generate_csrf()` (the templates' `csrf_token()`), which reads the token it
-    keeps on `g` for the request before looking its settings up."""
+    keeps on `g` for the request before looking its settings up.
+
+    generate_csrf signs the session's token again on each request (an HMAC and a timestamp:
+    3 % of a dossier page). Its signature only matters for the token's age, and Carnet's tokens
+    have none (WTF_CSRF_TIME_LIMIT = None: a token lives as long as its server-side session),
+    so the signed token made for a session's token is kept and given again. With a time limit
+    each request signs anew, as Flask-WTF does."""
     from flask_wtf.csrf import generate_csrf
     field_name = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    signed = {}  # (secret, the session's token) -> its signed form
 
     def csrf_token():
         app_ctx = _cv_app.get(None)
-        if app_ctx is not None:
-            token = app_ctx.g.__dict__.get(field_name)
-            if token is not None:
-                return token
-        return generate_csrf()
+        if app_ctx is None:
+            return generate_csrf()
+        token = app_ctx.g.__dict__.get(field_name)
+        if token is not None:
+            return token
+        config = app_ctx.app.config
+        if config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+            return generate_csrf()
+        request_ctx = _cv_request.get(None)
+        raw = request_ctx.session.get(field_name) if request_ctx is not None else None
+        key = (config.get("WTF_CSRF_SECRET_KEY") or app_ctx.app.secret_key, raw)
+        token = signed.get(key) if raw else None
+        if token is None:
+            token = generate_csrf()
+            raw = request_ctx.session.get(field_name) if request_ctx is not None else None
+            if raw:
+                if len(signed) >= SIGNED_TOKENS_KEPT:
+                    signed.clear()
+                signed[(key[0], raw)] = token
+        else:
+            setattr(app_ctx.g, field_name, token)
+        return token
 
     return csrf_token
 

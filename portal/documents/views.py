@@ -14,7 +14,7 @@ from ..pages_of import page_of
 from ..uploads import accepts_upload
 from . import bp
 from .download import content_response
-from ..htmx import render
+from ..htmx import render, wants_fragment
 from ..storage import UNAVAILABLE_MESSAGE, Unavailable
 from ..policy import (DOCUMENT_ANNOUNCE, DOCUMENT_DEPOSIT, DOCUMENT_MANAGE, DOCUMENT_REPORT,
                       DOCUMENT_UPLOAD, DOCUMENTS_VIEW, allowed, pending_documents, requires,
@@ -86,7 +86,11 @@ def index():
     """The record's documents, pinned first then newest; filters by category, folder, date
     range and title, paginated (LIMIT/OFFSET on indexed columns, never every row)."""
     form = FilterForm(request.args)
-    form.dossier.choices = choices([("", _("Tous"))] + [(f, f) for f in _folders()])
+    # The rest of the page (the filter form, pending documents, the masking button) only for
+    # the whole page: htmx asks for the results alone when a filter changes.
+    whole_page = not wants_fragment()
+    if whole_page:  # a folder is any text (validate_choice=False): the choices are for the menu
+        form.dossier.choices = choices([("", _("Tous"))] + [(f, f) for f in _folders()])
     form.validate()
     query = _filtered(form)
     # Every document has its author (a required key), so the joins change no count.
@@ -94,7 +98,7 @@ def index():
         query.select_extend(Account, Person)
         .join(Account, on=(Document.author == Account.id))
         .join(Person, on=(Account.person == Person.id)), LIST_ORDER, counted=query)
-    pending = pending_documents(g.relation)
+    pending = pending_documents(g.relation) if whole_page else None
     pending_rows = []
     pending_total = 0
     if pending is not None:
@@ -103,14 +107,15 @@ def index():
                             .join(Account, on=(Document.author == Account.id))
                             .join(Person, on=(Account.person == Person.id))
                             .order_by(Document.created_at.desc()).limit(10))
-    manage = can(DOCUMENT_MANAGE)
+    manage = whole_page and can(DOCUMENT_MANAGE)
     settings = DossierSettings.for_patient(g.space.id) if manage else None
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("documents/index.html", block="results", form=form, rows=rows, total=total,
                   page=page, pages=pages, args=args, filtering=bool(args),
                   pending_rows=pending_rows, pending_total=pending_total, settings=settings,
                   can_upload=can(DOCUMENT_UPLOAD), can_deposit=can(DOCUMENT_DEPOSIT),
-                  can_manage=manage, toggle=EmptyForm(), kind_label=kind_label)
+                  can_manage=manage, toggle=EmptyForm() if manage else None,
+                  kind_label=kind_label)
 
 
 def _receive(form, **extra):

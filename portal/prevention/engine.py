@@ -24,6 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from ..rendering import lazy_gettext as _l
 
@@ -122,6 +123,7 @@ def normalise(name):
     return " ".join(text.lower().split())
 
 
+@lru_cache(maxsize=1024)  # a few vaccine names, read again on every agenda page
 def families_of(name):
     """The vaccine families a recorded vaccination's name clearly names (maybe none)."""
     text = normalise(name)
@@ -130,7 +132,7 @@ def families_of(name):
         if re.search(pattern["match"], text) and not (
                 pattern.get("exclude") and re.search(pattern["exclude"], text)):
             found.add(family)
-    return found
+    return frozenset(found)
 
 
 def _season(year):

@@ -6,6 +6,7 @@ accepted, unended, current one opens a space (see policy.relations_for).
 """
 import calendar
 from datetime import timedelta
+from functools import lru_cache
 
 from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField)
@@ -37,6 +38,7 @@ ENDED_MAJORITY = "majority"
 ENDED_OPERATOR = "operator"
 
 
+@lru_cache(maxsize=8192)  # dates and months: the prevention calendar asks ~140 per page
 def add_months(moment, months):
     """The same day `months` calendar months later (the month's last day when it is shorter)."""
     month_index = moment.month - 1 + months

@@ -232,3 +232,12 @@ def test_the_benchmark_serves_carnet_and_its_baseline_alike(monkeypatch):
         ("app:app", ["--threads", "1"]), ("wsgi:app", ["--threads", "1"]),
         ("app:app", ["--threads", "8"]), ("wsgi:app", ["--threads", "8"])]
     assert len({repr(env) for _, _, env in started}) == 1
+    started.clear()
+    found = throughput.turn_rows("postgresql", rounds=1, paths=("/dossier/",))
+    assert [row["turn"] for row in found] == ["on", "off"]
+    (bare, on, off) = started
+    assert [bare[0], on[0], off[0]] == ["app:app", "wsgi:app", "wsgi:app"]
+    assert bare[1][1:] == on[1][1:] == off[1][1:]
+    assert (on[2]["REQUEST_TURN"], off[2]["REQUEST_TURN"]) == ("on", "off")
+    assert {**on[2], "REQUEST_TURN": None} == {**off[2], "REQUEST_TURN": None} == \
+        {**bare[2], "REQUEST_TURN": None}

@@ -103,6 +103,32 @@ def test_post_with_a_token_from_another_session_is_refused(app, login_as):
     assert response.status_code == 400
 
 
+def test_a_kept_signed_token_stays_the_sessions_own(app, login_as):
+    """The signed CSRF token is kept per session's token (rendering.csrf_token_for): a session
+    gets its own again and again, never another session's, and a new session (after logging
+    in again) gets a new one that the old one's pages cannot use."""
+    first = login_as("camille")
+    token = csrf_from(first.get("/dossier/"))
+    assert csrf_from(first.get("/agenda/")) == token
+    other = login_as("jean")
+    assert csrf_from(other.get("/dossier/")) != token
+    response = other.post("/parametres/sessions/fin-autres", data={"csrf_token": token})
+    assert response.status_code == 400
+    assert first.post("/parametres/sessions/fin-autres", data={"csrf_token": token}).status_code \
+        in (302, 303)
+
+
+def test_with_a_time_limit_each_request_signs_its_token_anew(app, login_as, monkeypatch):
+    """Only tokens without an age are kept signed: with WTF_CSRF_TIME_LIMIT the signature's
+    timestamp matters, and each request signs again, as Flask-WTF does."""
+    import time
+    client = login_as("camille")
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    token = csrf_from(client.get("/dossier/"))
+    monkeypatch.setattr(time, "time", lambda real=time.time: real() + 5)
+    assert csrf_from(client.get("/dossier/")) != token
+
+
 def test_error_pages_use_the_layout_and_never_show_a_traceback(app):
     @app.route("/boom")
     def boom():

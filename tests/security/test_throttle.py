@@ -206,3 +206,24 @@ def test_an_invitations_activation_and_opposition_share_one_counter(app, person,
     assert f'value="{lina.nir}"' in html  # what was typed is kept
     assert current_closure(lina.id) is None
     assert len(journal("account.activation_failed", outcome="denied")) == 5
+
+
+def test_the_app_wide_limit_check_is_left_out_only_while_there_is_no_app_wide_limit(
+        app, monkeypatch):
+    """portal.drop_idle_limit_check: the before-request check of app-wide limits is left out
+    because Carnet has none (every limit is a route's own, checked by the route); an
+    application, default or blueprint limit puts it back."""
+    from flask import Flask
+
+    from portal import drop_idle_limit_check
+    from portal.extensions import limiter
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+    manager = limiter.limit_manager
+    for name in ("application_limits", "default_limits", "_blueprint_limits"):
+        other = Flask(__name__)
+        other.before_request(limiter._check_request_limit)
+        with monkeypatch.context() as patch:
+            patch.setattr(type(manager), name, property(lambda self: ["10 per minute"]),
+                          raising=False)
+            drop_idle_limit_check(other)
+        assert limiter._check_request_limit in other.before_request_funcs[None], name
