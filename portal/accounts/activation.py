@@ -26,7 +26,7 @@ from .identity import IdentityMixin, birth_date_field, nir_field
 from .models import FACTOR_EMAIL, ROLE_PATIENT, Account, ActivationInvite, Person, utcnow
 from .passwords import hash_password
 from . import bp
-from ..forms.fields import LeftToRight
+from ..forms.fields import LeftToRight, same_field
 from ..lifecycle.announcements import open_space
 from .invites import (TOKEN_KEY, code_field, code_throttled_page, invite_from_code, is_invitee,
                       link_invite, throttled_page)
@@ -42,9 +42,9 @@ class ActivationForm(IdentityMixin, NewPasswordMixin, FlaskForm):
                     example=_l("15 chiffres, sur votre carte Vitale ; espaces acceptés."))
     birth_date = birth_date_field(_l("Votre date de naissance"),
                                   example=_l("Par exemple : 14/05/2007."))
-    email = LoginForm.email
-    new_password = PasswordChangeForm.new_password  # the same rules as a password change
-    confirm = PasswordChangeForm.confirm
+    email = same_field(LoginForm.email)
+    new_password = same_field(PasswordChangeForm.new_password)  # a password change's rules
+    confirm = same_field(PasswordChangeForm.confirm)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import Email, Length, Optional
 
+from ..forms.fields import same_field
 from ..htmx import render
 from ..policy import public
 from ..rendering import lazy_gettext as _l
@@ -29,8 +30,8 @@ class CounterRecoveryForm(IdentityMixin, NewPasswordMixin, FlaskForm):
                     example=_l("15 chiffres, sur votre carte Vitale ; espaces acceptés."))
     birth_date = birth_date_field(_l("Votre date de naissance"),
                                   example=_l("Par exemple : 14/05/1985."))
-    new_password = PasswordChangeForm.new_password  # the same rules as a password change
-    confirm = PasswordChangeForm.confirm
+    new_password = same_field(PasswordChangeForm.new_password)  # a password change's rules
+    confirm = same_field(PasswordChangeForm.confirm)
     email = EmailField(
         _l("Nouvelle adresse e-mail (facultative)"),
         description=_l("Si vous n’avez plus accès à l’ancienne, indiquez-en une que vous "

@@ -6,7 +6,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, Radio
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
-from ..forms.fields import LeftToRight
+from ..forms.fields import LeftToRight, same_field
 from .passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from .reauth import ReauthMixin
 
@@ -106,7 +106,7 @@ class TotpConfirmForm(FlaskForm):
 class RecoveryRequestForm(FlaskForm):
     """"Mot de passe oublié", step 1: the address to send a code to."""
 
-    email = LoginForm.email
+    email = same_field(LoginForm.email)
 
 
 class RecoveryCodeForm(CodeForm):
@@ -124,5 +124,5 @@ class RecoveryPasswordForm(FlaskForm, NewPasswordMixin):
     """Step 3: the new password, under the same rules as a change in the settings (the same
     fields, checked by the same policy)."""
 
-    new_password = PasswordChangeForm.new_password
-    confirm = PasswordChangeForm.confirm
+    new_password = same_field(PasswordChangeForm.new_password)
+    confirm = same_field(PasswordChangeForm.confirm)

@@ -9,6 +9,7 @@ from ..i18n import format_date
 from ..rendering import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectMultipleField, StringField
+from wtforms.fields.core import UnboundField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, html_params
@@ -21,6 +22,14 @@ BAD_FORMAT = _l("Saisissez une date au format JJ/MM/AAAA, par exemple 14/05/2024
 FOUR_DIGIT_YEAR = _l("Saisissez l’année avec 4 chiffres, par exemple 14/05/2024.")
 NO_SUCH_DATE = _l("Cette date n’existe pas : vérifiez le jour et le mois.")
 TOO_OLD = _l("Vérifiez l’année : la date est trop ancienne.")
+
+def same_field(unbound):
+    """Another form's field (the same label, checks and settings) for this form, placed where
+    this form writes it. WTForms orders a form's fields by the moment each was made: the other
+    form's field itself keeps its old place, first in the form, so its error came first in the
+    error summary, above the fields written before it."""
+    return UnboundField(unbound.field_class, *unbound.args, name=unbound.name, **unbound.kwargs)
+
 
 # Field types whose value is written left to right in every language: an e-mail address, a
 # phone number, a date typed as digits, a number. Typed into an Arabic page without `dir="ltr"`,

@@ -8,14 +8,14 @@ language being written; a language or a name missing there falls back to Babel's
 (French is written exactly as Babel writes it). Explicit patterns ("d MMMM yyyy") pass
 through unchanged. Adding a language (Arabic) is one more entry in FORMATS.
 """
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from babel import dates as babel_dates
 from flask_babel import format_date as _babel_format_date
 from flask_babel import format_datetime as _babel_format_datetime
 from flask_babel import format_time as _babel_format_time
-from flask_babel import get_locale
+from flask_babel import get_locale, to_user_timezone
 
 NAMED = ("short", "medium", "long", "full")
 
@@ -68,9 +68,12 @@ def format_date(value=None, format="medium", rebase=True, locale=None):
     """A date in the page's language (or in `locale`, for a paper whose language is fixed)."""
     if locale is not None:
         return babel_dates.format_date(value, pattern("date", format, locale), locale=locale)
-    if type(value) is date:  # not a datetime: nothing to move to the reader's time zone
+    kind = type(value)
+    if kind is date or (kind is datetime and rebase):
         current = get_locale()
         if current is not None:
+            if kind is datetime:  # its day where the reader is (as flask_babel does), then
+                value = to_user_timezone(value).date()  # written as a calendar date
             return _calendar_date(value, pattern("date", format, current), current)
     return _babel_format_date(value, pattern("date", format), rebase=rebase)
 

@@ -8,6 +8,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..documents.forms import UploadForm
+from ..forms.fields import same_field
 from ..documents.sniff import ACCEPTED, format_megabytes
 
 MAX_FILES = 5
@@ -80,9 +81,9 @@ class FileForm(FlaskForm):
     """Add a received attachment to the record: what it is (the same questions, with the
     same checks, as a document added to the record)."""
 
-    title = UploadForm.title
-    document_date = UploadForm.document_date
-    category = UploadForm.category
+    title = same_field(UploadForm.title)
+    document_date = same_field(UploadForm.document_date)
+    category = same_field(UploadForm.category)
 
 
 class SettingsForm(FlaskForm):

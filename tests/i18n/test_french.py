@@ -172,6 +172,27 @@ def test_a_calendar_date_written_once_per_language_stays_in_each_language(app):
         assert format_date(late, "long") == "15 mai 1980"
 
 
+def test_a_moment_is_written_as_its_day_in_the_readers_time_zone_as_babel_writes_it(app):
+    """A datetime's date is written as the calendar date of its day in the reader's time zone
+    (portal/i18n/dates.py, then kept once written): the same text flask_babel writes, around
+    midnight, across the changes of hour, in every language and named format."""
+    from datetime import datetime, timedelta
+
+    from flask_babel import format_date as babel_format_date
+
+    from portal.i18n import format_date
+    from portal.i18n.dates import pattern
+    moments = [datetime(2026, month, day, hour, 30) for month, day in ((3, 28), (3, 29),
+               (10, 24), (10, 25), (12, 31)) for hour in (0, 1, 21, 22, 23)]
+    moments.append(datetime(2026, 11, 23, 9) + timedelta(minutes=17))
+    for language in ("fr", "en", "ar"):
+        with app.test_request_context(), force_locale(language):
+            for moment in moments:
+                for name in ("short", "medium", "long", "full"):
+                    assert format_date(moment, name) == babel_format_date(
+                        moment, pattern("date", name)), (language, moment, name)
+
+
 def test_an_english_page_writes_the_day_first(ctx, login_as):
     camille = login_as("camille")
     choose_language(camille, "en")
