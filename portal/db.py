@@ -90,10 +90,14 @@ class TurnSqliteDatabase(SqliteDatabase):
     the database's write lock, held by another process (the worker, another gunicorn process)
     for up to busy_timeout: every statement but a SELECT, BEGIN and COMMIT. A SELECT never
     waits in WAL mode, and most of a page's statements are SELECTs: they keep the turn, so the
-    interpreter is not handed over at each one."""
+    interpreter is not handed over at each one (but a request that has held it for long lets
+    the waiting ones go first: turn.pause)."""
 
     def _execute_cursor(self, sql, params, **cursor_options):
-        if sql.startswith("SELECT") or not turn.holds():
+        if not turn.holds():
+            return super()._execute_cursor(sql, params, **cursor_options)
+        if sql.startswith("SELECT"):
+            turn.pause()  # a long request lets the waiting ones through (turn.LONG_TURN)
             return super()._execute_cursor(sql, params, **cursor_options)
         with turn.given_back():
             return super()._execute_cursor(sql, params, **cursor_options)

@@ -19,28 +19,79 @@ What a request waits for, and where it gives the turn back (`gives_way`):
   the response is written after the request gave its turn back;
 - the database's write lock (another process writing: the worker, another gunicorn process):
   every SQLite statement that may write, and every commit (portal/db.py);
-- work done outside the interpreter's lock: password hashing, PDF rendering, storage I/O and
-  sending mail.
-Nothing gives the turn back while it holds another lock (a thread waiting for the turn while
+- long work, mostly outside the interpreter's lock: password hashing, PDF rendering, reducing a
+  photo and making a document's preview, storage I/O and sending mail.
+And a request that has held its turn for LONG_TURN (50 ms) lets the waiting ones go first at
+its next database statement, then goes on (`pause`): the turn is handed over in the order the
+requests came. Nothing gives the turn back while it holds another lock (a thread waiting for the turn while
 holding a lock that the turn's holder needs would stop both).
 
 REQUEST_TURN: "auto" (the default: on with SQLite, off with PostgreSQL), "on" or "off"."""
+import collections
 import functools
 import io
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
-
-_lock = threading.Lock()
-_local = threading.local()
 
 SPOOL_IN_MEMORY = 1024 * 1024  # a body up to this size stays in memory, a larger one on disk
 _CHUNK = 64 * 1024
+# A request that has held the turn this long lets the requests waiting for it go first, at its
+# next database statement (pause), then goes on: a long page (a big history, an import) delays
+# the short ones by this much at most, instead of by its whole length.
+LONG_TURN = 0.05
+
+
+class _FifoTurn:
+    """The turn itself: a lock handed to its waiters in the order they came (a plain lock may
+    be taken again at once by the thread that released it, and a request that pauses would
+    then never let the others through)."""
+
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting = collections.deque()
+
+    def acquire(self):
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiting.append(waiter)
+        waiter.acquire()  # released by the holder that hands the turn over: ours now
+
+    def release(self):
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().release()  # handed over, still held
+            else:
+                self._held = False
+
+    def has_waiters(self):
+        return bool(self._waiting)
+
+
+_turn = _FifoTurn()
+_local = threading.local()
 
 
 def holds():
     """Whether this thread holds the turn."""
     return getattr(_local, "held", False)
+
+
+def _take():
+    _turn.acquire()
+    _local.held = True
+    _local.since = time.monotonic()
+
+
+def _give():
+    _local.held = False
+    _turn.release()
 
 
 @contextmanager
@@ -49,13 +100,11 @@ def taken():
     if holds():
         yield
         return
-    _lock.acquire()
-    _local.held = True
+    _take()
     try:
         yield
     finally:
-        _local.held = False
-        _lock.release()
+        _give()
 
 
 @contextmanager
@@ -65,13 +114,19 @@ def given_back():
     if not holds():
         yield
         return
-    _local.held = False
-    _lock.release()
+    _give()
     try:
         yield
     finally:
-        _lock.acquire()
-        _local.held = True
+        _take()
+
+
+def pause():
+    """A point where a request that has held the turn for LONG_TURN lets those waiting go
+    first (portal/db.py calls it before each statement)."""
+    if holds() and _turn.has_waiters() and time.monotonic() - _local.since > LONG_TURN:
+        _give()
+        _take()
 
 
 def gives_way(function):

@@ -14,6 +14,7 @@ import io
 import zlib
 from contextlib import contextmanager
 
+from .. import turn
 from ..rendering import lazy_gettext as _l
 
 from .rejected import Rejected
@@ -125,6 +126,7 @@ SHRINK_MIN_SIDE = 1200
 SHRINK_ATTEMPTS = 5
 
 
+@turn.gives_way  # decoding and encoding a photo: other requests run meanwhile
 def shrink_to_fit(data, max_bytes):
     """A JPEG or PNG photo re-encoded to at most `max_bytes` (same format, upright, only its
     pixels and colour profile kept), scaled down as much as needed; None when it is another

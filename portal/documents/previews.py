@@ -5,6 +5,7 @@ import json
 import math
 from datetime import date
 
+from .. import turn
 from ..rendering import lazy_gettext as _l
 
 from .images import decode, opened, orientation_of, upright
@@ -22,6 +23,7 @@ MODALITIES = {
 }
 
 
+@turn.gives_way  # decoding an image: other requests run meanwhile
 def make_preview(data, mime):
     """(preview bytes, preview mime) for an image or a DICOM file with pixels; else None.
     A broken image is refused (Rejected); a DICOM whose pixels cannot be shown gets no preview."""

@@ -172,3 +172,51 @@ def test_a_body_over_the_limit_is_still_refused(app):
     response = client.post("/connexion", data=b"a" * (limit + 1),
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
+
+
+def test_a_long_request_lets_the_waiting_ones_through(app, monkeypatch):
+    """A long page (a big history, an import) holds the turn for seconds: past LONG_TURN it
+    lets the requests waiting for the turn go first, at its next database statement, and the
+    turn goes to them in the order they came (a plain lock could be taken back at once by the
+    long request). Here the long request reads until the short one has been answered."""
+    from portal import turn
+    from portal.extensions import db
+    short_done, long_saw = threading.Event(), []
+
+    @app.route("/_long")
+    def long_page():
+        started = turn.time.monotonic()
+        while not short_done.is_set() and turn.time.monotonic() - started < WAIT:
+            db.execute_sql("SELECT 1").fetchone()
+        long_saw.append(short_done.is_set())
+        return "long"
+    long_page._policy_action = "public"
+    thread, results = in_background(lambda: app.test_client().get("/_long").status_code)
+    while not turn._turn._held:  # the long request holds the turn
+        threading.Event().wait(0.01)
+    assert answered_meanwhile(app)
+    short_done.set()
+    thread.join(WAIT)
+    assert results == [200] and long_saw == [True]
+
+
+def test_the_turn_goes_to_its_waiters_in_the_order_they_came():
+    from portal.turn import _FifoTurn
+    fifo, order = _FifoTurn(), []
+    fifo.acquire()
+
+    def wait(n):
+        fifo.acquire()
+        order.append(n)
+        fifo.release()
+    threads = []
+    for n in range(5):
+        threads.append(threading.Thread(target=wait, args=(n,), daemon=True))
+        threads[-1].start()
+        while len(fifo._waiting) < n + 1:
+            threading.Event().wait(0.005)
+    fifo.release()
+    for thread in threads:
+        thread.join(WAIT)
+    assert order == [0, 1, 2, 3, 4]
+    assert not fifo._held and not fifo.has_waiters()
