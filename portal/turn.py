@@ -23,8 +23,8 @@ What a request waits for, and where it gives the turn back (`gives_way`):
   photo and making a document's preview, storage I/O and sending mail.
 And a request that has held its turn for LONG_TURN (50 ms) lets the waiting ones go first at
 its next database statement, then goes on (`pause`): the turn is handed over in the order the
-requests came. Nothing gives the turn back while it holds another lock (a thread waiting for the turn while
-holding a lock that the turn's holder needs would stop both).
+requests came. Nothing gives the turn back while it holds another lock (a thread waiting for
+the turn while holding a lock that the turn's holder needs would stop both).
 
 REQUEST_TURN: "auto" (the default: on with SQLite, off with PostgreSQL), "on" or "off"."""
 import collections
