@@ -232,9 +232,6 @@ def scale():
         rows += section("throughput by threads, PostgreSQL", lambda: optional(
             "throughput", "dossier throughput by gunicorn threads (PostgreSQL)", database,
             fn="thread_rows"))
-        rows += section("the turn on and off, PostgreSQL", lambda: optional(
-            "throughput", "dossier and agenda throughput, the turn on and off (PostgreSQL)",
-            database, fn="turn_rows"))
         rows += section("journal appends", lambda: optional(
             "journal", "journal appends/s on PostgreSQL, 1 and 16 writers / plain INSERT",
             database))

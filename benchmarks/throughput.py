@@ -11,7 +11,8 @@
         requests/s.
     turn_rows(database="sqlite", rounds=3) -> list of dicts
         The dossier and the agenda served with the turn on and off (portal/turn.py: one
-        request at a time runs the app in a process), each beside the bare page.
+        request at a time runs the app in a process), each beside the bare page (SQLite: the
+        turn is refused with PostgreSQL).
     thread_rows(database="sqlite", threads=(1, 2, 4, 8), rounds=3) -> list of dicts
         The dossier and the bare page with one process and each number of threads, in
         alternating rounds (A B C D, A B C D, …), medians: requests/s, and the CPU time and
@@ -21,7 +22,7 @@
 
     python -m benchmarks.throughput [sqlite|postgresql|URL] [processes]   prints the rows.
     python -m benchmarks.throughput threads [sqlite|postgresql|URL]        the thread rows.
-    python -m benchmarks.throughput turn [sqlite|postgresql|URL]           the turn on and off.
+    python -m benchmarks.throughput turn                                   the turn on and off.
 
 Every gunicorn here, Carnet's and the bare baseline's, runs with the top-level gunicorn.conf.py
 (the settings every launcher reads) and the same environment, so both get the same processes,
@@ -409,6 +410,8 @@ def turn_rows(database="sqlite", rounds=3, paths=("/dossier/", "/agenda/")):
     page served by a Carnet with REQUEST_TURN=on and by one with REQUEST_TURN=off, in
     alternating rounds, each beside the bare page measured just before; medians of the ratios
     to the bare page."""
+    if database != "sqlite":
+        raise ValueError("the turn runs with SQLite only (portal/turn.py)")
     servers = []
     with _instance(database) as (root, env, database_url, label):
         try:
@@ -493,7 +496,7 @@ def sqlite_connection_rows(requests=1000):
 
 def main(argv):
     if argv and argv[0] == "turn":
-        found = turn_rows(argv[1] if len(argv) > 1 else "sqlite")
+        found = turn_rows()
         print("| figure | page | bare page | ratio |\n|---|---|---|---|")
         for row in found:
             print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "

@@ -211,10 +211,15 @@ class TurnMiddleware:
 
 
 def enabled(config, sqlite):
-    """Whether the turn is on for this configuration (see the module's docstring)."""
+    """Whether the turn is on for this configuration (see the module's docstring). Only with
+    SQLite: a PostgreSQL statement may wait for a row another request locked, and that request
+    could be waiting for the turn (it gave its turn back mid-transaction, to write an object,
+    say): both would wait for ever."""
     setting = str(config.get("REQUEST_TURN") or "auto").strip().lower()
     if setting not in ("auto", "on", "off"):
         raise ValueError("REQUEST_TURN must be auto, on or off")
+    if setting == "on" and not sqlite:
+        raise ValueError("REQUEST_TURN=on needs SQLite: with PostgreSQL leave it to auto (off)")
     return setting == "on" or (setting == "auto" and sqlite)
 
 

@@ -233,7 +233,12 @@ def test_the_benchmark_serves_carnet_and_its_baseline_alike(monkeypatch):
         ("app:app", ["--threads", "8"]), ("wsgi:app", ["--threads", "8"])]
     assert len({repr(env) for _, _, env in started}) == 1
     started.clear()
-    found = throughput.turn_rows("postgresql", rounds=1, paths=("/dossier/",))
+
+    @contextlib.contextmanager
+    def sqlite_instance(database):
+        yield ROOT_DIR, {"DATABASE_URL": "sqlite:////tmp/carnet.db"}, "", "sqlite"
+    monkeypatch.setattr(throughput, "_instance", sqlite_instance)
+    found = throughput.turn_rows("sqlite", rounds=1, paths=("/dossier/",))
     assert [row["turn"] for row in found] == ["on", "off"]
     (bare, on, off) = started
     assert [bare[0], on[0], off[0]] == ["app:app", "wsgi:app", "wsgi:app"]

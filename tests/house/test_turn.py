@@ -38,7 +38,9 @@ def test_the_turn_is_on_with_sqlite_and_off_with_postgresql_by_default():
     from portal.turn import enabled
     assert enabled({}, sqlite=True) and enabled({"REQUEST_TURN": "auto"}, sqlite=True)
     assert not enabled({"REQUEST_TURN": "auto"}, sqlite=False)
-    assert enabled({"REQUEST_TURN": "on"}, sqlite=False)
+    assert not enabled({"REQUEST_TURN": "off"}, sqlite=False)
+    with pytest.raises(ValueError, match="needs SQLite"):  # a row lock could stop both
+        enabled({"REQUEST_TURN": "on"}, sqlite=False)
     assert not enabled({"REQUEST_TURN": "OFF"}, sqlite=True)
     with pytest.raises(ValueError):
         enabled({"REQUEST_TURN": "yes"}, sqlite=True)
