@@ -87,11 +87,11 @@ def _open(url, pool_size, pool_timeout, pool_recycle):
 
 class TurnSqliteDatabase(SqliteDatabase):
     """SQLite that gives the request's turn back (portal/turn.py) while a statement may wait for
-    the database's write lock, held by another process (the worker, another gunicorn process)
-    for up to busy_timeout: every statement but a SELECT, BEGIN and COMMIT. A SELECT never
-    waits in WAL mode, and most of a page's statements are SELECTs: they keep the turn, so the
-    interpreter is not handed over at each one (but a request that has held it for long lets
-    the waiting ones go first: turn.pause)."""
+    the database's write lock held by another request of this process (one that gave its turn
+    back inside a transaction, turn.writers_away): then every statement but a SELECT, BEGIN and
+    COMMIT give it back. A SELECT never waits in WAL mode, and most of a page's statements are
+    SELECTs: they keep the turn, so the interpreter is not handed over at each one (but a
+    request that has held it for long lets the waiting ones go first: turn.pause)."""
 
     def _execute_cursor(self, sql, params, **cursor_options):
         if not turn.holds():
@@ -99,16 +99,31 @@ class TurnSqliteDatabase(SqliteDatabase):
         if sql.startswith("SELECT"):
             turn.pause()  # a long request lets the waiting ones through (turn.LONG_TURN)
             return super()._execute_cursor(sql, params, **cursor_options)
+        if not turn.writers_away():
+            return super()._execute_cursor(sql, params, **cursor_options)
         with turn.given_back():
             return super()._execute_cursor(sql, params, **cursor_options)
 
-    @turn.gives_way
     def begin(self, lock_type=None):
+        if turn.holds() and turn.writers_away():
+            with turn.given_back():
+                return super().begin(lock_type)
         return super().begin(lock_type)
 
-    @turn.gives_way
     def commit(self):
+        if turn.holds() and turn.writers_away():
+            with turn.given_back():
+                return super().commit()
         return super().commit()
+
+
+def _in_transaction():
+    """Whether this thread's SQLite connection is inside a transaction (turn.in_transaction)."""
+    conn = db.obj._state.conn if db.obj is not None else None
+    return conn is not None and getattr(conn, "in_transaction", False)
+
+
+turn.in_transaction = _in_transaction
 
 
 class Prepared:

@@ -17,8 +17,11 @@ What a request waits for, and where it gives the turn back (`gives_way`):
 - its client: the body of a POST is read in full before the request takes its turn (up to the
   largest body any route accepts: a larger one is refused by Flask without being read);
   the response is written after the request gave its turn back;
-- the database's write lock (another process writing: the worker, another gunicorn process):
-  every SQLite statement that may write, and every commit (portal/db.py);
+- the database's write lock, when a request of this process may hold it (it gave its turn back
+  inside a transaction, see writers_away): every SQLite statement that may write then gives
+  the turn back (portal/db.py). Otherwise a write keeps the turn: no request of this process
+  holds the lock, and a write waits only for another process (the worker's short batches),
+  so a page's journal entry does not hand the turn over and back;
 - long work, mostly outside the interpreter's lock: password hashing, PDF rendering, reducing a
   photo and making a document's preview, storage I/O and sending mail.
 And a request that has held its turn for LONG_TURN (50 ms) lets the waiting ones go first at
@@ -94,6 +97,21 @@ def _give():
     _turn.release()
 
 
+# Whether this thread's database connection is inside a transaction (portal/db.py sets it):
+# a request that gives its turn back there may hold the database's write lock meanwhile.
+in_transaction = bool
+_away_in_transaction = [0]  # requests that gave their turn back inside a transaction
+_away_lock = threading.Lock()
+
+
+def writers_away():
+    """Whether a request of this process gave its turn back inside a transaction: it may hold
+    the database's write lock, so a write made now may have to wait for it (portal/db.py then
+    gives the turn back while writing). Otherwise no request of this process holds the lock
+    (they write only while holding the turn), and a write waits only for another process."""
+    return _away_in_transaction[0] > 0
+
+
 @contextmanager
 def taken():
     """Hold the turn (waiting for it) for the block; a thread that holds it already keeps it."""
@@ -114,19 +132,26 @@ def given_back():
     if not holds():
         yield
         return
+    away = in_transaction()
+    if away:
+        with _away_lock:
+            _away_in_transaction[0] += 1
     _give()
     try:
         yield
     finally:
         _take()
+        if away:
+            with _away_lock:
+                _away_in_transaction[0] -= 1
 
 
 def pause():
     """A point where a request that has held the turn for LONG_TURN lets those waiting go
     first (portal/db.py calls it before each statement)."""
     if holds() and _turn.has_waiters() and time.monotonic() - _local.since > LONG_TURN:
-        _give()
-        _take()
+        with given_back():
+            pass
 
 
 def gives_way(function):

@@ -4,7 +4,6 @@ a request wait (for its client, for argon2, for SQLite's write lock) and checks 
 request is answered meanwhile; if the waiting request kept its turn, the other one would wait
 for it and the test fails."""
 import io
-import sqlite3
 import threading
 
 import pytest
@@ -129,23 +128,50 @@ def test_a_password_check_gives_the_turn_back(app, monkeypatch):
     assert results == [302]
 
 
-def test_a_write_waiting_for_sqlites_lock_gives_the_turn_back(app, login_as):
-    """Another process (the worker) holds SQLite's write lock: a page that writes its journal
-    entry waits for it (busy_timeout) without stopping the pages that only read."""
+def test_a_write_gives_the_turn_back_while_a_request_away_holds_sqlites_lock(app, login_as):
+    """A request gives its turn back inside its transaction (an upload writing its object):
+    it may hold SQLite's write lock meanwhile. Another request's journal entry then waits for
+    that lock without its turn; holding the turn, it would stop the first request from coming
+    back, and both would wait until SQLite gave up ("database is locked")."""
+    from portal import turn
+    from portal.db import write_tx
     from portal.extensions import db
+    away, go = threading.Event(), threading.Event()
+
+    @app.route("/_away", methods=["POST"])
+    def away_in_transaction():
+        with write_tx():
+            db.execute_sql("UPDATE person SET phone = phone WHERE id = 1")
+            with turn.given_back():
+                away.set()
+                go.wait(WAIT)
+        return "", 204
+    away_in_transaction._policy_action = "public"
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     client = login_as("camille")
-    holder = sqlite3.connect(db.obj.database, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+    thread, results = in_background(lambda: app.test_client().post("/_away").status_code)
+    assert away.wait(WAIT)
     try:
-        thread, results = in_background(lambda: client.get("/dossier/").status_code)
-        thread.join(0.5)
-        assert thread.is_alive(), "the dossier's journal entry did not wait for the lock"
-        assert answered_meanwhile(app)
+        reader, read = in_background(lambda: client.get("/dossier/").status_code)
+        reader.join(0.5)
+        assert reader.is_alive(), "the dossier's journal entry did not wait for the lock"
     finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+        go.set()
     thread.join(WAIT)
-    assert results == [200]
+    reader.join(WAIT)
+    assert results == [204] and read == [200]
+
+
+def test_a_page_keeps_its_turn_for_its_journal_entry(app, login_as, monkeypatch):
+    """No request of the process holds SQLite's write lock: a page writes its journal entry
+    without handing the turn over and back (each hand-over wakes another thread)."""
+    from portal import turn
+    client = login_as("camille")
+    given = []
+    real = turn._give
+    monkeypatch.setattr(turn, "_give", lambda: (given.append(1), real())[1])
+    assert client.get("/dossier/").status_code == 200
+    assert len(given) == 1  # at the end of the request only
 
 
 def test_reading_ahead_leaves_a_body_over_the_limit_to_flask():
