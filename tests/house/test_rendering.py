@@ -406,3 +406,12 @@ def test_hooks_are_looked_up_once_and_a_coroutine_still_takes_flasks_path(app):
         wrapped = None
     assert wrapped is not coroutine
     assert coroutine not in app.__dict__.get("_carnet_sync", {})
+
+
+def test_loaded_templates_are_kept_in_a_plain_dict(app, login_as):
+    """Jinja's LRU cache searches a deque on every hit (portal/rendering.init_app): the app's
+    environment and its folded overlays keep their templates in a dict instead."""
+    assert login_as("camille").get("/dossier/").status_code == 200
+    overlays = app.jinja_env.__dict__.get("carnet_overlays", {})
+    assert overlays and type(app.jinja_env.cache) is dict
+    assert all(type(overlay.cache) is dict for overlay in overlays.values())
