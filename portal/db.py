@@ -101,18 +101,18 @@ class TurnSqliteDatabase(SqliteDatabase):
             return super()._execute_cursor(sql, params, **cursor_options)
         if not turn.writers_away():
             return super()._execute_cursor(sql, params, **cursor_options)
-        with turn.given_back():
+        with turn.given_back(writing=True):
             return super()._execute_cursor(sql, params, **cursor_options)
 
     def begin(self, lock_type=None):
         if turn.holds() and turn.writers_away():
-            with turn.given_back():
+            with turn.given_back(writing=True):
                 return super().begin(lock_type)
         return super().begin(lock_type)
 
     def commit(self):
         if turn.holds() and turn.writers_away():
-            with turn.given_back():
+            with turn.given_back(writing=True):
                 return super().commit()
         return super().commit()
 

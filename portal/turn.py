@@ -126,24 +126,35 @@ def taken():
 
 
 @contextmanager
-def given_back():
+def given_back(writing=False):
     """Give the turn back for the block (a wait outside the interpreter), then wait for it
-    again; nothing when this thread does not hold it (the worker, a shell, the turn off)."""
+    again; nothing when this thread does not hold it (the worker, a shell, the turn off).
+    `writing`: the block writes to the database (so it may take the write lock meanwhile).
+
+    A request away inside a transaction, or writing, counts among writers_away until it holds
+    the turn again, counted before its write may take the lock: a request holding the turn
+    then never waits, with its turn, for a lock held by one waiting for the turn."""
     if not holds():
         yield
         return
-    away = in_transaction()
+    away = writing or in_transaction()
     if away:
-        with _away_lock:
-            _away_in_transaction[0] += 1
+        _count_away(1)
     _give()
     try:
         yield
     finally:
+        if not away and in_transaction():  # began a transaction while away
+            away = True
+            _count_away(1)
         _take()
         if away:
-            with _away_lock:
-                _away_in_transaction[0] -= 1
+            _count_away(-1)
+
+
+def _count_away(step):
+    with _away_lock:
+        _away_in_transaction[0] += step
 
 
 def pause():

@@ -248,3 +248,70 @@ def test_the_turn_goes_to_its_waiters_in_the_order_they_came():
         thread.join(WAIT)
     assert order == [0, 1, 2, 3, 4]
     assert not fifo._held and not fifo.has_waiters()
+
+
+def test_a_request_that_took_the_write_lock_away_is_counted_before_it_has_it(app, monkeypatch):
+    """A request that gives its turn back to write (writers were away) may take SQLite's write
+    lock while away, then wait for the turn with the lock. It counts among writers_away from
+    the moment it gives its turn back: a request holding the turn then writes without it.
+    Counted only once back (or not at all), the one holding the turn would wait for the lock
+    with its turn, and both would wait until SQLite gave up ("database is locked")."""
+    from peewee import SqliteDatabase
+
+    from portal import turn
+    from portal.db import write_tx
+    from portal.extensions import db
+    a_go, b_locked, b_go = threading.Event(), threading.Event(), threading.Event()
+    real_begin = SqliteDatabase.begin
+    b_thread = []
+
+    def begin(self, lock_type=None):
+        real_begin(self, lock_type)
+        if threading.current_thread() in b_thread:  # B has the lock, away: it stays so
+            b_locked.set()
+            b_go.wait(WAIT)
+    monkeypatch.setattr(SqliteDatabase, "begin", begin)
+    outcomes = {}
+
+    def run(name, work):
+        def target():
+            with app.app_context():
+                try:
+                    with turn.taken():
+                        work()
+                    outcomes[name] = "ok"
+                except Exception as error:  # noqa: BLE001 - reported below
+                    outcomes[name] = repr(error)
+                finally:
+                    db.close()
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        return thread
+
+    def a_work():  # away inside its transaction (an upload writing its object)
+        with write_tx():
+            db.execute_sql("UPDATE person SET phone = phone WHERE id = 1")
+            with turn.given_back():
+                a_go.wait(WAIT)
+
+    def b_work():  # begins its own transaction while A is away: gives its turn back to wait
+        with write_tx():
+            db.execute_sql("UPDATE person SET phone = phone WHERE id = 2")
+
+    def c_work():  # a page's journal entry, while B holds the lock, away
+        db.execute_sql("UPDATE person SET phone = phone WHERE id = 3")
+    a = run("a", a_work)
+    while not turn.writers_away():
+        threading.Event().wait(0.01)
+    b = run("b", b_work)
+    b_thread.append(b)
+    threading.Event().wait(0.2)  # B waits for A's lock, away
+    a_go.set()
+    assert b_locked.wait(WAIT)
+    a.join(WAIT)
+    c = run("c", c_work)
+    threading.Event().wait(0.3)  # C writes: without its turn, or stuck with it
+    b_go.set()
+    for thread in (b, c):
+        thread.join(WAIT)
+    assert outcomes == {"a": "ok", "b": "ok", "c": "ok"}, outcomes
