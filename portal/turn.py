@@ -100,15 +100,16 @@ def _give():
 # Whether this thread's database connection is inside a transaction (portal/db.py sets it):
 # a request that gives its turn back there may hold the database's write lock meanwhile.
 in_transaction = bool
-_away_in_transaction = [0]  # requests that gave their turn back inside a transaction
+_away_in_transaction = [0]  # requests away inside a transaction, or away to write
 _away_lock = threading.Lock()
 
 
 def writers_away():
-    """Whether a request of this process gave its turn back inside a transaction: it may hold
-    the database's write lock, so a write made now may have to wait for it (portal/db.py then
-    gives the turn back while writing). Otherwise no request of this process holds the lock
-    (they write only while holding the turn), and a write waits only for another process."""
+    """Whether a request of this process gave its turn back inside a transaction, or to write:
+    it may hold the database's write lock, so a write made now may have to wait for it
+    (portal/db.py then gives the turn back while writing). Otherwise no request of this process
+    holds the lock (they write only while holding the turn), and a write waits only for
+    another process."""
     return _away_in_transaction[0] > 0
 
 
