@@ -26,7 +26,8 @@ def nir_field(label=_l("Numéro de sécurité sociale"),
 
 def birth_date_field(label=_l("Date de naissance"), example=_l("Par exemple : 11/02/1944.")):
     # The message repeats the example the hint gives (never another date).
-    required = LazyString(lambda: f"{_('Saisissez la date de naissance.')} {example}")
+    # (Not _() inside an f-string: the extractor does not see it, so it was never translated.)
+    required = LazyString(lambda: _("Saisissez la date de naissance.") + " " + str(example))
     return FrenchDateField(label, description=example, required=required,
                            future=_l("La date de naissance ne peut pas être dans le futur."))
 
