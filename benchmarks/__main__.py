@@ -229,6 +229,9 @@ def scale():
                              lambda c=count: optional(
                 "throughput", f"logged-in page throughput / bare Flask page (PostgreSQL, "
                 f"{c} gunicorn process(es))", database, processes=c))
+        rows += section("prepared statements on and off, PostgreSQL", lambda: optional(
+            "throughput", "dossier throughput and server CPU, prepared statements on and off "
+            "(PostgreSQL, 1 and 2 processes)", database, fn="prepared_rows"))
         rows += section("throughput by threads, PostgreSQL", lambda: optional(
             "throughput", "dossier throughput by gunicorn threads (PostgreSQL)", database,
             fn="thread_rows"))

@@ -13,6 +13,9 @@
         The dossier and the agenda served with the turn on and off (portal/turn.py: one
         request at a time runs the app in a process), each beside the bare page (SQLite: the
         turn is refused with PostgreSQL).
+    prepared_rows(database="postgresql", processes=(1, 2), rounds=3) -> list of dicts
+        The dossier with PostgreSQL prepared statements on and off (portal/pgprepared.py), with
+        1 and 2 processes, each beside the bare page, with the server's CPU time per request.
     thread_rows(database="sqlite", threads=(1, 2, 4, 8), rounds=3) -> list of dicts
         The dossier and the bare page with one process and each number of threads, in
         alternating rounds (A B C D, A B C D, …), medians: requests/s, and the CPU time and
@@ -23,6 +26,7 @@
     python -m benchmarks.throughput [sqlite|postgresql|URL] [processes]   prints the rows.
     python -m benchmarks.throughput threads [sqlite|postgresql|URL]        the thread rows.
     python -m benchmarks.throughput turn                                   the turn on and off.
+    python -m benchmarks.throughput prepared [postgresql|URL]   prepared statements on and off.
 
 Every gunicorn here, Carnet's and the bare baseline's, runs with the top-level gunicorn.conf.py
 (the settings every launcher reads) and the same environment, so both get the same processes,
@@ -455,6 +459,87 @@ def turn_rows(database="sqlite", rounds=3, paths=("/dossier/", "/agenda/")):
                 server.stop()
 
 
+def _server_cpu_seconds(database_url):
+    """CPU time so far of the PostgreSQL server behind `database_url`: its postmaster and
+    every process it started (backends, writers), read from /proc (the server runs on this
+    machine: the throw-away cluster)."""
+    import psycopg2
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            datadir = cursor.fetchone()[0]
+    finally:
+        conn.close()
+    with open(os.path.join(datadir, "postmaster.pid")) as handle:
+        postmaster = int(handle.readline())
+    children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True,
+                              text=True).stdout.split()
+    total = 0.0
+    for pid in [postmaster, *map(int, children)]:
+        try:
+            total += _cpu_seconds(pid)
+        except FileNotFoundError:  # a process that ended meanwhile
+            pass
+    return total
+
+
+def prepared_rows(database="postgresql", processes=(1, 2), rounds=3, path="/dossier/"):
+    """Prepared statements (portal/pgprepared.py) on and off, on PostgreSQL: for each number
+    of gunicorn processes, the dossier served by a Carnet with DATABASE_PREPARED_STATEMENTS on
+    and by one with it off, in alternating rounds, each beside the bare page measured just
+    before; medians of the ratios, with the server's CPU time per request."""
+    if database == "sqlite":
+        raise ValueError("prepared statements are PostgreSQL's (portal/pgprepared.py)")
+    found = []
+    with _instance(database) as (root, env, database_url, label):
+        for count in processes:
+            servers = []
+            try:
+                bare = Gunicorn("app:app", os.path.join(HERE, "bare"), env, count)
+                servers.append(bare)
+                carnets = {}
+                for setting in ("on", "off"):
+                    carnets[setting] = Gunicorn(
+                        "wsgi:app", root,
+                        {**env, "DATABASE_PREPARED_STATEMENTS": "1" if setting == "on" else "0"},
+                        count)
+                    servers.append(carnets[setting])
+                cookie = {"Cookie": log_in(carnets["on"].url, database_url)}
+                chosen = settings(env, count)
+                wrk(bare.url + "/", seconds=2)
+                for carnet in carnets.values():
+                    wrk(carnet.url + path, cookie, seconds=2)  # warm-up
+                taken = {setting: [] for setting in carnets}
+                for _ in range(rounds):
+                    for setting, carnet in carnets.items():
+                        baseline = wrk(bare.url + "/")
+                        before = _server_cpu_seconds(database_url)
+                        measured, requests = wrk(carnet.url + path, cookie, count=True)
+                        server_ms = (_server_cpu_seconds(database_url) - before) * 1000 / \
+                            max(requests, 1)
+                        taken[setting].append((measured / baseline, measured, baseline,
+                                               server_ms))
+                for setting in carnets:
+                    ratio, measured, baseline, server_ms = \
+                        sorted(taken[setting])[len(taken[setting]) // 2]
+                    found.append({
+                        "figure": f"{path} with prepared statements {setting} ({label}, "
+                                  f"{count} process(es) × {chosen['threads']} threads; median "
+                                  f"of {rounds} alternating runs; server CPU "
+                                  f"{server_ms:.2f} ms/request)",
+                        "path": path, "measured": round(measured, 1),
+                        "baseline": round(baseline, 1), "ratio": round(ratio, 3),
+                        "server_cpu_ms": round(server_ms, 2), "goal": None, "met": None,
+                        "database": label, "processes": count,
+                        "threads": chosen["threads"], "prepared": setting,
+                        "unit": "requests/s"})
+            finally:
+                for server in servers:
+                    server.stop()
+    return found
+
+
 def sqlite_connection_rows(requests=1000):
     """What closing the connection after each request costs on SQLite in WAL mode (the last
     connection to close checkpoints the WAL and deletes it): a request that reads a row and
@@ -495,7 +580,13 @@ def sqlite_connection_rows(requests=1000):
 
 
 def main(argv):
-    if argv and argv[0] == "turn":
+    if argv and argv[0] == "prepared":
+        found = prepared_rows(argv[1] if len(argv) > 1 else "postgresql")
+        print("| figure | dossier | bare page | ratio |\n|---|---|---|---|")
+        for row in found:
+            print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
+                  f"{row['ratio']:.3f}× |")
+    elif argv and argv[0] == "turn":
         found = turn_rows()
         print("| figure | page | bare page | ratio |\n|---|---|---|---|")
         for row in found:

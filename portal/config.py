@@ -32,6 +32,10 @@ class Config:
     DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
     DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", "10"))
     DATABASE_POOL_RECYCLE = int(os.environ.get("DATABASE_POOL_RECYCLE", "600"))
+    # PostgreSQL: a statement a connection runs again is prepared on the server, parsed and
+    # planned once (portal/pgprepared.py). Turn off (0) behind a pooler that switches server
+    # connections between transactions (PgBouncer in transaction mode before 1.21).
+    DATABASE_PREPARED_STATEMENTS = _bool("DATABASE_PREPARED_STATEMENTS", True)
     HUEY_URL = os.environ.get("HUEY_URL", f"sqlite:///{INSTANCE / 'huey.db'}")
     HUEY_IMMEDIATE = _bool("HUEY_IMMEDIATE", False)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (

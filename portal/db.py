@@ -60,17 +60,18 @@ class BaseModel(Model):
 POOLED_SCHEMES = {"postgresql": "postgresql+pool", "postgres": "postgresql+pool"}
 
 
-def open_database(url, pool_size=20, pool_timeout=10, pool_recycle=600):
+def open_database(url, pool_size=20, pool_timeout=10, pool_recycle=600, prepared=True):
     """A peewee database for DATABASE_URL: SQLite file (pragmas set) or PostgreSQL, pooled.
     `postgresql://` and `postgres://` URLs open a `PooledPostgresqlDatabase` (as
     `postgresql+pool://` does): at most `pool_size` connections, a caller waits up to
     `pool_timeout` seconds for a free one, and a connection older than `pool_recycle` seconds
-    is replaced when it comes back. Either builds each shape of query's SQL once
-    (sqlcache.CachedSql)."""
-    return with_cached_sql(_open(url, pool_size, pool_timeout, pool_recycle))
+    is replaced when it comes back; with `prepared`, its connections prepare on the server the
+    statements they run again (portal/pgprepared.py, DATABASE_PREPARED_STATEMENTS). Either
+    builds each shape of query's SQL once (sqlcache.CachedSql)."""
+    return with_cached_sql(_open(url, pool_size, pool_timeout, pool_recycle, prepared))
 
 
-def _open(url, pool_size, pool_timeout, pool_recycle):
+def _open(url, pool_size, pool_timeout, pool_recycle, prepared=True):
     if url.startswith("sqlite:"):
         # sqlite:///relative/path or sqlite:////absolute/path
         path = unquote(urlparse(url).path)[1:]
@@ -79,10 +80,14 @@ def _open(url, pool_size, pool_timeout, pool_recycle):
         return TurnSqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
     scheme, rest = url.split("://", 1)
     scheme = POOLED_SCHEMES.get(scheme, scheme)
+    options = {}
+    if prepared and scheme.startswith(("postgresql", "postgres")):
+        from .pgprepared import PreparingConnection
+        options["connection_factory"] = PreparingConnection
     if scheme.endswith("+pool"):
         return connect(f"{scheme}://{rest}", max_connections=int(pool_size),
-                       timeout=float(pool_timeout), stale_timeout=int(pool_recycle))
-    return connect(url)
+                       timeout=float(pool_timeout), stale_timeout=int(pool_recycle), **options)
+    return connect(url, **options)
 
 
 class TurnSqliteDatabase(SqliteDatabase):
@@ -284,7 +289,8 @@ def init_app(app):
     db.initialize(open_database(app.config["DATABASE_URL"],
                                 app.config.get("DATABASE_POOL_SIZE", 20),
                                 app.config.get("DATABASE_POOL_TIMEOUT", 10),
-                                app.config.get("DATABASE_POOL_RECYCLE", 600)))
+                                app.config.get("DATABASE_POOL_RECYCLE", 600),
+                                app.config.get("DATABASE_PREPARED_STATEMENTS", True)))
 
     @app.teardown_appcontext
     def _close(exc):
