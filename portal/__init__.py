@@ -119,6 +119,8 @@ def create_app(config=None, **overrides):
     app.session_interface = ServerSideSessionInterface()
     uploads.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)
+    from .forms import widgets
+    widgets.install()  # WTForms' widgets write their attributes faster (same output)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     if app.config.get("HUEY_IMMEDIATE"):

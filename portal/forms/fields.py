@@ -12,7 +12,9 @@ from wtforms import SelectMultipleField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, html_params
+from wtforms.widgets import CheckboxInput
+
+from .widgets import html_params
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 FRENCH_DATE = re.compile(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{2,4})$")
