@@ -10,7 +10,7 @@ from .. import audit
 from ..forms.base import EmptyForm
 from ..accounts.models import Account, Person
 from ..i18n import _n
-from ..pages_of import page_of
+from ..pages_of import first_rows, page_of
 from ..uploads import accepts_upload
 from . import bp
 from .download import content_response
@@ -102,11 +102,11 @@ def index():
     pending_rows = []
     pending_total = 0
     if pending is not None:
-        pending_total = pending.count()
-        pending_rows = list(pending.select_extend(Account, Person)
-                            .join(Account, on=(Document.author == Account.id))
-                            .join(Person, on=(Account.person == Person.id))
-                            .order_by(Document.created_at.desc()).limit(10))
+        pending_rows, pending_total = first_rows(
+            pending.select_extend(Account, Person)
+            .join(Account, on=(Document.author == Account.id))
+            .join(Person, on=(Account.person == Person.id))
+            .order_by(Document.created_at.desc()), 10, pending)
     manage = whole_page and can(DOCUMENT_MANAGE)
     settings = DossierSettings.for_patient(g.space.id) if manage else None
     args = {k: v for k, v in request.args.items() if k != "page" and v}

@@ -20,22 +20,27 @@ from querycount import count_queries
 # who is asking (the session's row and its account) is 1 statement.
 CEILINGS = {
     "dossier": 11,
-    "documents": 10,
+    "documents": 8,
     "document": 9,
     "profile": 7,
     "measures": 7,
     "agenda": 10,
-    "inbox": 9,
+    "inbox": 8,
     "thread": 17,
     "history": 9,
     "reimbursements": 8,
     "entourage": 10,
     "settings": 3,
-    "documents fragment": 9,
+    "documents fragment": 4,
     "badge poll": 3,
 }
 
 SPACES = {"own space": ("camille", "Camille"), "acting for": ("camille", "Lina")}
+
+# Lists that count their rows only once their first page is full (portal/pages_of.py: a first
+# page that is not full holds every row): past a page, each adds that one COUNT, never one
+# statement per row.
+COUNTED_ONCE_FULL = {"documents": 2, "documents fragment": 1, "inbox": 1}
 
 
 def grow(owner):
@@ -90,7 +95,8 @@ def test_each_main_page_stays_under_its_ceiling_and_does_not_grow_with_rows(
         grow(owner)
         # The history lists what was just read: it now has more entries than a page shows.
         many = counts(client, pages)
-    grown = {name: (few[name], many[name]) for name in few if many[name] != few[name]}
+    grown = {name: (few[name], many[name]) for name in few
+             if not few[name] <= many[name] <= few[name] + COUNTED_ONCE_FULL.get(name, 0)}
     assert not grown, f"statements that grow with the rows (a query in a loop): {grown}"
 
 
