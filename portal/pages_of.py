@@ -9,23 +9,35 @@ PAGE_SIZE = 20
 def page_of(query, order, size=PAGE_SIZE, counted=None):
     """(rows, page, pages, total) for the request's ?page= (out of range or not a number:
     the nearest page), ordered by `order`, with LIMIT/OFFSET. `counted`: the same rows
-    without the joins that only bring each row's related records (cheaper to count).
+    without the joins that only bring each row's related records (cheaper to count)."""
+    ordered = query.order_by(*order)
+    return paged(requested_page(), size,
+                 lambda limit, offset: list(ordered.limit(limit).offset(offset)),
+                 (query if counted is None else counted).count)
+
+
+def requested_page(param="page"):
+    """The page number the query string asks for in `param` (not a number, zero or less: 1)."""
+    try:
+        return max(1, int(request.args.get(param, 1)))
+    except ValueError:
+        return 1
+
+
+def paged(asked, size, listing, counting):
+    """(rows, page, pages, total) of page `asked` (past the last: the last), `listing(limit,
+    offset)` reading a page's rows and `counting()` how many rows there are in all.
 
     The rows are counted only when the page cannot tell how many there are: a first page
     that is not full holds them all (most lists are shorter than a page: one query, not two)."""
-    try:
-        asked = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        asked = 1
-    ordered = query.order_by(*order)
     if asked == 1:
-        rows, total = first_rows(ordered, size, query if counted is None else counted)
+        rows = listing(size, 0)
+        total = len(rows) if len(rows) < size else counting()
         return rows, 1, max(1, ceil(total / size)), total
-    total = (query if counted is None else counted).count()
+    total = counting()
     pages = max(1, ceil(total / size))
     page = min(asked, pages)
-    rows = list(ordered.limit(size).offset((page - 1) * size))
-    return rows, page, pages, total
+    return listing(size, (page - 1) * size), page, pages, total
 
 
 def first_rows(query, limit, counted):

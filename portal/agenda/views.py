@@ -21,6 +21,7 @@ from ..db import Prepared, write_tx
 from ..htmx import render
 from ..i18n import _n
 from ..measures.forms import local_now
+from ..pages_of import paged, requested_page
 from ..policy import (AGENDA_EDIT, AGENDA_FEED_MANAGE, AGENDA_VIEW, allowed, requires,
                       scoped_or_404, shows)
 from . import bp
@@ -85,13 +86,10 @@ _PAST = (Prepared(_counted(False), 0, utcnow()), Prepared(_listed(False), 0, utc
 def _page(queries, patient_id, now, param):
     """One page of a list whose page number is the query-string parameter `param`."""
     counted, listed = queries
-    total = counted.first(patient_id, now).n
-    pages = max(1, -(-total // PAGE_SIZE))
-    try:
-        page = min(max(1, int(request.args.get(param, 1))), pages)
-    except ValueError:
-        page = 1
-    rows = list(listed(patient_id, now, PAGE_SIZE, (page - 1) * PAGE_SIZE))
+    rows, page, pages, total = paged(
+        requested_page(param), PAGE_SIZE,
+        lambda limit, offset: list(listed(patient_id, now, limit, offset)),
+        lambda: counted.first(patient_id, now).n)
     return {"rows": rows, "page": page, "pages": pages, "total": total, "param": param}
 
 

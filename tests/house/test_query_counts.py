@@ -24,7 +24,7 @@ CEILINGS = {
     "document": 9,
     "profile": 7,
     "measures": 7,
-    "agenda": 10,
+    "agenda": 8,
     "inbox": 8,
     "thread": 17,
     "history": 9,
@@ -40,7 +40,7 @@ SPACES = {"own space": ("camille", "Camille"), "acting for": ("camille", "Lina")
 # Lists that count their rows only once their first page is full (portal/pages_of.py: a first
 # page that is not full holds every row): past a page, each adds that one COUNT, never one
 # statement per row.
-COUNTED_ONCE_FULL = {"documents": 2, "documents fragment": 1, "inbox": 1}
+COUNTED_ONCE_FULL = {"documents": 2, "documents fragment": 1, "inbox": 1, "agenda": 2}
 
 
 def grow(owner):
