@@ -14,6 +14,7 @@ from ..audit.verify import ALERT_ACTION, last_result
 from ..documents.models import Document
 from ..htmx import render
 from ..i18n import format_datetime
+from ..pages_of import paged, requested_page
 from ..policy import AUDIT_STATUS, HISTORY_VIEW, requires, visible_documents
 from . import bp
 from . import presenters
@@ -63,14 +64,11 @@ def index():
     account = current_user._get_current_object()
     form = _filter_form()
     query = _events(g.space, account, form.filters())
-    total = query.count()
-    pages = max(1, -(-total // PAGE_SIZE))
-    try:
-        page = min(pages, max(1, int(request.args.get("page", 1))))
-    except ValueError:
-        page = 1
+    events, page, pages, total = paged(
+        requested_page(), PAGE_SIZE, lambda limit, offset: list(query.limit(limit).offset(offset)),
+        query.count)
     titles = _document_titles()
-    rows = [presenters.row(e, account, g.space, titles) for e in query.paginate(page, PAGE_SIZE)]
+    rows = [presenters.row(e, account, g.space, titles) for e in events]
     state = last_result()
     return render("history/index.html", block="history", form=form, rows=rows, total=total,
                   page=page, pages=pages, params=form.params(),

@@ -1,7 +1,6 @@
 """Mon histoire de santé: the reimbursed care of the open space as a timeline by year and
 category (filters and pages in the address, so it works without JavaScript), masking from
 professionals, and a delivered medicine copied into "Traitements" after a confirmation."""
-import math
 from datetime import date
 
 from flask import flash, g, redirect, request, url_for
@@ -12,6 +11,7 @@ from peewee import fn
 from .. import audit
 from ..htmx import render
 from ..i18n import _n
+from ..pages_of import paged, requested_page
 from ..policy import (REIMBURSEMENTS_MASK, REIMBURSEMENTS_TO_TREATMENT, REIMBURSEMENTS_VIEW,
                       allowed, refuse, requires, scoped_or_404, shows, visible_reimbursements)
 from . import bp, presenters, service
@@ -68,11 +68,10 @@ def index():
     form = FilterForm(data=filters)
     form.prepare(years)
     query = _filtered(visible, filters)
-    total = query.count()
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    lines = list(query.order_by(Reimbursement.care_date.desc(), Reimbursement.id.desc())
-                 .paginate(page, PAGE_SIZE))
+    ordered = query.order_by(Reimbursement.care_date.desc(), Reimbursement.id.desc())
+    lines, page, pages, total = paged(
+        requested_page(), PAGE_SIZE,
+        lambda limit, offset: list(ordered.limit(limit).offset(offset)), query.count)
     account = _account()
     can_add = allowed(account, REIMBURSEMENTS_TO_TREATMENT, g.relation)
     known = service.treatment_names(g.space.id) if can_add and any(

@@ -27,8 +27,8 @@ CEILINGS = {
     "agenda": 8,
     "inbox": 8,
     "thread": 17,
-    "history": 9,
-    "reimbursements": 8,
+    "history": 8,
+    "reimbursements": 7,
     "entourage": 10,
     "settings": 3,
     "documents fragment": 4,
@@ -40,7 +40,8 @@ SPACES = {"own space": ("camille", "Camille"), "acting for": ("camille", "Lina")
 # Lists that count their rows only once their first page is full (portal/pages_of.py: a first
 # page that is not full holds every row): past a page, each adds that one COUNT, never one
 # statement per row.
-COUNTED_ONCE_FULL = {"documents": 2, "documents fragment": 1, "inbox": 1, "agenda": 2}
+COUNTED_ONCE_FULL = {"documents": 2, "documents fragment": 1, "inbox": 1, "agenda": 2,
+                     "history": 1, "reimbursements": 1}
 
 
 def grow(owner):
