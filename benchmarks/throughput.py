@@ -579,25 +579,25 @@ def sqlite_connection_rows(requests=1000):
              "database": "sqlite", "processes": 1, "unit": "ms per request"}]
 
 
+def _compared(found, column):
+    """Print rows measured beside the bare page as a table."""
+    print(f"| figure | {column} | bare page | ratio |\n|---|---|---|---|")
+    for row in found:
+        print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
+              f"{row['ratio']:.3f}× |")
+
+
+# Commands comparing settings: name -> (rows function, its default database, table column).
+COMPARISONS = {"prepared": (prepared_rows, "postgresql", "dossier"),
+               "turn": (turn_rows, "sqlite", "page"),
+               "threads": (thread_rows, "sqlite", "dossier")}
+
+
 def main(argv):
-    if argv and argv[0] == "prepared":
-        found = prepared_rows(argv[1] if len(argv) > 1 else "postgresql")
-        print("| figure | dossier | bare page | ratio |\n|---|---|---|---|")
-        for row in found:
-            print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
-                  f"{row['ratio']:.3f}× |")
-    elif argv and argv[0] == "turn":
-        found = turn_rows()
-        print("| figure | page | bare page | ratio |\n|---|---|---|---|")
-        for row in found:
-            print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
-                  f"{row['ratio']:.3f}× |")
-    elif argv and argv[0] == "threads":
-        found = thread_rows(argv[1] if len(argv) > 1 else "sqlite")
-        print("| figure | dossier | bare page | ratio |\n|---|---|---|---|")
-        for row in found:
-            print(f"| {row['figure']} | {row['measured']} req/s | {row['baseline']} req/s | "
-                  f"{row['ratio']:.3f}× |")
+    if argv and argv[0] in COMPARISONS:
+        measure, default, column = COMPARISONS[argv[0]]
+        found = measure(argv[1] if len(argv) > 1 else default)
+        _compared(found, column)
     else:
         database = argv[0] if argv else "sqlite"
         processes = int(argv[1]) if len(argv) > 1 else 1
