@@ -246,3 +246,23 @@ def test_the_benchmark_serves_carnet_and_its_baseline_alike(monkeypatch):
     assert (on[2]["REQUEST_TURN"], off[2]["REQUEST_TURN"]) == ("on", "off")
     assert {**on[2], "REQUEST_TURN": None} == {**off[2], "REQUEST_TURN": None} == \
         {**bare[2], "REQUEST_TURN": None}
+    started.clear()
+
+    # Prepared statements on and off: the same command for the bare page and both Carnets at
+    # each number of processes, the environments differing by that setting alone.
+    monkeypatch.setattr(throughput, "_instance", instance)
+    monkeypatch.setattr(throughput, "_server_cpu_seconds", lambda database_url: 0.0)
+    found = throughput.prepared_rows("postgresql", processes=(1, 2), rounds=1)
+    assert [(row["processes"], row["prepared"]) for row in found] == [
+        (1, "on"), (1, "off"), (2, "on"), (2, "off")]
+    assert len(started) == 6
+    for bare, on, off in (started[:3], started[3:]):
+        assert [bare[0], on[0], off[0]] == ["app:app", "wsgi:app", "wsgi:app"]
+        assert bare[1][1:] == on[1][1:] == off[1][1:]
+        assert (on[2]["DATABASE_PREPARED_STATEMENTS"],
+                off[2]["DATABASE_PREPARED_STATEMENTS"]) == ("1", "0")
+        assert {**on[2], "DATABASE_PREPARED_STATEMENTS": None} == \
+            {**off[2], "DATABASE_PREPARED_STATEMENTS": None} == \
+            {**bare[2], "DATABASE_PREPARED_STATEMENTS": None}
+    assert [command[command.index("--workers") + 1] for _, command, _ in started] == \
+        ["1"] * 3 + ["2"] * 3
