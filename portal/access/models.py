@@ -10,7 +10,7 @@ class Grant(BaseModel):
 
     A grant obtained with an access code ends at `expires_at`; the others have none."""
 
-    patient = ForeignKeyField(Person, backref="grants", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="grants", on_delete="CASCADE", index=False)
     professional = ForeignKeyField(Account, backref="grants", on_delete="CASCADE")
     treating_doctor = BooleanField(default=False)
     administrator = BooleanField(default=False)

@@ -41,7 +41,7 @@ def to_local(utc_value):
 class Appointment(BaseModel):
     """One appointment in a patient's agenda. A cancelled one stays, marked as cancelled."""
 
-    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE", index=False)
     uid = CharField(max_length=40, unique=True, default=new_uid)
     created_by = ForeignKeyField(Account, null=True, backref="+", on_delete="SET NULL")
     # The professional: a name typed freely, or an account of the directory (or both: the name

@@ -54,7 +54,7 @@ class ActivityEvent(BaseModel):
     at = DateTimeField(default=utcnow, index=True)
     actor = ForeignKeyField(Account, null=True, backref="+", on_delete="RESTRICT")
     actor_name = CharField(max_length=200, default="")
-    patient = ForeignKeyField(Person, null=True, backref="+", on_delete="RESTRICT")
+    patient = ForeignKeyField(Person, null=True, backref="+", on_delete="RESTRICT", index=False)
     action = CharField(max_length=60)
     object_type = CharField(max_length=40, default="")
     object_id = CharField(max_length=64, default="")

@@ -122,7 +122,7 @@ class Consent(BaseModel):
     version approved, who gave it (the person or whoever acts for them) and when. Withdrawn
     (disconnected): withdrawn_at is set and every token of the pair is revoked."""
 
-    person = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    person = ForeignKeyField(Person, backref="+", on_delete="CASCADE", index=False)
     service = ForeignKeyField(Service, backref="consents", on_delete="CASCADE")
     purposes = CharField(max_length=200, default="")  # comma-separated Purpose ids
     rights = CharField(max_length=200, default="")  # the rights approved, frozen at `version`

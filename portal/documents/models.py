@@ -29,7 +29,7 @@ HIDDEN_NOTICE_AFTER = timedelta(days=14)
 class Document(BaseModel):
     """One document: metadata here, the encrypted content in the file store."""
 
-    patient = ForeignKeyField(Person, backref="documents", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="documents", on_delete="CASCADE", index=False)
     author = ForeignKeyField(Account, backref="authored_documents", on_delete="RESTRICT")
     author_is_professional = BooleanField(default=False)
     title = CharField(max_length=200)

@@ -25,7 +25,7 @@ class ExportJob(BaseModel):
     """A ZIP of one space's data, asked by `requested_by` (the holder or a legal
     representative), stored encrypted in parts (documents/store.py store_file)."""
 
-    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE", index=False)
     requested_by = ForeignKeyField(Account, backref="+", on_delete="CASCADE")
     language = CharField(max_length=5, default="fr")
     status = CharField(max_length=10, default=QUEUED)

@@ -137,7 +137,7 @@ BMI_NORMAL = (18.5, 25)
 class Measure(BaseModel):
     """One measurement of the patient, entered by the patient's side or by a professional."""
 
-    patient = ForeignKeyField(Person, backref="measures", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="measures", on_delete="CASCADE", index=False)
     kind = CharField(max_length=30)
     value = DoubleField()
     value2 = DoubleField(null=True)  # diastolic blood pressure
@@ -194,7 +194,7 @@ class Measure(BaseModel):
 class MeasureTarget(BaseModel):
     """A personal target for one kind of measurement (a ceiling, a floor or a range)."""
 
-    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE", index=False)
     kind = CharField(max_length=30)
     low = DoubleField(null=True)
     high = DoubleField(null=True)

@@ -15,8 +15,9 @@ from ..documents.models import Document
 
 
 class Conversation(BaseModel):
-    patient = ForeignKeyField(Person, backref="conversations", on_delete="CASCADE")
-    professional = ForeignKeyField(Account, backref="conversations", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="conversations", on_delete="CASCADE", index=False)
+    professional = ForeignKeyField(Account, backref="conversations",
+                                   on_delete="CASCADE", index=False)
     subject = CharField(max_length=200)
     started_by = ForeignKeyField(Account, backref="+", on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
@@ -36,7 +37,8 @@ class Conversation(BaseModel):
 
 
 class Message(BaseModel):
-    conversation = ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE")
+    conversation = ForeignKeyField(Conversation, backref="messages",
+                                   on_delete="CASCADE", index=False)
     author = ForeignKeyField(Account, backref="+", on_delete="CASCADE")  # who actually wrote
     from_professional = BooleanField(default=False)
     relation_kind = CharField(max_length=20, default="self")  # the patient side's relationship

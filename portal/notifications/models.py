@@ -9,7 +9,7 @@ class NotificationPreference(BaseModel):
     """One account's choice for one kind of notification (see KINDS); security kinds are
     never stored: they cannot be turned off."""
 
-    account = ForeignKeyField(Account, backref="+", on_delete="CASCADE")
+    account = ForeignKeyField(Account, backref="+", on_delete="CASCADE", index=False)
     kind = CharField(max_length=30)
     enabled = BooleanField(default=True)
     updated_at = DateTimeField(default=utcnow)

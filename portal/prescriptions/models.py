@@ -123,7 +123,7 @@ def status_label(done, renewals):
 class PrescriptionLine(BaseModel):
     """One medicine of a prescription, with its dosage, duration and renewals."""
 
-    prescription = ForeignKeyField(Prescription, backref="lines", on_delete="CASCADE")
+    prescription = ForeignKeyField(Prescription, backref="lines", on_delete="CASCADE", index=False)
     position = IntegerField()
     medicine = CharField(max_length=200)
     dosage = CharField(max_length=300)
@@ -138,7 +138,8 @@ class PrescriptionLine(BaseModel):
 class Dispensation(BaseModel):
     """A pharmacist dispensed the prescription (first time: 0, then renewal 1, 2…)."""
 
-    prescription = ForeignKeyField(Prescription, backref="dispensations", on_delete="CASCADE")
+    prescription = ForeignKeyField(Prescription, backref="dispensations",
+                                   on_delete="CASCADE", index=False)
     pharmacist = ForeignKeyField(Account, backref="+", on_delete="RESTRICT")
     dispensed_at = DateTimeField(default=utcnow)
     renewal_number = IntegerField()

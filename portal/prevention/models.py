@@ -16,7 +16,7 @@ class PreventionMark(BaseModel):
     """What the person's side said about one item of their calendar (one cycle of it): done on
     a date, not done, or to plan. One row per person, item and cycle; changed in place."""
 
-    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE", index=False)
     code = CharField(max_length=40)
     cycle = CharField(max_length=20, default="")
     status = CharField(max_length=10)  # engine.MARK_DONE, MARK_NOT_DONE, MARK_TO_PLAN
@@ -38,7 +38,7 @@ class PreventionReminder(BaseModel):
     """A reminder claimed for one person, item and due cycle: the unique key makes each one
     sent at most once, whatever the number of runs (claimed before sending)."""
 
-    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE", index=False)
     code = CharField(max_length=40)
     cycle = CharField(max_length=20, default="")
     theme = CharField(max_length=20)

@@ -81,7 +81,7 @@ class HospitalizationDocument(BaseModel):
     """A document of the record linked to a hospitalisation (same patient)."""
 
     hospitalization = ForeignKeyField(Hospitalization, backref="document_links",
-                                      on_delete="CASCADE")
+                                      on_delete="CASCADE", index=False)
     document = ForeignKeyField(Document, backref="+", on_delete="CASCADE")
 
     class Meta:
@@ -160,7 +160,7 @@ class AdvanceDirectives(EntryFields, BaseModel):
 class NotConcerned(BaseModel):
     """"Je ne suis pas concerné(e)": a section the patient's side marked as not applying."""
 
-    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE", index=False)
     section = CharField(max_length=30)
     marked_by = ForeignKeyField(Account, backref="+", on_delete="RESTRICT")
     marked_at = DateTimeField(default=utcnow)

@@ -28,7 +28,7 @@ MEDICINES = "medicaments"
 class Reimbursement(BaseModel):
     """A reimbursed care item: when, what, by whom, its codes and amounts."""
 
-    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE", index=False)
     external_id = CharField(max_length=100, unique=True)
     care_date = DateField()
     category = CharField(max_length=20)

@@ -44,7 +44,7 @@ QUEUE_LEASE = timedelta(minutes=2)
 class PrintJob(BaseModel):
     """One PDF asked for in a space by an account (the patient's side), made by the worker."""
 
-    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    patient = ForeignKeyField(Person, backref="+", on_delete="CASCADE", index=False)
     requested_by = ForeignKeyField(Account, backref="+", on_delete="CASCADE")
     kind = CharField(max_length=10)
     sections = CharField(max_length=300, default="")   # comma-separated SECTIONS keys

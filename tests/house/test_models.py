@@ -18,6 +18,45 @@ def test_migrated_schema_matches_the_models(ctx):
         assert columns == expected, (table, columns ^ expected)
 
 
+def _starts_of_others(indexes):
+    """(index, longer index) pairs where the first's columns begin the second's: `indexes` are
+    (name, unique, partial, columns). A unique or partial index is never redundant (it
+    enforces, or covers, something else); nor is one that only a partial index extends."""
+    return [(name, other) for name, unique, partial, columns in indexes
+            if not unique and not partial
+            for other, _unique, other_partial, longer in indexes
+            if other != name and not other_partial and len(longer) > len(columns)
+            and longer[:len(columns)] == columns]
+
+
+def test_no_table_has_an_index_that_starts_another(ctx):
+    """An index whose columns begin another index of its table serves nothing the longer one
+    does not, and costs a write at every insert (a foreign key's own index beside an index
+    on that key and a date: the journal wrote seven at every page read). m0025 dropped them."""
+    from portal.extensions import db
+    from scripts_schema import all_models
+    redundant = []
+    for model in all_models():
+        table = model._meta.table_name
+        indexes = [(i.name, i.unique, " WHERE " in (i.sql or "").upper(), list(i.columns))
+                   for i in db.get_indexes(table)]
+        redundant += [(table, *pair) for pair in _starts_of_others(indexes)]
+    assert not redundant
+
+
+def test_no_model_declares_an_index_that_starts_another():
+    """The models say the same (`index=False` on such a key), so that a table made from them
+    (scripts/new_migration.py, create_table) has none either."""
+    from scripts_schema import all_models
+    redundant = []
+    for model in all_models():
+        indexes = [(i._name, i._unique, i._where is not None,
+                    [f.column_name for f in i._expressions])
+                   for i in model._meta.fields_to_index()]
+        redundant += [(model.__name__, *pair) for pair in _starts_of_others(indexes)]
+    assert not redundant
+
+
 def test_migrations_are_idempotent(ctx):
     from portal.migrations import upgrade
     assert upgrade(echo=lambda *_: None) == []
