@@ -6,6 +6,7 @@ import re
 
 import pytest
 from conftest import csrf_from, hidden_fields
+from markupsafe import Markup
 from helpers import ALL_SECTIONS
 
 from portal import rendering
@@ -415,3 +416,51 @@ def test_loaded_templates_are_kept_in_a_plain_dict(app, login_as):
     overlays = app.jinja_env.__dict__.get("carnet_overlays", {})
     assert overlays and type(app.jinja_env.cache) is dict
     assert all(type(overlay.cache) is dict for overlay in overlays.values())
+
+
+class _Html:
+    def __html__(self):
+        return "<b>already safe</b>"
+
+
+class _Text:
+    def __str__(self):
+        return 'a <"text"> & \'object\''
+
+
+OUTPUTS = ["", "plain", '<script>alert("x")</script> & \'q\'', "éàç – عربي ✓", 0, -3, 2.5,
+           None, True, False, Markup('<i class="x">ok</i> &amp;'), _Html(), _Text(),
+           ["<a>", 1], {"k": "<v>"}]
+
+
+@pytest.mark.parametrize("value", OUTPUTS, ids=range(len(OUTPUTS)))
+def test_output_escape_writes_the_text_of_markupsafe_escape(value):
+    from markupsafe import escape
+    written = rendering.output_escape(value)
+    assert written == str(escape(value))
+    # Plain text, or what the value's __html__ gave (a Markup gives itself): never a new Markup.
+    assert type(written) is str or hasattr(value, "__html__")
+
+
+def test_output_escape_writes_lazy_strings_and_undefined_as_markupsafe_does(app):
+    from jinja2 import StrictUndefined, Undefined
+    from jinja2.exceptions import UndefinedError
+    from markupsafe import escape
+    with app.test_request_context():
+        label = rendering.lazy_gettext("Aller au contenu")
+        assert rendering.output_escape(label) == str(escape(label))
+    assert rendering.output_escape(Undefined(name="x")) == str(escape(Undefined(name="x"))) == ""
+    for write in (rendering.output_escape, escape):
+        with pytest.raises(UndefinedError):
+            write(StrictUndefined(name="x"))
+
+
+def test_templates_write_their_output_through_output_escape(app):
+    """The folded templates (every page's) call output_escape for each {{ }}; a block where a
+    template switches autoescaping off writes str() as Jinja does."""
+    with app.test_request_context():
+        overlay = app.jinja_env._overlay(rendering.translations())
+        code = overlay.compile("<p>{{ x }}{{ y|upper }}</p>"
+                               "{% autoescape false %}{{ z }}{% endautoescape %}", raw=True)
+    assert code.count("environment.carnet_escape(") == 2
+    assert "yield escape(" not in code and "yield str(" in code
