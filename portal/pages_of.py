@@ -6,11 +6,12 @@ from flask import request
 PAGE_SIZE = 20
 
 
-def page_of(query, order, size=PAGE_SIZE, counted=None):
+def page_of(query, order=None, size=PAGE_SIZE, counted=None):
     """(rows, page, pages, total) for the request's ?page= (out of range or not a number:
-    the nearest page), ordered by `order`, with LIMIT/OFFSET. `counted`: the same rows
-    without the joins that only bring each row's related records (cheaper to count)."""
-    ordered = query.order_by(*order)
+    the nearest page), ordered by `order` (None: the query's own order), with LIMIT/OFFSET.
+    `counted`: the same rows without the joins that only bring each row's related records
+    (cheaper to count)."""
+    ordered = query if order is None else query.order_by(*order)
     return paged(requested_page(), size,
                  lambda limit, offset: list(ordered.limit(limit).offset(offset)),
                  (query if counted is None else counted).count)

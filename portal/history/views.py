@@ -14,7 +14,7 @@ from ..audit.verify import ALERT_ACTION, last_result
 from ..documents.models import Document
 from ..htmx import render
 from ..i18n import format_datetime
-from ..pages_of import paged, requested_page
+from ..pages_of import page_of
 from ..policy import AUDIT_STATUS, HISTORY_VIEW, requires, visible_documents
 from . import bp
 from . import presenters
@@ -64,9 +64,7 @@ def index():
     account = current_user._get_current_object()
     form = _filter_form()
     query = _events(g.space, account, form.filters())
-    events, page, pages, total = paged(
-        requested_page(), PAGE_SIZE, lambda limit, offset: list(query.limit(limit).offset(offset)),
-        query.count)
+    events, page, pages, total = page_of(query, size=PAGE_SIZE)
     titles = _document_titles()
     rows = [presenters.row(e, account, g.space, titles) for e in events]
     state = last_result()

@@ -11,7 +11,7 @@ from peewee import fn
 from .. import audit
 from ..htmx import render
 from ..i18n import _n
-from ..pages_of import paged, requested_page
+from ..pages_of import page_of
 from ..policy import (REIMBURSEMENTS_MASK, REIMBURSEMENTS_TO_TREATMENT, REIMBURSEMENTS_VIEW,
                       allowed, refuse, requires, scoped_or_404, shows, visible_reimbursements)
 from . import bp, presenters, service
@@ -68,10 +68,8 @@ def index():
     form = FilterForm(data=filters)
     form.prepare(years)
     query = _filtered(visible, filters)
-    ordered = query.order_by(Reimbursement.care_date.desc(), Reimbursement.id.desc())
-    lines, page, pages, total = paged(
-        requested_page(), PAGE_SIZE,
-        lambda limit, offset: list(ordered.limit(limit).offset(offset)), query.count)
+    lines, page, pages, total = page_of(
+        query, (Reimbursement.care_date.desc(), Reimbursement.id.desc()), size=PAGE_SIZE)
     account = _account()
     can_add = allowed(account, REIMBURSEMENTS_TO_TREATMENT, g.relation)
     known = service.treatment_names(g.space.id) if can_add and any(

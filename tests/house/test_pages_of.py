@@ -70,3 +70,14 @@ def test_first_rows_counts_only_a_full_batch(app, documents):
         with count_queries() as statements:
             rows, total = first_rows(query(), 10, query())
         assert (len(rows), total, len(statements)) == (min(n, 10), n, statements_expected)
+
+
+def test_without_an_order_the_query_keeps_its_own(app, documents):
+    from portal.documents.models import Document
+    from portal.pages_of import page_of
+    query, make = documents
+    make(7)
+    newest_first = [r.id for r in query().order_by(Document.id.desc())]
+    with app.test_request_context("/?page=2"):
+        rows, number, pages, total = page_of(query().order_by(Document.id.desc()), size=5)
+    assert ([r.id for r in rows], number, pages, total) == (newest_first[5:], 2, 2, 7)
