@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from htmx_flask import Htmx
 
 from . import db as database
-from . import errors, formatting, htmx, rendering, security, storage, turn, uploads, wire
+from . import chrome, errors, formatting, htmx, rendering, security, storage, turn, uploads, wire
 from .config import DEV_SECRET, pick_config
 from .extensions import babel, csrf, huey, limiter, login_manager
 # The menus' labels are translated on every page: through the request's kept catalog.
@@ -134,6 +134,7 @@ def create_app(config=None, **overrides):
     oauth.init_app(app)
     check_menus(app)
     formatting.init_app(app, layout_context_processor(app))
+    chrome.install(app)
     rendering.init_app(app, babel)
     from . import cli
     cli.init_app(app)
@@ -334,10 +335,9 @@ def layout_context_processor(app):
             account.role != "operator" else []
         can_switch = bool(spaces) and (
             (relation is not None and relation.kind != policy.SELF) or len(spaces) > 1)
-        return {"account": account, "relation": relation, "nav_items": nav,
-                "nav_current": nav_current, "can_switch": can_switch,
-                "switch_spaces": spaces[:SWITCHER_SIZE], "more_spaces": len(spaces) > SWITCHER_SIZE,
-                "dossier_nav": dossier_nav,
+        return {"account": account, "relation": relation,
+                "layout": chrome.Layout(account, relation, nav, nav_current, dossier_nav, spaces,
+                                        can_switch, SWITCHER_SIZE, expires_at),
                 "session_expires_at": expires_at, "get_locale": get_locale}
 
     return layout_context

@@ -21,7 +21,6 @@ def init_app(app, layout_context):
     from .htmx import required
     from .i18n import dates, french_too, names
     from .messaging import presenters as messaging
-    from .messaging.views import messaging_unread
     from .prevention.views import prevention_summary
     from .proxies.mandates import mediator_context
     from .proxies.presenters import scope_labels, scope_summary
@@ -54,7 +53,6 @@ def init_app(app, layout_context):
         "right_label": right_label,
         "scope_labels": scope_labels, "scope_summary": scope_summary,
         "home_address": home_address,
-        "messaging_unread": messaging_unread,
         "professional_name": messaging.professional_name, "kind_label": messaging.kind_label,
         "prevention_summary": prevention_summary,
         "print_status_label": status_label, "print_error": error_text,

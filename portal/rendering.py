@@ -461,6 +461,7 @@ def init_app(app, babel):
                                  _=template_gettext)
     app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = cached_url_for(app)
     app.jinja_env.globals["csrf_token"] = csrf_token_for(app)
+    _keep_chrome(app, True)
     # Loaded templates in a plain dict rather than Jinja's LRU cache (400 entries), whose every
     # hit takes a lock and moves its key to the end of a deque, by a linear search comparing
     # (weakref to loader, name) pairs: ~10 µs per include or import, 9 of them on a dossier
@@ -488,6 +489,15 @@ def _install_callables(app, catalog):
     )
 
 
+def _keep_chrome(app, keep):
+    """Whether the layout's chrome is rendered once and kept (portal/chrome.py), or each time
+    (the reference)."""
+    kept = app.extensions.get("carnet_chrome")
+    if kept is not None:
+        kept.enabled = keep
+        kept.kept.clear()
+
+
 def stock(app, babel):
     """Put Flask-Babel's and Flask's own callables back (as Flask-Babel's init_app installs
     them): the reference that tests/house/test_rendering.py and the benchmarks compare with."""
@@ -499,4 +509,5 @@ def stock(app, babel):
     app.jinja_env.globals["url_for"] = app.extensions["carnet_url_for"] = app.url_for
     from flask_wtf.csrf import generate_csrf
     app.jinja_env.globals["csrf_token"] = generate_csrf
+    _keep_chrome(app, False)
     fold(app, False)

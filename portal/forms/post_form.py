@@ -3,7 +3,8 @@ POST form of Carnet, as each of them must be: `novalidate` (the server's French 
 the ones shown), the CSRF token, the form's other hidden fields (without ids, which would repeat
 when a page holds several forms) and, inside a space, the field naming it (policy.space_field:
 a form shown for another space is refused). `attrs` gives the other attributes (enctype,
-data-hx-*…), in order; `space=False` for the header's forms, which act on no space.
+data-hx-*…), in order; `space=False` for the header's forms, which act on no space; `token`
+the CSRF token to write instead of the session's (the chrome's slot: portal/chrome.py).
 
 A tag rather than a `{% call %}` macro: every page has at least three of these forms (language,
 logout, session keep-alive), and a macro with a caller costs two Jinja `Macro` calls, argument
@@ -32,7 +33,8 @@ class PostFormExtension(Extension):
         return [nodes.Output([opening], lineno=lineno), *body,
                 nodes.Output([nodes.TemplateData(str(CLOSE))], lineno=lineno)]
 
-    def _open(self, context, action=None, form=None, space=True, attrs=None, **options):
+    def _open(self, context, action=None, form=None, space=True, attrs=None, token=None,
+              **options):
         css_class = options.pop("class", None)
         if options:
             raise TypeError("post_form: unknown argument(s) " + ", ".join(sorted(options)))
@@ -47,8 +49,9 @@ class PostFormExtension(Extension):
         # The environment's globals, as a component macro imported without context saw them (the
         # page's context also has Flask-WTF's own, slower `csrf_token`, from its processor).
         helpers = self.environment.globals
-        parts.append(f'>\n  <input type="hidden" name="csrf_token" '
-                     f'value="{escape(helpers["csrf_token"]())}">')
+        if token is None:
+            token = helpers["csrf_token"]()
+        parts.append(f'>\n  <input type="hidden" name="csrf_token" value="{escape(token)}">')
         if form:
             parts.extend(str(field(id=False)) for field in form if field.type == "HiddenField")
         if space:
