@@ -452,6 +452,49 @@ def test_no_horizontal_scrolling(browser, server, logged_in, crawl, width):
         anonymous.close()
 
 
+# Pages whose tables hold long cells (buttons, names, codes) beside short ones.
+TABLE_PAGES = ["/dossier/histoire/", "/dossier/mesures/pas/", "/dossier/historique/",
+               "/parametres/sessions"]
+
+# Every word (2 characters or more) of a table cell whose characters lie on more than one line.
+CUT_WORDS = """() => {
+    const cut = [];
+    for (const cell of document.querySelectorAll('main td, main th')) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (const word of node.data.matchAll(/\\S{2,}/g)) {
+                const range = document.createRange();
+                range.setStart(node, word.index);
+                range.setEnd(node, word.index + word[0].length);
+                const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                if (tops.size > 1) cut.push(word[0]);
+            }
+        }
+    }
+    return cut;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 640], ids=["1280px", "1280px-at-200pc"])
+def test_table_cells_never_cut_a_word(logged_in, server, crawl, width):
+    """A table gives each column at least its longest word: a wide cell (the reimbursement
+    history's masking buttons) once squeezed the others to "Catégori/e" and "Rem/bour/sé"."""
+    crawl("camille")
+    page = logged_in("camille")
+    page.set_viewport_size({"width": width, "height": 900})
+    try:
+        cut = {}
+        for path in TABLE_PAGES:
+            page.goto(server.url(path))
+            assert page.locator("main table").count(), path
+            words = page.evaluate(CUT_WORDS)
+            if words:
+                cut[path] = words[:8]
+        assert not cut, cut
+    finally:
+        page.set_viewport_size(CONTEXT_OPTIONS["viewport"])
+
+
 # ------------------------------------------------------------- 6. the README's screenshot
 
 
