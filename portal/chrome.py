@@ -20,9 +20,11 @@ How the bytes stay right:
   page's own address (the language and session forms send it back as `next`). The chrome is
   rendered with a marker in their place, which no escaped text can contain (it has a `<`), and
   each request writes its own escaped values there.
-- At most MAX_KEPT renderings per process (~4 KB each); past that the cache starts again empty.
+- At most MAX_KEPT renderings per process (~4 KB each, ~10 MB); past that the oldest quarter
+  goes.
 """
 import threading
+from itertools import islice
 from typing import NamedTuple
 
 from flask import current_app, request
@@ -85,7 +87,10 @@ class Chrome:
             if self.enabled:
                 with self._lock:
                     if len(self.kept) >= MAX_KEPT:
-                        self.kept.clear()
+                        # The oldest quarter goes (a dict keeps its insertion order), rather
+                        # than everything: the people browsing now keep theirs.
+                        for old in list(islice(self.kept, max(1, MAX_KEPT // 4))):
+                            del self.kept[old]
                     self.kept[key] = html
         if TOKEN_SLOT in html:
             html = html.replace(TOKEN_SLOT, escape(self.app.jinja_env.globals["csrf_token"]()))

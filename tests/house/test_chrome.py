@@ -133,13 +133,18 @@ def test_the_badge_follows_the_unread_count(app, login_as):
         jean.get("/agenda/").get_data(as_text=True))[1]
 
 
-def test_the_kept_chrome_is_bounded(app, login_as, monkeypatch):
-    monkeypatch.setattr(chrome, "MAX_KEPT", 3)
+def test_the_kept_chrome_is_bounded_and_drops_the_oldest(app, login_as, monkeypatch):
+    monkeypatch.setattr(chrome, "MAX_KEPT", 4)
+    kept = app.extensions["carnet_chrome"].kept
     client = login_as("camille")
+    headers = []
     for path in ("/dossier/", "/agenda/", "/parametres/", "/proches", "/imprimer/",
                  "/messagerie/"):
         assert client.get(path).status_code == 200
-        assert len(app.extensions["carnet_chrome"].kept) <= 3
+        assert len(kept) <= 4
+        headers.append(next(key for key in reversed(kept) if isinstance(key[1], chrome.Header)))
+    # The agenda's header (the second) went first; the latest ones are still kept.
+    assert headers[1] not in kept and headers[-1] in kept and headers[-2] in kept
 
 
 def test_kept_and_fresh_chrome_are_the_same_bytes(app, login_as):
