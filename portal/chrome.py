@@ -93,7 +93,8 @@ class Chrome:
                             del self.kept[old]
                     self.kept[key] = html
         if TOKEN_SLOT in html:
-            html = html.replace(TOKEN_SLOT, escape(self.app.jinja_env.globals["csrf_token"]()))
+            # The templates' own `csrf_token` (rendering's, or Flask-WTF's in the reference).
+            html = html.replace(TOKEN_SLOT, escape(template.globals["csrf_token"]()))
         if PATH_SLOT in html:
             html = html.replace(PATH_SLOT, escape(request.full_path.rstrip("?")))
         return Markup(html)
