@@ -104,24 +104,19 @@ def install(app):
     app.extensions["carnet_chrome"] = Chrome(app)
 
 
-class Layout:
+class Layout(NamedTuple):
     """The layout's `layout`: what portal.layout_context worked out for this page's chrome,
     rendered by the layout through `header()` and `footer()`."""
 
-    __slots__ = ("account", "relation", "nav", "nav_current", "dossier_nav", "spaces",
-                 "can_switch", "switcher_size", "expires_at")
-
-    def __init__(self, account, relation, nav, nav_current, dossier_nav, spaces, can_switch,
-                 switcher_size, expires_at):
-        self.account = account
-        self.relation = relation
-        self.nav = nav
-        self.nav_current = nav_current
-        self.dossier_nav = dossier_nav
-        self.spaces = spaces
-        self.can_switch = can_switch
-        self.switcher_size = switcher_size
-        self.expires_at = expires_at
+    account: object  # the logged-in account, or None
+    relation: object  # the open space's policy.Relation, or None
+    nav: list  # the main menu: [(endpoint, label)]
+    nav_current: str | None
+    dossier_nav: list  # the record's sections: [(endpoint, label, is this page's)]
+    spaces: list  # the relations the switcher lists
+    can_switch: bool
+    switcher_size: int
+    expires_at: object  # the session's end, None without one
 
     def header(self, record_menu=False):
         """The skip links and the <header>; `record_menu`: the page is one of the record's
