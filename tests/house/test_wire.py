@@ -107,8 +107,8 @@ def test_a_versioned_static_file_is_cached_a_year_an_unversioned_one_briefly(cli
 @pytest.mark.parametrize("accept, expected", [("gzip, deflate, br, zstd", "br"),
                                               ("gzip", "gzip"), (None, None)])
 def test_static_text_is_sent_precompressed(client, name, mimetype, accept, expected):
-    with open(f"{ROOT_DIR}/static/{name}", "rb") as f:
-        original = f.read()
+    from portal.wire import served_bytes
+    original = served_bytes(f"{ROOT_DIR}/static/{name}")
     response = client.get(f"/static/{name}",
                           headers={"Accept-Encoding": accept} if accept else {})
     assert response.status_code == 200
@@ -121,6 +121,34 @@ def test_static_text_is_sent_precompressed(client, name, mimetype, accept, expec
     if expected:
         assert len(body) < len(original) / 2
     response.close()
+
+
+def test_the_stylesheet_is_sent_without_its_comments(client):
+    """Every rule of carnet.css reaches the browser, none of its comments (they are for us)."""
+    import re
+    with open(f"{ROOT_DIR}/static/css/carnet.css", encoding="utf-8") as f:
+        written = f.read()
+    assert "/*" in written
+    for accept in ("br", "gzip", None):
+        response = client.get("/static/css/carnet.css",
+                              headers={"Accept-Encoding": accept} if accept else {})
+        sent = decoded(response).decode("utf-8")
+        response.close()
+        assert "/*" not in sent and "\n\n" not in sent
+        assert re.sub(r"\s+", "", sent) == re.sub(r"\s+", "", re.sub(r"/\*.*?\*/", "", written,
+                                                                   flags=re.S))
+
+
+@pytest.mark.parametrize("written, sent", [
+    ("a{}/* x */\nb{}", "a{}\nb{}"),
+    ("x{}\n/* a\n b */\n\ny{}", "x{}\ny{}"),
+    ('a{content:"/* kept */"}/**/', 'a{content:"/* kept */"}'),
+    ("a{content:'it\\'s /* kept */'} /* x */", "a{content:'it\\'s /* kept */'} "),
+    ("a{border:1px/**/solid}", "a{border:1px solid}"),  # a comment parts two tokens
+])
+def test_css_comments_are_left_out_and_strings_kept(written, sent):
+    from portal.wire import css_without_comments
+    assert css_without_comments(written) == sent
 
 
 def test_static_paths_outside_the_folder_are_not_found(client):
