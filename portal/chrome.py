@@ -5,7 +5,8 @@ Every page has them: the skip links, the brand, who is logged in and as what, th
 logout forms, the open space's banner, the main menu with its unread badge, the space switcher
 (one form per space, with what each allows), the record's sections, and the footer's session
 form. They change with the person, the space and the section, not from one page view to the
-next, yet rendering them took 0.3-0.4 ms of each page (a dossier request is ~1.7 ms of CPU).
+next, yet rendering them took ~0.2 ms of each page (uncached header 0.18 ms, kept 0.01 ms;
+in-process, settings page 1.18 -> 0.94 ms, dossier 1.76 -> 1.53 ms with this module).
 
 How the bytes stay right:
 - The chrome templates (components/chrome_header.html and chrome_footer.html) see `c`, a tuple
@@ -40,10 +41,6 @@ FOOTER = "components/chrome_footer.html"
 
 MAX_KEPT = 2000
 
-# The main menu's entries that carry the unread badge.
-MESSAGING_ENDPOINTS = ("messaging.inbox", "messaging.pro_inbox")
-
-
 class Header(NamedTuple):
     """Everything the header shows (see module)."""
 
@@ -52,9 +49,8 @@ class Header(NamedTuple):
     home: str  # the "Carnet" link
     who: tuple | None  # (name, role as shown) of the logged-in account
     banner: tuple | None  # the open space: (relation kind, person's name, label, end time)
-    nav: tuple  # the main menu: ((endpoint, label), …)
+    nav: tuple  # the main menu: ((endpoint, label, unread count on this entry or None), …)
     nav_current: str | None  # its entry for this page
-    unread: int | None  # unread messages, when the menu has the messaging entry
     switcher: tuple  # ((person id, kind, name, label, what it allows, is open), …)
     more_spaces: bool  # more spaces than the switcher lists
     record_menu: tuple  # the record's sections: ((endpoint, label, is this page's), …)
@@ -136,7 +132,7 @@ class Layout(NamedTuple):
     def header_inputs(self, record_menu=False):
         from .accounts.views import home_address
         from .emergency.views import emergency_time
-        from .messaging.views import messaging_unread
+        from .messaging.views import unread_here
         from .proxies.presenters import scope_summary
         account, relation = self.account, self.relation
         who = banner = None
@@ -147,9 +143,11 @@ class Layout(NamedTuple):
             banner = (relation.kind,) if relation.kind == "self" else (
                 relation.kind, relation.person.full_name, str(relation.label),
                 emergency_time(relation.until) if relation.kind == "emergency" else None)
-        nav = tuple((endpoint, str(label)) for endpoint, label in self.nav)
-        unread = messaging_unread() if any(
-            endpoint in MESSAGING_ENDPOINTS for endpoint, _label in nav) else None
+        # The unread count goes on the inbox entry that unread_here names (the rule that puts
+        # that entry in the menu is the one unread_here checks).
+        found = unread_here(account, relation)
+        badge = {found[1]: found[0]} if found else {}
+        nav = tuple((endpoint, str(label), badge.get(endpoint)) for endpoint, label in self.nav)
         switcher = ()
         if self.can_switch and relation is not None:
             switcher = tuple(
@@ -161,6 +159,6 @@ class Layout(NamedTuple):
                          for endpoint, label, current in self.dossier_nav) if record_menu else ()
         return Header(
             locale=str(get_locale()), script_root=request.script_root, home=home_address(),
-            who=who, banner=banner, nav=nav, nav_current=self.nav_current, unread=unread,
+            who=who, banner=banner, nav=nav, nav_current=self.nav_current,
             switcher=switcher, more_spaces=bool(switcher) and len(self.spaces) > self.switcher_size,
             record_menu=sections)

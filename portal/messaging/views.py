@@ -181,14 +181,6 @@ def unread_here(account, relation):
     return None
 
 
-def messaging_unread():
-    account = policy.current_account()
-    relation = g.relation if "relation" in g else (
-        policy.current_relation(account) if account else None)
-    found = unread_here(account, relation)
-    return found[0] if found else 0
-
-
 @bp.before_request
 def quiet_poll_after_logout():
     """The badge's poll after the session ended: answer nothing (no redirect that would take
